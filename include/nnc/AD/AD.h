@@ -1,0 +1,27 @@
+//===- AD.h - Reverse-mode differentiation of IR functions ------*- C++ -*-===//
+//
+// AD turns each DerivedDecl of a module into an ordinary IR function: the
+// forward ops of the function it derives, followed by the backward sweep
+// that multiplies each op's local gradient by the upstream adjoint and adds
+// adjoints where a value fans out. The result is IR like any other, so it
+// is optimized, printed, compiled and differentiated again by the same code.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_AD_AD_H
+#define NNC_AD_AD_H
+
+#include "nnc/IR/IR.h"
+#include "llvm/Support/Error.h"
+
+namespace nnc {
+
+/// Materializes every DerivedDecl of \p M, in order, and clears the list.
+llvm::Error differentiateModule(ir::Module &M);
+
+/// Builds the function \p D describes and adds it to \p M.
+llvm::Expected<ir::Function *> differentiate(ir::Module &M,
+                                             const ir::DerivedDecl &D);
+
+} // namespace nnc
+
+#endif // NNC_AD_AD_H

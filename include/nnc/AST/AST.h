@@ -1,0 +1,372 @@
+//===- AST.h - The syntax tree of a .nn module ------------------*- C++ -*-===//
+//
+// The parser builds these nodes; Sema fills in their types and resolves the
+// names they use. Every node carries the source range it was parsed from.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_AST_AST_H
+#define NNC_AST_AST_H
+
+#include "nnc/Support/ElementKind.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Casting.h"
+#include "llvm/Support/SMLoc.h"
+#include "llvm/Support/raw_ostream.h"
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nnc::ast {
+
+enum class Builtin {
+  None,
+#define BUILTIN(Id, Spelling, Family) Id,
+#include "nnc/AST/Builtins.def"
+};
+enum class BuiltinFamily { None, Math1, Math2, Select, Convert, Derive, Tensor, Init };
+Builtin lookupBuiltin(llvm::StringRef Name);
+llvm::StringRef getBuiltinName(Builtin B);
+BuiltinFamily getBuiltinFamily(Builtin B);
+
+//===----------------------------------------------------------------------===//
+// Types as written, and types as Sema computes them.
+//===----------------------------------------------------------------------===//
+
+/// One dimension as written: an integer literal or a dimension variable.
+struct DimSyntax {
+  std::string Name; // empty for a literal
+  int64_t Size = 0;
+  llvm::SMRange Range;
+};
+
+/// `f64`, `f32[B, 784]` or `(f64, f64)`.
+struct TypeSyntax {
+  std::string Name; // element type name; empty for a tuple
+  bool HasShape = false;
+  std::vector<DimSyntax> Dims;
+  bool IsTuple = false;
+  std::vector<TypeSyntax> Elements;
+  llvm::SMRange Range;
+};
+
+/// A semantic type: a scalar, or a tuple of types. Tensors come with the
+/// tensors issue; the Tensor kind is reserved for them.
+struct Type {
+  enum Kind { Invalid, Scalar, Tuple } TheKind = Invalid;
+  ElementKind Elem = ElementKind::F64;
+  std::vector<Type> Elements;
+
+  static Type scalar(ElementKind K) {
+    Type T;
+    T.TheKind = Scalar;
+    T.Elem = K;
+    return T;
+  }
+  static Type tuple(std::vector<Type> Elts) {
+    Type T;
+    T.TheKind = Tuple;
+    T.Elements = std::move(Elts);
+    return T;
+  }
+  bool isValid() const { return TheKind != Invalid; }
+  bool isScalar() const { return TheKind == Scalar; }
+  bool isTuple() const { return TheKind == Tuple; }
+  bool isFloatScalar() const { return isScalar() && isFloatKind(Elem); }
+  bool isIntScalar() const { return isScalar() && isIntKind(Elem); }
+  bool isBool() const { return isScalar() && Elem == ElementKind::Bool; }
+  bool operator==(const Type &O) const {
+    return TheKind == O.TheKind && (TheKind != Scalar || Elem == O.Elem) &&
+           Elements == O.Elements;
+  }
+  bool operator!=(const Type &O) const { return !(*this == O); }
+  std::string str() const;
+};
+
+//===----------------------------------------------------------------------===//
+// Expressions.
+//===----------------------------------------------------------------------===//
+
+class FnDecl;
+struct DerivedSpec;
+
+/// What a call or a function-valued expression refers to, once resolved.
+struct FunctionRef {
+  const FnDecl *Fn = nullptr;                  // a user function
+  std::shared_ptr<const DerivedSpec> Derived;  // or a derived one
+  bool isValid() const { return Fn || Derived; }
+  /// A stable spelling such as `grad(grad(sigmoid))`, used as a key.
+  std::string key() const;
+};
+
+enum class DeriveKind { Grad, ValueAndGrad, Vjp };
+
+/// A function derived by a transform: grad(f, x), value_and_grad(f), ...
+struct DerivedSpec {
+  DeriveKind Kind = DeriveKind::Grad;
+  FunctionRef Of;
+  std::vector<unsigned> Wrt; // parameter indices of Of, in order
+  // The signature Sema computed for the derived function.
+  std::vector<std::string> ParamNames;
+  std::vector<Type> ParamTypes;
+  Type Result;
+};
+
+class Expr {
+public:
+  enum ExprKind {
+    EK_Number, EK_Bool, EK_Name, EK_Unary, EK_Binary, EK_Call, EK_Member,
+    EK_If, EK_Tuple, EK_TensorLit
+  };
+  Expr(ExprKind K, llvm::SMRange R) : Kind(K), Range(R) {}
+  virtual ~Expr() = default;
+  ExprKind getKind() const { return Kind; }
+  llvm::SMRange getRange() const { return Range; }
+  llvm::SMLoc getLoc() const { return Range.Start; }
+
+  /// Set by Sema.
+  Type Ty;
+
+private:
+  const ExprKind Kind;
+  llvm::SMRange Range;
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+/// `3`, `2.5`, `1e-3`. Integer-looking literals adapt to the type their
+/// context needs; see docs/language.md.
+class NumberExpr : public Expr {
+public:
+  NumberExpr(llvm::SMRange R, std::string Spelling, double Value, bool IsInt)
+      : Expr(EK_Number, R), Spelling(std::move(Spelling)), Value(Value),
+        IsInteger(IsInt) {}
+  std::string Spelling;
+  double Value;
+  bool IsInteger;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Number; }
+};
+
+class BoolExpr : public Expr {
+public:
+  BoolExpr(llvm::SMRange R, bool V) : Expr(EK_Bool, R), Value(V) {}
+  bool Value;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Bool; }
+};
+
+/// A use of a name. Sema records what it refers to.
+class NameExpr : public Expr {
+public:
+  NameExpr(llvm::SMRange R, std::string Name)
+      : Expr(EK_Name, R), Name(std::move(Name)) {}
+  std::string Name;
+  enum RefKind { Unresolved, Param, Local, Function, BuiltinFn } Ref = Unresolved;
+  unsigned Index = 0;          // parameter or local (let) index
+  const FnDecl *Fn = nullptr;  // for Function
+  Builtin B = Builtin::None;   // for BuiltinFn
+  static bool classof(const Expr *E) { return E->getKind() == EK_Name; }
+};
+
+enum class UnaryOp { Neg, Not };
+class UnaryExpr : public Expr {
+public:
+  UnaryExpr(llvm::SMRange R, UnaryOp Op, ExprPtr Operand)
+      : Expr(EK_Unary, R), Op(Op), Operand(std::move(Operand)) {}
+  UnaryOp Op;
+  ExprPtr Operand;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Unary; }
+};
+
+enum class BinaryOp {
+  Add, Sub, Mul, Div, MatMul, Pow, Lt, Le, Gt, Ge, Eq, Ne, And, Or
+};
+llvm::StringRef getBinaryOpSpelling(BinaryOp Op);
+
+class BinaryExpr : public Expr {
+public:
+  BinaryExpr(llvm::SMRange R, BinaryOp Op, llvm::SMLoc OpLoc, ExprPtr L,
+             ExprPtr Rhs)
+      : Expr(EK_Binary, R), Op(Op), OpLoc(OpLoc), LHS(std::move(L)),
+        RHS(std::move(Rhs)) {}
+  BinaryOp Op;
+  llvm::SMLoc OpLoc;
+  ExprPtr LHS, RHS;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Binary; }
+};
+
+/// One argument of a call; `axis=1` has a name.
+struct Arg {
+  std::string Name;
+  llvm::SMRange NameRange;
+  ExprPtr Value;
+};
+
+class CallExpr : public Expr {
+public:
+  CallExpr(llvm::SMRange R, ExprPtr Callee, std::vector<Arg> Args)
+      : Expr(EK_Call, R), Callee(std::move(Callee)), Args(std::move(Args)) {}
+  ExprPtr Callee;
+  std::vector<Arg> Args;
+  // Set by Sema: either a builtin, or a user/derived function, or (for a
+  // call of grad/value_and_grad/vjp itself) the function it derives.
+  Builtin B = Builtin::None;
+  FunctionRef Target;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Call; }
+};
+
+/// `net.loss`, `x.T`.
+class MemberExpr : public Expr {
+public:
+  MemberExpr(llvm::SMRange R, ExprPtr Base, std::string Member,
+             llvm::SMRange MemberRange)
+      : Expr(EK_Member, R), Base(std::move(Base)), Member(std::move(Member)),
+        MemberRange(MemberRange) {}
+  ExprPtr Base;
+  std::string Member;
+  llvm::SMRange MemberRange;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Member; }
+};
+
+/// `if c { a } else { b }`: both arms are expressions.
+class IfExpr : public Expr {
+public:
+  IfExpr(llvm::SMRange R, ExprPtr C, ExprPtr T, ExprPtr E)
+      : Expr(EK_If, R), Cond(std::move(C)), Then(std::move(T)),
+        Else(std::move(E)) {}
+  ExprPtr Cond, Then, Else;
+  static bool classof(const Expr *E) { return E->getKind() == EK_If; }
+};
+
+/// `(a, b)`.
+class TupleExpr : public Expr {
+public:
+  TupleExpr(llvm::SMRange R, std::vector<ExprPtr> Elts)
+      : Expr(EK_Tuple, R), Elements(std::move(Elts)) {}
+  std::vector<ExprPtr> Elements;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Tuple; }
+};
+
+/// `[1.0, 2.0]`, `[[1, 2], [3, 4]]`.
+class TensorLitExpr : public Expr {
+public:
+  TensorLitExpr(llvm::SMRange R, std::vector<ExprPtr> Elts)
+      : Expr(EK_TensorLit, R), Elements(std::move(Elts)) {}
+  std::vector<ExprPtr> Elements;
+  static bool classof(const Expr *E) { return E->getKind() == EK_TensorLit; }
+};
+
+//===----------------------------------------------------------------------===//
+// Statements and declarations.
+//===----------------------------------------------------------------------===//
+
+/// `let name (: type)? = value;` or `return value;`.
+struct Stmt {
+  enum Kind { Let, Return } TheKind = Let;
+  std::string Name;
+  llvm::SMRange NameRange;
+  std::optional<TypeSyntax> DeclaredType;
+  ExprPtr Value;
+  llvm::SMRange Range;
+};
+
+struct Param {
+  std::string Name;
+  llvm::SMRange Range;
+  std::optional<TypeSyntax> DeclaredType;
+  Type Ty; // set by Sema
+};
+
+/// `backward(dy) = expr;` or `backward(dy) { ... }` after a function body.
+struct BackwardRule {
+  std::string GradName;
+  llvm::SMRange GradNameRange;
+  std::vector<Stmt> Body;
+  bool IsExprBody = true;
+  llvm::SMRange Range;
+};
+
+class Decl {
+public:
+  enum DeclKind { DK_Fn, DK_Derived, DK_Layer, DK_Let };
+  Decl(DeclKind K, std::string Name, llvm::SMRange NameRange)
+      : Name(std::move(Name)), NameRange(NameRange), Kind(K) {}
+  virtual ~Decl() = default;
+  DeclKind getKind() const { return Kind; }
+  std::string Name;
+  llvm::SMRange NameRange;
+  llvm::SMRange Range;
+
+private:
+  const DeclKind Kind;
+};
+using DeclPtr = std::unique_ptr<Decl>;
+
+/// `fn f(x, y) = expr;` or `fn f(x: f32) -> f32 { ... }`, optionally
+/// followed by a user backward rule.
+class FnDecl : public Decl {
+public:
+  FnDecl(std::string Name, llvm::SMRange NameRange)
+      : Decl(DK_Fn, std::move(Name), NameRange) {}
+  std::vector<Param> Params;
+  std::optional<TypeSyntax> DeclaredResult;
+  std::vector<Stmt> Body; // an expression body is one Return statement
+  bool IsExprBody = false;
+  std::optional<BackwardRule> Backward;
+  // Set by Sema.
+  Type Result;
+  std::vector<Type> LocalTypes; // type of each `let`, by local index
+  static bool classof(const Decl *D) { return D->getKind() == DK_Fn; }
+};
+
+/// `fn df = grad(f, x);`
+class DerivedFnDecl : public Decl {
+public:
+  DerivedFnDecl(std::string Name, llvm::SMRange NameRange, ExprPtr Value)
+      : Decl(DK_Derived, std::move(Name), NameRange), Value(std::move(Value)) {}
+  ExprPtr Value;
+  FunctionRef Target; // set by Sema: the derived function this names
+  static bool classof(const Decl *D) { return D->getKind() == DK_Derived; }
+};
+
+/// A member of a layer: a parameter, a sub-layer or a method.
+struct LayerMember {
+  enum Kind { Param, SubLayer, Method } TheKind = Param;
+  std::string Name;
+  llvm::SMRange NameRange;
+  std::optional<TypeSyntax> ParamType;   // Param
+  ExprPtr Init;                          // Param initializer, may be null
+  std::string LayerName;                 // SubLayer: the layer it instantiates
+  std::vector<Arg> LayerArgs;            // SubLayer arguments
+  std::unique_ptr<FnDecl> MethodDecl;    // Method
+  llvm::SMRange Range;
+};
+
+/// `layer Affine(n_in, n_out) { ... }`
+class LayerDecl : public Decl {
+public:
+  LayerDecl(std::string Name, llvm::SMRange NameRange)
+      : Decl(DK_Layer, std::move(Name), NameRange) {}
+  std::vector<Param> Params;
+  std::vector<LayerMember> Members;
+  static bool classof(const Decl *D) { return D->getKind() == DK_Layer; }
+};
+
+/// A top-level `let name = expr;` (a layer instance or a constant).
+class LetDecl : public Decl {
+public:
+  LetDecl(std::string Name, llvm::SMRange NameRange, ExprPtr Value)
+      : Decl(DK_Let, std::move(Name), NameRange), Value(std::move(Value)) {}
+  ExprPtr Value;
+  static bool classof(const Decl *D) { return D->getKind() == DK_Let; }
+};
+
+struct Module {
+  std::string Name;
+  std::vector<DeclPtr> Decls;
+};
+
+/// Prints the tree as indented S-expressions (`nnc --emit=ast`).
+void printModule(const Module &M, llvm::raw_ostream &OS);
+
+} // namespace nnc::ast
+
+#endif // NNC_AST_AST_H

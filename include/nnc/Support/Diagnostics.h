@@ -1,0 +1,69 @@
+//===- Diagnostics.h - Reporting errors against the source ------*- C++ -*-===//
+//
+// Every user-facing message goes through DiagnosticEngine, which renders it
+// with llvm::SourceMgr as `file:line:col: error: ...`, the source line and a
+// caret. Diagnostic kinds are declared once in DiagnosticKinds.def.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_SUPPORT_DIAGNOSTICS_H
+#define NNC_SUPPORT_DIAGNOSTICS_H
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/SMLoc.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+#include <string>
+
+namespace nnc {
+
+enum class DiagID {
+#define DIAG(Name, Severity, Format) Name,
+#include "nnc/Support/DiagnosticKinds.def"
+};
+
+enum class Severity { Note, Warning, Error, Fatal };
+
+class DiagnosticEngine {
+public:
+  explicit DiagnosticEngine(llvm::SourceMgr &SM,
+                            llvm::raw_ostream &OS = llvm::errs());
+
+  /// Reports \p ID at \p Range; the arguments fill the kind's placeholders.
+  template <typename... Ts>
+  void report(llvm::SMRange Range, DiagID ID, Ts &&...Args) {
+    emit(Range, ID,
+         llvm::formatv(getFormat(ID), std::forward<Ts>(Args)...).str());
+  }
+  template <typename... Ts>
+  void report(llvm::SMLoc Loc, DiagID ID, Ts &&...Args) {
+    report(llvm::SMRange(Loc, Loc), ID, std::forward<Ts>(Args)...);
+  }
+
+  unsigned getNumErrors() const { return NumErrors; }
+  bool hasErrors() const { return NumErrors != 0; }
+  /// True once the error limit was reached: callers stop early.
+  bool isSaturated() const { return Saturated; }
+  void resetErrors() { NumErrors = 0; Saturated = false; }
+
+  void setErrorLimit(unsigned Limit) { ErrorLimit = Limit; }
+  void setShowColors(bool Show) { ShowColors = Show; }
+  llvm::SourceMgr &getSourceMgr() { return SM; }
+
+  static Severity getSeverity(DiagID ID);
+  static const char *getFormat(DiagID ID);
+
+private:
+  void emit(llvm::SMRange Range, DiagID ID, const std::string &Message);
+
+  llvm::SourceMgr &SM;
+  llvm::raw_ostream &OS;
+  unsigned NumErrors = 0;
+  unsigned ErrorLimit = 20;
+  bool Saturated = false;
+  bool ShowColors = false;
+  bool LastWasSuppressed = false;
+};
+
+} // namespace nnc
+
+#endif // NNC_SUPPORT_DIAGNOSTICS_H

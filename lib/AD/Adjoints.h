@@ -1,0 +1,55 @@
+//===- Adjoints.h - The adjoint table of a backward sweep -------*- C++ -*-===//
+#ifndef NNC_LIB_AD_ADJOINTS_H
+#define NNC_LIB_AD_ADJOINTS_H
+
+#include "nnc/IR/IR.h"
+#include <optional>
+#include <vector>
+
+namespace nnc::ad {
+
+using ir::ValueId;
+
+/// Adjoints of the forward values, indexed by value id. A value that fans
+/// out receives one contribution per use; they are summed as they arrive.
+class Adjoints {
+public:
+  Adjoints(ir::Builder &B, std::vector<bool> Active)
+      : B(B), Active(std::move(Active)), Adj(this->Active.size()),
+        ElementAdj(this->Active.size()) {}
+
+  bool isActive(ValueId V) const { return V < Active.size() && Active[V]; }
+  std::optional<ValueId> get(ValueId V) const { return Adj[V]; }
+
+  /// Adds \p G to the adjoint of \p V (if V depends on what we
+  /// differentiate with respect to).
+  void accumulate(ValueId V, ValueId G);
+  /// Adds \p G to the adjoint of element \p I of tuple value \p V.
+  void accumulateElement(ValueId V, unsigned I, ValueId G);
+  /// The adjoint of tuple value \p V as one value, zeros where no
+  /// contribution arrived. Empty if nothing arrived at all.
+  std::optional<ValueId> getTuple(ValueId V);
+
+  ir::Builder &builder() { return B; }
+
+private:
+  ir::Builder &B;
+  std::vector<bool> Active;
+  std::vector<std::optional<ValueId>> Adj;
+  std::vector<std::vector<std::optional<ValueId>>> ElementAdj;
+};
+
+/// Emits the vector-Jacobian product of forward op \p V given its adjoint
+/// \p G, accumulating into the adjoints of its operands.
+void emitVJP(const ir::Module &M, ValueId V, ValueId G, Adjoints &A);
+
+/// Copies \p Callee's ops into \p B with parameters mapped to \p Args,
+/// expanding calls to functions without a backward rule, so the sweep sees
+/// elementary ops and the calls whose rule the user wrote.
+ValueId cloneExpanded(const ir::Module &M, ir::Builder &B,
+                      const ir::Function &Callee,
+                      llvm::ArrayRef<ValueId> Args);
+
+} // namespace nnc::ad
+
+#endif

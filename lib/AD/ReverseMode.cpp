@@ -1,0 +1,174 @@
+//===- ReverseMode.cpp - Forward sweep, then backward sweep ---------------===//
+//
+// For `df = grad(f)`, df's body is:
+//   1. the forward sweep: f's ops, with calls expanded except those to
+//      functions whose backward rule the user wrote; every forward value
+//      stays available to the backward sweep, and DCE later drops the ones
+//      it does not need;
+//   2. the backward sweep: the output's adjoint is seeded with 1 (with the
+//      upstream gradient for vjp), then the ops are visited in reverse and
+//      each adds its vector-Jacobian product to its operands' adjoints.
+// No recursion over the graph: one backward loop over the op vector.
+//
+//===----------------------------------------------------------------------===//
+#include "Adjoints.h"
+#include "nnc/AD/AD.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace nnc;
+using namespace nnc::ir;
+using namespace nnc::ad;
+
+ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
+                          llvm::ArrayRef<ValueId> Args) {
+  std::vector<ValueId> Map(Callee.Ops.size());
+  for (size_t I = 0; I < Callee.Ops.size(); ++I) {
+    const Op &Src = Callee.Ops[I];
+    if (Src.Kind == OpKind::Param) {
+      Map[I] = Args[Src.IntValue];
+      continue;
+    }
+    if (Src.Kind == OpKind::Return)
+      return Map[Src.Operands[0]];
+    std::vector<ValueId> Operands;
+    for (ValueId V : Src.Operands)
+      Operands.push_back(Map[V]);
+    if (Src.Kind == OpKind::Call) {
+      const Function *Target = M.lookup(Src.Callee);
+      if (Target && Target->BackwardFn.empty()) {
+        Map[I] = cloneExpanded(M, B, *Target, Operands);
+        continue;
+      }
+    }
+    Op Copy = Src;
+    Copy.Operands.assign(Operands.begin(), Operands.end());
+    Map[I] = B.append(std::move(Copy));
+  }
+  assert(false && "function without return");
+  return 0;
+}
+
+/// Values that depend on a parameter we differentiate with respect to.
+/// Integers and bools never do: they have no gradient.
+static std::vector<bool> findActive(const Function &F,
+                                    llvm::ArrayRef<unsigned> Wrt) {
+  std::vector<bool> Active(F.Ops.size(), false);
+  for (unsigned I : Wrt)
+    Active[I] = true;
+  for (size_t I = F.getNumParams(); I < F.Ops.size(); ++I) {
+    const Op &O = F.Ops[I];
+    if (!O.Ty.isFloat() && !O.Ty.isTuple())
+      continue;
+    for (ValueId V : O.Operands)
+      if (Active[V]) {
+        Active[I] = true;
+        break;
+      }
+  }
+  return Active;
+}
+
+llvm::Expected<Function *> nnc::differentiate(Module &M,
+                                              const DerivedDecl &D) {
+  const Function *Src = M.lookup(D.Of);
+  if (!Src)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("internal error: @{0} derives unknown function @{1}",
+                      D.Name, D.Of)
+            .str());
+  // Src may move when the vector of functions grows: copy what we need.
+  const Function Source = *Src;
+  Function &G = M.addFunction(D.Name);
+  G.Exported = D.Exported;
+  G.Loc = D.Loc;
+  Builder B(G);
+  unsigned NumParams = Source.getNumParams();
+  std::vector<ValueId> Params;
+  for (unsigned I = 0; I < NumParams; ++I)
+    Params.push_back(B.param(Source.getParamType(I),
+                             Source.getParamName(I).str()));
+  std::optional<ValueId> Upstream;
+  if (D.Kind == DeriveKind::Vjp) {
+    std::string Name = "d_out";
+    Upstream = B.param(Source.ResultType, Name);
+  }
+
+  // Forward sweep. A function with its own backward rule is called, so
+  // that the rule applies to it as a whole.
+  ValueId Out;
+  B.setLoc(Source.Loc);
+  if (!Source.BackwardFn.empty())
+    Out = B.call(Source, Params);
+  else
+    Out = cloneExpanded(M, B, Source, Params);
+  size_t NumForward = G.Ops.size();
+
+  // Backward sweep.
+  Adjoints A(B, findActive(G, D.Wrt));
+  if (A.isActive(Out)) {
+    ValueId Seed = Upstream ? *Upstream : B.constant(G.typeOf(Out), 1);
+    if (G.typeOf(Out).isTuple())
+      for (unsigned I = 0; I < G.typeOf(Out).getElements().size(); ++I)
+        A.accumulateElement(Out, I, B.extract(Seed, I));
+    else
+      A.accumulate(Out, Seed);
+  }
+  for (size_t I = NumForward; I-- > NumParams;) {
+    if (!A.isActive(I))
+      continue;
+    std::optional<ValueId> Adj =
+        G.typeOf(I).isTuple() ? A.getTuple(I) : A.get(I);
+    if (!Adj)
+      continue;
+    B.setLoc(G.op(I).Loc);
+    emitVJP(M, I, *Adj, A);
+    // Name the adjoints of named values after them, for printers.
+    std::optional<ValueId> Final = A.get(I);
+    if (Final && *Final >= NumForward && G.op(*Final).Name.empty() &&
+        !G.op(I).Name.empty())
+      G.op(*Final).Name = "d" + G.op(I).Name;
+  }
+
+  std::vector<ValueId> Grads;
+  for (unsigned I : D.Wrt) {
+    std::optional<ValueId> Adj = A.get(I);
+    ValueId V = Adj ? *Adj : B.constant(G.getParamType(I), 0);
+    if (G.op(V).Name.empty() && V >= NumForward)
+      G.op(V).Name = "d" + G.getParamName(I).str();
+    Grads.push_back(V);
+  }
+  ValueId GradValue = Grads.size() == 1 ? Grads[0] : B.tuple(Grads);
+  ValueId Result = GradValue;
+  if (D.Kind == DeriveKind::ValueAndGrad) {
+    G.ResultNames.push_back("value");
+    Result = B.tuple({Out, GradValue});
+  }
+  for (unsigned I : D.Wrt)
+    G.ResultNames.push_back("d" + G.getParamName(I).str());
+  if (D.Kind != DeriveKind::ValueAndGrad && D.Wrt.size() == 1)
+    G.ResultNames.clear(); // a scalar result needs no name
+  G.ResultType = G.typeOf(Result);
+  B.ret(Result);
+  return &G;
+}
+
+llvm::Error nnc::differentiateModule(Module &M) {
+  std::vector<DerivedDecl> Pending = std::move(M.Derived);
+  M.Derived.clear();
+  for (size_t I = 0; I < Pending.size(); ++I) {
+    // Later declarations stay visible to the verifier while earlier ones
+    // are built.
+    M.Derived.assign(Pending.begin() + I + 1, Pending.end());
+    llvm::Expected<Function *> F = differentiate(M, Pending[I]);
+    if (!F)
+      return F.takeError();
+    std::string Err = verifyFunction(**F, &M);
+    if (!Err.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "internal error: AD produced invalid IR: " +
+                                         Err);
+  }
+  M.Derived.clear();
+  return llvm::Error::success();
+}

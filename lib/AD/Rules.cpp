@@ -1,0 +1,228 @@
+//===- Rules.cpp - One vector-Jacobian rule per op kind -------------------===//
+//
+// For y = op(a, b, ...) and upstream adjoint g = dL/dy, each rule adds
+// g * dy/da to the adjoint of a, and so on. Rules reuse forward values
+// (y itself for exp, tanh, sigmoid and sqrt) instead of recomputing them,
+// and skip operands that do not depend on what we differentiate.
+// Non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0,
+// max/min ties route the gradient to the first operand.
+//
+//===----------------------------------------------------------------------===//
+#include "Adjoints.h"
+
+using namespace nnc;
+using namespace nnc::ir;
+using namespace nnc::ad;
+
+void Adjoints::accumulate(ValueId V, ValueId G) {
+  if (!isActive(V))
+    return;
+  if (!Adj[V]) {
+    Adj[V] = G;
+    return;
+  }
+  // The value fans out: gradients from its uses add.
+  Adj[V] = B.binary(OpKind::Add, *Adj[V], G);
+}
+
+void Adjoints::accumulateElement(ValueId V, unsigned I, ValueId G) {
+  if (!isActive(V))
+    return;
+  auto &Elts = ElementAdj[V];
+  if (Elts.size() <= I)
+    Elts.resize(B.getFunction().typeOf(V).getElements().size());
+  if (!Elts[I])
+    Elts[I] = G;
+  else
+    Elts[I] = B.binary(OpKind::Add, *Elts[I], G);
+}
+
+std::optional<ValueId> Adjoints::getTuple(ValueId V) {
+  const auto &Elts = ElementAdj[V];
+  if (Elts.empty())
+    return Adj[V];
+  const Type &T = B.getFunction().typeOf(V);
+  std::vector<ValueId> Parts;
+  for (unsigned I = 0; I < T.getElements().size(); ++I) {
+    std::optional<ValueId> P = I < Elts.size() ? Elts[I] : std::nullopt;
+    if (Adj[V]) {
+      ValueId Whole = B.extract(*Adj[V], I);
+      P = P ? B.binary(OpKind::Add, *P, Whole) : Whole;
+    }
+    Parts.push_back(P ? *P : B.constant(T.getElements()[I], 0));
+  }
+  return B.tuple(Parts);
+}
+
+void ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
+  Builder &B = A.builder();
+  // The op is copied: emitting appends to the same vector.
+  const Op O = B.getFunction().op(V);
+  auto Active = [&](unsigned I) { return A.isActive(O.Operands[I]); };
+  auto Arg = [&](unsigned I) { return O.Operands[I]; };
+  auto Const = [&](double C) { return B.constant(O.Ty, C); };
+  auto Mul = [&](ValueId X, ValueId Y) { return B.binary(OpKind::Mul, X, Y); };
+  auto Div = [&](ValueId X, ValueId Y) { return B.binary(OpKind::Div, X, Y); };
+  auto Neg = [&](ValueId X) { return B.unary(OpKind::Neg, X); };
+  auto Acc = [&](unsigned I, auto Make) {
+    if (Active(I))
+      A.accumulate(Arg(I), Make());
+  };
+  auto Route = [&](ValueId Cond, unsigned IfTrue, unsigned IfFalse) {
+    // d/da select(c, a, b) = c ? 1 : 0, d/db = c ? 0 : 1
+    Acc(IfTrue, [&] { return B.select(Cond, G, Const(0)); });
+    Acc(IfFalse, [&] { return B.select(Cond, Const(0), G); });
+  };
+
+  switch (O.Kind) {
+  case OpKind::Param:
+  case OpKind::Const:
+  case OpKind::Return:
+  case OpKind::Lt:
+  case OpKind::Le:
+  case OpKind::Gt:
+  case OpKind::Ge:
+  case OpKind::Eq:
+  case OpKind::Ne:
+  case OpKind::And:
+  case OpKind::Or:
+  case OpKind::Not:
+    return; // constants, and bools carry no gradient
+  case OpKind::Add:
+    // d/da a + b = 1, d/db a + b = 1
+    Acc(0, [&] { return G; });
+    Acc(1, [&] { return G; });
+    return;
+  case OpKind::Sub:
+    // d/da a - b = 1, d/db a - b = -1
+    Acc(0, [&] { return G; });
+    Acc(1, [&] { return Neg(G); });
+    return;
+  case OpKind::Mul:
+    // d/da a * b = b, d/db a * b = a
+    Acc(0, [&] { return Mul(G, Arg(1)); });
+    Acc(1, [&] { return Mul(G, Arg(0)); });
+    return;
+  case OpKind::Div:
+    // d/da a / b = 1 / b, d/db a / b = -a / b^2 = -y / b
+    Acc(0, [&] { return Div(G, Arg(1)); });
+    Acc(1, [&] { return Neg(Div(Mul(G, V), Arg(1))); });
+    return;
+  case OpKind::Neg:
+    // d/da -a = -1
+    Acc(0, [&] { return Neg(G); });
+    return;
+  case OpKind::Max:
+    // max(a, b) = a >= b ? a : b: the tie goes to a
+    Route(B.binary(OpKind::Ge, Arg(0), Arg(1)), 0, 1);
+    return;
+  case OpKind::Min:
+    // min(a, b) = a <= b ? a : b: the tie goes to a
+    Route(B.binary(OpKind::Le, Arg(0), Arg(1)), 0, 1);
+    return;
+  case OpKind::Abs:
+    // d/da |a| = sign(a), and 0 at a = 0
+    Acc(0, [&] {
+      ValueId Zero = Const(0);
+      ValueId Pos = B.binary(OpKind::Gt, Arg(0), Zero);
+      ValueId NegSide = B.binary(OpKind::Lt, Arg(0), Zero);
+      return B.select(Pos, G, B.select(NegSide, Neg(G), Zero));
+    });
+    return;
+  case OpKind::Pow: {
+    // d/da a^b = b * a^(b-1), d/db a^b = a^b * log(a)
+    const Op &Exponent = B.getFunction().op(Arg(1));
+    bool ConstNonZero = Exponent.isConst() && Exponent.FloatValue != 0;
+    Acc(0, [&] {
+      ValueId Bm1 = B.binary(OpKind::Sub, Arg(1), Const(1));
+      ValueId D = Mul(G, Mul(Arg(1), B.binary(OpKind::Pow, Arg(0), Bm1)));
+      if (ConstNonZero)
+        return D;
+      // a^0 is constant 1: its gradient is 0 even where a^-1 is infinite.
+      ValueId IsZero = B.binary(OpKind::Eq, Arg(1), Const(0));
+      return B.select(IsZero, Const(0), D);
+    });
+    Acc(1, [&] {
+      // At a = 0 the limit is 0 (log 0 = -inf would give NaN), as PyTorch.
+      ValueId D = Mul(G, Mul(V, B.unary(OpKind::Log, Arg(0))));
+      ValueId AIsZero = B.binary(OpKind::Eq, Arg(0), Const(0));
+      return B.select(AIsZero, Const(0), D);
+    });
+    return;
+  }
+  case OpKind::Exp:
+    // d/da e^a = e^a = y
+    Acc(0, [&] { return Mul(G, V); });
+    return;
+  case OpKind::Log:
+    // d/da log a = 1 / a
+    Acc(0, [&] { return Div(G, Arg(0)); });
+    return;
+  case OpKind::Sqrt:
+    // d/da sqrt(a) = 1 / (2 sqrt(a)) = 1 / (2 y)
+    Acc(0, [&] { return Div(G, Mul(Const(2), V)); });
+    return;
+  case OpKind::Tanh:
+    // d/da tanh a = 1 - tanh^2 a = 1 - y^2
+    Acc(0, [&] {
+      return Mul(G, B.binary(OpKind::Sub, Const(1), Mul(V, V)));
+    });
+    return;
+  case OpKind::Sigmoid:
+    // d/da sigmoid(a) = sigmoid(a) (1 - sigmoid(a)) = y (1 - y)
+    Acc(0, [&] {
+      return Mul(G, Mul(V, B.binary(OpKind::Sub, Const(1), V)));
+    });
+    return;
+  case OpKind::Relu:
+    // d/da relu(a) = a > 0 ? 1 : 0
+    Acc(0, [&] {
+      return B.select(B.binary(OpKind::Gt, Arg(0), Const(0)), G, Const(0));
+    });
+    return;
+  case OpKind::Sin:
+    // d/da sin a = cos a
+    Acc(0, [&] { return Mul(G, B.unary(OpKind::Cos, Arg(0))); });
+    return;
+  case OpKind::Cos:
+    // d/da cos a = -sin a
+    Acc(0, [&] { return Neg(Mul(G, B.unary(OpKind::Sin, Arg(0)))); });
+    return;
+  case OpKind::Select:
+    // The gradient flows to the arm that was chosen.
+    Route(Arg(0), 1, 2);
+    return;
+  case OpKind::Convert:
+    // A float-to-float conversion passes the gradient back, converted.
+    Acc(0, [&] {
+      return B.convert(G, B.getFunction().typeOf(Arg(0)).getElementKind());
+    });
+    return;
+  case OpKind::Tuple:
+    for (unsigned I = 0; I < O.Operands.size(); ++I)
+      Acc(I, [&] { return B.extract(G, I); });
+    return;
+  case OpKind::Extract:
+    A.accumulateElement(Arg(0), O.IntValue, G);
+    return;
+  case OpKind::Call: {
+    // A call that survived expansion has a user-written backward rule: it
+    // takes the arguments and the upstream gradient, and returns one
+    // gradient per parameter.
+    const Function *Callee = M.lookup(O.Callee);
+    const Function *Rule = Callee ? M.lookup(Callee->BackwardFn) : nullptr;
+    if (!Rule)
+      return;
+    std::vector<ValueId> Args(O.Operands.begin(), O.Operands.end());
+    Args.push_back(G);
+    ValueId Grads = cloneExpanded(M, B, *Rule, Args);
+    if (O.Operands.size() == 1) {
+      Acc(0, [&] { return Grads; });
+      return;
+    }
+    for (unsigned I = 0; I < O.Operands.size(); ++I)
+      Acc(I, [&] { return B.extract(Grads, I); });
+    return;
+  }
+  }
+}

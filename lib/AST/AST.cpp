@@ -1,0 +1,124 @@
+//===- AST.cpp - Builtins, types and function keys of the AST -------------===//
+//
+// The small out-of-line pieces of AST.h: the builtin table generated from
+// Builtins.def, operator spellings, and the printable/keyed spellings of
+// semantic types and function references.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/AST/AST.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace nnc;
+using namespace nnc::ast;
+
+Builtin ast::lookupBuiltin(llvm::StringRef Name) {
+  return llvm::StringSwitch<Builtin>(Name)
+#define BUILTIN(Id, Spelling, Family) .Case(Spelling, Builtin::Id)
+#include "nnc/AST/Builtins.def"
+      .Default(Builtin::None);
+}
+
+llvm::StringRef ast::getBuiltinName(Builtin B) {
+  switch (B) {
+  case Builtin::None:
+    return "";
+#define BUILTIN(Id, Spelling, Family)                                          \
+  case Builtin::Id:                                                            \
+    return Spelling;
+#include "nnc/AST/Builtins.def"
+  }
+  return "";
+}
+
+BuiltinFamily ast::getBuiltinFamily(Builtin B) {
+  switch (B) {
+  case Builtin::None:
+    return BuiltinFamily::None;
+#define BUILTIN(Id, Spelling, Family)                                          \
+  case Builtin::Id:                                                            \
+    return BuiltinFamily::Family;
+#include "nnc/AST/Builtins.def"
+  }
+  return BuiltinFamily::None;
+}
+
+llvm::StringRef ast::getBinaryOpSpelling(BinaryOp Op) {
+  switch (Op) {
+  case BinaryOp::Add:
+    return "+";
+  case BinaryOp::Sub:
+    return "-";
+  case BinaryOp::Mul:
+    return "*";
+  case BinaryOp::Div:
+    return "/";
+  case BinaryOp::MatMul:
+    return "@";
+  case BinaryOp::Pow:
+    return "^";
+  case BinaryOp::Lt:
+    return "<";
+  case BinaryOp::Le:
+    return "<=";
+  case BinaryOp::Gt:
+    return ">";
+  case BinaryOp::Ge:
+    return ">=";
+  case BinaryOp::Eq:
+    return "==";
+  case BinaryOp::Ne:
+    return "!=";
+  case BinaryOp::And:
+    return "&&";
+  case BinaryOp::Or:
+    return "||";
+  }
+  return "?";
+}
+
+std::string Type::str() const {
+  switch (TheKind) {
+  case Invalid:
+    return "<invalid>";
+  case Scalar:
+    return getElementKindName(Elem).str();
+  case Tuple: {
+    std::string S = "(";
+    for (size_t I = 0, E = Elements.size(); I != E; ++I) {
+      if (I)
+        S += ", ";
+      S += Elements[I].str();
+    }
+    return S + ")";
+  }
+  }
+  return "<invalid>";
+}
+
+static llvm::StringRef getDeriveKindName(DeriveKind K) {
+  switch (K) {
+  case DeriveKind::Grad:
+    return "grad";
+  case DeriveKind::ValueAndGrad:
+    return "value_and_grad";
+  case DeriveKind::Vjp:
+    return "vjp";
+  }
+  return "?";
+}
+
+std::string FunctionRef::key() const {
+  if (Fn)
+    return Fn->Name;
+  if (!Derived)
+    return "<invalid>";
+  // The wrt indices are always spelled out, so grad(f) over all of f's
+  // parameters and grad(f, x) over one of them never share a key.
+  std::string S = getDeriveKindName(Derived->Kind).str();
+  S += "(";
+  S += Derived->Of.key();
+  for (unsigned I : Derived->Wrt)
+    S += ",#" + std::to_string(I);
+  return S + ")";
+}

@@ -1,0 +1,99 @@
+//===- Target.cpp - Target machines, the -O pipelines, object files -------===//
+#include "nnc/CodeGen/CodeGen.h"
+#include "llvm/Analysis/CGSCCPassManager.h"
+#include "llvm/Analysis/LoopAnalysisManager.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+#include <mutex>
+
+using namespace nnc;
+
+static void initializeTargets() {
+  static std::once_flag Once;
+  std::call_once(Once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+    llvm::InitializeAllAsmParsers();
+  });
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+nnc::createTargetMachine(const CodeGenOptions &Opts) {
+  initializeTargets();
+  std::string TripleName = Opts.TargetTriple.empty()
+                               ? llvm::sys::getDefaultTargetTriple()
+                               : llvm::Triple::normalize(Opts.TargetTriple);
+  std::string Error;
+  const llvm::Target *T = llvm::TargetRegistry::lookupTarget(TripleName, Error);
+  if (!T)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "unknown target '" + Opts.TargetTriple +
+                                       "': " + Error);
+  std::string CPU = Opts.CPU;
+  if (CPU == "native")
+    CPU = llvm::sys::getHostCPUName().str();
+  llvm::Triple Triple(TripleName);
+  if (CPU == "generic" && Triple.getArch() == llvm::Triple::x86_64)
+    CPU = "x86-64";
+  llvm::TargetOptions TO;
+  llvm::CodeGenOptLevel Level = llvm::CodeGenOptLevel::Default;
+  switch (Opts.OptLevel) {
+  case 0: Level = llvm::CodeGenOptLevel::None; break;
+  case 1: Level = llvm::CodeGenOptLevel::Less; break;
+  case 3: Level = llvm::CodeGenOptLevel::Aggressive; break;
+  default: break;
+  }
+  std::unique_ptr<llvm::TargetMachine> TM(T->createTargetMachine(
+      TripleName, CPU, "", TO, llvm::Reloc::PIC_, std::nullopt, Level));
+  if (!TM)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot create a target machine for '" +
+                                       TripleName + "'");
+  return TM;
+}
+
+void nnc::optimizeLLVMModule(llvm::Module &LM, llvm::TargetMachine &TM,
+                             unsigned OptLevel) {
+  llvm::LoopAnalysisManager LAM;
+  llvm::FunctionAnalysisManager FAM;
+  llvm::CGSCCAnalysisManager CGAM;
+  llvm::ModuleAnalysisManager MAM;
+  llvm::PassBuilder PB(&TM);
+  PB.registerModuleAnalyses(MAM);
+  PB.registerCGSCCAnalyses(CGAM);
+  PB.registerFunctionAnalyses(FAM);
+  PB.registerLoopAnalyses(LAM);
+  PB.crossRegisterProxies(LAM, FAM, CGAM, MAM);
+  llvm::OptimizationLevel Level = llvm::OptimizationLevel::O2;
+  switch (OptLevel) {
+  case 0: Level = llvm::OptimizationLevel::O0; break;
+  case 1: Level = llvm::OptimizationLevel::O1; break;
+  case 3: Level = llvm::OptimizationLevel::O3; break;
+  default: break;
+  }
+  llvm::ModulePassManager MPM =
+      OptLevel == 0 ? PB.buildO0DefaultPipeline(Level)
+                    : PB.buildPerModuleDefaultPipeline(Level);
+  MPM.run(LM, MAM);
+}
+
+llvm::Error nnc::emitMachineCode(llvm::Module &LM, llvm::TargetMachine &TM,
+                                 OutputKind Kind,
+                                 llvm::raw_pwrite_stream &OS) {
+  llvm::legacy::PassManager PM;
+  auto FileType = Kind == OutputKind::Object
+                      ? llvm::CodeGenFileType::ObjectFile
+                      : llvm::CodeGenFileType::AssemblyFile;
+  if (TM.addPassesToEmitFile(PM, OS, nullptr, FileType))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the target cannot emit this file type");
+  PM.run(LM);
+  return llvm::Error::success();
+}

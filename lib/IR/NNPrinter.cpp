@@ -1,0 +1,252 @@
+//===- NNPrinter.cpp - IR printed back as .nn source ----------------------===//
+//
+// `nnc --emit=nn` shows derived functions as source a person reads and nnc
+// compiles again. A value used once and not named in the source is printed
+// inside the expression that uses it; every other value becomes a `let`.
+// Constants are always written in place, since literals adapt to their
+// context. Parentheses follow the grammar's precedence exactly, and the
+// tree is kept as it is: floating-point addition is not associative.
+//
+//===----------------------------------------------------------------------===//
+#include "ValueNames.h"
+#include "nnc/IR/IR.h"
+#include "llvm/ADT/StringSet.h"
+#include <cmath>
+
+using namespace nnc;
+using namespace nnc::ir;
+
+namespace {
+
+// Binding strength, loosest first, as in grammar/NN.g4.
+enum Prec { POr = 1, PAnd, PCmp, PAdd, PMul, PUnary, PPow, PAtom };
+
+struct Rendered {
+  std::string Text;
+  int P;
+};
+
+const char *const Keywords[] = {"fn",   "let",  "return", "layer", "param",
+                                "backward", "if", "else", "true", "false"};
+const char *const BuiltinNames[] = {
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos",
+    "pow", "max", "min", "select", "f32", "f64", "i32", "i64", "grad",
+    "value_and_grad", "vjp"};
+
+class FunctionPrinter {
+public:
+  FunctionPrinter(const Function &F, const llvm::StringSet<> &Reserved,
+                  const llvm::StringMap<std::string> &FnNames)
+      : F(F), FnNames(FnNames) {
+    Uses.assign(F.Ops.size(), 0);
+    for (const Op &O : F.Ops)
+      for (ValueId V : O.Operands)
+        ++Uses[V];
+    IsLet.assign(F.Ops.size(), false);
+    for (size_t I = F.getNumParams(); I < F.Ops.size(); ++I) {
+      const Op &O = F.Ops[I];
+      IsLet[I] = O.Kind != OpKind::Return && O.Kind != OpKind::Const &&
+                 (Uses[I] != 1 || !O.Name.empty());
+    }
+    Names = assignValueNames(F, '_', true, Reserved, &IsLet);
+    Text.assign(F.Ops.size(), {});
+  }
+
+  /// Prints the lets and the return of the body, indented by two spaces.
+  void printBody(llvm::raw_ostream &OS) {
+    unsigned NumParams = F.getNumParams();
+    for (unsigned I = 0; I < NumParams; ++I)
+      Text[I] = {Names[I], PAtom};
+    for (size_t I = NumParams; I < F.Ops.size(); ++I) {
+      const Op &O = F.Ops[I];
+      if (O.Kind == OpKind::Return) {
+        OS << "  return " << Text[O.Operands[0]].Text << ";\n";
+        break;
+      }
+      Rendered R = render(O);
+      if (!IsLet[I]) {
+        Text[I] = std::move(R);
+        continue;
+      }
+      OS << "  let " << Names[I] << " = " << R.Text << ";\n";
+      Text[I] = {Names[I], PAtom};
+    }
+  }
+
+  std::string paramList() const {
+    std::string S;
+    for (unsigned I = 0, E = F.getNumParams(); I < E; ++I) {
+      if (I)
+        S += ", ";
+      S += Names[I] + ": " + F.getParamType(I).str();
+    }
+    return S;
+  }
+
+  llvm::StringRef paramName(unsigned I) const { return Names[I]; }
+
+private:
+  std::string operand(ValueId V, int MinPrec) {
+    const Rendered &R = Text[V];
+    if (R.P >= MinPrec)
+      return R.Text;
+    return "(" + R.Text + ")";
+  }
+
+  std::string callee(llvm::StringRef Name) const {
+    auto It = FnNames.find(Name);
+    return It == FnNames.end() ? Name.str() : It->second;
+  }
+
+  Rendered constant(const Op &O) {
+    if (O.Ty.isBool())
+      return {O.IntValue ? "true" : "false", PAtom};
+    if (!O.Ty.isFloat()) {
+      std::string S = std::to_string(O.IntValue);
+      return {S, O.IntValue < 0 ? PUnary : PAtom};
+    }
+    double V = O.FloatValue;
+    // Literals cannot spell NaN or infinity; a division can.
+    if (std::isnan(V))
+      return {"0.0 / 0.0", PMul};
+    if (std::isinf(V))
+      return {V > 0 ? "1.0 / 0.0" : "-1.0 / 0.0", PMul};
+    std::string S = formatDouble(V);
+    if (S.find_first_of(".en") == std::string::npos)
+      S += ".0";
+    return {S, std::signbit(V) ? PUnary : PAtom};
+  }
+
+  Rendered render(const Op &O) {
+    auto Bin = [&](const char *Sym, int P, bool RightAssoc = false) {
+      std::string L = operand(O.Operands[0], RightAssoc ? P + 1 : P);
+      std::string R = operand(O.Operands[1], RightAssoc ? P : P + 1);
+      return Rendered{L + " " + Sym + " " + R, P};
+    };
+    auto Fn = [&](llvm::StringRef Name) {
+      std::string S = Name.str() + "(";
+      for (size_t I = 0; I < O.Operands.size(); ++I)
+        S += (I ? ", " : "") + operand(O.Operands[I], POr);
+      return Rendered{S + ")", PAtom};
+    };
+    switch (O.Kind) {
+    case OpKind::Const:
+      return constant(O);
+    case OpKind::Add:
+      return Bin("+", PAdd);
+    case OpKind::Sub:
+      return Bin("-", PAdd);
+    case OpKind::Mul:
+      return Bin("*", PMul);
+    case OpKind::Div:
+      return Bin("/", PMul);
+    case OpKind::Pow:
+      return Bin("^", PPow, /*RightAssoc=*/true);
+    case OpKind::Lt:
+      return Bin("<", PCmp);
+    case OpKind::Le:
+      return Bin("<=", PCmp);
+    case OpKind::Gt:
+      return Bin(">", PCmp);
+    case OpKind::Ge:
+      return Bin(">=", PCmp);
+    case OpKind::Eq:
+      return Bin("==", PCmp);
+    case OpKind::Ne:
+      return Bin("!=", PCmp);
+    case OpKind::And:
+      return Bin("&&", PAnd);
+    case OpKind::Or:
+      return Bin("||", POr);
+    case OpKind::Neg:
+      return {"-" + operand(O.Operands[0], PPow), PUnary};
+    case OpKind::Not:
+      return {"!" + operand(O.Operands[0], PPow), PUnary};
+    case OpKind::Convert:
+      return Fn(getElementKindName(O.Ty.getElementKind()));
+    case OpKind::Call:
+      return Fn(callee(O.Callee));
+    case OpKind::Tuple: {
+      std::string S = "(";
+      for (size_t I = 0; I < O.Operands.size(); ++I)
+        S += (I ? ", " : "") + operand(O.Operands[I], POr);
+      return {S + ")", PAtom};
+    }
+    case OpKind::Extract: {
+      const Op &T = F.op(O.Operands[0]);
+      if (T.Kind == OpKind::Tuple)
+        return Text[T.Operands[O.IntValue]];
+      // The surface language has no tuple projection: say so in the output
+      // rather than print something that means another thing.
+      return {"/* element " + std::to_string(O.IntValue) + " of " +
+                  Text[O.Operands[0]].Text + ": not expressible in .nn */",
+              PAtom};
+    }
+    default:
+      return Fn(getOpName(O.Kind));
+    }
+  }
+
+  const Function &F;
+  const llvm::StringMap<std::string> &FnNames;
+  std::vector<std::string> Names;
+  std::vector<unsigned> Uses;
+  std::vector<bool> IsLet;
+  std::vector<Rendered> Text;
+};
+
+} // namespace
+
+void ir::printModuleAsNN(const Module &M, llvm::raw_ostream &OS) {
+  // Builtins that some function uses as ops: a user function with one of
+  // those names would capture the uses when the output is read back.
+  llvm::StringSet<> UsedBuiltins;
+  for (const auto &F : M.Functions)
+    for (const Op &O : F->Ops)
+      if (getOpClass(O.Kind) == OpClass::Math ||
+          O.Kind == OpKind::Max || O.Kind == OpKind::Min ||
+          O.Kind == OpKind::Abs)
+        UsedBuiltins.insert(getOpName(O.Kind));
+  llvm::StringMap<std::string> FnNames;
+  llvm::StringSet<> Reserved;
+  for (const char *K : Keywords)
+    Reserved.insert(K);
+  for (const char *B : BuiltinNames)
+    Reserved.insert(B);
+  llvm::StringSet<> BackwardFns;
+  for (const auto &F : M.Functions) {
+    if (!F->BackwardFn.empty())
+      BackwardFns.insert(F->BackwardFn);
+    std::string Printed = F->Name;
+    if (UsedBuiltins.contains(Printed))
+      Printed += "_fn";
+    FnNames[F->Name] = Printed;
+    Reserved.insert(Printed);
+  }
+
+  bool First = true;
+  for (const auto &F : M.Functions) {
+    if (BackwardFns.contains(F->Name))
+      continue;
+    if (!First)
+      OS << '\n';
+    First = false;
+    if (FnNames[F->Name] != F->Name)
+      OS << "// '" << F->Name
+         << "' is renamed: its name is a built-in this module also uses\n";
+    FunctionPrinter P(*F, Reserved, FnNames);
+    OS << "fn " << FnNames[F->Name] << '(' << P.paramList() << ") -> "
+       << F->ResultType.str() << " {\n";
+    P.printBody(OS);
+    OS << '}';
+    if (!F->BackwardFn.empty()) {
+      if (const Function *B = M.lookup(F->BackwardFn)) {
+        FunctionPrinter BP(*B, Reserved, FnNames);
+        OS << " backward(" << BP.paramName(B->getNumParams() - 1) << ") {\n";
+        BP.printBody(OS);
+        OS << '}';
+      }
+    }
+    OS << '\n';
+  }
+}

@@ -1,0 +1,91 @@
+//===- Printer.cpp - The textual form of the IR ---------------------------===//
+//
+//   func @f(%x: f64, %y: f64) -> f64 {
+//     %0 = add %x, %y : f64
+//     return %0
+//   }
+//   func @df = grad @f wrt(0, 1)
+//
+//===----------------------------------------------------------------------===//
+#include "ValueNames.h"
+#include "nnc/IR/IR.h"
+
+using namespace nnc;
+using namespace nnc::ir;
+
+void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
+  std::vector<std::string> Names = assignValueNames(F, '.', false);
+  OS << "func ";
+  if (!F.Exported)
+    OS << "internal ";
+  OS << '@' << F.Name << '(';
+  unsigned NumParams = F.getNumParams();
+  for (unsigned I = 0; I < NumParams; ++I) {
+    if (I)
+      OS << ", ";
+    OS << '%' << Names[I] << ": ";
+    F.Ops[I].Ty.print(OS);
+  }
+  OS << ") -> ";
+  F.ResultType.print(OS);
+  if (!F.ResultNames.empty()) {
+    OS << " results(";
+    for (size_t I = 0; I < F.ResultNames.size(); ++I)
+      OS << (I ? ", " : "") << F.ResultNames[I];
+    OS << ')';
+  }
+  if (!F.BackwardFn.empty())
+    OS << " backward @" << F.BackwardFn;
+  OS << " {\n";
+  for (size_t I = NumParams; I < F.Ops.size(); ++I) {
+    const Op &O = F.Ops[I];
+    OS << "  ";
+    if (O.Kind == OpKind::Return) {
+      OS << "return %" << Names[O.Operands[0]] << '\n';
+      continue;
+    }
+    OS << '%' << Names[I] << " = " << getOpName(O.Kind);
+    if (O.Kind == OpKind::Const) {
+      if (O.Ty.isFloat())
+        OS << ' ' << formatDouble(O.FloatValue);
+      else if (O.Ty.isBool())
+        OS << (O.IntValue ? " true" : " false");
+      else
+        OS << ' ' << O.IntValue;
+    } else if (O.Kind == OpKind::Call) {
+      OS << " @" << O.Callee << '(';
+      for (size_t J = 0; J < O.Operands.size(); ++J)
+        OS << (J ? ", " : "") << '%' << Names[O.Operands[J]];
+      OS << ')';
+    } else {
+      for (size_t J = 0; J < O.Operands.size(); ++J)
+        OS << (J ? ", " : " ") << '%' << Names[O.Operands[J]];
+      if (O.Kind == OpKind::Extract)
+        OS << ", " << O.IntValue;
+    }
+    OS << " : ";
+    O.Ty.print(OS);
+    OS << '\n';
+  }
+  OS << "}\n";
+}
+
+void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
+  bool First = true;
+  for (const auto &F : M.Functions) {
+    if (!First)
+      OS << '\n';
+    First = false;
+    printFunction(*F, OS);
+  }
+  for (const DerivedDecl &D : M.Derived) {
+    if (!First)
+      OS << '\n';
+    First = false;
+    OS << "func " << (D.Exported ? "" : "internal ") << '@' << D.Name << " = "
+       << getDeriveKindName(D.Kind) << " @" << D.Of << " wrt(";
+    for (size_t I = 0; I < D.Wrt.size(); ++I)
+      OS << (I ? ", " : "") << D.Wrt[I];
+    OS << ")\n";
+  }
+}

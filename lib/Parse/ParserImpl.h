@@ -1,0 +1,176 @@
+//===- ParserImpl.h - Internals of lib/Parse ------------------*- C++ -*-===//
+//
+// Private to lib/Parse: this header sees the ANTLR runtime and the generated
+// parser, which must never leak into include/nnc.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_PARSE_PARSERIMPL_H
+#define NNC_LIB_PARSE_PARSERIMPL_H
+
+#include "nnc/AST/AST.h"
+#include "nnc/Support/Diagnostics.h"
+
+#include "NNLexer.h"
+#include "NNParser.h"
+#include "antlr4-runtime.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/SMLoc.h"
+#include <cstdint>
+#include <vector>
+
+namespace nnc::parse {
+
+/// Deepest expression nesting the parser accepts, both for the right-nested
+/// chains the ANTLR parser recurses on (`- - x`, `a ^ b ^ c`, `else if`) and
+/// for the trees the AST builder produces. Later stages walk expressions
+/// recursively, so the limit protects them as well.
+constexpr unsigned MaxExprDepth = 20000;
+
+/// Thrown once the diagnostic engine is saturated: parsing stops at once.
+struct StopParsing {};
+
+/// Maps ANTLR's code point indices to pointers into the source buffer.
+/// ANTLR reads UTF-32, while SMLoc points at UTF-8 bytes.
+class SourceLocator {
+public:
+  /// \p CpToByte holds the byte offset of every code point plus one past the
+  /// end; it is empty when the text is ASCII and code point I is byte
+  /// \p BaseOffset + I.
+  SourceLocator(const char *BufferStart, size_t BaseOffset,
+                size_t NumCodePoints, std::vector<uint32_t> CpToByte)
+      : BufferStart(BufferStart), BaseOffset(BaseOffset),
+        NumCodePoints(NumCodePoints), CpToByte(std::move(CpToByte)) {}
+
+  /// The location of code point \p Index; indices past the end (and ANTLR's
+  /// INVALID_INDEX of conjured tokens) clamp to the end of the text.
+  llvm::SMLoc getLoc(size_t Index) const {
+    if (Index > NumCodePoints)
+      Index = NumCodePoints;
+    size_t Byte = CpToByte.empty() ? BaseOffset + Index : CpToByte[Index];
+    return llvm::SMLoc::getFromPointer(BufferStart + Byte);
+  }
+  llvm::SMLoc getStart(const antlr4::Token *T) const {
+    return getLoc(T->getStartIndex());
+  }
+  /// One past the last character of \p T; EOF ends where it starts.
+  llvm::SMLoc getEnd(const antlr4::Token *T) const {
+    size_t Start = T->getStartIndex(), Stop = T->getStopIndex();
+    if (Stop == INVALID_INDEX || Stop < Start)
+      return getLoc(Start);
+    return getLoc(Stop + 1);
+  }
+  llvm::SMRange getRange(const antlr4::Token *T) const {
+    return llvm::SMRange(getStart(T), getEnd(T));
+  }
+  /// The source text of \p T, straight from the buffer (Token::getText
+  /// would convert ANTLR's UTF-32 back to UTF-8 for every call).
+  std::string getText(const antlr4::Token *T) const {
+    llvm::SMRange R = getRange(T);
+    return std::string(R.Start.getPointer(),
+                       R.End.getPointer() - R.Start.getPointer());
+  }
+  /// From the first token of \p Ctx to the end of its last one. A rule that
+  /// matched nothing has its stop token before its start token.
+  llvm::SMRange getRange(const antlr4::ParserRuleContext *Ctx) const {
+    const antlr4::Token *Start = Ctx->start, *Stop = Ctx->stop;
+    if (!Start)
+      return llvm::SMRange();
+    llvm::SMLoc Begin = getStart(Start);
+    if (!Stop || Stop->getTokenIndex() < Start->getTokenIndex())
+      return llvm::SMRange(Begin, Begin);
+    return llvm::SMRange(Begin, getEnd(Stop));
+  }
+
+private:
+  const char *BufferStart;
+  size_t BaseOffset;
+  size_t NumCodePoints;
+  std::vector<uint32_t> CpToByte;
+};
+
+/// Turns ANTLR's view of a syntax error (an offending token and the set of
+/// token types the parser could have accepted) into one clang-like message.
+class SyntaxErrorReporter {
+public:
+  SyntaxErrorReporter(DiagnosticEngine &Diags, const SourceLocator &Locs,
+                      antlr4::TokenStream &Tokens,
+                      const antlr4::dfa::Vocabulary &Vocab)
+      : Diags(Diags), Locs(Locs), Tokens(Tokens), Vocab(Vocab) {}
+
+  /// Reports that \p Offending cannot be parsed where one of \p Expected
+  /// was needed; \p Extra says the token is superfluous (ANTLR skips it),
+  /// so the message names it even when only one thing was expected.
+  void report(antlr4::Token *Offending,
+              const antlr4::misc::IntervalSet &Expected, bool Extra = false);
+
+private:
+  /// False if a diagnostic at \p Loc was already given; throws StopParsing
+  /// once the error limit is reached.
+  bool claim(llvm::SMLoc Loc);
+  /// The last default-channel token before \p T, or null.
+  antlr4::Token *getPreviousToken(antlr4::Token *T);
+  std::string describeToken(antlr4::Token *T) const;
+  std::vector<std::string>
+  describeExpected(const antlr4::misc::IntervalSet &Expected) const;
+
+  DiagnosticEngine &Diags;
+  const SourceLocator &Locs;
+  antlr4::TokenStream &Tokens;
+  const antlr4::dfa::Vocabulary &Vocab;
+  llvm::DenseSet<const char *> ReportedLocs;
+};
+
+/// ANTLR's recovery (single-token insertion and deletion, resynchronisation
+/// on follow sets) with our messages, and with lists of declarations,
+/// statements and layer members that skip stray tokens instead of giving up
+/// on the whole list.
+class NNErrorStrategy : public antlr4::DefaultErrorStrategy {
+public:
+  explicit NNErrorStrategy(SyntaxErrorReporter &Reporter)
+      : Reporter(Reporter) {}
+
+  void reportError(antlr4::Parser *P,
+                   const antlr4::RecognitionException &E) override;
+  void sync(antlr4::Parser *P) override;
+
+protected:
+  void
+  reportNoViableAlternative(antlr4::Parser *P,
+                            const antlr4::NoViableAltException &E) override;
+  void reportInputMismatch(antlr4::Parser *P,
+                           const antlr4::InputMismatchException &E) override;
+  void
+  reportFailedPredicate(antlr4::Parser *P,
+                        const antlr4::FailedPredicateException &E) override;
+  void reportUnwantedToken(antlr4::Parser *P) override;
+  void reportMissingToken(antlr4::Parser *P) override;
+
+private:
+  SyntaxErrorReporter &Reporter;
+};
+
+/// Backstop for lexer errors; the grammar's catch-all ERROR_CHAR rule means
+/// the lexer should never call it.
+class LexerErrorListener : public antlr4::BaseErrorListener {
+public:
+  LexerErrorListener(DiagnosticEngine &Diags, const SourceLocator &Locs)
+      : Diags(Diags), Locs(Locs) {}
+  void syntaxError(antlr4::Recognizer *Recognizer,
+                   antlr4::Token *OffendingSymbol, size_t Line,
+                   size_t CharPositionInLine, const std::string &Msg,
+                   std::exception_ptr E) override;
+
+private:
+  DiagnosticEngine &Diags;
+  const SourceLocator &Locs;
+};
+
+/// Builds the AST of one top-level declaration, or returns null if it
+/// contains a syntax error (already reported) or nests too deeply.
+ast::DeclPtr buildTopDecl(nnc_antlr::NNParser::TopDeclContext *Ctx,
+                          const SourceLocator &Locs, DiagnosticEngine &Diags);
+
+} // namespace nnc::parse
+
+#endif // NNC_LIB_PARSE_PARSERIMPL_H

@@ -1,0 +1,243 @@
+//===- CheckDerive.cpp - grad, value_and_grad and vjp ---------------------===//
+//
+// A transform names the function it derives and, optionally, the parameters
+// to differentiate with respect to. Sema computes the derived signature, so
+// a derived function is called, exported and derived again like any other.
+//
+//   grad(f)            f must return a float scalar; gradients of every
+//                      float parameter: one value, or a tuple of several
+//   grad(f, x, y)      only those parameters
+//   value_and_grad(f)  (f(...), grad(f)(...))
+//   vjp(f)             the parameters of f, then the upstream gradient
+//
+//===----------------------------------------------------------------------===//
+#include "Checker.h"
+
+using namespace nnc;
+using namespace nnc::sema;
+
+bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
+                           llvm::SMRange UseRange) {
+  if (Ref.Fn) {
+    auto *F = const_cast<FnDecl *>(Ref.Fn);
+    if (!ensureChecked(*F, UseRange))
+      return false;
+    Sig.ParamNames.clear();
+    Sig.ParamTypes.clear();
+    for (const Param &P : F->Params) {
+      Sig.ParamNames.push_back(P.Name);
+      Sig.ParamTypes.push_back(P.Ty);
+    }
+    Sig.Result = F->Result;
+    return true;
+  }
+  if (!Ref.Derived)
+    return false;
+  Sig.ParamNames = Ref.Derived->ParamNames;
+  Sig.ParamTypes = Ref.Derived->ParamTypes;
+  Sig.Result = Ref.Derived->Result;
+  return true;
+}
+
+FunctionRef Checker::resolveFunction(Expr &E) {
+  if (auto *N = llvm::dyn_cast<NameExpr>(&E)) {
+    for (const Local &L : Scope)
+      if (L.Name == N->Name) {
+        Diags.report(N->getRange(), DiagID::err_not_a_function, N->Name);
+        return {};
+      }
+    Decl *D = lookupDecl(N->Name);
+    if (!D) {
+      if (lookupBuiltin(N->Name) != Builtin::None)
+        Diags.report(N->getRange(), DiagID::err_grad_arg,
+                     "this use of built-in '" + N->Name + "'");
+      else
+        Diags.report(N->getRange(), DiagID::err_unknown_function, N->Name);
+      return {};
+    }
+    if (auto *F = llvm::dyn_cast<FnDecl>(D)) {
+      N->Ref = NameExpr::Function;
+      N->Fn = F;
+      if (!ensureChecked(*F, N->getRange()))
+        return {};
+      FunctionRef R;
+      R.Fn = F;
+      return R;
+    }
+    if (auto *DD = llvm::dyn_cast<DerivedFnDecl>(D)) {
+      State S = States[DD];
+      if (S == State::InProgress) {
+        Diags.report(N->getRange(), DiagID::err_recursion, N->Name);
+        return {};
+      }
+      if (S == State::Unchecked && !checkDerivedDecl(*DD))
+        return {};
+      if (States[DD] != State::Checked)
+        return {};
+      return DD->Target;
+    }
+    Diags.report(N->getRange(), DiagID::err_not_supported_yet,
+                 "layers and their instances");
+    return {};
+  }
+  if (auto *C = llvm::dyn_cast<CallExpr>(&E)) {
+    if (auto *N = llvm::dyn_cast<NameExpr>(C->Callee.get())) {
+      Builtin B = lookupBuiltin(N->Name);
+      bool Shadowed = lookupDecl(N->Name) != nullptr;
+      for (const Local &L : Scope)
+        Shadowed |= L.Name == N->Name;
+      if (!Shadowed && getBuiltinFamily(B) == BuiltinFamily::Derive)
+        return resolveDerive(*C);
+    }
+  }
+  if (llvm::isa<MemberExpr>(&E)) {
+    Diags.report(E.getRange(), DiagID::err_not_supported_yet,
+                 "layer methods");
+    return {};
+  }
+  checkExpr(E, nullptr);
+  if (E.Ty.isValid())
+    Diags.report(E.getRange(), DiagID::err_not_callable);
+  return {};
+}
+
+FunctionRef Checker::resolveDerive(CallExpr &E) {
+  auto *N = llvm::cast<NameExpr>(E.Callee.get());
+  Builtin B = lookupBuiltin(N->Name);
+  N->Ref = NameExpr::BuiltinFn;
+  N->B = B;
+  E.B = B;
+  std::string What = "'" + N->Name + "'";
+  if (E.Args.empty()) {
+    Diags.report(E.getRange(), DiagID::err_grad_arg, What);
+    return {};
+  }
+  for (const Arg &A : E.Args)
+    if (!A.Name.empty()) {
+      Diags.report(A.NameRange, DiagID::err_keyword_arg, N->Name, A.Name);
+      return {};
+    }
+  FunctionRef Of = resolveFunction(*E.Args[0].Value);
+  if (!Of.isValid())
+    return {};
+  Signature Sig;
+  if (!getSignature(Of, Sig, E.Args[0].Value->getRange()))
+    return {};
+
+  auto Spec = std::make_shared<DerivedSpec>();
+  Spec->Kind = B == Builtin::Grad           ? DeriveKind::Grad
+               : B == Builtin::ValueAndGrad ? DeriveKind::ValueAndGrad
+                                            : DeriveKind::Vjp;
+  Spec->Of = Of;
+
+  if (Spec->Kind != DeriveKind::Vjp && !Sig.Result.isFloatScalar()) {
+    Diags.report(E.getRange(), DiagID::err_grad_nonscalar, What, Of.key(),
+                 Sig.Result.str());
+    Diags.report(E.getRange(), DiagID::note_use_vjp, Of.key());
+    return {};
+  }
+  if (Spec->Kind == DeriveKind::Vjp) {
+    bool FloatLeaves = Sig.Result.isFloatScalar();
+    if (Sig.Result.isTuple()) {
+      FloatLeaves = true;
+      for (const Type &T : Sig.Result.Elements)
+        FloatLeaves &= T.isFloatScalar();
+    }
+    if (!FloatLeaves) {
+      Diags.report(E.getRange(), DiagID::err_grad_nonscalar, What, Of.key(),
+                   Sig.Result.str());
+      return {};
+    }
+  }
+
+  // The parameters to differentiate: named ones, or every float one.
+  if (E.Args.size() == 1) {
+    for (unsigned I = 0; I < Sig.ParamTypes.size(); ++I)
+      if (Sig.ParamTypes[I].isFloatScalar())
+        Spec->Wrt.push_back(I);
+    if (Spec->Wrt.empty()) {
+      Diags.report(E.Args[0].Value->getRange(),
+                   DiagID::err_grad_no_float_params, Of.key());
+      return {};
+    }
+  } else {
+    for (size_t A = 1; A < E.Args.size(); ++A) {
+      auto *PN = llvm::dyn_cast<NameExpr>(E.Args[A].Value.get());
+      if (!PN) {
+        Diags.report(E.Args[A].Value->getRange(), DiagID::err_expected,
+                     "a parameter name");
+        return {};
+      }
+      auto It = std::find(Sig.ParamNames.begin(), Sig.ParamNames.end(),
+                          PN->Name);
+      if (It == Sig.ParamNames.end()) {
+        Diags.report(PN->getRange(), DiagID::err_grad_wrt_unknown, Of.key(),
+                     PN->Name);
+        return {};
+      }
+      unsigned I = It - Sig.ParamNames.begin();
+      if (!Sig.ParamTypes[I].isFloatScalar()) {
+        Diags.report(PN->getRange(), DiagID::err_grad_wrt_int, PN->Name,
+                     Sig.ParamTypes[I].str());
+        return {};
+      }
+      if (std::find(Spec->Wrt.begin(), Spec->Wrt.end(), I) != Spec->Wrt.end()) {
+        Diags.report(PN->getRange(), DiagID::err_grad_wrt_duplicate, PN->Name);
+        return {};
+      }
+      Spec->Wrt.push_back(I);
+    }
+  }
+
+  Spec->ParamNames = Sig.ParamNames;
+  Spec->ParamTypes = Sig.ParamTypes;
+  if (Spec->Kind == DeriveKind::Vjp) {
+    std::string Up = "d_out";
+    while (std::find(Spec->ParamNames.begin(), Spec->ParamNames.end(), Up) !=
+           Spec->ParamNames.end())
+      Up = "_" + Up;
+    Spec->ParamNames.push_back(Up);
+    Spec->ParamTypes.push_back(Sig.Result);
+  }
+  Type Grads;
+  if (Spec->Wrt.size() == 1) {
+    Grads = Sig.ParamTypes[Spec->Wrt[0]];
+  } else {
+    std::vector<Type> Elts;
+    for (unsigned I : Spec->Wrt)
+      Elts.push_back(Sig.ParamTypes[I]);
+    Grads = Type::tuple(std::move(Elts));
+  }
+  Spec->Result = Spec->Kind == DeriveKind::ValueAndGrad
+                     ? Type::tuple({Sig.Result, Grads})
+                     : Grads;
+
+  FunctionRef R;
+  R.Derived = Spec;
+  // One spec per distinct transform, so lowering derives each once.
+  auto [It, Inserted] = Specs.try_emplace(R.key(), Spec);
+  R.Derived = It->second;
+  E.Target = R;
+  return R;
+}
+
+bool Checker::checkDerivedDecl(DerivedFnDecl &D) {
+  States[&D] = State::InProgress;
+  auto *C = llvm::dyn_cast_or_null<CallExpr>(D.Value.get());
+  auto *N = C ? llvm::dyn_cast<NameExpr>(C->Callee.get()) : nullptr;
+  bool IsDerive = N && !lookupDecl(N->Name) &&
+                  getBuiltinFamily(lookupBuiltin(N->Name)) ==
+                      BuiltinFamily::Derive;
+  if (!IsDerive) {
+    Diags.report(D.Value ? D.Value->getRange() : D.NameRange,
+                 DiagID::err_derived_not_call);
+    States[&D] = State::Failed;
+    return false;
+  }
+  std::vector<Local> SavedScope = std::move(Scope);
+  Scope.clear();
+  D.Target = resolveDerive(*C);
+  Scope = std::move(SavedScope);
+  States[&D] = D.Target.isValid() ? State::Checked : State::Failed;
+  return D.Target.isValid();
+}

@@ -1,0 +1,493 @@
+//===- CheckExpr.cpp - Types of expressions -------------------------------===//
+//
+// Literals have no type of their own: they take the type their context asks
+// for (`x * 2` with x: f32 multiplies by an f32 2), and f64 when nothing
+// asks. An integer meets a float by converting to the float's type; f32 and
+// f64 never mix silently, since a hidden f64 in an f32 model costs speed.
+//
+//===----------------------------------------------------------------------===//
+#include "Checker.h"
+
+using namespace nnc;
+using namespace nnc::sema;
+
+bool sema::isUntypedLiteral(const Expr &E) {
+  if (llvm::isa<NumberExpr>(E))
+    return true;
+  if (auto *U = llvm::dyn_cast<UnaryExpr>(&E))
+    return U->Op == UnaryOp::Neg && isUntypedLiteral(*U->Operand);
+  if (auto *B = llvm::dyn_cast<BinaryExpr>(&E))
+    return (B->Op == BinaryOp::Add || B->Op == BinaryOp::Sub ||
+            B->Op == BinaryOp::Mul || B->Op == BinaryOp::Div ||
+            B->Op == BinaryOp::Pow) &&
+           isUntypedLiteral(*B->LHS) && isUntypedLiteral(*B->RHS);
+  return false;
+}
+
+static bool isNumeric(const Type &T) {
+  return T.isFloatScalar() || T.isIntScalar();
+}
+
+static const char *convertName(ElementKind K) {
+  return getElementKindName(K).data();
+}
+
+bool Checker::coerce(ExprPtr &E, const Type &To, llvm::StringRef What) {
+  const Type &From = E->Ty;
+  if (From == To)
+    return true;
+  if (From.isTuple() && To.isTuple() &&
+      From.Elements.size() == To.Elements.size()) {
+    if (auto *T = llvm::dyn_cast<TupleExpr>(E.get())) {
+      bool OK = true;
+      for (size_t I = 0; I < T->Elements.size(); ++I)
+        OK &= coerce(T->Elements[I], To.Elements[I], What);
+      if (OK)
+        T->Ty = To;
+      return OK;
+    }
+  }
+  bool Implicit = false;
+  if (From.isIntScalar() && To.isFloatScalar())
+    Implicit = true;
+  if (From.isScalar() && To.isScalar() && From.Elem == ElementKind::I32 &&
+      To.Elem == ElementKind::I64)
+    Implicit = true;
+  if (!Implicit) {
+    if (From.isFloatScalar() && To.isFloatScalar())
+      Diags.report(E->getRange(), DiagID::err_float_mix, What, From.str(),
+                   To.str(), convertName(To.Elem));
+    else
+      Diags.report(E->getRange(), DiagID::err_expected_type, What,
+                   "'" + To.str() + "'", From.str());
+    return false;
+  }
+  llvm::SMRange R = E->getRange();
+  auto Callee = std::make_unique<NameExpr>(R, convertName(To.Elem));
+  Callee->Ref = NameExpr::BuiltinFn;
+  Builtin B = lookupBuiltin(convertName(To.Elem));
+  Callee->B = B;
+  std::vector<Arg> Args;
+  Args.push_back(Arg{"", {}, std::move(E)});
+  auto Call = std::make_unique<CallExpr>(R, std::move(Callee), std::move(Args));
+  Call->B = B;
+  Call->Ty = To;
+  E = std::move(Call);
+  return true;
+}
+
+Type Checker::checkExpr(Expr &E, const Type *Expected) {
+  Type T;
+  switch (E.getKind()) {
+  case Expr::EK_Number: {
+    auto &N = llvm::cast<NumberExpr>(E);
+    T = Type::scalar(ElementKind::F64);
+    if (Expected && isNumeric(*Expected)) {
+      T = *Expected;
+      if (Expected->isIntScalar() && N.Value != static_cast<double>(
+                                                   static_cast<int64_t>(N.Value))) {
+        Diags.report(E.getRange(), DiagID::err_int_literal_fraction,
+                     N.Spelling, Expected->str());
+        T = Type();
+      }
+    }
+    break;
+  }
+  case Expr::EK_Bool:
+    T = Type::scalar(ElementKind::Bool);
+    break;
+  case Expr::EK_Name:
+    T = checkName(llvm::cast<NameExpr>(E));
+    break;
+  case Expr::EK_Unary:
+    T = checkUnary(llvm::cast<UnaryExpr>(E), Expected);
+    break;
+  case Expr::EK_Binary:
+    T = checkBinary(llvm::cast<BinaryExpr>(E), Expected);
+    break;
+  case Expr::EK_Call:
+    T = checkCall(llvm::cast<CallExpr>(E), Expected);
+    break;
+  case Expr::EK_If:
+    T = checkIf(llvm::cast<IfExpr>(E), Expected);
+    break;
+  case Expr::EK_Tuple:
+    T = checkTuple(llvm::cast<TupleExpr>(E), Expected);
+    break;
+  case Expr::EK_Member:
+    Diags.report(E.getRange(), DiagID::err_not_supported_yet,
+                 "members ('.T', layer methods)");
+    break;
+  case Expr::EK_TensorLit:
+    Diags.report(E.getRange(), DiagID::err_not_supported_yet,
+                 "tensor literals");
+    break;
+  }
+  E.Ty = T;
+  return T;
+}
+
+Type Checker::checkName(NameExpr &E) {
+  for (auto It = Scope.rbegin(); It != Scope.rend(); ++It) {
+    if (It->Name != E.Name)
+      continue;
+    E.Ref = It->IsParam ? NameExpr::Param : NameExpr::Local;
+    E.Index = It->Index;
+    return It->Ty;
+  }
+  if (Decl *D = lookupDecl(E.Name)) {
+    if (llvm::isa<FnDecl>(D) || llvm::isa<DerivedFnDecl>(D))
+      Diags.report(E.getRange(), DiagID::err_function_as_value, E.Name);
+    else
+      Diags.report(E.getRange(), DiagID::err_not_supported_yet,
+                   "layers and their instances");
+    return Type();
+  }
+  if (lookupBuiltin(E.Name) != Builtin::None) {
+    Diags.report(E.getRange(), DiagID::err_builtin_as_value, E.Name);
+    return Type();
+  }
+  Diags.report(E.getRange(), DiagID::err_unknown_name, E.Name);
+  return Type();
+}
+
+Type Checker::checkUnary(UnaryExpr &E, const Type *Expected) {
+  if (E.Op == UnaryOp::Not) {
+    Type T = checkExpr(*E.Operand, nullptr);
+    if (!T.isValid())
+      return T;
+    if (!T.isBool()) {
+      Diags.report(E.Operand->getRange(), DiagID::err_expected_type, "'!'",
+                   "'bool'", T.str());
+      return Type();
+    }
+    return T;
+  }
+  Type T = checkExpr(*E.Operand, Expected);
+  if (!T.isValid())
+    return T;
+  if (!isNumeric(T)) {
+    Diags.report(E.Operand->getRange(), DiagID::err_expected_type,
+                 "unary '-'", "a number", T.str());
+    return Type();
+  }
+  return T;
+}
+
+Type Checker::unifyOperands(ExprPtr &L, ExprPtr &R, const Type *Expected,
+                            llvm::StringRef What, llvm::SMRange Where) {
+  // Type the side that is not a bare literal first, so the literal adapts.
+  Type TL, TR;
+  if (isUntypedLiteral(*L) && !isUntypedLiteral(*R)) {
+    TR = checkExpr(*R, Expected);
+    TL = checkExpr(*L, TR.isValid() && isNumeric(TR) ? &TR : Expected);
+  } else {
+    TL = checkExpr(*L, Expected);
+    TR = checkExpr(*R, TL.isValid() && isNumeric(TL) ? &TL : Expected);
+  }
+  if (!TL.isValid() || !TR.isValid())
+    return Type();
+  if (TL == TR)
+    return TL;
+  if (!TL.isScalar() || !TR.isScalar()) {
+    Diags.report(Where, DiagID::err_type_mismatch, What, TL.str(), TR.str());
+    return Type();
+  }
+  // The wider of two numbers: a float over an integer, i64 over i32.
+  auto Rank = [](const Type &T) {
+    switch (T.Elem) {
+    case ElementKind::Bool: return 0;
+    case ElementKind::I32: return 1;
+    case ElementKind::I64: return 2;
+    case ElementKind::F32: return 3;
+    case ElementKind::F64: return 3;
+    }
+    return 0;
+  };
+  if (TL.isFloatScalar() && TR.isFloatScalar()) {
+    Diags.report(Where, DiagID::err_float_mix, What, TL.str(), TR.str(),
+                 "f64");
+    return Type();
+  }
+  if (TL.isBool() || TR.isBool()) {
+    Diags.report(Where, DiagID::err_type_mismatch, What, TL.str(), TR.str());
+    return Type();
+  }
+  Type Common = Rank(TL) >= Rank(TR) ? TL : TR;
+  if (!coerce(TL == Common ? R : L, Common, What))
+    return Type();
+  return Common;
+}
+
+Type Checker::checkBinary(BinaryExpr &E, const Type *Expected) {
+  llvm::SMRange OpRange(E.OpLoc, E.OpLoc);
+  std::string What = ("'" + getBinaryOpSpelling(E.Op) + "'").str();
+  switch (E.Op) {
+  case BinaryOp::MatMul:
+    Diags.report(OpRange, DiagID::err_not_supported_yet,
+                 "matrix products (tensors)");
+    return Type();
+  case BinaryOp::And:
+  case BinaryOp::Or: {
+    Type TL = checkExpr(*E.LHS, nullptr);
+    Type TR = checkExpr(*E.RHS, nullptr);
+    if (!TL.isValid() || !TR.isValid())
+      return Type();
+    for (Expr *Side : {E.LHS.get(), E.RHS.get()})
+      if (!Side->Ty.isBool()) {
+        Diags.report(Side->getRange(), DiagID::err_expected_type, What,
+                     "'bool'", Side->Ty.str());
+        return Type();
+      }
+    return TL;
+  }
+  case BinaryOp::Lt:
+  case BinaryOp::Le:
+  case BinaryOp::Gt:
+  case BinaryOp::Ge:
+  case BinaryOp::Eq:
+  case BinaryOp::Ne: {
+    Type T = unifyOperands(E.LHS, E.RHS, nullptr, What, OpRange);
+    if (!T.isValid())
+      return T;
+    bool Equality = E.Op == BinaryOp::Eq || E.Op == BinaryOp::Ne;
+    if (!T.isScalar() || (!isNumeric(T) && !(Equality && T.isBool()))) {
+      Diags.report(OpRange, DiagID::err_expected_type, What, "numbers",
+                   T.str());
+      return Type();
+    }
+    return Type::scalar(ElementKind::Bool);
+  }
+  case BinaryOp::Pow: {
+    // A power is a float function: integer sides convert to the float side,
+    // or to f64 when both are integers.
+    const Type *Exp = Expected && Expected->isFloatScalar() ? Expected : nullptr;
+    Type T = unifyOperands(E.LHS, E.RHS, Exp, What, OpRange);
+    if (!T.isValid())
+      return T;
+    if (T.isIntScalar()) {
+      Type F64 = Type::scalar(ElementKind::F64);
+      if (!coerce(E.LHS, F64, What) || !coerce(E.RHS, F64, What))
+        return Type();
+      return F64;
+    }
+    if (!T.isFloatScalar()) {
+      Diags.report(OpRange, DiagID::err_expected_type, What, "numbers",
+                   T.str());
+      return Type();
+    }
+    return T;
+  }
+  default: {
+    Type T = unifyOperands(E.LHS, E.RHS, Expected, What, OpRange);
+    if (!T.isValid())
+      return T;
+    if (!isNumeric(T)) {
+      Diags.report(OpRange, DiagID::err_expected_type, What, "numbers",
+                   T.str());
+      return Type();
+    }
+    return T;
+  }
+  }
+}
+
+Type Checker::checkIf(IfExpr &E, const Type *Expected) {
+  Type C = checkExpr(*E.Cond, nullptr);
+  if (C.isValid() && !C.isBool()) {
+    Diags.report(E.Cond->getRange(), DiagID::err_expected_type,
+                 "the condition of 'if'", "'bool'", C.str());
+    C = Type();
+  }
+  Type T = unifyOperands(E.Then, E.Else, Expected, "'if'", E.getRange());
+  if (!C.isValid())
+    return Type();
+  return T;
+}
+
+Type Checker::checkTuple(TupleExpr &E, const Type *Expected) {
+  std::vector<Type> Elts;
+  bool OK = true;
+  for (size_t I = 0; I < E.Elements.size(); ++I) {
+    const Type *Exp = nullptr;
+    if (Expected && Expected->isTuple() &&
+        Expected->Elements.size() == E.Elements.size())
+      Exp = &Expected->Elements[I];
+    Type T = checkExpr(*E.Elements[I], Exp);
+    if (T.isValid() && Exp && T != *Exp) {
+      if (coerce(E.Elements[I], *Exp, "this tuple element"))
+        T = *Exp;
+      else
+        T = Type();
+    }
+    OK &= T.isValid();
+    Elts.push_back(T);
+  }
+  return OK ? Type::tuple(std::move(Elts)) : Type();
+}
+
+bool Checker::checkArgs(CallExpr &E, llvm::StringRef Name,
+                        const Signature &Sig) {
+  for (const Arg &A : E.Args)
+    if (!A.Name.empty()) {
+      Diags.report(A.NameRange, DiagID::err_keyword_arg, Name, A.Name);
+      return false;
+    }
+  if (E.Args.size() != Sig.ParamTypes.size()) {
+    size_t N = Sig.ParamTypes.size();
+    Diags.report(E.getRange(), DiagID::err_arity, Name, N, N == 1 ? "" : "s",
+                 E.Args.size(), E.Args.size() == 1 ? "was" : "were");
+    return false;
+  }
+  bool OK = true;
+  for (size_t I = 0; I < E.Args.size(); ++I) {
+    Type T = checkExpr(*E.Args[I].Value, &Sig.ParamTypes[I]);
+    if (!T.isValid()) {
+      OK = false;
+      continue;
+    }
+    if (T != Sig.ParamTypes[I])
+      OK &= coerce(E.Args[I].Value, Sig.ParamTypes[I],
+                   "argument '" + Sig.ParamNames[I] + "'");
+  }
+  return OK;
+}
+
+Type Checker::checkCall(CallExpr &E, const Type *Expected) {
+  // A builtin, unless a parameter, a local or a user function of that name
+  // hides it.
+  if (auto *N = llvm::dyn_cast<NameExpr>(E.Callee.get())) {
+    for (const Local &L : Scope)
+      if (L.Name == N->Name) {
+        Diags.report(N->getRange(), DiagID::err_not_a_function, N->Name);
+        for (Arg &A : E.Args)
+          checkExpr(*A.Value, nullptr);
+        return Type();
+      }
+    if (!lookupDecl(N->Name)) {
+      Builtin B = lookupBuiltin(N->Name);
+      if (B != Builtin::None) {
+        N->Ref = NameExpr::BuiltinFn;
+        N->B = B;
+        E.B = B;
+        return checkBuiltinCall(E, B, Expected);
+      }
+      Diags.report(N->getRange(), DiagID::err_unknown_function, N->Name);
+      for (Arg &A : E.Args)
+        checkExpr(*A.Value, nullptr);
+      return Type();
+    }
+  }
+  FunctionRef Ref = resolveFunction(*E.Callee);
+  if (!Ref.isValid()) {
+    for (Arg &A : E.Args)
+      checkExpr(*A.Value, nullptr);
+    return Type();
+  }
+  Signature Sig;
+  if (!getSignature(Ref, Sig, E.Callee->getRange()))
+    return Type();
+  E.Target = Ref;
+  if (!checkArgs(E, Ref.key(), Sig))
+    return Type();
+  return Sig.Result;
+}
+
+Type Checker::checkBuiltinCall(CallExpr &E, Builtin B, const Type *Expected) {
+  llvm::StringRef Name = getBuiltinName(B);
+  BuiltinFamily Family = getBuiltinFamily(B);
+  if (Family == BuiltinFamily::Tensor || Family == BuiltinFamily::Init) {
+    Diags.report(E.Callee->getRange(), DiagID::err_not_supported_yet,
+                 "tensor built-ins ('" + Name.str() + "')");
+    return Type();
+  }
+  if (Family == BuiltinFamily::Derive) {
+    // `grad(f)` alone is a function, not a value.
+    FunctionRef Ref = resolveDerive(E);
+    if (Ref.isValid())
+      Diags.report(E.getRange(), DiagID::err_function_as_value, Ref.key());
+    return Type();
+  }
+  for (const Arg &A : E.Args)
+    if (!A.Name.empty()) {
+      Diags.report(A.NameRange, DiagID::err_keyword_arg, Name, A.Name);
+      return Type();
+    }
+  size_t Want = Family == BuiltinFamily::Math2 ? 2
+                : Family == BuiltinFamily::Select ? 3
+                                                  : 1;
+  if (E.Args.size() != Want) {
+    Diags.report(E.getRange(), DiagID::err_arity, Name, Want,
+                 Want == 1 ? "" : "s", E.Args.size(),
+                 E.Args.size() == 1 ? "was" : "were");
+    for (Arg &A : E.Args)
+      checkExpr(*A.Value, nullptr);
+    return Type();
+  }
+  std::string What = ("'" + Name + "'").str();
+  switch (Family) {
+  case BuiltinFamily::Math1: {
+    const Type *Exp = Expected && Expected->isFloatScalar() ? Expected : nullptr;
+    Type T = checkExpr(*E.Args[0].Value, Exp);
+    if (!T.isValid())
+      return T;
+    bool IntOK = B == Builtin::Abs || B == Builtin::Relu;
+    if (T.isIntScalar() && !IntOK) {
+      // An integer argument of a float function converts to f64.
+      Type F64 = Type::scalar(ElementKind::F64);
+      if (!coerce(E.Args[0].Value, F64, What))
+        return Type();
+      return F64;
+    }
+    if (!isNumeric(T)) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
+                   What, "a number", T.str());
+      return Type();
+    }
+    return T;
+  }
+  case BuiltinFamily::Math2: {
+    Type T = unifyOperands(E.Args[0].Value, E.Args[1].Value, Expected, What,
+                           E.getRange());
+    if (!T.isValid())
+      return T;
+    if (!isNumeric(T)) {
+      Diags.report(E.getRange(), DiagID::err_expected_type, What, "numbers",
+                   T.str());
+      return Type();
+    }
+    if (B == Builtin::Pow && T.isIntScalar()) {
+      Type F64 = Type::scalar(ElementKind::F64);
+      if (!coerce(E.Args[0].Value, F64, What) ||
+          !coerce(E.Args[1].Value, F64, What))
+        return Type();
+      return F64;
+    }
+    return T;
+  }
+  case BuiltinFamily::Select: {
+    Type C = checkExpr(*E.Args[0].Value, nullptr);
+    if (C.isValid() && !C.isBool()) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
+                   "the condition of 'select'", "'bool'", C.str());
+      C = Type();
+    }
+    Type T = unifyOperands(E.Args[1].Value, E.Args[2].Value, Expected, What,
+                           E.getRange());
+    return C.isValid() ? T : Type();
+  }
+  case BuiltinFamily::Convert: {
+    Type T = checkExpr(*E.Args[0].Value, nullptr);
+    if (!T.isValid())
+      return T;
+    if (!T.isScalar()) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
+                   What, "a scalar", T.str());
+      return Type();
+    }
+    return Type::scalar(*parseElementKind(Name));
+  }
+  default:
+    return Type();
+  }
+}

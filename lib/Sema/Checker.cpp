@@ -1,0 +1,256 @@
+//===- Checker.cpp - Declarations, bodies and their order -----------------===//
+//
+// Functions may be used before they are defined, so a function is checked
+// on demand when first called: a call to a function whose check is still in
+// progress is a recursive call, which the language forbids (a body has no
+// control flow, so recursion could never end).
+//
+//===----------------------------------------------------------------------===//
+#include "Checker.h"
+#include "nnc/Sema/Sema.h"
+
+using namespace nnc;
+using namespace nnc::sema;
+
+bool nnc::checkModule(Module &M, DiagnosticEngine &Diags) {
+  unsigned ErrorsBefore = Diags.getNumErrors();
+  Checker C(M, Diags);
+  C.run();
+  return Diags.getNumErrors() == ErrorsBefore;
+}
+
+Decl *Checker::lookupDecl(llvm::StringRef Name) const {
+  auto It = Decls.find(Name);
+  return It == Decls.end() ? nullptr : It->second;
+}
+
+void Checker::collectDecls() {
+  for (DeclPtr &D : M.Decls) {
+    auto [It, Inserted] = Decls.try_emplace(D->Name, D.get());
+    if (!Inserted) {
+      Diags.report(D->NameRange, DiagID::err_redefinition, D->Name);
+      Diags.report(It->second->NameRange, DiagID::note_previous_definition);
+      continue;
+    }
+    States[D.get()] = State::Unchecked;
+  }
+}
+
+bool Checker::run() {
+  collectDecls();
+  for (DeclPtr &D : M.Decls) {
+    if (Diags.isSaturated())
+      break;
+    if (auto *F = llvm::dyn_cast<FnDecl>(D.get())) {
+      if (lookupDecl(F->Name) == F)
+        ensureChecked(*F, F->NameRange);
+    } else if (auto *DD = llvm::dyn_cast<DerivedFnDecl>(D.get())) {
+      if (lookupDecl(DD->Name) == DD && States[DD] == State::Unchecked)
+        checkDerivedDecl(*DD);
+    } else if (llvm::isa<LayerDecl>(D.get())) {
+      Diags.report(D->NameRange, DiagID::err_not_supported_yet, "layers");
+    } else if (llvm::isa<LetDecl>(D.get())) {
+      Diags.report(D->NameRange, DiagID::err_not_supported_yet,
+                   "top-level 'let' declarations (layer instances)");
+    }
+  }
+  return !Diags.hasErrors();
+}
+
+bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out) {
+  if (TS.IsTuple) {
+    std::vector<Type> Elts;
+    for (const TypeSyntax &E : TS.Elements) {
+      Type T;
+      if (!resolveTypeSyntax(E, T))
+        return false;
+      Elts.push_back(T);
+    }
+    Out = Type::tuple(std::move(Elts));
+    return true;
+  }
+  std::optional<ElementKind> K = parseElementKind(TS.Name);
+  if (!K) {
+    Diags.report(TS.Range, DiagID::err_unknown_type, TS.Name);
+    return false;
+  }
+  if (TS.HasShape) {
+    Diags.report(TS.Range, DiagID::err_not_supported_yet, "tensor types");
+    return false;
+  }
+  Out = Type::scalar(*K);
+  return true;
+}
+
+bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
+  State &S = States[&F];
+  switch (S) {
+  case State::Checked:
+    return true;
+  case State::Failed:
+    return false;
+  case State::InProgress:
+    Diags.report(UseRange, DiagID::err_recursion, F.Name);
+    return false;
+  case State::Unchecked:
+    break;
+  }
+  S = State::InProgress;
+  // A call from inside another body checks the callee first: keep the
+  // caller's scope aside meanwhile.
+  std::vector<Local> SavedScope = std::move(Scope);
+  std::vector<Type> *SavedLocals = CurLocals;
+  unsigned ErrorsBefore = Diags.getNumErrors();
+  CheckStack.push_back(&F);
+  checkFunction(F);
+  CheckStack.pop_back();
+  Scope = std::move(SavedScope);
+  CurLocals = SavedLocals;
+  bool OK = Diags.getNumErrors() == ErrorsBefore && F.Result.isValid();
+  States[&F] = OK ? State::Checked : State::Failed;
+  // The backward rule may call the function itself: check it once the
+  // function is usable.
+  if (OK && F.Backward) {
+    SavedScope = std::move(Scope);
+    SavedLocals = CurLocals;
+    checkBackward(F);
+    Scope = std::move(SavedScope);
+    CurLocals = SavedLocals;
+    if (Diags.getNumErrors() != ErrorsBefore) {
+      States[&F] = State::Failed;
+      OK = false;
+    }
+  }
+  return OK;
+}
+
+void Checker::checkFunction(FnDecl &F) {
+  Scope.clear();
+  llvm::StringMap<llvm::SMRange> Seen;
+  bool ParamsOK = true;
+  for (unsigned I = 0; I < F.Params.size(); ++I) {
+    Param &P = F.Params[I];
+    if (!Seen.try_emplace(P.Name, P.Range).second) {
+      Diags.report(P.Range, DiagID::err_redefinition, P.Name);
+      Diags.report(Seen[P.Name], DiagID::note_previous_definition);
+      ParamsOK = false;
+    }
+    P.Ty = Type::scalar(ElementKind::F64);
+    if (P.DeclaredType) {
+      if (!resolveTypeSyntax(*P.DeclaredType, P.Ty)) {
+        ParamsOK = false;
+        P.Ty = Type();
+      } else if (P.Ty.isTuple()) {
+        Diags.report(P.DeclaredType->Range, DiagID::err_tuple_param);
+        ParamsOK = false;
+      }
+    }
+    Scope.push_back({P.Name, P.Ty, true, I});
+  }
+  Type Declared;
+  bool HasDeclared = false;
+  if (F.DeclaredResult) {
+    HasDeclared = resolveTypeSyntax(*F.DeclaredResult, Declared);
+    if (!HasDeclared)
+      ParamsOK = false;
+  }
+  F.LocalTypes.clear();
+  CurLocals = &F.LocalTypes;
+  Type Result = checkBody(F.Body, F.NameRange,
+                          HasDeclared ? &Declared : nullptr, F.LocalTypes);
+  if (!ParamsOK)
+    return;
+  F.Result = HasDeclared ? Declared : Result;
+  if (!Result.isValid())
+    F.Result = Type();
+}
+
+Type Checker::checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
+                        const Type *Expected, std::vector<Type> &LocalTypes) {
+  Type Result;
+  bool Returned = false;
+  bool OK = true;
+  for (Stmt &S : Body) {
+    if (Diags.isSaturated())
+      return Type();
+    if (Returned) {
+      Diags.report(S.Range, DiagID::err_code_after_return);
+      return Type();
+    }
+    if (!S.Value) {
+      OK = false;
+      continue;
+    }
+    if (S.TheKind == Stmt::Return) {
+      Returned = true;
+      Result = checkExpr(*S.Value, Expected);
+      if (!Result.isValid()) {
+        OK = false;
+        continue;
+      }
+      if (Expected && Result != *Expected) {
+        if (!coerce(S.Value, *Expected, "the returned value"))
+          OK = false;
+        Result = *Expected;
+      }
+      continue;
+    }
+    Type Declared;
+    bool HasDeclared =
+        S.DeclaredType && resolveTypeSyntax(*S.DeclaredType, Declared);
+    if (S.DeclaredType && !HasDeclared)
+      OK = false;
+    Type T = checkExpr(*S.Value, HasDeclared ? &Declared : nullptr);
+    if (T.isValid() && HasDeclared && T != Declared) {
+      if (!coerce(S.Value, Declared, "this 'let'"))
+        OK = false;
+      T = Declared;
+    }
+    if (!T.isValid())
+      OK = false;
+    // A later `let` of the same name shadows the earlier one.
+    unsigned Index = LocalTypes.size();
+    LocalTypes.push_back(T);
+    Scope.push_back({S.Name, T, false, Index});
+  }
+  if (!Returned) {
+    Diags.report(FnRange, DiagID::err_missing_return);
+    return Type();
+  }
+  return OK ? Result : Type();
+}
+
+void Checker::checkBackward(FnDecl &F) {
+  BackwardRule &BR = *F.Backward;
+  Scope.clear();
+  for (unsigned I = 0; I < F.Params.size(); ++I)
+    Scope.push_back({F.Params[I].Name, F.Params[I].Ty, true, I});
+  Scope.push_back({BR.GradName, F.Result, true,
+                   static_cast<unsigned>(F.Params.size())});
+  // One gradient per parameter: the parameter's own type, or a tuple.
+  Type Expected;
+  if (F.Params.size() == 1) {
+    Expected = F.Params[0].Ty;
+  } else {
+    std::vector<Type> Elts;
+    for (const Param &P : F.Params)
+      Elts.push_back(P.Ty);
+    Expected = Type::tuple(std::move(Elts));
+  }
+  std::vector<Type> Locals;
+  CurLocals = &Locals;
+  // Check the returned arity first for a precise message.
+  for (Stmt &S : BR.Body) {
+    if (S.TheKind != Stmt::Return || !S.Value)
+      continue;
+    unsigned Got = 1;
+    if (auto *T = llvm::dyn_cast<TupleExpr>(S.Value.get()))
+      Got = T->Elements.size();
+    if (Got != F.Params.size()) {
+      Diags.report(S.Value->getRange(), DiagID::err_backward_arity, F.Name,
+                   F.Params.size(), F.Params.size() == 1 ? "" : "s", Got);
+      return;
+    }
+  }
+  checkBody(BR.Body, BR.Range, &Expected, Locals);
+}

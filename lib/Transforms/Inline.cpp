@@ -1,0 +1,156 @@
+//===- Inline.cpp - Inlining of calls to module functions -----------------===//
+//
+// Algorithm: every call to a Function of the module is replaced by a copy of
+// the callee's body (ir::inlineCall). Functions are processed callees first
+// (a post-order walk of the call graph), so a callee has no inlinable calls
+// left when it is copied and one copy per call site is enough; the caller is
+// rebuilt into a fresh op vector, which keeps the ops in topological order
+// with the inlined body before the call's uses.
+//
+// Calls that stay:
+//   - to names that are not Functions (DerivedDecls not yet materialized by
+//     AD);
+//   - to a function on a call-graph cycle. The front end rejects recursion,
+//     but inlining a cycle would never terminate, so we check;
+//   - to a function with a user-written backward rule while the module still
+//     has DerivedDecls: AD differentiates such a call with that rule, and
+//     inlining the body first would replace it by the automatic derivative;
+//   - with an argument count that does not match the callee (the verifier
+//     reports it; inlining would read out of bounds).
+// The callee's op name hints are kept; the call's own hint goes to the
+// inlined result when that has none.
+//
+//===----------------------------------------------------------------------===//
+#include "nnc/IR/IR.h"
+#include "nnc/Transforms/Passes.h"
+#include "llvm/ADT/StringMap.h"
+#include <algorithm>
+
+using namespace nnc;
+using namespace nnc::ir;
+
+namespace {
+
+class Inliner {
+public:
+  explicit Inliner(Module &M) : M(M) {}
+  bool run();
+
+private:
+  Module &M;
+  llvm::StringMap<unsigned> Index;
+  /// Callees (function indices) of each function, in op order, no repeats.
+  std::vector<std::vector<unsigned>> Callees;
+  std::vector<bool> OnCycle;
+  enum class State { NotSeen, InProgress, Done };
+  std::vector<State> Visit;
+  bool Changed = false;
+
+  const Function *getInlinableCallee(const Op &Call) const;
+  bool reaches(unsigned From, unsigned To) const;
+  void process(unsigned FI);
+  void inlineInto(Function &F);
+};
+
+} // namespace
+
+bool Inliner::reaches(unsigned From, unsigned To) const {
+  std::vector<bool> Seen(M.Functions.size(), false);
+  std::vector<unsigned> Work(Callees[From].begin(), Callees[From].end());
+  while (!Work.empty()) {
+    unsigned G = Work.back();
+    Work.pop_back();
+    if (G == To)
+      return true;
+    if (Seen[G])
+      continue;
+    Seen[G] = true;
+    Work.insert(Work.end(), Callees[G].begin(), Callees[G].end());
+  }
+  return false;
+}
+
+const Function *Inliner::getInlinableCallee(const Op &Call) const {
+  if (Call.Kind != OpKind::Call)
+    return nullptr;
+  auto It = Index.find(Call.Callee);
+  if (It == Index.end() || OnCycle[It->second])
+    return nullptr;
+  const Function &G = *M.Functions[It->second];
+  if (!G.BackwardFn.empty() && !M.Derived.empty())
+    return nullptr;
+  if (G.getNumParams() != Call.Operands.size() || G.Ops.empty() ||
+      G.Ops.back().Kind != OpKind::Return)
+    return nullptr;
+  return &G;
+}
+
+void Inliner::process(unsigned FI) {
+  if (Visit[FI] != State::NotSeen)
+    return;
+  Visit[FI] = State::InProgress;
+  // Functions on a cycle are never inlined, so following only edges to
+  // inlinable callees cannot come back to FI; InProgress is a second guard.
+  for (const Op &O : M.Functions[FI]->Ops)
+    if (const Function *G = getInlinableCallee(O))
+      process(Index.find(G->Name)->second);
+  inlineInto(*M.Functions[FI]);
+  Visit[FI] = State::Done;
+}
+
+void Inliner::inlineInto(Function &F) {
+  bool Any = false;
+  for (const Op &O : F.Ops)
+    Any |= getInlinableCallee(O) != nullptr;
+  if (!Any)
+    return;
+
+  Function NF(F.Name);
+  Builder B(NF);
+  NF.Ops.reserve(F.Ops.size());
+  std::vector<ValueId> Map(F.Ops.size());
+  for (size_t I = 0; I < F.Ops.size(); ++I) {
+    Op O = F.Ops[I];
+    for (ValueId &V : O.Operands)
+      V = Map[V];
+    const Function *G = getInlinableCallee(O);
+    if (!G) {
+      Map[I] = B.append(std::move(O));
+      continue;
+    }
+    size_t FirstNew = NF.Ops.size();
+    ValueId R = inlineCall(B, *G, O.Operands);
+    if (R >= FirstNew && NF.Ops[R].Name.empty())
+      NF.Ops[R].Name = O.Name;
+    Map[I] = R;
+  }
+  F.Ops = std::move(NF.Ops);
+  Changed = true;
+}
+
+bool Inliner::run() {
+  size_t N = M.Functions.size();
+  for (unsigned I = 0; I < N; ++I)
+    Index.try_emplace(M.Functions[I]->Name, I);
+  Callees.assign(N, {});
+  for (unsigned I = 0; I < N; ++I)
+    for (const Op &O : M.Functions[I]->Ops) {
+      if (O.Kind != OpKind::Call)
+        continue;
+      auto It = Index.find(O.Callee);
+      if (It == Index.end())
+        continue;
+      std::vector<unsigned> &C = Callees[I];
+      if (std::find(C.begin(), C.end(), It->second) == C.end())
+        C.push_back(It->second);
+    }
+  OnCycle.assign(N, false);
+  for (unsigned I = 0; I < N; ++I)
+    OnCycle[I] = reaches(I, I);
+  Visit.assign(N, State::NotSeen);
+  for (unsigned I = 0; I < N; ++I)
+    process(I);
+  return Changed;
+}
+
+bool nnc::inlineCalls(Module &M) { return Inliner(M).run(); }

@@ -1,0 +1,673 @@
+//===- Simplify.cpp - Constant folding and exact algebraic identities -----===//
+//
+// Algorithm: the function is rebuilt. Ops are visited in order and emitted
+// into a fresh op vector through a value map (old id -> new id); every op is
+// simplified as it is emitted, with its operands already in the new
+// numbering and already simplified. A rule either names an existing value
+// (x * 1 -> x), or builds new ops, which go through the same emitter, so
+// they are simplified too and land after their operands: the rebuilt vector
+// is in topological order by construction. We can't rewrite in place, since
+// a rewrite such as mul(neg a, b) -> neg(mul(a, b)) needs a new op before the
+// use, and the IR has no way to insert one.
+//
+// Why only these rules: the result must be bit-for-bit what the unoptimized
+// program computes in IEEE arithmetic (round to nearest). So
+//   - no x * 0 -> 0 (x may be NaN, Inf or negative), no x - x -> 0 (NaN, Inf),
+//     no reassociation (rounding);
+//   - no x + 0.0 -> x: -0.0 + 0.0 is +0.0. x + (-0.0) -> x and x - 0.0 -> x
+//     are exact for every x;
+//   - negations move freely through mul and div (round-to-nearest is
+//     symmetric, the sign of a product or quotient is the xor of the signs),
+//     but not through add: (-a) - b is not -(a + b) when a + b is an exact
+//     zero (+0.0 vs -0.0);
+//   - integer division truncates, and -INT_MIN wraps to INT_MIN, so
+//     (-a) / b is not -(a / b) for integers: the div rules are float-only;
+//   - float comparisons are never folded for equal operands (NaN).
+// A NaN's sign and payload are not considered observable (x * -1 -> neg x).
+//
+// Folding follows the language's defined semantics, which codegen
+// implements too (docs/language.md, lib/CodeGen/LLVMEmitter.cpp): f32
+// arithmetic is done in float; integers wrap at their width; x / 0 == 0 and
+// INT_MIN / -1 == INT_MIN for integers; max(a, b) is `a >= b ? a : b` and
+// min(a, b) is `a <= b ? a : b` (ties pick the first operand, a NaN the
+// second); float-to-int conversion truncates toward zero and saturates, NaN
+// giving 0 (LLVM's fptosi.sat); conversion to bool is `!= 0` (true for NaN).
+//
+// The rebuild is repeated until a sweep changes nothing. Ops made dead by a
+// rewrite stay for DCE; constants made by folding are new ops, which CSE
+// deduplicates.
+//
+//===----------------------------------------------------------------------===//
+#include "nnc/IR/IR.h"
+#include "nnc/Transforms/Passes.h"
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+
+using namespace nnc;
+using namespace nnc::ir;
+
+//===----------------------------------------------------------------------===//
+// Constant folding
+//===----------------------------------------------------------------------===//
+
+/// Brings an integer to its type's width: i32 values are kept sign-extended
+/// in the 64-bit field, bools are 0 or 1.
+static int64_t wrapInt(ElementKind K, int64_t V) {
+  switch (K) {
+  case ElementKind::I32:
+    return static_cast<int32_t>(
+        static_cast<uint32_t>(static_cast<uint64_t>(V)));
+  case ElementKind::Bool:
+    return V != 0;
+  default:
+    return V;
+  }
+}
+
+/// Rounds to the precision of a float kind.
+static double roundFloat(ElementKind K, double V) {
+  return K == ElementKind::F32 ? static_cast<double>(static_cast<float>(V)) : V;
+}
+
+static bool isF32(const Type &T) {
+  return T.isScalar() && T.getElementKind() == ElementKind::F32;
+}
+
+/// A folded scalar: FloatValue for float types, IntValue otherwise.
+struct Scalar {
+  double F = 0;
+  int64_t I = 0;
+};
+
+template <typename T> static T foldFloatBinary(OpKind K, T A, T B) {
+  switch (K) {
+  case OpKind::Add:
+    return A + B;
+  case OpKind::Sub:
+    return A - B;
+  case OpKind::Mul:
+    return A * B;
+  case OpKind::Div:
+    return A / B;
+  case OpKind::Max:
+    return A >= B ? A : B;
+  case OpKind::Min:
+    return A <= B ? A : B;
+  case OpKind::Pow:
+    return std::pow(A, B);
+  default:
+    assert(false && "not a float binary op");
+    return A;
+  }
+}
+
+template <typename T> static T foldFloatUnary(OpKind K, T A) {
+  switch (K) {
+  case OpKind::Neg:
+    return -A;
+  case OpKind::Abs:
+    return std::fabs(A);
+  case OpKind::Exp:
+    return std::exp(A);
+  case OpKind::Log:
+    return std::log(A);
+  case OpKind::Sqrt:
+    return std::sqrt(A);
+  case OpKind::Tanh:
+    return std::tanh(A);
+  case OpKind::Sigmoid:
+    return T(1) / (T(1) + std::exp(-A));
+  case OpKind::Relu:
+    return A > T(0) ? A : (std::isnan(A) ? A : T(0));
+  case OpKind::Sin:
+    return std::sin(A);
+  case OpKind::Cos:
+    return std::cos(A);
+  default:
+    assert(false && "not a float unary op");
+    return A;
+  }
+}
+
+/// Integer arithmetic, wrapping at the width of \p K. Unsigned arithmetic
+/// avoids C++ overflow UB; wrapInt brings the result back to the width.
+static int64_t foldIntArith(OpKind K, ElementKind EK, int64_t A, int64_t B) {
+  uint64_t UA = static_cast<uint64_t>(A), UB = static_cast<uint64_t>(B);
+  switch (K) {
+  case OpKind::Add:
+    return wrapInt(EK, static_cast<int64_t>(UA + UB));
+  case OpKind::Sub:
+    return wrapInt(EK, static_cast<int64_t>(UA - UB));
+  case OpKind::Mul:
+    return wrapInt(EK, static_cast<int64_t>(UA * UB));
+  case OpKind::Div:
+    if (B == 0)
+      return 0;
+    if (B == -1) // INT_MIN / -1 wraps to INT_MIN, like the negation
+      return wrapInt(EK, static_cast<int64_t>(0 - UA));
+    return wrapInt(EK, A / B);
+  case OpKind::Max:
+    return A >= B ? A : B;
+  case OpKind::Min:
+    return A <= B ? A : B;
+  case OpKind::Neg:
+    return wrapInt(EK, static_cast<int64_t>(0 - UA));
+  case OpKind::Abs:
+    return A < 0 ? wrapInt(EK, static_cast<int64_t>(0 - UA)) : A;
+  default:
+    assert(false && "not an integer arithmetic op");
+    return A;
+  }
+}
+
+template <typename T> static bool foldCompare(OpKind K, T A, T B) {
+  // C++'s operators are IEEE's: ordered, except != which is true for NaN.
+  switch (K) {
+  case OpKind::Lt:
+    return A < B;
+  case OpKind::Le:
+    return A <= B;
+  case OpKind::Gt:
+    return A > B;
+  case OpKind::Ge:
+    return A >= B;
+  case OpKind::Eq:
+    return A == B;
+  case OpKind::Ne:
+    return A != B;
+  default:
+    assert(false && "not a comparison");
+    return false;
+  }
+}
+
+/// Float to integer: truncation toward zero, saturating at the target's
+/// range; NaN gives 0.
+static int64_t floatToInt(double X, ElementKind To) {
+  if (std::isnan(X))
+    return 0;
+  double T = std::trunc(X);
+  if (To == ElementKind::I32) {
+    if (T <= -2147483648.0)
+      return std::numeric_limits<int32_t>::min();
+    if (T >= 2147483647.0)
+      return std::numeric_limits<int32_t>::max();
+    return static_cast<int64_t>(T);
+  }
+  // -2^63 and 2^63 are exact in double; every double strictly between them
+  // converts.
+  if (T <= -9223372036854775808.0)
+    return std::numeric_limits<int64_t>::min();
+  if (T >= 9223372036854775808.0)
+    return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(T);
+}
+
+static Scalar foldConvert(const Op &Src, ElementKind To) {
+  Scalar R;
+  const Type &From = Src.Ty;
+  if (From.isFloat()) {
+    double X = Src.FloatValue;
+    if (isFloatKind(To))
+      R.F = roundFloat(To, X);
+    else if (To == ElementKind::Bool)
+      R.I = X != 0; // NaN != 0
+    else
+      R.I = floatToInt(X, To);
+    return R;
+  }
+  int64_t V = Src.IntValue; // int or bool
+  if (To == ElementKind::F32)
+    R.F = static_cast<double>(static_cast<float>(V)); // one rounding
+  else if (To == ElementKind::F64)
+    R.F = static_cast<double>(V);
+  else
+    R.I = wrapInt(To, V);
+  return R;
+}
+
+/// Folds \p O, whose operands are the constants \p Args. Returns nothing
+/// for ops that don't fold (call, tuple, ...).
+static std::optional<Scalar> foldOp(const Op &O,
+                                    llvm::ArrayRef<const Op *> Args) {
+  Scalar R;
+  const Type &T = O.Ty;
+  switch (getOpClass(O.Kind)) {
+  case OpClass::Arith:
+  case OpClass::Math:
+    if (T.isFloat()) {
+      bool Single = isF32(T);
+      if (Args.size() == 2) {
+        if (Single)
+          R.F = foldFloatBinary<float>(O.Kind,
+                                       static_cast<float>(Args[0]->FloatValue),
+                                       static_cast<float>(Args[1]->FloatValue));
+        else
+          R.F = foldFloatBinary<double>(O.Kind, Args[0]->FloatValue,
+                                        Args[1]->FloatValue);
+      } else {
+        if (Single)
+          R.F = foldFloatUnary<float>(O.Kind,
+                                      static_cast<float>(Args[0]->FloatValue));
+        else
+          R.F = foldFloatUnary<double>(O.Kind, Args[0]->FloatValue);
+      }
+      return R;
+    }
+    if (T.isInt()) {
+      R.I = foldIntArith(O.Kind, T.getElementKind(), Args[0]->IntValue,
+                         Args.size() == 2 ? Args[1]->IntValue : 0);
+      return R;
+    }
+    return std::nullopt;
+  case OpClass::Cmp:
+    if (Args[0]->Ty.isFloat())
+      R.I = isF32(Args[0]->Ty)
+                ? foldCompare<float>(O.Kind,
+                                     static_cast<float>(Args[0]->FloatValue),
+                                     static_cast<float>(Args[1]->FloatValue))
+                : foldCompare<double>(O.Kind, Args[0]->FloatValue,
+                                      Args[1]->FloatValue);
+    else
+      R.I = foldCompare<int64_t>(O.Kind, Args[0]->IntValue, Args[1]->IntValue);
+    return R;
+  case OpClass::Logic:
+    switch (O.Kind) {
+    case OpKind::And:
+      R.I = Args[0]->IntValue && Args[1]->IntValue;
+      break;
+    case OpKind::Or:
+      R.I = Args[0]->IntValue || Args[1]->IntValue;
+      break;
+    case OpKind::Not:
+      R.I = !Args[0]->IntValue;
+      break;
+    default:
+      return std::nullopt;
+    }
+    return R;
+  case OpClass::Other:
+    if (O.Kind == OpKind::Convert && T.isScalar())
+      return foldConvert(*Args[0], T.getElementKind());
+    return std::nullopt;
+  case OpClass::Leaf:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// The rebuilding simplifier
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class Simplifier {
+public:
+  explicit Simplifier(const Function &F) : F(F) {}
+
+  /// One sweep; returns true if any rule fired.
+  bool run(std::vector<Op> &Result);
+
+private:
+  const Function &F;
+  std::vector<Op> Ops; // the function being built
+  bool Changed = false;
+
+  const Op &def(ValueId V) const { return Ops[V]; }
+
+  ValueId append(Op O) {
+    Ops.push_back(std::move(O));
+    return static_cast<ValueId>(Ops.size() - 1);
+  }
+
+  /// Simplifies \p O (operands in the new numbering) and emits it, or what
+  /// it simplifies to.
+  ValueId emit(Op O);
+  /// The rules: a value \p O equals, or nothing if no rule applies.
+  std::optional<ValueId> simplifyOp(const Op &O);
+
+  // Builders for replacement ops; they carry the replaced op's location.
+  ValueId make(OpKind K, const Type &Ty, llvm::ArrayRef<ValueId> Operands,
+               const Op &Replaced) {
+    Op N;
+    N.Kind = K;
+    N.Ty = Ty;
+    N.Operands.assign(Operands.begin(), Operands.end());
+    N.Loc = Replaced.Loc;
+    return emit(std::move(N));
+  }
+  ValueId makeConst(const Type &Ty, Scalar S, const Op &Replaced) {
+    Op N;
+    N.Kind = OpKind::Const;
+    N.Ty = Ty;
+    if (Ty.isFloat())
+      N.FloatValue = roundFloat(Ty.getElementKind(), S.F);
+    else
+      N.IntValue = wrapInt(Ty.getElementKind(), S.I);
+    N.Loc = Replaced.Loc;
+    return append(std::move(N));
+  }
+  ValueId makeIntConst(const Type &Ty, int64_t V, const Op &Replaced) {
+    Scalar S;
+    S.I = V;
+    return makeConst(Ty, S, Replaced);
+  }
+
+  // Operand tests.
+  bool isConst(ValueId V) const { return def(V).isConst(); }
+  bool isKind(ValueId V, OpKind K) const { return def(V).Kind == K; }
+  ValueId operand(ValueId V, unsigned I = 0) const {
+    return def(V).Operands[I];
+  }
+  /// A constant equal to \p C (float or integer); not for zeros of floats,
+  /// whose sign matters.
+  bool isConstEq(ValueId V, int64_t C) const {
+    const Op &D = def(V);
+    if (!D.isConst())
+      return false;
+    return D.Ty.isFloat() ? D.FloatValue == static_cast<double>(C)
+                          : D.IntValue == C;
+  }
+  bool isFloatZero(ValueId V, bool Negative) const {
+    const Op &D = def(V);
+    return D.isConst() && D.Ty.isFloat() && D.FloatValue == 0 &&
+           std::signbit(D.FloatValue) == Negative;
+  }
+  bool isIntZero(ValueId V) const {
+    const Op &D = def(V);
+    return D.isConst() && !D.Ty.isFloat() && D.IntValue == 0;
+  }
+  bool isBoolConst(ValueId V, bool B) const {
+    const Op &D = def(V);
+    return D.isConst() && D.Ty.isBool() && D.IntValue == B;
+  }
+  /// Same value: the same id, or constants with the same type and bits.
+  bool sameValue(ValueId A, ValueId B) const {
+    if (A == B)
+      return true;
+    const Op &DA = def(A), &DB = def(B);
+    if (!DA.isConst() || !DB.isConst() || DA.Ty != DB.Ty)
+      return false;
+    if (DA.Ty.isFloat())
+      return std::memcmp(&DA.FloatValue, &DB.FloatValue, sizeof(double)) == 0;
+    return DA.IntValue == DB.IntValue;
+  }
+
+  std::optional<ValueId> simplifyArith(const Op &O);
+  std::optional<ValueId> simplifyOther(const Op &O);
+};
+
+} // namespace
+
+ValueId Simplifier::emit(Op O) {
+  std::optional<ValueId> R = simplifyOp(O);
+  if (!R)
+    return append(std::move(O));
+  Changed = true;
+  // The replaced op's name is a better hint than none. A parameter keeps
+  // its own (it is part of the signature).
+  Op &Repl = Ops[*R];
+  if (Repl.Name.empty() && !O.Name.empty() && Repl.Kind != OpKind::Param)
+    Repl.Name = O.Name;
+  return *R;
+}
+
+std::optional<ValueId> Simplifier::simplifyOp(const Op &O) {
+  switch (O.Kind) {
+  case OpKind::Param:
+  case OpKind::Const:
+  case OpKind::Return:
+  case OpKind::Call:
+  case OpKind::Tuple:
+    return std::nullopt;
+  default:
+    break;
+  }
+
+  // Fold when every operand is a constant (select only needs its condition;
+  // see simplifyOther).
+  if (O.Kind != OpKind::Select && O.Kind != OpKind::Extract) {
+    llvm::SmallVector<const Op *, 3> Args;
+    for (ValueId V : O.Operands) {
+      if (!isConst(V))
+        break;
+      Args.push_back(&def(V));
+    }
+    if (Args.size() == O.Operands.size())
+      if (std::optional<Scalar> S = foldOp(O, Args))
+        return makeConst(O.Ty, *S, O);
+  }
+
+  switch (getOpClass(O.Kind)) {
+  case OpClass::Arith:
+  case OpClass::Math:
+    return simplifyArith(O);
+  default:
+    return simplifyOther(O);
+  }
+}
+
+std::optional<ValueId> Simplifier::simplifyArith(const Op &O) {
+  const Type &T = O.Ty;
+  bool Float = T.isFloat();
+  ValueId A = O.Operands[0];
+  ValueId B = O.Operands.size() > 1 ? O.Operands[1] : A;
+  switch (O.Kind) {
+  case OpKind::Add:
+    // x + (-0.0) == x for every x, but x + 0.0 is +0.0 for x = -0.0.
+    if (Float ? isFloatZero(B, true) : isIntZero(B))
+      return A;
+    if (Float ? isFloatZero(A, true) : isIntZero(A))
+      return B;
+    // a + (-b) is a - b by IEEE's definition of subtraction.
+    if (isKind(B, OpKind::Neg))
+      return make(OpKind::Sub, T, {A, operand(B)}, O);
+    if (isKind(A, OpKind::Neg))
+      return make(OpKind::Sub, T, {B, operand(A)}, O);
+    return std::nullopt;
+
+  case OpKind::Sub:
+    // x - 0.0 == x + (-0.0) == x; x - (-0.0) is not (x + 0.0).
+    if (Float ? isFloatZero(B, false) : isIntZero(B))
+      return A;
+    if (!Float && A == B)
+      return makeIntConst(T, 0, O);
+    if (!Float && isIntZero(A))
+      return make(OpKind::Neg, T, {B}, O);
+    if (isKind(B, OpKind::Neg))
+      return make(OpKind::Add, T, {A, operand(B)}, O);
+    return std::nullopt;
+
+  case OpKind::Mul:
+    if (isConstEq(B, 1))
+      return A;
+    if (isConstEq(A, 1))
+      return B;
+    if (!Float && (isIntZero(A) || isIntZero(B)))
+      return makeIntConst(T, 0, O);
+    if (isConstEq(B, -1))
+      return make(OpKind::Neg, T, {A}, O);
+    if (isConstEq(A, -1))
+      return make(OpKind::Neg, T, {B}, O);
+    // Negations bubble up through products (exact: rounding to nearest is
+    // symmetric, and integer products wrap the same way) so that they meet
+    // and cancel.
+    if (isKind(A, OpKind::Neg) && isKind(B, OpKind::Neg))
+      return make(OpKind::Mul, T, {operand(A), operand(B)}, O);
+    if (isKind(A, OpKind::Neg))
+      return make(OpKind::Neg, T, {make(OpKind::Mul, T, {operand(A), B}, O)},
+                  O);
+    if (isKind(B, OpKind::Neg))
+      return make(OpKind::Neg, T, {make(OpKind::Mul, T, {A, operand(B)}, O)},
+                  O);
+    return std::nullopt;
+
+  case OpKind::Div:
+    if (isConstEq(B, 1))
+      return A;
+    // Also for integers: x / -1 wraps like -x (INT_MIN / -1 == INT_MIN).
+    if (isConstEq(B, -1))
+      return make(OpKind::Neg, T, {A}, O);
+    // Float only: with truncating integer division, (-INT_MIN) / 2 differs
+    // from -(INT_MIN / 2).
+    if (!Float)
+      return std::nullopt;
+    if (isKind(A, OpKind::Neg) && isKind(B, OpKind::Neg))
+      return make(OpKind::Div, T, {operand(A), operand(B)}, O);
+    if (isKind(A, OpKind::Neg))
+      return make(OpKind::Neg, T, {make(OpKind::Div, T, {operand(A), B}, O)},
+                  O);
+    if (isKind(B, OpKind::Neg))
+      return make(OpKind::Neg, T, {make(OpKind::Div, T, {A, operand(B)}, O)},
+                  O);
+    return std::nullopt;
+
+  case OpKind::Neg:
+    if (isKind(A, OpKind::Neg))
+      return operand(A);
+    return std::nullopt;
+
+  case OpKind::Max:
+  case OpKind::Min:
+    // One value against itself: whichever operand is picked, it is A.
+    if (A == B)
+      return A;
+    return std::nullopt;
+
+  case OpKind::Abs:
+    // |-x| == |x|, also for INT_MIN (-INT_MIN == INT_MIN).
+    if (isKind(A, OpKind::Neg))
+      return make(OpKind::Abs, T, {operand(A)}, O);
+    return std::nullopt;
+
+  case OpKind::Pow:
+    if (isConstEq(B, 1))
+      return A;
+    // pow is correctly rounded x*x for y == 2. (pow(x, -1) is left alone.)
+    if (isConstEq(B, 2))
+      return make(OpKind::Mul, T, {A, A}, O);
+    return std::nullopt;
+
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<ValueId> Simplifier::simplifyOther(const Op &O) {
+  switch (O.Kind) {
+  case OpKind::Lt:
+  case OpKind::Le:
+  case OpKind::Gt:
+  case OpKind::Ge:
+  case OpKind::Eq:
+  case OpKind::Ne: {
+    // x cmp x is known for integers and bools only (NaN != NaN).
+    ValueId A = O.Operands[0], B = O.Operands[1];
+    if (A != B || def(A).Ty.isFloat())
+      return std::nullopt;
+    bool Reflexive =
+        O.Kind == OpKind::Le || O.Kind == OpKind::Ge || O.Kind == OpKind::Eq;
+    return makeIntConst(O.Ty, Reflexive, O);
+  }
+
+  case OpKind::And: {
+    ValueId A = O.Operands[0], B = O.Operands[1];
+    if (isBoolConst(A, true) || A == B)
+      return B;
+    if (isBoolConst(B, true))
+      return A;
+    if (isBoolConst(A, false))
+      return A;
+    if (isBoolConst(B, false))
+      return B;
+    return std::nullopt;
+  }
+
+  case OpKind::Or: {
+    ValueId A = O.Operands[0], B = O.Operands[1];
+    if (isBoolConst(A, false) || A == B)
+      return B;
+    if (isBoolConst(B, false))
+      return A;
+    if (isBoolConst(A, true))
+      return A;
+    if (isBoolConst(B, true))
+      return B;
+    return std::nullopt;
+  }
+
+  case OpKind::Not:
+    // not(cmp) is never turned into the inverse comparison: for floats
+    // not(a < b) is not (a >= b) when either is NaN.
+    if (isKind(O.Operands[0], OpKind::Not))
+      return operand(O.Operands[0]);
+    return std::nullopt;
+
+  case OpKind::Select: {
+    ValueId C = O.Operands[0], A = O.Operands[1], B = O.Operands[2];
+    if (isConst(C))
+      return def(C).IntValue ? A : B;
+    if (sameValue(A, B))
+      return A;
+    if (isKind(C, OpKind::Not))
+      return make(OpKind::Select, O.Ty, {operand(C), B, A}, O);
+    // A bool select on constant arms is its condition or its negation.
+    if (isBoolConst(A, true) && isBoolConst(B, false))
+      return C;
+    if (isBoolConst(A, false) && isBoolConst(B, true))
+      return make(OpKind::Not, O.Ty, {C}, O);
+    return std::nullopt;
+  }
+
+  case OpKind::Convert:
+    if (def(O.Operands[0]).Ty == O.Ty)
+      return O.Operands[0];
+    return std::nullopt;
+
+  case OpKind::Extract: {
+    ValueId T = O.Operands[0];
+    if (isKind(T, OpKind::Tuple))
+      return def(T).Operands[static_cast<size_t>(O.IntValue)];
+    return std::nullopt;
+  }
+
+  default:
+    return std::nullopt;
+  }
+}
+
+bool Simplifier::run(std::vector<Op> &Result) {
+  Ops.clear();
+  Ops.reserve(F.Ops.size());
+  Changed = false;
+  std::vector<ValueId> Map(F.Ops.size());
+  for (size_t I = 0; I < F.Ops.size(); ++I) {
+    Op O = F.Ops[I];
+    for (ValueId &V : O.Operands)
+      V = Map[V];
+    Map[I] = emit(std::move(O));
+  }
+  Result = std::move(Ops);
+  return Changed;
+}
+
+bool nnc::simplify(Function &F) {
+  // Each sweep sees every operand simplified already, so the second sweep
+  // normally finds nothing; the bound only guards against a rule cycle.
+  constexpr unsigned MaxSweeps = 16;
+  bool Any = false;
+  for (unsigned I = 0; I < MaxSweeps; ++I) {
+    std::vector<Op> NewOps;
+    bool Changed = Simplifier(F).run(NewOps);
+    if (!Changed)
+      break;
+    F.Ops = std::move(NewOps);
+    Any = true;
+  }
+  return Any;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+#===- scripts/demo.sh - Set up, build, and run the neuron demo -----------===#
+#
+# Usage: bash scripts/demo.sh
+#
+# Installs what is missing and builds (scripts/setup.sh), then compiles
+# examples/neuron.nn -- the sigmoid neuron and its gradient, derived at compile
+# time -- to an object file and a C header, links it with
+# examples/neuron_main.c, and runs the program.
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+
+# shellcheck source=scripts/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$(nnc_repo_root)"
+BUILD_DIR="${NNC_BUILD_DIR:-build}"
+DEMO_DIR="$BUILD_DIR/demo"
+
+nnc_install_packages
+nnc_build
+
+mkdir -p "$DEMO_DIR"
+run() {
+  printf '$ %s\n' "$*"
+  "$@"
+}
+echo
+run "$BUILD_DIR/bin/nnc" examples/neuron.nn -c -o "$DEMO_DIR/neuron.o" \
+  --header "$DEMO_DIR/neuron.h"
+run cc -I "$DEMO_DIR" examples/neuron_main.c "$DEMO_DIR/neuron.o" -lm \
+  -o "$DEMO_DIR/neuron"
+run "$DEMO_DIR/neuron"

@@ -1,0 +1,96 @@
+# -*- Python -*-
+# lit configuration of the nnc test suite. CMake writes build/test/lit.site.cfg.py
+# (from lit.site.cfg.py.in) with the paths of this build; that file loads this
+# one. Run lit on the build directory, never on this source folder:
+#   python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv build/test
+#
+# Substitutions a RUN line can use:
+#   %nnc       the nnc driver of this build (build/bin/nnc)
+#   %nnc-repl  the REPL of this build (build/bin/nnc-repl)
+#   %cc, %cxx  the C and C++ compilers CMake found (cc, c++)
+#   %inc       -I flags for C code that includes a header nnc generated: the
+#              test's %t (used as a folder), its Output folder %T, and the
+#              test's own Inputs/ folder
+#   %python    Debian's /usr/bin/python3 (sees python3-numpy)
+#   %examples  the repository's examples/ folder
+#   FileCheck, not, count, and every other LLVM tool: /usr/lib/llvm-19/bin
+#   %s %S %t %T %p %%: lit's usual ones
+#
+# Features for REQUIRES/UNSUPPORTED: nnc-repl (the REPL is built), numpy,
+# tmux, plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
+
+import os
+import shutil
+import subprocess
+
+import lit.formats
+import lit.llvm
+
+if not hasattr(config, "nnc_obj_root"):
+    lit_config.fatal(
+        "run lit on the build folder (build/test), which holds the "
+        "generated lit.site.cfg.py, not on the source folder test/"
+    )
+
+lit.llvm.initialize(lit_config, config)
+from lit.llvm import llvm_config
+
+config.name = "nnc"
+# RUN lines run in /bin/bash with pipefail, as LLVM's own tests do on Linux
+# (LIT_USE_INTERNAL_SHELL=1 switches to lit's internal shell).
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".nn", ".test", ".c", ".ll"]
+# Inputs/ holds the files tests read; they are not tests themselves.
+config.excludes = ["Inputs", "CMakeLists.txt", "README.txt", "README.md"]
+config.test_source_root = os.path.dirname(__file__)
+# config.test_exec_root comes from lit.site.cfg.py: the build's test/ folder.
+
+# A hanging test (the REPL waiting for input, say) fails after this many
+# seconds instead of stalling CI. `--param timeout=N` changes it, 0 turns it
+# off; lit needs psutil (python3-psutil) to enforce it.
+_timeout = int(lit_config.params.get("timeout", 300))
+if (_timeout > 0 and lit_config.maxIndividualTestTime == 0
+        and lit_config.maxIndividualTestTimeIsSupported[0]):
+    lit_config.maxIndividualTestTime = _timeout
+
+# Tools of this build first, then LLVM's (FileCheck, not, count, llc, ...).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
+# Deterministic output: no colours, no locale-dependent messages.
+llvm_config.with_environment("LC_ALL", "C")
+llvm_config.with_environment("TERM", "dumb")
+
+# Order matters: lit applies the substitutions in turn, so a key must come
+# before any key that is a prefix of it (%nnc-repl before %nnc).
+config.substitutions.append(("%python", '"%s"' % config.python_executable))
+config.substitutions.append(
+    ("%inc", "-I%t -I%T -I" + os.path.join("%S", "Inputs")))
+config.substitutions.append(
+    ("%examples", os.path.join(config.nnc_src_root, "examples")))
+config.substitutions.append(("%cxx", config.cxx_compiler))
+config.substitutions.append(("%cc", config.c_compiler))
+
+# %nnc-repl and %nnc resolve to absolute paths in this build. A missing binary
+# still gets a substitution (the test then fails saying which file is
+# missing) rather than breaking the whole suite.
+for name in ["nnc-repl", "nnc"]:
+    config.substitutions.append(
+        ("%" + name, os.path.join(config.nnc_tools_dir, name)))
+if os.path.exists(os.path.join(config.nnc_tools_dir, "nnc-repl")):
+    config.available_features.add("nnc-repl")
+
+# FileCheck everywhere, `not` and `count` after a pipe: as in LLVM itself.
+llvm_config.use_default_substitutions()
+
+if shutil.which("tmux"):
+    config.available_features.add("tmux")
+try:
+    subprocess.run(
+        [config.python_executable, "-c", "import numpy"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    config.available_features.add("numpy")
+except (OSError, subprocess.CalledProcessError):
+    pass

@@ -1,0 +1,274 @@
+//===- nnc.cpp - The nnc compiler driver ----------------------------------===//
+//
+// Runs the pipeline text -> AST -> IR -> derived IR -> optimized IR ->
+// LLVM IR -> machine code, and can stop after any stage and print it:
+//   --emit=ast|ir|grad|opt|nn    nnc's own stages
+//   -S --emit-llvm, -S, -c       LLVM IR, assembly, an object file
+//   -shared                      a shared library (linked by the system cc)
+//   --header FILE                a C header declaring the exported functions
+//
+//===----------------------------------------------------------------------===//
+#include "nnc/AD/AD.h"
+#include "nnc/CodeGen/CodeGen.h"
+#include "nnc/IR/IR.h"
+#include "nnc/IRGen/IRGen.h"
+#include "nnc/Parse/Parser.h"
+#include "nnc/Sema/Sema.h"
+#include "nnc/Support/Diagnostics.h"
+#include "nnc/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/PrintPasses.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Support/thread.h"
+
+using namespace nnc;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory Category("nnc options");
+
+cl::opt<std::string> InputFile(cl::Positional, cl::desc("<input .nn file>"),
+                               cl::init("-"), cl::cat(Category));
+cl::opt<std::string> OutputFile("o", cl::desc("Write output to <file>"),
+                                cl::value_desc("file"), cl::cat(Category));
+cl::opt<bool> CompileOnly("c", cl::desc("Emit an object file (the default)"),
+                          cl::cat(Category));
+cl::opt<bool> EmitAssembly("S", cl::desc("Emit assembly (LLVM IR with --emit-llvm)"),
+                           cl::cat(Category));
+cl::opt<bool> EmitLLVM("emit-llvm", cl::desc("With -S: emit LLVM IR"),
+                       cl::cat(Category));
+cl::opt<bool> Shared("shared", cl::desc("Link a shared library"),
+                     cl::cat(Category));
+cl::opt<std::string> HeaderFile("header",
+                                cl::desc("Also write a C header to <file>"),
+                                cl::value_desc("file"), cl::cat(Category));
+cl::opt<char> OptLevel("O", cl::desc("Optimization level (-O0 ... -O3), default -O2"),
+                       cl::Prefix, cl::init('2'), cl::cat(Category));
+cl::opt<std::string> TargetTriple("target", cl::desc("Target triple, e.g. aarch64-linux-gnu"),
+                                  cl::value_desc("triple"), cl::cat(Category));
+cl::opt<std::string> CPU("mcpu", cl::desc("Target CPU ('native' for this machine)"),
+                         cl::init("generic"), cl::cat(Category));
+cl::opt<std::string> SymbolPrefix("prefix", cl::desc("Prefix for every exported symbol"),
+                                  cl::init(""), cl::cat(Category));
+
+enum class Stage { None, AST, IR, Grad, Opt, NN };
+cl::opt<Stage> Emit(
+    "emit", cl::desc("Print one stage of the pipeline and stop"),
+    cl::values(clEnumValN(Stage::AST, "ast", "the syntax tree"),
+               clEnumValN(Stage::IR, "ir", "the IR, before differentiation"),
+               clEnumValN(Stage::Grad, "grad", "the IR with derived functions, before optimization"),
+               clEnumValN(Stage::Opt, "opt", "the optimized IR"),
+               clEnumValN(Stage::NN, "nn", "the optimized functions as .nn source")),
+    cl::init(Stage::None), cl::cat(Category));
+cl::opt<std::string> Passes("passes",
+                            cl::desc("Comma-separated nnc passes to run instead of the default pipeline "
+                                     "(inline, simplify, cse, dce); empty runs none"),
+                            cl::value_desc("list"), cl::cat(Category));
+cl::opt<bool> SyntaxOnly("fsyntax-only", cl::desc("Only check the input"),
+                         cl::cat(Category));
+cl::opt<unsigned> BracketDepth("fbracket-depth", cl::desc("Deepest bracket nesting accepted"),
+                               cl::init(256), cl::cat(Category));
+cl::opt<unsigned> ErrorLimit("ferror-limit", cl::desc("Stop after this many errors (0: no limit)"),
+                             cl::init(20), cl::cat(Category));
+/// Reports an error with no source location, as `nnc: error: ...`.
+int fail(const llvm::Twine &Message) {
+  llvm::WithColor::error(llvm::errs(), "nnc") << Message << '\n';
+  return 1;
+}
+
+int fail(llvm::Error E) {
+  std::string Message = llvm::toString(std::move(E));
+  return fail(Message);
+}
+
+std::string defaultOutput(llvm::StringRef Ext) {
+  if (InputFile == "-")
+    return ("out" + Ext).str();
+  llvm::SmallString<128> P(llvm::sys::path::filename(InputFile));
+  llvm::sys::path::replace_extension(P, Ext);
+  return std::string(P);
+}
+
+/// Opens -o (or \p Default, or stdout for "-") for writing.
+std::unique_ptr<llvm::ToolOutputFile> openOutput(llvm::StringRef Default,
+                                                 bool Binary) {
+  std::string Name = OutputFile.empty() ? Default.str() : OutputFile.getValue();
+  std::error_code EC;
+  auto Out = std::make_unique<llvm::ToolOutputFile>(
+      Name, EC, Binary ? llvm::sys::fs::OF_None : llvm::sys::fs::OF_Text);
+  if (EC) {
+    fail("cannot write '" + Name + "': " + EC.message());
+    return nullptr;
+  }
+  return Out;
+}
+
+int printStage(llvm::function_ref<void(llvm::raw_ostream &)> Print) {
+  auto Out = openOutput("-", false);
+  if (!Out)
+    return 1;
+  Print(Out->os());
+  Out->keep();
+  return 0;
+}
+
+int linkShared(llvm::Module &LM, llvm::TargetMachine &TM) {
+  llvm::SmallString<128> ObjPath;
+  int FD;
+  if (std::error_code EC =
+          llvm::sys::fs::createTemporaryFile("nnc", "o", FD, ObjPath))
+    return fail("cannot create a temporary file: " + EC.message());
+  llvm::FileRemover Remover(ObjPath);
+  {
+    llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
+    if (llvm::Error E = emitMachineCode(LM, TM, OutputKind::Object, OS))
+      return fail(std::move(E));
+  }
+  llvm::ErrorOr<std::string> CC = llvm::sys::findProgramByName("cc");
+  if (!CC)
+    return fail("-shared needs a system C compiler 'cc' to link; none found");
+  std::string Out = OutputFile.empty() ? defaultOutput(".so") : OutputFile.getValue();
+  llvm::SmallVector<llvm::StringRef, 8> Args = {*CC, "-shared", "-o", Out,
+                                                ObjPath, "-lm"};
+  std::string Message;
+  int RC = llvm::sys::ExecuteAndWait(*CC, Args, std::nullopt, {}, 0, 0, &Message);
+  if (RC != 0)
+    return fail("linking '" + Out + "' failed" +
+                (Message.empty() ? "" : ": " + Message));
+  return 0;
+}
+
+int compile() {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
+      llvm::MemoryBuffer::getFileOrSTDIN(InputFile, /*IsText=*/false);
+  if (std::error_code EC = Buffer.getError())
+    return fail("cannot open '" + InputFile + "': " + EC.message());
+  llvm::SourceMgr SM;
+  unsigned BufferID = SM.AddNewSourceBuffer(std::move(*Buffer), llvm::SMLoc());
+  DiagnosticEngine Diags(SM);
+  Diags.setErrorLimit(ErrorLimit);
+  // LLVM's --color option (on a terminal by default) decides.
+  Diags.setShowColors(llvm::WithColor(llvm::errs()).colorsEnabled());
+
+  ParseOptions PO;
+  PO.BracketDepth = BracketDepth;
+  std::unique_ptr<ast::Module> AST = parseModule(BufferID, Diags, PO);
+  if (Diags.hasErrors() || !AST)
+    return 1;
+  if (Emit == Stage::AST)
+    return printStage([&](llvm::raw_ostream &OS) { ast::printModule(*AST, OS); });
+  if (!checkModule(*AST, Diags) || Diags.hasErrors())
+    return 1;
+  if (SyntaxOnly)
+    return 0;
+
+  std::unique_ptr<ir::Module> IR = lowerModule(*AST);
+  std::string VerifyError = ir::verifyModule(*IR);
+  if (!VerifyError.empty())
+    return fail("internal error: lowering produced invalid IR: " + VerifyError);
+  if (Emit == Stage::IR)
+    return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
+
+  if (llvm::Error E = differentiateModule(*IR))
+    return fail(std::move(E));
+  if (Emit == Stage::Grad)
+    return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
+
+  std::vector<std::string> Pipeline = getDefaultPipeline();
+  PipelineOptions PipeOpts;
+  PipeOpts.MaxIterations = 4;
+  if (Passes.getNumOccurrences()) {
+    Pipeline.clear();
+    llvm::SmallVector<llvm::StringRef, 8> Names;
+    llvm::StringRef(Passes).split(Names, ',', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef N : Names)
+      Pipeline.push_back(N.trim().str());
+    PipeOpts.MaxIterations = 1;
+  }
+  // LLVM's own --print-after-all also prints nnc's passes.
+  if (llvm::shouldPrintAfterAll())
+    PipeOpts.PrintAfterEach = &llvm::outs();
+  if (llvm::Error E = runPipeline(*IR, Pipeline, PipeOpts))
+    return fail(std::move(E));
+  if (Emit == Stage::Opt)
+    return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
+  if (Emit == Stage::NN)
+    return printStage([&](llvm::raw_ostream &OS) { ir::printModuleAsNN(*IR, OS); });
+
+  CodeGenOptions CGO;
+  CGO.TargetTriple = TargetTriple;
+  CGO.CPU = CPU;
+  if (OptLevel < '0' || OptLevel > '3')
+    return fail(std::string("invalid optimization level -O") + OptLevel.getValue());
+  CGO.OptLevel = OptLevel - '0';
+  CGO.SymbolPrefix = SymbolPrefix;
+
+  if (!HeaderFile.empty()) {
+    std::error_code EC;
+    llvm::ToolOutputFile Header(HeaderFile, EC, llvm::sys::fs::OF_Text);
+    if (EC)
+      return fail("cannot write '" + HeaderFile + "': " + EC.message());
+    std::string Source = InputFile == "-" ? "<stdin>"
+                                          : llvm::sys::path::filename(InputFile).str();
+    if (llvm::Error E = emitCHeader(*IR, CGO, Source, Header.os()))
+      return fail(std::move(E));
+    Header.keep();
+  }
+
+  auto TM = createTargetMachine(CGO);
+  if (!TM)
+    return fail(TM.takeError());
+  llvm::LLVMContext Ctx;
+  auto LM = emitLLVMModule(*IR, Ctx, **TM, CGO);
+  if (!LM)
+    return fail(LM.takeError());
+  optimizeLLVMModule(**LM, **TM, CGO.OptLevel);
+
+  if (Shared)
+    return linkShared(**LM, **TM);
+  if (EmitAssembly && EmitLLVM)
+    return printStage([&](llvm::raw_ostream &OS) { (*LM)->print(OS, nullptr); });
+  bool Asm = EmitAssembly;
+  auto Out = openOutput(defaultOutput(Asm ? ".s" : ".o"), !Asm);
+  if (!Out)
+    return 1;
+  if (llvm::Error E = emitMachineCode(**LM, **TM,
+                                      Asm ? OutputKind::Assembly : OutputKind::Object,
+                                      Out->os()))
+    return fail(std::move(E));
+  Out->keep();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM X(argc, argv);
+  cl::HideUnrelatedOptions(Category);
+  cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
+    OS << "nnc version " NNC_VERSION "\n"
+       << "  LLVM " LLVM_VERSION_STRING "\n"
+       << "  default target: " << llvm::sys::getDefaultTargetTriple() << '\n';
+  });
+  cl::ParseCommandLineOptions(argc, argv,
+                              "nnc: compiles .nn models and their gradients to native code\n");
+  if (EmitLLVM && !EmitAssembly)
+    return fail("--emit-llvm needs -S (LLVM IR is printed as text)");
+  // Deeply nested input recurses in the front end: give it room.
+  int RC = 0;
+  llvm::thread Worker(std::optional<unsigned>(512u << 20), [&] { RC = compile(); });
+  Worker.join();
+  return RC;
+}
