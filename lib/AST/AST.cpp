@@ -113,12 +113,28 @@ std::string FunctionRef::key() const {
     return Fn->Name;
   if (!Derived)
     return "<invalid>";
-  // The wrt indices are always spelled out, so grad(f) over all of f's
-  // parameters and grad(f, x) over one of them never share a key.
-  std::string S = getDeriveKindName(Derived->Kind).str();
-  S += "(";
-  S += Derived->Of.key();
-  for (unsigned I : Derived->Wrt)
-    S += ",#" + std::to_string(I);
+  // Spelled as the user would write it: the parameters are named only when
+  // they are not the default (every float parameter), so equal keys mean
+  // equal functions.
+  const FunctionRef &Of = Derived->Of;
+  std::vector<std::string> Names;
+  std::vector<Type> Types;
+  if (Of.Fn) {
+    for (const Param &P : Of.Fn->Params) {
+      Names.push_back(P.Name);
+      Types.push_back(P.Ty);
+    }
+  } else if (Of.Derived) {
+    Names = Of.Derived->ParamNames;
+    Types = Of.Derived->ParamTypes;
+  }
+  std::vector<unsigned> Default;
+  for (unsigned I = 0; I < Types.size(); ++I)
+    if (Types[I].isFloatScalar())
+      Default.push_back(I);
+  std::string S = getDeriveKindName(Derived->Kind).str() + "(" + Of.key();
+  if (Derived->Wrt != Default)
+    for (unsigned I : Derived->Wrt)
+      S += ", " + (I < Names.size() ? Names[I] : "#" + std::to_string(I));
   return S + ")";
 }

@@ -52,7 +52,7 @@ FunctionRef Checker::resolveFunction(Expr &E) {
         Diags.report(N->getRange(), DiagID::err_grad_arg,
                      "this use of built-in '" + N->Name + "'");
       else
-        Diags.report(N->getRange(), DiagID::err_unknown_function, N->Name);
+        Diags.report(N->getRange(), DiagID::err_unknown_function_ref, N->Name);
       return {};
     }
     if (auto *F = llvm::dyn_cast<FnDecl>(D)) {
@@ -133,7 +133,8 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   if (Spec->Kind != DeriveKind::Vjp && !Sig.Result.isFloatScalar()) {
     Diags.report(E.getRange(), DiagID::err_grad_nonscalar, What, Of.key(),
                  Sig.Result.str());
-    Diags.report(E.getRange(), DiagID::note_use_vjp, Of.key());
+    if (Sig.Result.isTuple())
+      Diags.report(E.getRange(), DiagID::note_use_vjp, Of.key());
     return {};
   }
   if (Spec->Kind == DeriveKind::Vjp) {

@@ -2,7 +2,7 @@
 //
 // Literals have no type of their own: they take the type their context asks
 // for (`x * 2` with x: f32 multiplies by an f32 2), and f64 when nothing
-// asks. An integer meets a float by converting to the float's type; f32 and
+// asks; `2.5` never becomes an integer (`k * 0.5` with k: i32 is an f64). An integer meets a float by converting to the float's type; f32 and
 // f64 never mix silently, since a hidden f64 in an f32 model costs speed.
 //
 //===----------------------------------------------------------------------===//
@@ -54,12 +54,12 @@ bool Checker::coerce(ExprPtr &E, const Type &To, llvm::StringRef What) {
       To.Elem == ElementKind::I64)
     Implicit = true;
   if (!Implicit) {
-    if (From.isFloatScalar() && To.isFloatScalar())
-      Diags.report(E->getRange(), DiagID::err_float_mix, What, From.str(),
-                   To.str(), convertName(To.Elem));
+    if (From.isScalar() && To.isScalar() && To.Elem != ElementKind::Bool)
+      Diags.report(E->getRange(), DiagID::err_no_implicit_conversion, What,
+                   From.str(), To.str(), convertName(To.Elem));
     else
-      Diags.report(E->getRange(), DiagID::err_expected_type, What,
-                   "'" + To.str() + "'", From.str());
+      Diags.report(E->getRange(), DiagID::err_wrong_type, What, From.str(),
+                   To.str());
     return false;
   }
   llvm::SMRange R = E->getRange();
@@ -80,17 +80,13 @@ Type Checker::checkExpr(Expr &E, const Type *Expected) {
   Type T;
   switch (E.getKind()) {
   case Expr::EK_Number: {
+    // An integer-spelled literal takes any numeric type its context asks
+    // for; one written with a fraction or exponent only a float type.
     auto &N = llvm::cast<NumberExpr>(E);
     T = Type::scalar(ElementKind::F64);
-    if (Expected && isNumeric(*Expected)) {
+    if (Expected && (Expected->isFloatScalar() ||
+                     (Expected->isIntScalar() && N.IsInteger)))
       T = *Expected;
-      if (Expected->isIntScalar() && N.Value != static_cast<double>(
-                                                   static_cast<int64_t>(N.Value))) {
-        Diags.report(E.getRange(), DiagID::err_int_literal_fraction,
-                     N.Spelling, Expected->str());
-        T = Type();
-      }
-    }
     break;
   }
   case Expr::EK_Bool:
