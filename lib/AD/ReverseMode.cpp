@@ -14,6 +14,7 @@
 #include "Adjoints.h"
 #include "nnc/AD/AD.h"
 #include "llvm/Support/FormatVariadic.h"
+#include <functional>
 
 using namespace nnc;
 using namespace nnc::ir;
@@ -46,6 +47,15 @@ ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
   }
   assert(false && "function without return");
   return 0;
+}
+
+static void flattenTypes(const Type &T, std::vector<Type> &Out) {
+  if (T.isScalar()) {
+    Out.push_back(T);
+    return;
+  }
+  for (const Type &E : T.getElements())
+    flattenTypes(E, Out);
 }
 
 /// Values that depend on a parameter we differentiate with respect to.
@@ -90,8 +100,26 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
                              Source.getParamName(I).str()));
   std::optional<ValueId> Upstream;
   if (D.Kind == DeriveKind::Vjp) {
-    std::string Name = "d_out";
-    Upstream = B.param(Source.ResultType, Name);
+    // The upstream gradient arrives as one scalar parameter per component
+    // of the result (parameters are scalars in the ABI); reassemble it.
+    std::vector<Type> LeafTypes;
+    flattenTypes(Source.ResultType, LeafTypes);
+    std::vector<ValueId> Leaves;
+    for (size_t I = 0; I < LeafTypes.size(); ++I)
+      Leaves.push_back(B.param(LeafTypes[I],
+                               LeafTypes.size() == 1
+                                   ? "d_out"
+                                   : "d_out" + std::to_string(I)));
+    unsigned Next = 0;
+    std::function<ValueId(const Type &)> Assemble = [&](const Type &T) {
+      if (T.isScalar())
+        return Leaves[Next++];
+      std::vector<ValueId> Parts;
+      for (const Type &E : T.getElements())
+        Parts.push_back(Assemble(E));
+      return B.tuple(Parts);
+    };
+    Upstream = Assemble(Source.ResultType);
   }
 
   // Forward sweep. A function with its own backward rule is called, so

@@ -27,6 +27,8 @@ static std::string checkOp(const Function &F, size_t I, const Module *M) {
   case OpClass::Leaf:
     if (O.Kind == OpKind::Param && I != static_cast<size_t>(O.IntValue))
       return "parameter out of place";
+    if (O.Kind == OpKind::Param && !O.Ty.isScalar())
+      return "parameters must be scalars";
     if (O.Kind == OpKind::Const && !O.Ty.isScalar())
       return "constant must be a scalar";
     return "";

@@ -101,6 +101,23 @@ FunctionRef Checker::resolveFunction(Expr &E) {
   return {};
 }
 
+static void flattenLeaves(const Type &T, std::vector<Type> &Out) {
+  if (!T.isTuple()) {
+    Out.push_back(T);
+    return;
+  }
+  for (const Type &E : T.Elements)
+    flattenLeaves(E, Out);
+}
+
+/// True for a float scalar, or a tuple (nested or not) of them.
+static bool hasFloatLeaves(const Type &T) {
+  if (T.isTuple())
+    return !T.Elements.empty() &&
+           std::all_of(T.Elements.begin(), T.Elements.end(), hasFloatLeaves);
+  return T.isFloatScalar();
+}
+
 FunctionRef Checker::resolveDerive(CallExpr &E) {
   auto *N = llvm::cast<NameExpr>(E.Callee.get());
   Builtin B = lookupBuiltin(N->Name);
@@ -137,18 +154,10 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
       Diags.report(E.getRange(), DiagID::note_use_vjp, Of.key());
     return {};
   }
-  if (Spec->Kind == DeriveKind::Vjp) {
-    bool FloatLeaves = Sig.Result.isFloatScalar();
-    if (Sig.Result.isTuple()) {
-      FloatLeaves = true;
-      for (const Type &T : Sig.Result.Elements)
-        FloatLeaves &= T.isFloatScalar();
-    }
-    if (!FloatLeaves) {
-      Diags.report(E.getRange(), DiagID::err_grad_nonscalar, What, Of.key(),
-                   Sig.Result.str());
-      return {};
-    }
+  if (Spec->Kind == DeriveKind::Vjp && !hasFloatLeaves(Sig.Result)) {
+    Diags.report(E.getRange(), DiagID::err_vjp_result, Of.key(),
+                 Sig.Result.str());
+    return {};
   }
 
   // The parameters to differentiate: named ones, or every float one.
@@ -193,12 +202,19 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   Spec->ParamNames = Sig.ParamNames;
   Spec->ParamTypes = Sig.ParamTypes;
   if (Spec->Kind == DeriveKind::Vjp) {
-    std::string Up = "d_out";
-    while (std::find(Spec->ParamNames.begin(), Spec->ParamNames.end(), Up) !=
-           Spec->ParamNames.end())
-      Up = "_" + Up;
-    Spec->ParamNames.push_back(Up);
-    Spec->ParamTypes.push_back(Sig.Result);
+    // The upstream gradient follows the parameters, one scalar parameter
+    // per component of the result: parameters are scalars in the ABI.
+    std::vector<Type> Leaves;
+    flattenLeaves(Sig.Result, Leaves);
+    for (size_t I = 0; I < Leaves.size(); ++I) {
+      std::string Base = Leaves.size() == 1 ? "d_out" : "d_out" + std::to_string(I);
+      std::string Up = Base;
+      while (std::find(Spec->ParamNames.begin(), Spec->ParamNames.end(), Up) !=
+             Spec->ParamNames.end())
+        Up = "_" + Up;
+      Spec->ParamNames.push_back(Up);
+      Spec->ParamTypes.push_back(Leaves[I]);
+    }
   }
   Type Grads;
   if (Spec->Wrt.size() == 1) {
