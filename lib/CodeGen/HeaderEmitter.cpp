@@ -4,6 +4,7 @@
 // <stdbool.h>, and an extern "C" block.
 //
 //===----------------------------------------------------------------------===//
+#include "ReservedNames.h"
 #include "nnc/CodeGen/CodeGen.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -29,27 +30,6 @@ static void flatten(const ir::Type &T, std::vector<ElementKind> &Out) {
     flatten(E, Out);
 }
 
-// Names C or C++ reserve; a parameter of that name gets a trailing `_`.
-static bool isReserved(llvm::StringRef N) {
-  static const llvm::StringSet<> Words = {
-      "auto", "break", "case", "char", "const", "continue", "default", "do",
-      "double", "else", "enum", "extern", "float", "for", "goto", "if",
-      "inline", "int", "long", "register", "restrict", "return", "short",
-      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
-      "unsigned", "void", "volatile", "while", "bool", "true", "false",
-      "class", "delete", "new", "namespace", "operator", "private",
-      "protected", "public", "template", "this", "throw", "try", "catch",
-      "typename", "virtual", "using", "friend", "mutable", "explicit",
-      "export", "nullptr", "and", "or", "not", "xor", "asm", "alignas",
-      "alignof", "char8_t", "char16_t", "char32_t", "concept", "consteval",
-      "constexpr", "constinit", "co_await", "co_return", "co_yield",
-      "decltype", "noexcept", "requires", "static_assert", "thread_local",
-      "wchar_t", "dynamic_cast", "static_cast", "const_cast",
-      "reinterpret_cast", "typeid", "bitand", "bitor", "compl", "not_eq",
-      "or_eq", "xor_eq", "and_eq", "int32_t", "int64_t"};
-  return Words.contains(N);
-}
-
 llvm::Error nnc::emitCHeader(const ir::Module &M, const CodeGenOptions &Opts,
                              llvm::StringRef SourceName,
                              llvm::raw_ostream &OS) {
@@ -69,14 +49,15 @@ llvm::Error nnc::emitCHeader(const ir::Module &M, const CodeGenOptions &Opts,
     if (!F->Exported)
       continue;
     std::string Symbol = Opts.SymbolPrefix + F->Name;
-    if (isReserved(Symbol))
+    if (codegen::isReservedInHeader(Symbol))
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
           "function '" + F->Name +
-              "' has the name of a C keyword; rename it or use --prefix");
+              "' cannot be declared in a C header (a C keyword, macro or "
+              "reserved name); rename it or use --prefix");
     llvm::StringSet<> Used;
     auto Unique = [&](std::string N) {
-      if (isReserved(N))
+      if (codegen::isReservedInHeader(N))
         N += '_';
       std::string Base = N;
       for (unsigned I = 1; Used.contains(N); ++I)

@@ -7,6 +7,7 @@
 // float converts to an integer with saturation (NaN gives 0).
 //
 //===----------------------------------------------------------------------===//
+#include "ReservedNames.h"
 #include "nnc/CodeGen/CodeGen.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Intrinsics.h"
@@ -42,6 +43,15 @@ public:
       : M(M), Ctx(Ctx), LM(LM), Opts(Opts), B(Ctx) {}
 
   llvm::Error run() {
+    for (const auto &F : M.Functions) {
+      // Generated code calls libm: an exported `exp` would capture the calls.
+      if (F->Exported && codegen::isCLibrarySymbol(symbolName(*F)))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "function '" + symbolName(*F) +
+                "' would replace the C library's function of that name, "
+                "which generated code calls; rename it or use --prefix");
+    }
     for (const auto &F : M.Functions)
       declare(*F);
     for (const auto &F : M.Functions)

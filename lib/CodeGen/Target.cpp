@@ -43,6 +43,16 @@ nnc::createTargetMachine(const CodeGenOptions &Opts) {
   if (CPU == "generic" && Triple.getArch() == llvm::Triple::x86_64)
     CPU = "x86-64";
   llvm::TargetOptions TO;
+  // LLVM's RISC-V default is the soft-float RV64I ABI; Linux distributions
+  // use RV64GC with hardware floats, so code must match to link with them.
+  std::string Features;
+  if (Triple.isRISCV64()) {
+    Features = "+m,+a,+f,+d,+c";
+    TO.MCOptions.ABIName = "lp64d";
+  } else if (Triple.isRISCV32()) {
+    Features = "+m,+a,+f,+d,+c";
+    TO.MCOptions.ABIName = "ilp32d";
+  }
   llvm::CodeGenOptLevel Level = llvm::CodeGenOptLevel::Default;
   switch (Opts.OptLevel) {
   case 0: Level = llvm::CodeGenOptLevel::None; break;
@@ -51,7 +61,7 @@ nnc::createTargetMachine(const CodeGenOptions &Opts) {
   default: break;
   }
   std::unique_ptr<llvm::TargetMachine> TM(T->createTargetMachine(
-      TripleName, CPU, "", TO, llvm::Reloc::PIC_, std::nullopt, Level));
+      TripleName, CPU, Features, TO, llvm::Reloc::PIC_, std::nullopt, Level));
   if (!TM)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "cannot create a target machine for '" +

@@ -156,6 +156,18 @@ ValueId Builder::constant(Type Ty, double Value) {
   return push(std::move(O));
 }
 
+ValueId Builder::intConstant(Type Ty, int64_t Value) {
+  assert((Ty.isInt() || Ty.isBool()) && "integer constants are integers");
+  Op O;
+  O.Kind = OpKind::Const;
+  O.Ty = Ty;
+  O.IntValue = Ty.isBool() ? Value != 0
+               : Ty.getElementKind() == ElementKind::I32
+                   ? static_cast<int32_t>(Value)
+                   : Value;
+  return push(std::move(O));
+}
+
 ValueId Builder::unary(OpKind K, ValueId A) {
   assert(getOpArity(K) == 1 && "not a unary op");
   Op O;

@@ -195,8 +195,10 @@ private:
     switch (E.getKind()) {
     case ast::Expr::EK_Number: {
       B.setLoc(E.getLoc());
-      return B.constant(lowerType(E.Ty),
-                        llvm::cast<ast::NumberExpr>(E).Value);
+      auto &N = llvm::cast<ast::NumberExpr>(E);
+      if (E.Ty.isIntScalar())
+        return B.intConstant(lowerType(E.Ty), N.IntValue);
+      return B.constant(lowerType(E.Ty), N.Value);
     }
     case ast::Expr::EK_Bool:
       B.setLoc(E.getLoc());

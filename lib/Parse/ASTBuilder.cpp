@@ -28,8 +28,9 @@ namespace {
 
 class ASTBuilder {
 public:
-  ASTBuilder(const SourceLocator &Locs, DiagnosticEngine &Diags)
-      : Locs(Locs), Diags(Diags) {}
+  ASTBuilder(const SourceLocator &Locs, DiagnosticEngine &Diags,
+             LexicalErrors &Lexical)
+      : Locs(Locs), Diags(Diags), Lexical(Lexical) {}
 
   ast::DeclPtr buildTopDecl(NNParser::TopDeclContext *Ctx);
 
@@ -91,6 +92,8 @@ private:
 
   const SourceLocator &Locs;
   DiagnosticEngine &Diags;
+  /// Reported before a diagnostic at a later token, to keep source order.
+  LexicalErrors &Lexical;
   /// The current declaration cannot be built.
   bool Failed = false;
   /// Expression nesting at the node being built.
@@ -365,8 +368,9 @@ bool ASTBuilder::buildDim(NNParser::DimContext *Ctx, ast::DimSyntax &Dim) {
       return false;
     Dim.Range = Locs.getRange(Ctx->size);
     std::string Spelling = Locs.getText(Ctx->size);
+    // An invalid literal was reported by the lexer pass (LexicalErrors).
     if (llvm::StringRef(Spelling).getAsInteger(10, Dim.Size))
-      Diags.report(Dim.Range, DiagID::err_bad_number, Spelling);
+      Dim.Size = 0;
     return true;
   }
   if (!check(Ctx->name))
@@ -431,9 +435,12 @@ bool ASTBuilder::buildStmt(NNParser::StmtContext *Ctx, ast::Stmt &S) {
 //===----------------------------------------------------------------------===//
 
 void ASTBuilder::reportTooDeep(antlr4::ParserRuleContext *Ctx) {
-  if (!Failed)
+  if (!Failed) {
+    if (Ctx->start)
+      Lexical.reportBefore(Ctx->start->getTokenIndex());
     Diags.report(Ctx->start ? Locs.getStart(Ctx->start) : llvm::SMLoc(),
                  DiagID::err_expr_too_deep, MaxExprDepth);
+  }
   Failed = true;
 }
 
@@ -649,6 +656,7 @@ ast::ExprPtr ASTBuilder::buildNumber(NNParser::NumberExprContext *Ctx) {
   llvm::SMRange Range = Locs.getRange(Ctx->tok);
   bool IsInteger = Spelling.find_first_of(".eE") == std::string::npos;
   double Value = 0;
+  int64_t IntValue = 0;
   bool Bad = false;
   if (IsInteger) {
     // The widest integer type is i64; a larger integer literal cannot mean
@@ -657,8 +665,10 @@ ast::ExprPtr ASTBuilder::buildNumber(NNParser::NumberExprContext *Ctx) {
     if (llvm::StringRef(Spelling).getAsInteger(10, V) ||
         V > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       Bad = true;
-    else
+    else {
       Value = static_cast<double>(V);
+      IntValue = static_cast<int64_t>(V);
+    }
   } else if (!hasExponentDigits(Spelling)) {
     Bad = true; // `1e`, `2.5e+`: the lexer's BAD_FLOAT
   } else {
@@ -677,13 +687,13 @@ ast::ExprPtr ASTBuilder::buildNumber(NNParser::NumberExprContext *Ctx) {
     }
   }
   if (Bad) {
-    // The literal is still a number where the grammar wants one; the error
+    // The literal is still a number where the grammar wants one. The lexer
+    // pass reported it (LexicalErrors, by the same rules), and the error
     // stops compilation, so its value does not matter.
-    Diags.report(Range, DiagID::err_bad_number, Spelling);
     Value = 0;
   }
   return std::make_unique<ast::NumberExpr>(Range, std::move(Spelling), Value,
-                                           IsInteger);
+                                           IsInteger, IntValue);
 }
 
 // expr : '(' expr ( ',' expr )* ')'   # parenExpr
@@ -755,6 +765,7 @@ ast::ExprPtr ASTBuilder::buildIf(NNParser::IfExprContext *Ctx) {
 
 ast::DeclPtr nnc::parse::buildTopDecl(NNParser::TopDeclContext *Ctx,
                                       const SourceLocator &Locs,
-                                      DiagnosticEngine &Diags) {
-  return ASTBuilder(Locs, Diags).buildTopDecl(Ctx);
+                                      DiagnosticEngine &Diags,
+                                      LexicalErrors &Lexical) {
+  return ASTBuilder(Locs, Diags, Lexical).buildTopDecl(Ctx);
 }

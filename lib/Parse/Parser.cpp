@@ -5,8 +5,9 @@
 //      which we decode ourselves and map back to byte locations, and a NUL
 //      is never meant.
 //   2. The lexer runs over the whole input first. Its tokens are checked for
-//      unexpected characters, unterminated comments and for nesting deep
-//      enough to exhaust the stack of ANTLR's recursive-descent parser.
+//      nesting deep enough to exhaust the stack of ANTLR's recursive-descent
+//      parser. Unexpected characters and unterminated comments are reported
+//      as the parser passes them, so that all errors come in source order.
 //   3. The generated parser builds a parse tree; NNErrorStrategy reports
 //      syntax errors and recovers.
 //   4. The AST builder turns every declaration that parsed into nnc::ast.
@@ -17,8 +18,11 @@
 #include "nnc/Parse/Parser.h"
 #include "ParserImpl.h"
 
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include <algorithm>
 #include <cstring>
 
 using namespace nnc;
@@ -159,10 +163,65 @@ static void reportUnexpectedChar(antlr4::Token *T, const SourceLocator &Locs,
                llvm::formatv("{0:X-4}", CodePoint).str(), Glyph);
 }
 
-/// The lexer pass before parsing: reports characters and comments the
-/// grammar cannot use, and refuses input nested so deeply that the
-/// recursive-descent parser would exhaust the stack. Returns false if
-/// parsing must not start.
+bool nnc::parse::isValidNumber(llvm::StringRef Spelling) {
+  if (Spelling.find_first_of(".eE") == llvm::StringRef::npos) {
+    // The widest integer type is i64; a larger integer literal cannot mean
+    // what it says in any context.
+    int64_t V;
+    return !Spelling.getAsInteger(10, V);
+  }
+  // `1e`, `2.5e+`: the lexer's BAD_FLOAT.
+  size_t E = Spelling.find_first_of("eE");
+  if (E != llvm::StringRef::npos) {
+    llvm::StringRef Exponent = Spelling.drop_front(E + 1);
+    if (Exponent.starts_with("+") || Exponent.starts_with("-"))
+      Exponent = Exponent.drop_front();
+    if (Exponent.empty())
+      return false;
+  }
+  // APFloat rather than strtod: independent of the C locale, and it tells
+  // overflow (an error) from underflow (rounds to zero, accepted).
+  llvm::APFloat F(llvm::APFloat::IEEEdouble());
+  llvm::Expected<llvm::APFloat::opStatus> Status =
+      F.convertFromString(Spelling, llvm::APFloat::rmNearestTiesToEven);
+  if (!Status) {
+    llvm::consumeError(Status.takeError());
+    return false;
+  }
+  return !(*Status & llvm::APFloat::opOverflow);
+}
+
+void LexicalErrors::reportBefore(size_t TokenIndex) {
+  for (size_t E = std::min(TokenIndex, Tokens.size()); Next < E; ++Next) {
+    antlr4::Token *T = Tokens.get(Next);
+    switch (T->getType()) {
+    case NNLexer::ERROR_CHAR:
+      reportUnexpectedChar(T, Locs, Diags);
+      break;
+    case NNLexer::UNTERMINATED_COMMENT:
+      Diags.report(Locs.getStart(T), DiagID::err_unterminated_comment);
+      break;
+    case NNLexer::INT:
+    case NNLexer::FLOAT: {
+      std::string Spelling = Locs.getText(T);
+      if (isValidNumber(Spelling))
+        continue;
+      Diags.report(Locs.getRange(T), DiagID::err_bad_number, Spelling);
+      break;
+    }
+    default:
+      continue;
+    }
+    if (Diags.isSaturated())
+      throw StopParsing();
+  }
+}
+
+/// The lexer pass before parsing: finds nesting so deep that the
+/// recursive-descent parser would exhaust the stack (characters and
+/// comments the grammar cannot use are left to \p Lexical, which reports
+/// them in order with the parser's errors). Returns false if parsing must
+/// not start.
 ///
 /// Brackets are counted exactly. Expressions that nest without brackets are
 /// the ones ANTLR parses by recursion: prefix operators (`- - x`), the
@@ -172,7 +231,7 @@ static void reportUnexpectedChar(antlr4::Token *T, const SourceLocator &Locs,
 /// them again.
 static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
                        const SourceLocator &Locs, DiagnosticEngine &Diags,
-                       const ParseOptions &Opts) {
+                       LexicalErrors &Lexical, const ParseOptions &Opts) {
   unsigned BracketDepth = 0;
   std::vector<unsigned> OpenAtLevel(1, 0);
   unsigned OpenTotal = 0;
@@ -183,15 +242,13 @@ static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
     size_t Type = T->getType();
     switch (Type) {
     case NNLexer::ERROR_CHAR:
-      reportUnexpectedChar(T, Locs, Diags);
-      continue;
     case NNLexer::UNTERMINATED_COMMENT:
-      Diags.report(Locs.getStart(T), DiagID::err_unterminated_comment);
       continue;
     case NNLexer::LPAREN:
     case NNLexer::LBRACKET:
     case NNLexer::LBRACE:
       if (++BracketDepth > Opts.BracketDepth) {
+        Lexical.reportBefore(T->getTokenIndex());
         Diags.report(Locs.getRange(T), DiagID::err_bracket_depth,
                      Opts.BracketDepth);
         Diags.report(Locs.getStart(T), DiagID::note_bracket_depth);
@@ -226,6 +283,7 @@ static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
       }
       ++OpenAtLevel.back();
       if (++OpenTotal > MaxExprDepth) {
+        Lexical.reportBefore(T->getTokenIndex());
         Diags.report(Locs.getRange(T), DiagID::err_expr_too_deep, MaxExprDepth);
         return false;
       }
@@ -381,12 +439,14 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
   Lexer.addErrorListener(&LexerErrors);
   antlr4::CommonTokenStream Tokens(&Lexer);
   Tokens.fill();
-  if (!scanTokens(Tokens.getTokens(), Locs, Diags, Opts))
+  LexicalErrors Lexical(Tokens, Locs, Diags);
+  if (!scanTokens(Tokens.getTokens(), Locs, Diags, Lexical, Opts))
     return;
 
   NNParser Parser(&Tokens);
   Parser.removeErrorListeners();
-  SyntaxErrorReporter Reporter(Diags, Locs, Tokens, Parser.getVocabulary());
+  SyntaxErrorReporter Reporter(Diags, Locs, Tokens, Parser.getVocabulary(),
+                               Lexical);
   auto Strategy = std::make_shared<NNErrorStrategy>(Reporter);
   Parser.setErrorHandler(Strategy);
 
@@ -416,10 +476,11 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
     }
     Parser.setContext(&Root);
     Parser.setState(CallState);
+    Strategy->beginDeclaration(&Parser);
     NNParser::TopDeclContext *Decl = Parser.topDecl();
     if (Diags.isSaturated())
       break;
-    if (ast::DeclPtr D = buildTopDecl(Decl, Locs, Diags))
+    if (ast::DeclPtr D = buildTopDecl(Decl, Locs, Diags, Lexical))
       M.Decls.push_back(std::move(D));
     Parser.setContext(nullptr);
     Root.children.clear();
@@ -427,6 +488,8 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
   }
   Parser.setContext(nullptr);
   Root.children.clear();
+  if (!Diags.isSaturated())
+    Lexical.reportAll();
 }
 
 std::unique_ptr<ast::Module> nnc::parseModule(unsigned BufferID,

@@ -89,14 +89,46 @@ private:
   std::vector<uint32_t> CpToByte;
 };
 
+/// Whether the spelling of an INT or FLOAT token is a number nnc accepts:
+/// an integer up to the largest i64, or a float with digits in its exponent
+/// (`1e` is not) that does not overflow a double (underflow rounds to 0).
+bool isValidNumber(llvm::StringRef Spelling);
+
+/// The errors the lexer pass finds (characters no token starts with,
+/// unterminated comments, invalid number literals), reported in source
+/// order with the parser's:
+/// each one just before the first later diagnostic, so that the first N
+/// errors of a file are the ones -ferror-limit=N shows.
+class LexicalErrors {
+public:
+  /// \p Tokens must be filled already.
+  LexicalErrors(antlr4::TokenStream &Tokens, const SourceLocator &Locs,
+                DiagnosticEngine &Diags)
+      : Tokens(Tokens), Locs(Locs), Diags(Diags) {}
+
+  /// Reports the errors in tokens before \p TokenIndex not reported yet.
+  /// Throws StopParsing once the error limit is reached.
+  void reportBefore(size_t TokenIndex);
+  void reportAll() { reportBefore(Tokens.size()); }
+
+private:
+  antlr4::TokenStream &Tokens;
+  const SourceLocator &Locs;
+  DiagnosticEngine &Diags;
+  /// The first token not looked at yet.
+  size_t Next = 0;
+};
+
 /// Turns ANTLR's view of a syntax error (an offending token and the set of
 /// token types the parser could have accepted) into one clang-like message.
 class SyntaxErrorReporter {
 public:
   SyntaxErrorReporter(DiagnosticEngine &Diags, const SourceLocator &Locs,
                       antlr4::TokenStream &Tokens,
-                      const antlr4::dfa::Vocabulary &Vocab)
-      : Diags(Diags), Locs(Locs), Tokens(Tokens), Vocab(Vocab) {}
+                      const antlr4::dfa::Vocabulary &Vocab,
+                      LexicalErrors &Lexical)
+      : Diags(Diags), Locs(Locs), Tokens(Tokens), Vocab(Vocab),
+        Lexical(Lexical) {}
 
   /// Reports that \p Offending cannot be parsed where one of \p Expected
   /// was needed; \p Extra says the token is superfluous (ANTLR skips it),
@@ -118,6 +150,7 @@ private:
   const SourceLocator &Locs;
   antlr4::TokenStream &Tokens;
   const antlr4::dfa::Vocabulary &Vocab;
+  LexicalErrors &Lexical;
   llvm::DenseSet<const char *> ReportedLocs;
 };
 
@@ -133,6 +166,13 @@ public:
   void reportError(antlr4::Parser *P,
                    const antlr4::RecognitionException &E) override;
   void sync(antlr4::Parser *P) override;
+
+  /// Called before each top-level declaration. A declaration that starts
+  /// after the token of the last error is a fresh start: leave error
+  /// recovery mode, which would otherwise hide an error in its first
+  /// tokens. (A declaration that starts at that token, as after
+  /// `fn fn(x)`, is debris of the error and stays quiet.)
+  void beginDeclaration(antlr4::Parser *P);
 
 protected:
   void
@@ -169,7 +209,8 @@ private:
 /// Builds the AST of one top-level declaration, or returns null if it
 /// contains a syntax error (already reported) or nests too deeply.
 ast::DeclPtr buildTopDecl(nnc_antlr::NNParser::TopDeclContext *Ctx,
-                          const SourceLocator &Locs, DiagnosticEngine &Diags);
+                          const SourceLocator &Locs, DiagnosticEngine &Diags,
+                          LexicalErrors &Lexical);
 
 } // namespace nnc::parse
 

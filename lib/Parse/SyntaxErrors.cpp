@@ -160,9 +160,11 @@ bool SyntaxErrorReporter::claim(llvm::SMLoc Loc) {
 
 void SyntaxErrorReporter::report(Token *Offending, const IntervalSet &Expected,
                                  bool Extra) {
+  size_t Index = Offending->getTokenIndex();
+  if (Index != INVALID_INDEX)
+    Lexical.reportBefore(Index);
   // A character the lexer could not use was reported already, and its
   // removal is the likely cause of this error: say nothing more.
-  size_t Index = Offending->getTokenIndex();
   if (Index != INVALID_INDEX && Index > 0 &&
       Tokens.get(Index - 1)->getType() == NNParser::ERROR_CHAR)
     return;
@@ -271,6 +273,15 @@ void NNErrorStrategy::reportMissingToken(antlr4::Parser *P) {
     return;
   beginErrorCondition(P);
   Reporter.report(P->getCurrentToken(), P->getExpectedTokens());
+}
+
+void NNErrorStrategy::beginDeclaration(antlr4::Parser *P) {
+  if (!inErrorRecoveryMode(P))
+    return;
+  size_t Index = P->getCurrentToken()->getTokenIndex();
+  if (Index != INVALID_INDEX && lastErrorIndex >= 0 &&
+      Index > static_cast<size_t>(lastErrorIndex))
+    endErrorCondition(P);
 }
 
 void NNErrorStrategy::sync(antlr4::Parser *P) {

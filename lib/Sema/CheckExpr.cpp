@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Checker.h"
+#include <limits>
 
 using namespace nnc;
 using namespace nnc::sema;
@@ -87,6 +88,12 @@ Type Checker::checkExpr(Expr &E, const Type *Expected) {
     if (Expected && (Expected->isFloatScalar() ||
                      (Expected->isIntScalar() && N.IsInteger)))
       T = *Expected;
+    if (T.isScalar() && T.Elem == ElementKind::I32 &&
+        N.IntValue > std::numeric_limits<int32_t>::max()) {
+      Diags.report(E.getRange(), DiagID::err_int_literal_range, N.Spelling,
+                   T.str());
+      T = Type();
+    }
     break;
   }
   case Expr::EK_Bool:

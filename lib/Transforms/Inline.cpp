@@ -18,12 +18,14 @@
 //   - with an argument count that does not match the callee (the verifier
 //     reports it; inlining would read out of bounds).
 // The callee's op name hints are kept; the call's own hint goes to the
-// inlined result when that has none.
+// inlined result when that has none. Internal functions left without a
+// caller are removed afterwards.
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/IR/IR.h"
 #include "nnc/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include <algorithm>
 
 using namespace nnc;
@@ -50,6 +52,7 @@ private:
   bool reaches(unsigned From, unsigned To) const;
   void process(unsigned FI);
   void inlineInto(Function &F);
+  void removeDeadInternalFunctions();
 };
 
 } // namespace
@@ -150,7 +153,36 @@ bool Inliner::run() {
   Visit.assign(N, State::NotSeen);
   for (unsigned I = 0; I < N; ++I)
     process(I);
+  removeDeadInternalFunctions();
   return Changed;
+}
+
+void Inliner::removeDeadInternalFunctions() {
+  // An internal function nobody calls any more (an inline `grad(f)` whose
+  // every use was inlined) is dropped, as LLVM's inliner does; backward
+  // rules stay while their function does, and so do functions pending
+  // DerivedDecls will derive.
+  for (bool Removed = true; Removed;) {
+    Removed = false;
+    llvm::StringSet<> Used;
+    for (const auto &F : M.Functions) {
+      if (!F->BackwardFn.empty())
+        Used.insert(F->BackwardFn);
+      for (const Op &O : F->Ops)
+        if (O.Kind == OpKind::Call)
+          Used.insert(O.Callee);
+    }
+    for (const DerivedDecl &D : M.Derived)
+      Used.insert(D.Of);
+    auto Dead = [&](const std::unique_ptr<Function> &F) {
+      return !F->Exported && !Used.contains(F->Name);
+    };
+    auto It = std::remove_if(M.Functions.begin(), M.Functions.end(), Dead);
+    if (It != M.Functions.end()) {
+      M.Functions.erase(It, M.Functions.end());
+      Removed = Changed = true;
+    }
+  }
 }
 
 bool nnc::inlineCalls(Module &M) { return Inliner(M).run(); }

@@ -11,6 +11,7 @@
 #include "nnc/AD/AD.h"
 #include "nnc/CodeGen/CodeGen.h"
 #include "nnc/IR/IR.h"
+#include "nnc/IR/IRParser.h"
 #include "nnc/IRGen/IRGen.h"
 #include "nnc/Parse/Parser.h"
 #include "nnc/Sema/Sema.h"
@@ -41,6 +42,8 @@ cl::OptionCategory Category("nnc options");
 
 cl::opt<std::string> InputFile(cl::Positional, cl::desc("<input .nn file>"),
                                cl::init("-"), cl::cat(Category));
+cl::opt<std::string> InputLanguage("x", cl::desc("Input language: nn or ir (default: ir for .nnir files, else nn)"),
+                                   cl::value_desc("language"), cl::cat(Category));
 cl::opt<std::string> OutputFile("o", cl::desc("Write output to <file>"),
                                 cl::value_desc("file"), cl::cat(Category));
 cl::opt<bool> CompileOnly("c", cl::desc("Emit an object file (the default)"),
@@ -54,8 +57,9 @@ cl::opt<bool> Shared("shared", cl::desc("Link a shared library"),
 cl::opt<std::string> HeaderFile("header",
                                 cl::desc("Also write a C header to <file>"),
                                 cl::value_desc("file"), cl::cat(Category));
-cl::opt<char> OptLevel("O", cl::desc("Optimization level (-O0 ... -O3), default -O2"),
-                       cl::Prefix, cl::init('2'), cl::cat(Category));
+cl::opt<std::string> OptLevel("O", cl::desc("Optimization level: -O0 ... -O3 (default -O2; -O is -O1)"),
+                              cl::Prefix, cl::ValueOptional, cl::init("2"),
+                              cl::cat(Category));
 cl::opt<std::string> TargetTriple("target", cl::desc("Target triple, e.g. aarch64-linux-gnu"),
                                   cl::value_desc("triple"), cl::cat(Category));
 cl::opt<std::string> CPU("mcpu", cl::desc("Target CPU ('native' for this machine)"),
@@ -124,6 +128,32 @@ int printStage(llvm::function_ref<void(llvm::raw_ostream &)> Print) {
   return 0;
 }
 
+unsigned OptLevelValue = 2;
+
+/// Checks options whose values cl::opt cannot check, before any work.
+bool validateOptions() {
+  llvm::StringRef O = OptLevel;
+  if (O.empty())
+    O = "1";
+  if (O.size() != 1 || O[0] < '0' || O[0] > '3') {
+    fail("invalid optimization level '-O" + OptLevel + "' (use -O0, -O1, -O2 or -O3)");
+    return false;
+  }
+  OptLevelValue = O[0] - '0';
+  llvm::StringRef P = SymbolPrefix;
+  auto IsIdentChar = [](char C) { return llvm::isAlnum(C) || C == '_'; };
+  if (!P.empty() && (llvm::isDigit(P[0]) || !llvm::all_of(P, IsIdentChar))) {
+    fail("invalid --prefix '" + SymbolPrefix +
+         "': a prefix is letters, digits and '_', not starting with a digit");
+    return false;
+  }
+  if (EmitLLVM && !EmitAssembly) {
+    fail("--emit-llvm needs -S (LLVM IR is printed as text)");
+    return false;
+  }
+  return true;
+}
+
 int linkShared(llvm::Module &LM, llvm::TargetMachine &TM) {
   llvm::SmallString<128> ObjPath;
   int FD;
@@ -162,22 +192,38 @@ int compile() {
   // LLVM's --color option (on a terminal by default) decides.
   Diags.setShowColors(llvm::WithColor(llvm::errs()).colorsEnabled());
 
-  ParseOptions PO;
-  PO.BracketDepth = BracketDepth;
-  std::unique_ptr<ast::Module> AST = parseModule(BufferID, Diags, PO);
-  if (Diags.hasErrors() || !AST)
-    return 1;
-  if (Emit == Stage::AST)
-    return printStage([&](llvm::raw_ostream &OS) { ast::printModule(*AST, OS); });
-  if (!checkModule(*AST, Diags) || Diags.hasErrors())
-    return 1;
-  if (SyntaxOnly)
-    return 0;
+  std::unique_ptr<ir::Module> IR;
+  if (InputLanguage == "ir" ||
+      (InputLanguage.empty() && llvm::StringRef(InputFile).ends_with(".nnir"))) {
+    // IR text starts the pipeline at the IR stage, as .ll files do opt.
+    if (Emit == Stage::AST)
+      return fail("--emit=ast needs .nn input");
+    llvm::Expected<std::unique_ptr<ir::Module>> Parsed = parseIRModule(BufferID, Diags);
+    if (!Parsed) {
+      llvm::consumeError(Parsed.takeError()); // reported through Diags
+      return 1;
+    }
+    IR = std::move(*Parsed);
+    if (SyntaxOnly)
+      return 0;
+  } else {
+    ParseOptions PO;
+    PO.BracketDepth = BracketDepth;
+    std::unique_ptr<ast::Module> AST = parseModule(BufferID, Diags, PO);
+    if (Diags.hasErrors() || !AST)
+      return 1;
+    if (Emit == Stage::AST)
+      return printStage([&](llvm::raw_ostream &OS) { ast::printModule(*AST, OS); });
+    if (!checkModule(*AST, Diags) || Diags.hasErrors())
+      return 1;
+    if (SyntaxOnly)
+      return 0;
 
-  std::unique_ptr<ir::Module> IR = lowerModule(*AST);
-  std::string VerifyError = ir::verifyModule(*IR);
-  if (!VerifyError.empty())
-    return fail("internal error: lowering produced invalid IR: " + VerifyError);
+    IR = lowerModule(*AST);
+    std::string VerifyError = ir::verifyModule(*IR);
+    if (!VerifyError.empty())
+      return fail("internal error: lowering produced invalid IR: " + VerifyError);
+  }
   if (Emit == Stage::IR)
     return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
 
@@ -210,9 +256,7 @@ int compile() {
   CodeGenOptions CGO;
   CGO.TargetTriple = TargetTriple;
   CGO.CPU = CPU;
-  if (OptLevel < '0' || OptLevel > '3')
-    return fail(std::string("invalid optimization level -O") + OptLevel.getValue());
-  CGO.OptLevel = OptLevel - '0';
+  CGO.OptLevel = OptLevelValue;
   CGO.SymbolPrefix = SymbolPrefix;
 
   if (!HeaderFile.empty()) {
@@ -256,6 +300,12 @@ int compile() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM X(argc, argv);
+  // LLVM's own --color and --print-after-all serve nnc too: list them.
+  for (const char *Name : {"color", "print-after-all"})
+    if (cl::Option *O = cl::getRegisteredOptions().lookup(Name)) {
+      O->Categories.assign(1, &Category);
+      O->setHiddenFlag(cl::NotHidden);
+    }
   cl::HideUnrelatedOptions(Category);
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
     OS << "nnc version " NNC_VERSION "\n"
@@ -264,8 +314,10 @@ int main(int argc, char **argv) {
   });
   cl::ParseCommandLineOptions(argc, argv,
                               "nnc: compiles .nn models and their gradients to native code\n");
-  if (EmitLLVM && !EmitAssembly)
-    return fail("--emit-llvm needs -S (LLVM IR is printed as text)");
+  if (!validateOptions())
+    return 1;
+  if (!InputLanguage.empty() && InputLanguage != "nn" && InputLanguage != "ir")
+    return fail("unknown input language '" + InputLanguage + "' (-x nn or -x ir)");
   // Deeply nested input recurses in the front end: give it room.
   int RC = 0;
   llvm::thread Worker(std::optional<unsigned>(512u << 20), [&] { RC = compile(); });

@@ -137,12 +137,14 @@ using ExprPtr = std::unique_ptr<Expr>;
 /// context needs; see docs/language.md.
 class NumberExpr : public Expr {
 public:
-  NumberExpr(llvm::SMRange R, std::string Spelling, double Value, bool IsInt)
+  NumberExpr(llvm::SMRange R, std::string Spelling, double Value, bool IsInt,
+             int64_t IntValue = 0)
       : Expr(EK_Number, R), Spelling(std::move(Spelling)), Value(Value),
-        IsInteger(IsInt) {}
+        IsInteger(IsInt), IntValue(IntValue) {}
   std::string Spelling;
   double Value;
   bool IsInteger;
+  int64_t IntValue; // exact, for an integer literal (at most INT64_MAX)
   static bool classof(const Expr *E) { return E->getKind() == EK_Number; }
 };
 

@@ -145,6 +145,8 @@ public:
 
   ValueId param(Type Ty, std::string Name);
   ValueId constant(Type Ty, double Value);
+  /// An integer or bool constant, exactly (a double cannot hold every i64).
+  ValueId intConstant(Type Ty, int64_t Value);
   ValueId unary(OpKind K, ValueId A);
   ValueId binary(OpKind K, ValueId A, ValueId B);
   ValueId select(ValueId C, ValueId A, ValueId B);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds build-fuzz/ (clang + libFuzzer + ASan/UBSan) and fuzzes nnc's front
+# and middle end for N seconds (docs/fuzzing.md).
+#
+#   bash fuzz/run.sh [SECONDS] [extra libFuzzer flags...]
+#
+# SECONDS defaults to 60. The corpus grows in build-fuzz/corpus (seeded from
+# fuzz/corpus); crashes, timeouts and OOMs land in build-fuzz/artifacts/.
+# Environment:
+#   CXX_FUZZ=clang++-19    the clang++ to build with (C compiler: same name
+#                          with clang instead of clang++)
+#   JOBS=1                 libFuzzer -jobs/-workers (one per core at most)
+#   NNC_FUZZ_CODEGEN=1     also run emitLLVMModule on each valid module
+#   BUILD_LOCK=/tmp/nnc-build.lock   serializes builds with other users
+#
+# Needs (Debian 12): clang-19 libclang-rt-19-dev (libFuzzer, ASan, UBSan
+# runtimes), plus what scripts/setup.sh installs for the normal build.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SECONDS_TO_RUN=${1:-60}
+shift || true
+CXX_FUZZ=${CXX_FUZZ:-clang++-19}
+CC_FUZZ=${CXX_FUZZ/clang++/clang}
+JOBS=${JOBS:-1}
+BUILD_LOCK=${BUILD_LOCK:-/tmp/nnc-build.lock}
+BUILD="$ROOT/build-fuzz"
+
+if ! command -v "$CXX_FUZZ" >/dev/null; then
+  echo "run.sh: $CXX_FUZZ not found (apt-get install clang-19 libclang-rt-19-dev)" >&2
+  exit 1
+fi
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+  flock "$BUILD_LOCK" cmake -S "$ROOT" -B "$BUILD" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER="$CC_FUZZ" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" \
+    -DNNC_BUILD_FUZZERS=ON -DNNC_BUILD_TESTS=OFF
+fi
+flock "$BUILD_LOCK" cmake --build "$BUILD" --target nnc-fuzzer -j2
+
+mkdir -p "$BUILD/corpus" "$BUILD/artifacts"
+cd "$BUILD"
+PARALLEL=()
+if [ "$JOBS" -gt 1 ]; then
+  # Each job logs to build-fuzz/fuzz-N.log; they share the corpus.
+  PARALLEL=(-jobs="$JOBS" -workers="$JOBS")
+fi
+# -max_len=2048: the seeds are small and short inputs mutate faster.
+# -timeout=10: a .nn file of 2 KiB that takes 10 s is a bug.
+exec "$BUILD/bin/nnc-fuzzer" \
+  -max_total_time="$SECONDS_TO_RUN" -max_len=2048 -timeout=10 \
+  -dict="$ROOT/fuzz/nn.dict" -artifact_prefix="$BUILD/artifacts/" \
+  -print_final_stats=1 "${PARALLEL[@]}" \
+  "$@" "$BUILD/corpus" "$ROOT/fuzz/corpus"
