@@ -49,8 +49,7 @@ FunctionRef Checker::resolveFunction(Expr &E) {
     Decl *D = lookupDecl(N->Name);
     if (!D) {
       if (lookupBuiltin(N->Name) != Builtin::None)
-        Diags.report(N->getRange(), DiagID::err_grad_arg,
-                     "this use of built-in '" + N->Name + "'");
+        Diags.report(N->getRange(), DiagID::err_derive_builtin, N->Name);
       else
         Diags.report(N->getRange(), DiagID::err_unknown_function_ref, N->Name);
       return {};
