@@ -930,7 +930,8 @@ std::optional<Signature> IRParser::checkDerivedDecl(size_t DI) {
 /// calls forever (the .nn front end rejects it). And AD materializes the
 /// derived functions in order, so each must come after the derived
 /// functions its expansion meets: those its function calls, or for a
-/// function with a backward rule, those the rule calls.
+/// function with a backward rule, those the rule calls; meeting itself
+/// there (a rule calling the gradient being built) is recursion too.
 bool IRParser::checkCallGraph() {
   // Nodes: the functions, then the derived declarations.
   size_t NF = M->Functions.size(), N = NF + M->Derived.size();
@@ -1004,6 +1005,12 @@ bool IRParser::checkCallGraph() {
         if (Seen[E.To])
           continue;
         Seen[E.To] = true;
+        // AD would expand the function it is building.
+        if (E.To == Self) {
+          OK = error(E.Loc, DiagID::err_recursion, "@" + NameOf(Self));
+          Work.clear();
+          break;
+        }
         if (E.To > Self) {
           OK = error(M->Derived[DI].Loc, DiagID::err_ir_derived_order,
                      NameOf(Self), NameOf(E.To));

@@ -18,6 +18,8 @@ using namespace nnc::ir;
 
 namespace {
 
+constexpr unsigned MaxInlineDepth = 12;
+
 // Binding strength, loosest first, as in grammar/NN.g4.
 enum Prec { POr = 1, PAnd, PCmp, PAdd, PMul, PUnary, PPow, PAtom };
 
@@ -43,10 +45,19 @@ public:
       for (ValueId V : O.Operands)
         ++Uses[V];
     IsLet.assign(F.Ops.size(), false);
+    // How deeply an inlined value nests brackets: past MaxInlineDepth it
+    // becomes a `let`, so the output stays readable and within the
+    // parser's bracket limit however deep the IR's expressions are.
+    std::vector<unsigned> Depth(F.Ops.size(), 0);
     for (size_t I = F.getNumParams(); I < F.Ops.size(); ++I) {
       const Op &O = F.Ops[I];
-      IsLet[I] = O.Kind != OpKind::Return && O.Kind != OpKind::Const &&
-                 (Uses[I] != 1 || !O.Name.empty());
+      if (O.Kind == OpKind::Return || O.Kind == OpKind::Const)
+        continue;
+      for (ValueId V : O.Operands)
+        Depth[I] = std::max(Depth[I], IsLet[V] ? 0u : Depth[V] + 1);
+      IsLet[I] = Uses[I] != 1 || !O.Name.empty() || Depth[I] > MaxInlineDepth;
+      if (IsLet[I])
+        Depth[I] = 0;
     }
     Names = assignValueNames(F, '_', true, Reserved, &IsLet);
     Text.assign(F.Ops.size(), {});

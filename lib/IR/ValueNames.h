@@ -3,6 +3,7 @@
 #define NNC_LIB_IR_VALUENAMES_H
 
 #include "nnc/IR/IR.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include <string>
 #include <vector>
@@ -21,10 +22,14 @@ assignValueNames(const Function &F, char Sep, bool Identifiers,
   llvm::StringSet<> Used;
   for (const auto &R : Reserved)
     Used.insert(R.getKey());
+  // The next suffix to try per base name: a name repeated n times costs
+  // O(n), not O(n^2).
+  llvm::StringMap<unsigned> NextSuffix;
   auto Claim = [&](std::string Base) {
     std::string N = Base;
-    for (unsigned I = 1; Used.contains(N); ++I)
-      N = Base + Sep + std::to_string(I);
+    unsigned &I = NextSuffix[Base];
+    while (Used.contains(N))
+      N = Base + Sep + std::to_string(++I);
     Used.insert(N);
     return N;
   };

@@ -148,14 +148,21 @@ static void reportUnexpectedChar(antlr4::Token *T, const SourceLocator &Locs,
     return;
   }
   // Name the code point, and show it unless it is invisible or a control
-  // character that would garble the terminal (C1, format and separator
-  // characters, private use and noncharacters).
+  // character that would garble the terminal: C1 controls, spaces other
+  // than U+0020 (a no-break space in quotes looks like an ordinary one),
+  // format characters and variation selectors, private use, noncharacters
+  // and tags. Emoji and the other characters of planes 1-3 are shown.
   bool Invisible =
-      CodePoint < 0xA0 || CodePoint == 0xAD ||
+      CodePoint <= 0xA0 || CodePoint == 0xAD || CodePoint == 0x34F ||
+      CodePoint == 0x61C || CodePoint == 0x1680 || CodePoint == 0x180E ||
       (CodePoint >= 0x2000 && CodePoint <= 0x200F) ||
       (CodePoint >= 0x2028 && CodePoint <= 0x202F) ||
-      (CodePoint >= 0x205F && CodePoint <= 0x206F) || CodePoint == 0xFEFF ||
-      (CodePoint >= 0xE000 && CodePoint <= 0xF8FF) || CodePoint >= 0xFFF0;
+      (CodePoint >= 0x205F && CodePoint <= 0x206F) || CodePoint == 0x3000 ||
+      (CodePoint >= 0xE000 && CodePoint <= 0xF8FF) ||
+      (CodePoint >= 0xFDD0 && CodePoint <= 0xFDEF) ||
+      (CodePoint >= 0xFE00 && CodePoint <= 0xFE0F) || CodePoint == 0xFEFF ||
+      (CodePoint >= 0xFFF0 && CodePoint <= 0xFFFB) ||
+      (CodePoint & 0xFFFE) == 0xFFFE || CodePoint >= 0xE0000;
   std::string Glyph;
   if (!Invisible)
     Glyph = " '" + std::string(Range.Start.getPointer(), Len) + "'";
@@ -466,9 +473,10 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
     if (LA == antlr4::Token::EOF)
       break;
     if (!DeclStart.contains(LA)) {
-      // A stray token between declarations. Right after a syntax error it
-      // is debris of that error, already reported.
-      if (!Strategy->inErrorRecoveryMode(&Parser))
+      // A stray token between declarations. After a declaration with a
+      // syntax error it is debris of that error, already reported.
+      if (!Strategy->inErrorRecoveryMode(&Parser) &&
+          !Strategy->declarationFailed())
         Reporter.report(Tokens.LT(1), DeclStart, /*Extra=*/true);
       while (!DeclStart.contains(Tokens.LA(1)))
         Tokens.consume();

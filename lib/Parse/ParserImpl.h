@@ -173,8 +173,13 @@ public:
   /// tokens. (A declaration that starts at that token, as after
   /// `fn fn(x)`, is debris of the error and stays quiet.)
   void beginDeclaration(antlr4::Parser *P);
+  /// Whether the declaration parsed last had a syntax error. Tokens between
+  /// it and the next declaration are then debris of that error, like the
+  /// '}' of `fn f(x) = { return x; }`, and are skipped without a message.
+  bool declarationFailed() const { return DeclarationFailed; }
 
 protected:
+  void beginErrorCondition(antlr4::Parser *P) override;
   void
   reportNoViableAlternative(antlr4::Parser *P,
                             const antlr4::NoViableAltException &E) override;
@@ -188,6 +193,7 @@ protected:
 
 private:
   SyntaxErrorReporter &Reporter;
+  bool DeclarationFailed = false;
 };
 
 /// Backstop for lexer errors; the grammar's catch-all ERROR_CHAR rule means

@@ -160,9 +160,11 @@ bool SyntaxErrorReporter::claim(llvm::SMLoc Loc) {
 
 void SyntaxErrorReporter::report(Token *Offending, const IntervalSet &Expected,
                                  bool Extra) {
+  // Lexical errors come first, the offending token's own included (an
+  // invalid number that is also misplaced).
   size_t Index = Offending->getTokenIndex();
   if (Index != INVALID_INDEX)
-    Lexical.reportBefore(Index);
+    Lexical.reportBefore(Index + 1);
   // A character the lexer could not use was reported already, and its
   // removal is the likely cause of this error: say nothing more.
   if (Index != INVALID_INDEX && Index > 0 &&
@@ -275,7 +277,13 @@ void NNErrorStrategy::reportMissingToken(antlr4::Parser *P) {
   Reporter.report(P->getCurrentToken(), P->getExpectedTokens());
 }
 
+void NNErrorStrategy::beginErrorCondition(antlr4::Parser *P) {
+  DeclarationFailed = true;
+  DefaultErrorStrategy::beginErrorCondition(P);
+}
+
 void NNErrorStrategy::beginDeclaration(antlr4::Parser *P) {
+  DeclarationFailed = false;
   if (!inErrorRecoveryMode(P))
     return;
   size_t Index = P->getCurrentToken()->getTokenIndex();

@@ -21,7 +21,9 @@ bool sema::isUntypedLiteral(const Expr &E) {
     return (B->Op == BinaryOp::Add || B->Op == BinaryOp::Sub ||
             B->Op == BinaryOp::Mul || B->Op == BinaryOp::Div ||
             B->Op == BinaryOp::Pow) &&
-           isUntypedLiteral(*B->LHS) && isUntypedLiteral(*B->RHS);
+           // The right side first: in a long left-leaning chain it is a
+           // leaf, so the answer comes without walking the chain again.
+           isUntypedLiteral(*B->RHS) && isUntypedLiteral(*B->LHS);
   return false;
 }
 

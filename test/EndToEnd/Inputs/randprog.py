@@ -32,7 +32,7 @@ double precision can resolve there (10x the spread of the two differences
 plus the rounding of f over the step, plus 128 ulps of the largest
 intermediate value: a derivative that is 0 up to rounding) is skipped too
 ("noise"). Points where the function overflows or any intermediate value
-exceeds 1e6 in magnitude are re-drawn (up to 40 tries, else "no point").
+exceeds 1e8 in magnitude are re-drawn (up to 40 tries, else "no point").
 
 The last line is
   randprog: N functions, P partials checked, S skipped, F failed, worst rel err E
@@ -73,14 +73,14 @@ TOL = 1e-6          # gradient vs finite differences
 KINK_TOL = 1e-4     # two extrapolated differences disagree: a kink
 VALUE_TOL = 1e-9    # compiled value vs interpreter
 SAME_TOL = 1e-12    # round trip, vjp / value_and_grad vs grad
-MAX_MAG = 1e6       # re-draw a point if an intermediate value exceeds this
+MAX_MAG = 1e8       # re-draw a point if an intermediate value exceeds this
 
 FEATURES = [
     "div", "pow", "varpow", "negpow", "exp", "log", "sqrt", "tanh",
     "sigmoid", "sin", "cos", "abs", "relu", "maxmin", "select", "if",
     "boollet", "shadow", "call", "rule", "libcall", "maincall",
     "derived-call", "named-derived", "vjp", "value-and-grad",
-    "partial-grad",
+    "partial-grad", "helpercall",
 ]
 
 # ---------------------------------------------------------------------------
@@ -830,9 +830,15 @@ class Gen:
         else:
             ps = self.new_params(r.choice([1, 1, 2, 2, 3]))
             f = Func(name, ps, [], None)
+            rule = self.on('rule') and r.random() < 0.5
+            # A helper without a rule may call earlier helpers (rules then
+            # apply inside a function that is itself expanded); one with a
+            # rule is call-free, so that its rule can be derived here.
+            if not rule and self.on('helpercall') and r.random() < 0.4:
+                self.callees = list(self.helpers)
             self.body(f, r.choice([0, 0, 1, 2]), r.randint(1, 3))
             f.block = bool(f.lets) or r.random() < 0.3
-            if self.on('rule') and r.random() < 0.5:
+            if rule:
                 f.rule = self.rule_text(f)
         f.annotate = r.random() < 0.3
         return f
@@ -866,7 +872,7 @@ class Gen:
         f = Func(name, self.new_params(r.randint(1, 4)), [], None)
         self.callees = [h for h in self.helpers] if self.on('call') else []
         self.dtargets = [h for h in self.helpers
-                         if self.on('derived-call')]
+                         if self.on('derived-call') and not h.deps]
         self.named = list(self.named_helpers)
         self.maincallees = [m for m in self.mains if m.depth <= 1
                             and len(m.params) <= 2] \
@@ -897,7 +903,8 @@ class Gen:
             h = self.helper(i)
             self.helpers.append(h)
             self.place(h)
-            if self.on('named-derived') and r.random() < 0.3:
+            if self.on('named-derived') and not h.deps and \
+                    r.random() < 0.3:
                 wrt = r.randrange(len(h.params))
                 d = self.derived('%s__d%d' % (h.name, wrt), h, wrt)
                 self.place(d)
@@ -921,15 +928,25 @@ class Gen:
                 checks.append(('grad2', mk(
                     g.name + '__grad',
                     'fn %s__grad = grad(%s);' % (g.name, g.name), [g.name])))
-            elif self.on('partial-grad') and r.random() < 0.3:
-                wrt = r.randrange(len(f.params))
-                p = f.params[wrt]
-                d = mk('%s__d_%s' % (f.name, p), 'fn %s__d_%s = grad(%s, %s);'
-                       % (f.name, p, f.name, p), [f.name])
+            elif self.on('partial-grad') and r.random() < 0.4:
+                if r.random() < 0.6:
+                    # grad(f, p), and its gradient: mixed second partials
+                    wrt = [r.randrange(len(f.params))]
+                else:
+                    # grad(f, q, p): a tuple in the order written
+                    wrt = r.sample(range(len(f.params)),
+                                   r.randint(2, len(f.params)))
+                ps = [f.params[i] for i in wrt]
+                d = mk('%s__d_%s' % (f.name, '_'.join(ps)),
+                       'fn %s__d_%s = grad(%s, %s);'
+                       % (f.name, '_'.join(ps), f.name, ', '.join(ps)),
+                       [f.name])
                 d.wrt = wrt
-                dd = mk(d.name + '__grad', 'fn %s__grad = grad(%s);'
-                        % (d.name, d.name), [d.name])
-                checks += [('partial', d), ('partial2', dd)]
+                checks.append(('partial', d))
+                if len(wrt) == 1:
+                    dd = mk(d.name + '__grad', 'fn %s__grad = grad(%s);'
+                            % (d.name, d.name), [d.name])
+                    checks.append(('partial2', dd))
             if self.on('vjp') and r.random() < 0.15:
                 checks.append(('vjp', mk(
                     f.name + '__vjp', 'fn %s__vjp = vjp(%s);'
@@ -1214,6 +1231,10 @@ def main():
             if len(pts) == args.points:
                 break
         points_of[m.name] = [x for x, _, _ in pts]
+        if len(pts) < args.points:
+            ck.log('skip %s: %d of %d points found where the values stay '
+                   'finite and below %g' % (m.name, len(pts), args.points,
+                                            MAX_MAG))
         nparts = len(m.params) + (1 if len(m.params) == 1 else 0)
         ck.skips['no point'] += nparts * (args.points - len(pts))
         f = get(m.name)
@@ -1234,7 +1255,7 @@ def main():
                     ck.fd(g, x, 0, fc(*x)[0], m.name, 'grad(grad)', mag)
                 elif kind == 'partial':
                     ck.same_values(m.name, '%s at %r' % (c.name, tuple(x)),
-                                   fc(*x), [grad[c.wrt]])
+                                   fc(*x), [grad[i] for i in c.wrt])
                 elif kind == 'partial2':
                     d = get(c.name[:-len('__grad')])
                     second = fc(*x)
