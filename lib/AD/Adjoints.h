@@ -22,7 +22,7 @@ public:
   std::optional<ValueId> get(ValueId V) const { return Adj[V]; }
 
   /// Adds \p G to the adjoint of \p V (if V depends on what we
-  /// differentiate with respect to).
+  /// differentiate with respect to). A tuple's adjoint is kept per element.
   void accumulate(ValueId V, ValueId G);
   /// Adds \p G to the adjoint of element \p I of tuple value \p V.
   void accumulateElement(ValueId V, unsigned I, ValueId G);

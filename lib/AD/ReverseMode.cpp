@@ -36,7 +36,9 @@ ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
       Operands.push_back(Map[V]);
     if (Src.Kind == OpKind::Call) {
       const Function *Target = M.lookup(Src.Callee);
-      if (Target && Target->BackwardFn.empty()) {
+      // Never the function being built: Sema rejects rules that need it,
+      // and its ops are still being written.
+      if (Target && Target->BackwardFn.empty() && Target != &B.getFunction()) {
         Map[I] = cloneExpanded(M, B, *Target, Operands);
         continue;
       }
@@ -135,12 +137,7 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   // Backward sweep.
   Adjoints A(B, findActive(G, D.Wrt));
   if (A.isActive(Out)) {
-    ValueId Seed = Upstream ? *Upstream : B.constant(G.typeOf(Out), 1);
-    if (G.typeOf(Out).isTuple())
-      for (unsigned I = 0; I < G.typeOf(Out).getElements().size(); ++I)
-        A.accumulateElement(Out, I, B.extract(Seed, I));
-    else
-      A.accumulate(Out, Seed);
+    A.accumulate(Out, Upstream ? *Upstream : B.constant(G.typeOf(Out), 1));
   }
   for (size_t I = NumForward; I-- > NumParams;) {
     if (!A.isActive(I))

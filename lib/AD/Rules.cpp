@@ -14,9 +14,39 @@ using namespace nnc;
 using namespace nnc::ir;
 using namespace nnc::ad;
 
+/// Zero of a scalar or tuple type: the adjoint of a value nothing flows to.
+static ValueId zeroOf(Builder &B, const Type &T) {
+  if (T.isScalar())
+    return B.constant(T, 0);
+  std::vector<ValueId> Parts;
+  for (const Type &E : T.getElements())
+    Parts.push_back(zeroOf(B, E));
+  return B.tuple(Parts);
+}
+
+/// Element-wise sum of two values of the same tuple type.
+static ValueId addTuples(Builder &B, ValueId L, ValueId R) {
+  const Type &T = B.getFunction().typeOf(L);
+  std::vector<ValueId> Parts;
+  for (unsigned J = 0; J < T.getElements().size(); ++J) {
+    ValueId A = B.extract(L, J), C = B.extract(R, J);
+    Parts.push_back(T.getElements()[J].isTuple()
+                        ? addTuples(B, A, C)
+                        : B.binary(OpKind::Add, A, C));
+  }
+  return B.tuple(Parts);
+}
+
 void Adjoints::accumulate(ValueId V, ValueId G) {
   if (!isActive(V))
     return;
+  const Type &T = B.getFunction().typeOf(V);
+  if (T.isTuple()) {
+    // Tuples do not add: their adjoints are kept per element.
+    for (unsigned I = 0; I < T.getElements().size(); ++I)
+      accumulateElement(V, I, B.extract(G, I));
+    return;
+  }
   if (!Adj[V]) {
     Adj[V] = G;
     return;
@@ -31,26 +61,24 @@ void Adjoints::accumulateElement(ValueId V, unsigned I, ValueId G) {
   auto &Elts = ElementAdj[V];
   if (Elts.size() <= I)
     Elts.resize(B.getFunction().typeOf(V).getElements().size());
-  if (!Elts[I])
+  if (!Elts[I]) {
     Elts[I] = G;
-  else
+  } else if (B.getFunction().typeOf(G).isTuple()) {
+    Elts[I] = addTuples(B, *Elts[I], G); // a nested tuple
+  } else {
     Elts[I] = B.binary(OpKind::Add, *Elts[I], G);
+  }
 }
 
 std::optional<ValueId> Adjoints::getTuple(ValueId V) {
   const auto &Elts = ElementAdj[V];
   if (Elts.empty())
-    return Adj[V];
+    return std::nullopt;
   const Type &T = B.getFunction().typeOf(V);
   std::vector<ValueId> Parts;
-  for (unsigned I = 0; I < T.getElements().size(); ++I) {
-    std::optional<ValueId> P = I < Elts.size() ? Elts[I] : std::nullopt;
-    if (Adj[V]) {
-      ValueId Whole = B.extract(*Adj[V], I);
-      P = P ? B.binary(OpKind::Add, *P, Whole) : Whole;
-    }
-    Parts.push_back(P ? *P : B.constant(T.getElements()[I], 0));
-  }
+  for (unsigned I = 0; I < T.getElements().size(); ++I)
+    Parts.push_back(I < Elts.size() && Elts[I] ? *Elts[I]
+                                               : zeroOf(B, T.getElements()[I]));
   return B.tuple(Parts);
 }
 
@@ -70,8 +98,8 @@ void ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
   };
   auto Route = [&](ValueId Cond, unsigned IfTrue, unsigned IfFalse) {
     // d/da select(c, a, b) = c ? 1 : 0, d/db = c ? 0 : 1
-    Acc(IfTrue, [&] { return B.select(Cond, G, Const(0)); });
-    Acc(IfFalse, [&] { return B.select(Cond, Const(0), G); });
+    Acc(IfTrue, [&] { return B.select(Cond, G, zeroOf(B, O.Ty)); });
+    Acc(IfFalse, [&] { return B.select(Cond, zeroOf(B, O.Ty), G); });
   };
 
   switch (O.Kind) {

@@ -389,6 +389,8 @@ private:
   bool parseValue(FunctionState &S, ValueId &V);
   bool parseValueList(FunctionState &S, Op &O);
   bool parseConstant(Op &O, const Token &Literal);
+  /// False, with an error, if \p Name is defined already.
+  bool checkUndefined(FunctionState &S, const Token &Name);
   bool define(FunctionState &S, const Token &Name, Op O);
   bool isDefinedLater(llvm::StringRef Name) const;
 
@@ -432,10 +434,7 @@ bool IRParser::unexpected(llvm::StringRef Expected) {
   case TokKind::Number:
     What = "number '" + Tok.Text.str() + "'";
     break;
-  case TokKind::Ident:
-    What = "'" + Tok.Text.str() + "'";
-    break;
-  default:
+  default: // identifiers and punctuation
     What = "'" + Tok.Text.str() + "'";
     break;
   }
@@ -644,12 +643,7 @@ bool IRParser::parseFunction(const Token &Name, bool Internal) {
 bool IRParser::parseOp(FunctionState &S) {
   Token Name = Tok;
   consume();
-  if (auto It = S.Values.find(Name.getName()); It != S.Values.end()) {
-    error(Name.getLoc(), DiagID::err_redefinition, Name.Text);
-    Diags.report(S.F.Ops[It->second].Loc, DiagID::note_previous_definition);
-    return false;
-  }
-  if (!expect(TokKind::Equal, "'='"))
+  if (!checkUndefined(S, Name) || !expect(TokKind::Equal, "'='"))
     return false;
   if (!is(TokKind::Ident))
     return unexpected("an op");
@@ -813,15 +807,20 @@ static std::string getNameHint(llvm::StringRef Written,
   return Written.str();
 }
 
+bool IRParser::checkUndefined(FunctionState &S, const Token &Name) {
+  auto It = S.Values.find(Name.getName());
+  if (It == S.Values.end())
+    return true;
+  error(Name.getLoc(), DiagID::err_redefinition, Name.Text);
+  Diags.report(S.F.Ops[It->second].Loc, DiagID::note_previous_definition);
+  return false;
+}
+
 bool IRParser::define(FunctionState &S, const Token &Name, Op O) {
-  llvm::StringRef N = Name.getName();
-  auto [It, Inserted] =
-      S.Values.try_emplace(N, static_cast<ValueId>(S.F.Ops.size()));
-  if (!Inserted) {
-    error(Name.getLoc(), DiagID::err_redefinition, Name.Text);
-    Diags.report(S.F.Ops[It->second].Loc, DiagID::note_previous_definition);
+  if (!checkUndefined(S, Name))
     return false;
-  }
+  llvm::StringRef N = Name.getName();
+  S.Values[N] = static_cast<ValueId>(S.F.Ops.size());
   O.Name = getNameHint(N, S.Used);
   O.Loc = Name.getLoc();
   S.Used.insert(N);

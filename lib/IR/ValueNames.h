@@ -3,6 +3,7 @@
 #define NNC_LIB_IR_VALUENAMES_H
 
 #include "nnc/IR/IR.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include <string>
@@ -26,6 +27,14 @@ assignValueNames(const Function &F, char Sep, bool Identifiers,
   // O(n), not O(n^2).
   llvm::StringMap<unsigned> NextSuffix;
   auto Claim = [&](std::string Base) {
+    if (Identifiers) {
+      // Names read from IR text may hold characters .nn identifiers cannot.
+      for (char &C : Base)
+        if (!llvm::isAlnum(C) && C != '_')
+          C = '_';
+      if (Base.empty() || llvm::isDigit(Base[0]))
+        Base = "v" + Base;
+    }
     std::string N = Base;
     unsigned &I = NextSuffix[Base];
     while (Used.contains(N))

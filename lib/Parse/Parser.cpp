@@ -233,14 +233,28 @@ void LexicalErrors::reportBefore(size_t TokenIndex) {
 /// Brackets are counted exactly. Expressions that nest without brackets are
 /// the ones ANTLR parses by recursion: prefix operators (`- - x`), the
 /// right-associative `^`, and `else if` chains. Each bracket level counts
-/// how many of those are open at that level; an operator that binds looser
+/// how many of those are open at that level. An operator that binds looser
 /// than all of them (a binary `*`, `+`, comparison, `,`, `;`, ...) closes
-/// them again.
+/// the prefix operators and '^'s again; an `else if` stays open until the
+/// expression around it ends (at a ',' or ';', a keyword, or the end of the
+/// bracket level), since the operators in its condition and arms are inside
+/// it. (Overlapping chains in one expression are counted together, which
+/// only matters near the limit, where the expression is too deep anyway.)
+/// Whatever escapes this count is stopped by the parser's DepthGuard.
+namespace {
+struct NestingLevel {
+  /// Prefix operators and '^'s open at this level.
+  unsigned Open = 0;
+  /// `else if`s open at this level.
+  unsigned Chain = 0;
+};
+} // namespace
+
 static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
                        const SourceLocator &Locs, DiagnosticEngine &Diags,
                        LexicalErrors &Lexical, const ParseOptions &Opts) {
   unsigned BracketDepth = 0;
-  std::vector<unsigned> OpenAtLevel(1, 0);
+  std::vector<NestingLevel> Levels(1);
   unsigned OpenTotal = 0;
   size_t PrevType = antlr4::Token::INVALID_TYPE;
   for (antlr4::Token *T : Tokens) {
@@ -261,7 +275,7 @@ static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
         Diags.report(Locs.getStart(T), DiagID::note_bracket_depth);
         return false;
       }
-      OpenAtLevel.push_back(0);
+      Levels.emplace_back();
       break;
     case NNLexer::RPAREN:
     case NNLexer::RBRACKET:
@@ -269,8 +283,8 @@ static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
       // An unbalanced closer is the parser's to report.
       if (BracketDepth) {
         --BracketDepth;
-        OpenTotal -= OpenAtLevel.back();
-        OpenAtLevel.pop_back();
+        OpenTotal -= Levels.back().Open + Levels.back().Chain;
+        Levels.pop_back();
       }
       break;
     case NNLexer::MINUS:
@@ -284,11 +298,14 @@ static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
           PrevType == NNLexer::RBRACKET || PrevType == NNLexer::RBRACE;
       if (Type == NNLexer::MINUS && AfterOperand) {
         // A binary minus.
-        OpenTotal -= OpenAtLevel.back();
-        OpenAtLevel.back() = 0;
+        OpenTotal -= Levels.back().Open;
+        Levels.back().Open = 0;
         break;
       }
-      ++OpenAtLevel.back();
+      if (Type == NNLexer::IF && PrevType == NNLexer::ELSE)
+        ++Levels.back().Chain;
+      else
+        ++Levels.back().Open;
       if (++OpenTotal > MaxExprDepth) {
         Lexical.reportBefore(T->getTokenIndex());
         Diags.report(Locs.getRange(T), DiagID::err_expr_too_deep, MaxExprDepth);
@@ -304,11 +321,21 @@ static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
     case NNLexer::TRUE:
     case NNLexer::FALSE:
       break;
-    default:
+    default: {
       // Binary operators below '^', separators and keywords.
-      OpenTotal -= OpenAtLevel.back();
-      OpenAtLevel.back() = 0;
+      NestingLevel &L = Levels.back();
+      OpenTotal -= L.Open;
+      L.Open = 0;
+      // The end of an expression.
+      if (Type == NNLexer::COMMA || Type == NNLexer::SEMI ||
+          Type == NNLexer::BACKWARD || Type == NNLexer::FN ||
+          Type == NNLexer::LET || Type == NNLexer::RETURN ||
+          Type == NNLexer::LAYER || Type == NNLexer::PARAM) {
+        OpenTotal -= L.Chain;
+        L.Chain = 0;
+      }
       break;
+    }
     }
     PrevType = Type;
   }
@@ -316,6 +343,38 @@ static bool scanTokens(const std::vector<antlr4::Token *> &Tokens,
 }
 
 namespace {
+
+/// Counts how deep the parser's rule invocations nest, and stops the parse
+/// with err_expr_too_deep past MaxRuleDepth (see there).
+class DepthGuard : public antlr4::tree::ParseTreeListener {
+public:
+  DepthGuard(const SourceLocator &Locs, DiagnosticEngine &Diags,
+             LexicalErrors &Lexical)
+      : Locs(Locs), Diags(Diags), Lexical(Lexical) {}
+
+  void reset() { Depth = 0; }
+
+  void enterEveryRule(antlr4::ParserRuleContext *Ctx) override {
+    if (++Depth <= MaxRuleDepth)
+      return;
+    // The rule entered last starts the construct that nests too deeply
+    // (for a left-recursive chain like `x + x + ...`, its first operand).
+    if (antlr4::Token *T = Ctx->start) {
+      Lexical.reportBefore(T->getTokenIndex());
+      Diags.report(Locs.getStart(T), DiagID::err_expr_too_deep, MaxExprDepth);
+    }
+    throw StopParsing();
+  }
+  void exitEveryRule(antlr4::ParserRuleContext *) override { --Depth; }
+  void visitTerminal(antlr4::tree::TerminalNode *) override {}
+  void visitErrorNode(antlr4::tree::ErrorNode *) override {}
+
+private:
+  const SourceLocator &Locs;
+  DiagnosticEngine &Diags;
+  LexicalErrors &Lexical;
+  unsigned Depth = 0;
+};
 
 /// ANTLR's input stream, filled with the code points we already decoded
 /// (its own UTF-8 decoder is slow and would throw on bad input).
@@ -450,12 +509,15 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
   if (!scanTokens(Tokens.getTokens(), Locs, Diags, Lexical, Opts))
     return;
 
+  // Outlives the parser, which calls it while a StopParsing unwinds.
+  DepthGuard Guard(Locs, Diags, Lexical);
   NNParser Parser(&Tokens);
   Parser.removeErrorListeners();
   SyntaxErrorReporter Reporter(Diags, Locs, Tokens, Parser.getVocabulary(),
                                Lexical);
   auto Strategy = std::make_shared<NNErrorStrategy>(Reporter);
   Parser.setErrorHandler(Strategy);
+  Parser.addParseListener(&Guard);
 
   // `module : topDecl* EOF`, run by hand: each declaration's parse tree is
   // freed once its AST is built, so a long file never holds more than one
@@ -485,6 +547,7 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
     Parser.setContext(&Root);
     Parser.setState(CallState);
     Strategy->beginDeclaration(&Parser);
+    Guard.reset();
     NNParser::TopDeclContext *Decl = Parser.topDecl();
     if (Diags.isSaturated())
       break;
@@ -496,6 +559,7 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
   }
   Parser.setContext(nullptr);
   Root.children.clear();
+  Parser.removeParseListeners();
   if (!Diags.isSaturated())
     Lexical.reportAll();
 }
@@ -511,7 +575,8 @@ std::unique_ptr<ast::Module> nnc::parseModule(unsigned BufferID,
   try {
     parseImpl(Text, Diags, Opts, *M);
   } catch (const StopParsing &) {
-    // The error limit was reached; the driver stops after this stage.
+    // The error limit was reached, or the input nests too deeply (both
+    // reported); the driver stops after this stage.
     M->Decls.clear();
   } catch (const std::exception &E) {
     M->Decls.clear();

@@ -27,6 +27,14 @@ namespace nnc::parse {
 /// recursively, so the limit protects them as well.
 constexpr unsigned MaxExprDepth = 20000;
 
+/// Deepest nesting of grammar rule invocations the parser enters. One level
+/// of expression nesting costs up to about six (`-a.f(...)`: the operand,
+/// the member and the call, the argument list, the argument), so this never
+/// rejects an expression within MaxExprDepth; it bounds the parser's stack,
+/// time and memory where the lexer pass cannot see the nesting, as in an
+/// `else if` chain whose conditions contain operators.
+constexpr unsigned MaxRuleDepth = 8 * MaxExprDepth;
+
 /// Thrown once the diagnostic engine is saturated: parsing stops at once.
 struct StopParsing {};
 

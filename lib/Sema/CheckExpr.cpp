@@ -393,6 +393,8 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
   if (!getSignature(Ref, Sig, E.Callee->getRange()))
     return Type();
   E.Target = Ref;
+  if (CurFn)
+    (InRule ? RuleCalls : BodyCalls)[CurFn].push_back({Ref, E.getRange()});
   if (!checkArgs(E, Ref.key(), Sig))
     return Type();
   return Sig.Result;

@@ -100,8 +100,12 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
   // caller's scope aside meanwhile.
   std::vector<Local> SavedScope = std::move(Scope);
   std::vector<Type> *SavedLocals = CurLocals;
+  const FnDecl *SavedFn = CurFn;
+  bool SavedInRule = InRule;
   unsigned ErrorsBefore = Diags.getNumErrors();
   CheckStack.push_back(&F);
+  CurFn = &F;
+  InRule = false;
   checkFunction(F);
   CheckStack.pop_back();
   Scope = std::move(SavedScope);
@@ -113,15 +117,54 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
   if (OK && F.Backward) {
     SavedScope = std::move(Scope);
     SavedLocals = CurLocals;
+    CurFn = &F;
+    InRule = true;
     checkBackward(F);
     Scope = std::move(SavedScope);
     CurLocals = SavedLocals;
+    if (Diags.getNumErrors() == ErrorsBefore)
+      checkRuleDoesNotUseOwnDerivative(F);
     if (Diags.getNumErrors() != ErrorsBefore) {
       States[&F] = State::Failed;
       OK = false;
     }
   }
+  CurFn = SavedFn;
+  InRule = SavedInRule;
   return OK;
+}
+
+void Checker::checkRuleDoesNotUseOwnDerivative(const FnDecl &F) {
+  for (const CallSite &C : RuleCalls.lookup(&F)) {
+    llvm::StringSet<> Seen;
+    if (reachesDerivativeOf(C.Target, F, Seen)) {
+      Diags.report(C.Range, DiagID::err_rule_uses_own_derivative, F.Name,
+                   C.Target.key());
+      return;
+    }
+  }
+}
+
+bool Checker::reachesDerivativeOf(const FunctionRef &Ref, const FnDecl &F,
+                                  llvm::StringSet<> &Seen) {
+  if (!Seen.insert(Ref.key()).second)
+    return false;
+  if (Ref.Derived) {
+    // Follow grad(grad(f)) down to the function it derives.
+    const FunctionRef *Base = &Ref.Derived->Of;
+    while (Base->Derived)
+      Base = &Base->Derived->Of;
+    if (Base->Fn == &F)
+      return true;
+    return reachesDerivativeOf(Ref.Derived->Of, F, Seen);
+  }
+  if (!Ref.Fn)
+    return false;
+  for (const auto *Calls : {&BodyCalls, &RuleCalls})
+    for (const CallSite &C : Calls->lookup(Ref.Fn))
+      if (reachesDerivativeOf(C.Target, F, Seen))
+        return true;
+  return false;
 }
 
 void Checker::checkFunction(FnDecl &F) {

@@ -6,6 +6,7 @@
 #include "nnc/Support/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include <map>
 #include <string>
 #include <vector>
@@ -83,6 +84,20 @@ private:
   std::vector<Local> Scope; // params then lets of the body being checked
   std::vector<Type> *CurLocals = nullptr;
   std::vector<const FnDecl *> CheckStack;
+
+  //===--- Calls of bodies and backward rules ---===//
+  struct CallSite {
+    FunctionRef Target;
+    llvm::SMRange Range;
+  };
+  const FnDecl *CurFn = nullptr;
+  bool InRule = false;
+  llvm::DenseMap<const FnDecl *, std::vector<CallSite>> BodyCalls, RuleCalls;
+  /// A backward rule of F must not reach a function derived from F: AD
+  /// would need F's derivative while building it.
+  void checkRuleDoesNotUseOwnDerivative(const FnDecl &F);
+  bool reachesDerivativeOf(const FunctionRef &Ref, const FnDecl &F,
+                           llvm::StringSet<> &Seen);
   llvm::StringMap<std::shared_ptr<const DerivedSpec>> Specs;
 };
 

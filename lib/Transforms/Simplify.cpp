@@ -633,6 +633,20 @@ std::optional<ValueId> Simplifier::simplifyOther(const Op &O) {
     ValueId T = O.Operands[0];
     if (isKind(T, OpKind::Tuple))
       return def(T).Operands[static_cast<size_t>(O.IntValue)];
+    // extract(select(c, a, b), i) -> select(c, extract(a, i), extract(b, i)):
+    // pushes the projection through, so selects of tuples (the adjoints of
+    // a tuple-valued `if`) become selects of scalars.
+    if (isKind(T, OpKind::Select)) {
+      auto Project = [&](ValueId Tuple) {
+        Op E = O;
+        E.Name.clear();
+        E.Operands = {Tuple};
+        return emit(std::move(E));
+      };
+      ValueId A = Project(operand(T, 1));
+      ValueId B = Project(operand(T, 2));
+      return make(OpKind::Select, O.Ty, {operand(T, 0), A, B}, O);
+    }
     return std::nullopt;
   }
 

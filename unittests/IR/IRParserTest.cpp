@@ -610,6 +610,17 @@ TEST(IRParserTest, RecursionIsRejected) {
   EXPECT_TRUE(*P) << P->Diags;
 }
 
+TEST(IRParserTest, RuleCallingTheGradientBeingBuiltIsRecursion) {
+  // AD would expand @df inside @df (the .nn front end lets this through).
+  EXPECT_DIAG("func @f(%x: f64) -> f64 backward @r {\n"
+              "  %0 = sin %x : f64\n  return %0\n}\n"
+              "func @r(%x: f64, %g: f64) -> f64 {\n"
+              "  %0 = call @df(%x) : f64\n  %1 = mul %g, %0 : f64\n"
+              "  return %1\n}\n"
+              "func @df = grad @f wrt(0)\n",
+              "test.nnir:6:3: error: recursive call to '@df' is not allowed");
+}
+
 TEST(IRParserTest, BackwardRuleSignature) {
   EXPECT_DIAG("func @f(%x: f64, %y: f64) -> f64 backward @r {\n"
               "  return %x\n}\n"

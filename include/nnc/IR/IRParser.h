@@ -29,11 +29,14 @@
 namespace nnc {
 
 /// Parses buffer \p BufferID of the diagnostics' source manager as IR text.
-/// Syntax errors, undefined values and derived declarations that AD could
-/// not build are reported through \p Diags with their locations; the parsed
-/// module then goes through ir::verifyModule, whose complaint is reported at
-/// the function as `invalid IR: ...`. On any error the result is an
-/// llvm::Error that only sums up what was already reported.
+/// Syntax errors and undefined values are reported through \p Diags with
+/// their locations. The parsed module then goes through ir::verifyModule,
+/// whose complaint is reported at the function as `invalid IR: ...`, and
+/// through the checks the rest of the pipeline relies on and the verifier
+/// does not make: derived declarations AD can build, in an order it can
+/// build them, no recursion, backward rules of the right signature. On any
+/// error the result is an llvm::Error that only sums up what was already
+/// reported.
 llvm::Expected<std::unique_ptr<ir::Module>>
 parseIRModule(unsigned BufferID, DiagnosticEngine &Diags);
 

@@ -423,7 +423,12 @@ def diff_function(f):
     for n, e in f.lets:
         for dm in dms:
             d = diff(e, dm)
-            if d is None or d[0] in ('num', 'var'):
+            # A derivative that is a constant, a parameter or a derivative
+            # let is used as is; one that names a let gets its own let, as
+            # a later let may shadow that name.
+            if d is None or d[0] == 'num' or (
+                    d[0] == 'var' and (d[1] in f.params
+                                       or d[1].startswith('d_'))):
                 dm[n] = d
             else:
                 name = 'd_%d' % counter[0]
@@ -1107,8 +1112,17 @@ NNC_FLAGS = []
 def compile_nn(nnc, src, out, header, extra=()):
     cmd = ([nnc, src, '-shared', '-o', out, '--header', header] + NNC_FLAGS
            + list(extra))
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    return p, cmd
+    return run(cmd), cmd
+
+
+def run(cmd):
+    """Runs nnc; a hang counts as a failure (exit status 'timeout')."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=600)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(cmd, 'timeout', '',
+                                           'nnc did not finish in 600 s')
 
 
 def report_compile_failure(p, cmd):
@@ -1187,8 +1201,7 @@ def main():
         print('randprog: kept %s' % work)
         sys.exit(1)
     rt_src = os.path.join(work, 'rand.rt.nn')
-    p = subprocess.run([args.nnc, src, '--emit=nn', '-o', rt_src] + NNC_FLAGS,
-                       capture_output=True, text=True)
+    p = run([args.nnc, src, '--emit=nn', '-o', rt_src] + NNC_FLAGS)
     rt_ok = p.returncode == 0
     if rt_ok:
         rt_so = os.path.join(work, 'rand.rt.so')
