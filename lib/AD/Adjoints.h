@@ -40,8 +40,9 @@ private:
 };
 
 /// Emits the vector-Jacobian product of forward op \p V given its adjoint
-/// \p G, accumulating into the adjoints of its operands.
-void emitVJP(const ir::Module &M, ValueId V, ValueId G, Adjoints &A);
+/// \p G, accumulating into the adjoints of its operands. False when the op
+/// has no rule (a call that should have been expanded).
+bool emitVJP(const ir::Module &M, ValueId V, ValueId G, Adjoints &A);
 
 /// Copies \p Callee's ops into \p B with parameters mapped to \p Args,
 /// expanding calls to functions without a backward rule, so the sweep sees

@@ -13,6 +13,9 @@
 //===----------------------------------------------------------------------===//
 #include "Adjoints.h"
 #include "nnc/AD/AD.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <functional>
 
@@ -147,7 +150,11 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
     if (!Adj)
       continue;
     B.setLoc(G.op(I).Loc);
-    emitVJP(M, I, *Adj, A);
+    if (!emitVJP(M, I, *Adj, A))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "internal error: no derivative for the call to @" + G.op(I).Callee +
+              " in @" + D.Name);
     // Name the adjoints of named values after them, for printers.
     std::optional<ValueId> Final = A.get(I);
     if (Final && *Final >= NumForward && G.op(*Final).Name.empty() &&
@@ -178,22 +185,95 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   return &G;
 }
 
-llvm::Error nnc::differentiateModule(Module &M) {
-  std::vector<DerivedDecl> Pending = std::move(M.Derived);
-  M.Derived.clear();
-  for (size_t I = 0; I < Pending.size(); ++I) {
-    // Later declarations stay visible to the verifier while earlier ones
-    // are built.
-    M.Derived.assign(Pending.begin() + I + 1, Pending.end());
+namespace {
+
+/// Builds the pending derived functions of a module, each after every
+/// derived function it needs: its source, and any derived function that
+/// code reachable from its source calls (`grad(h)(x)` in a body), since the
+/// forward sweep expands those calls and needs their bodies.
+class DerivedBuilder {
+public:
+  explicit DerivedBuilder(Module &M) : M(M), Pending(std::move(M.Derived)) {
+    M.Derived = Pending; // visible to the verifier until built
+    State.assign(Pending.size(), NotBuilt);
+    for (size_t I = 0; I < Pending.size(); ++I)
+      Index.try_emplace(Pending[I].Name, I);
+  }
+
+  llvm::Error run() {
+    for (size_t I = 0; I < Pending.size(); ++I)
+      if (llvm::Error E = build(I))
+        return E;
+    M.Derived.clear();
+    return llvm::Error::success();
+  }
+
+private:
+  enum BuildState { NotBuilt, Building, Built };
+
+  llvm::Error build(size_t I) {
+    if (State[I] == Built)
+      return llvm::Error::success();
+    if (State[I] == Building)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "internal error: derived function @" + Pending[I].Name +
+              " depends on itself");
+    State[I] = Building;
+    if (llvm::Error E = buildDependencies(Pending[I].Of))
+      return E;
     llvm::Expected<Function *> F = differentiate(M, Pending[I]);
     if (!F)
       return F.takeError();
+    State[I] = Built;
+    llvm::erase_if(M.Derived, [&](const DerivedDecl &D) {
+      return D.Name == Pending[I].Name;
+    });
     std::string Err = verifyFunction(**F, &M);
     if (!Err.empty())
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal error: AD produced invalid IR: " +
                                          Err);
+    return llvm::Error::success();
   }
-  M.Derived.clear();
-  return llvm::Error::success();
+
+  /// Builds every pending derived function reachable from \p Root through
+  /// calls, backward rules and derivation.
+  llvm::Error buildDependencies(llvm::StringRef Root) {
+    llvm::StringSet<> Seen;
+    std::vector<std::string> Work = {Root.str()};
+    while (!Work.empty()) {
+      std::string Name = Work.back();
+      Work.pop_back();
+      if (!Seen.insert(Name).second)
+        continue;
+      auto It = Index.find(Name);
+      if (It != Index.end() && State[It->second] != Built) {
+        Work.push_back(Pending[It->second].Of);
+        if (State[It->second] == NotBuilt)
+          if (llvm::Error E = build(It->second))
+            return E;
+      }
+      const Function *F = M.lookup(Name);
+      if (!F)
+        continue;
+      if (!F->BackwardFn.empty())
+        Work.push_back(F->BackwardFn);
+      for (const Op &O : F->Ops)
+        if (O.Kind == OpKind::Call)
+          Work.push_back(O.Callee);
+    }
+    return llvm::Error::success();
+  }
+
+  Module &M;
+  std::vector<DerivedDecl> Pending;
+  std::vector<BuildState> State;
+  llvm::StringMap<size_t> Index;
+};
+
+} // namespace
+
+llvm::Error nnc::differentiateModule(Module &M) {
+  return DerivedBuilder(M).run();
 }

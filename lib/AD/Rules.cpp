@@ -82,7 +82,7 @@ std::optional<ValueId> Adjoints::getTuple(ValueId V) {
   return B.tuple(Parts);
 }
 
-void ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
+bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
   Builder &B = A.builder();
   // The op is copied: emitting appends to the same vector.
   const Op O = B.getFunction().op(V);
@@ -115,39 +115,39 @@ void ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
   case OpKind::And:
   case OpKind::Or:
   case OpKind::Not:
-    return; // constants, and bools carry no gradient
+    return true; // constants, and bools carry no gradient
   case OpKind::Add:
     // d/da a + b = 1, d/db a + b = 1
     Acc(0, [&] { return G; });
     Acc(1, [&] { return G; });
-    return;
+    return true;
   case OpKind::Sub:
     // d/da a - b = 1, d/db a - b = -1
     Acc(0, [&] { return G; });
     Acc(1, [&] { return Neg(G); });
-    return;
+    return true;
   case OpKind::Mul:
     // d/da a * b = b, d/db a * b = a
     Acc(0, [&] { return Mul(G, Arg(1)); });
     Acc(1, [&] { return Mul(G, Arg(0)); });
-    return;
+    return true;
   case OpKind::Div:
     // d/da a / b = 1 / b, d/db a / b = -a / b^2 = -y / b
     Acc(0, [&] { return Div(G, Arg(1)); });
     Acc(1, [&] { return Neg(Div(Mul(G, V), Arg(1))); });
-    return;
+    return true;
   case OpKind::Neg:
     // d/da -a = -1
     Acc(0, [&] { return Neg(G); });
-    return;
+    return true;
   case OpKind::Max:
     // max(a, b) = a >= b ? a : b: the tie goes to a
     Route(B.binary(OpKind::Ge, Arg(0), Arg(1)), 0, 1);
-    return;
+    return true;
   case OpKind::Min:
     // min(a, b) = a <= b ? a : b: the tie goes to a
     Route(B.binary(OpKind::Le, Arg(0), Arg(1)), 0, 1);
-    return;
+    return true;
   case OpKind::Abs:
     // d/da |a| = sign(a), and 0 at a = 0
     Acc(0, [&] {
@@ -156,7 +156,7 @@ void ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
       ValueId NegSide = B.binary(OpKind::Lt, Arg(0), Zero);
       return B.select(Pos, G, B.select(NegSide, Neg(G), Zero));
     });
-    return;
+    return true;
   case OpKind::Pow: {
     // d/da a^b = b * a^(b-1), d/db a^b = a^b * log(a)
     const Op &Exponent = B.getFunction().op(Arg(1));
@@ -176,63 +176,63 @@ void ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
       ValueId AIsZero = B.binary(OpKind::Eq, Arg(0), Const(0));
       return B.select(AIsZero, Const(0), D);
     });
-    return;
+    return true;
   }
   case OpKind::Exp:
     // d/da e^a = e^a = y
     Acc(0, [&] { return Mul(G, V); });
-    return;
+    return true;
   case OpKind::Log:
     // d/da log a = 1 / a
     Acc(0, [&] { return Div(G, Arg(0)); });
-    return;
+    return true;
   case OpKind::Sqrt:
     // d/da sqrt(a) = 1 / (2 sqrt(a)) = 1 / (2 y)
     Acc(0, [&] { return Div(G, Mul(Const(2), V)); });
-    return;
+    return true;
   case OpKind::Tanh:
     // d/da tanh a = 1 - tanh^2 a = 1 - y^2
     Acc(0, [&] {
       return Mul(G, B.binary(OpKind::Sub, Const(1), Mul(V, V)));
     });
-    return;
+    return true;
   case OpKind::Sigmoid:
     // d/da sigmoid(a) = sigmoid(a) (1 - sigmoid(a)) = y (1 - y)
     Acc(0, [&] {
       return Mul(G, Mul(V, B.binary(OpKind::Sub, Const(1), V)));
     });
-    return;
+    return true;
   case OpKind::Relu:
     // d/da relu(a) = a > 0 ? 1 : 0
     Acc(0, [&] {
       return B.select(B.binary(OpKind::Gt, Arg(0), Const(0)), G, Const(0));
     });
-    return;
+    return true;
   case OpKind::Sin:
     // d/da sin a = cos a
     Acc(0, [&] { return Mul(G, B.unary(OpKind::Cos, Arg(0))); });
-    return;
+    return true;
   case OpKind::Cos:
     // d/da cos a = -sin a
     Acc(0, [&] { return Neg(Mul(G, B.unary(OpKind::Sin, Arg(0)))); });
-    return;
+    return true;
   case OpKind::Select:
     // The gradient flows to the arm that was chosen.
     Route(Arg(0), 1, 2);
-    return;
+    return true;
   case OpKind::Convert:
     // A float-to-float conversion passes the gradient back, converted.
     Acc(0, [&] {
       return B.convert(G, B.getFunction().typeOf(Arg(0)).getElementKind());
     });
-    return;
+    return true;
   case OpKind::Tuple:
     for (unsigned I = 0; I < O.Operands.size(); ++I)
       Acc(I, [&] { return B.extract(G, I); });
-    return;
+    return true;
   case OpKind::Extract:
     A.accumulateElement(Arg(0), O.IntValue, G);
-    return;
+    return true;
   case OpKind::Call: {
     // A call that survived expansion has a user-written backward rule: it
     // takes the arguments and the upstream gradient, and returns one
@@ -240,17 +240,18 @@ void ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
     const Function *Callee = M.lookup(O.Callee);
     const Function *Rule = Callee ? M.lookup(Callee->BackwardFn) : nullptr;
     if (!Rule)
-      return;
+      return false; // every other call was expanded: a bug upstream
     std::vector<ValueId> Args(O.Operands.begin(), O.Operands.end());
     Args.push_back(G);
     ValueId Grads = cloneExpanded(M, B, *Rule, Args);
     if (O.Operands.size() == 1) {
       Acc(0, [&] { return Grads; });
-      return;
+      return true;
     }
     for (unsigned I = 0; I < O.Operands.size(); ++I)
       Acc(I, [&] { return B.extract(Grads, I); });
-    return;
+    return true;
   }
   }
+  return true;
 }

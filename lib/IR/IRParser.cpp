@@ -1010,12 +1010,6 @@ bool IRParser::checkCallGraph() {
           Work.clear();
           break;
         }
-        if (E.To > Self) {
-          OK = error(M->Derived[DI].Loc, DiagID::err_ir_derived_order,
-                     NameOf(Self), NameOf(E.To));
-          Work.clear();
-          break;
-        }
         Work.push_back(E.To);
       }
     }

@@ -104,9 +104,9 @@ bool isValidNumber(llvm::StringRef Spelling);
 
 /// The errors the lexer pass finds (characters no token starts with,
 /// unterminated comments, invalid number literals), reported in source
-/// order with the parser's:
-/// each one just before the first later diagnostic, so that the first N
-/// errors of a file are the ones -ferror-limit=N shows.
+/// order with the parser's: each one just before the first later
+/// diagnostic, so that the first N errors of a file are the ones
+/// -ferror-limit=N shows.
 class LexicalErrors {
 public:
   /// \p Tokens must be filled already.
