@@ -41,11 +41,10 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
 
 FunctionRef Checker::resolveFunction(Expr &E) {
   if (auto *N = llvm::dyn_cast<NameExpr>(&E)) {
-    for (const Local &L : Scope)
-      if (L.Name == N->Name) {
-        Diags.report(N->getRange(), DiagID::err_not_a_function, N->Name);
-        return {};
-      }
+    if (Names.lookup(N->Name)) {
+      Diags.report(N->getRange(), DiagID::err_not_a_function, N->Name);
+      return {};
+    }
     Decl *D = lookupDecl(N->Name);
     if (!D) {
       if (lookupBuiltin(N->Name) != Builtin::None)
@@ -82,9 +81,7 @@ FunctionRef Checker::resolveFunction(Expr &E) {
   if (auto *C = llvm::dyn_cast<CallExpr>(&E)) {
     if (auto *N = llvm::dyn_cast<NameExpr>(C->Callee.get())) {
       Builtin B = lookupBuiltin(N->Name);
-      bool Shadowed = lookupDecl(N->Name) != nullptr;
-      for (const Local &L : Scope)
-        Shadowed |= L.Name == N->Name;
+      bool Shadowed = lookupDecl(N->Name) || Names.lookup(N->Name);
       if (!Shadowed && getBuiltinFamily(B) == BuiltinFamily::Derive)
         return resolveDerive(*C);
     }
@@ -250,10 +247,10 @@ bool Checker::checkDerivedDecl(DerivedFnDecl &D) {
     States[&D] = State::Failed;
     return false;
   }
-  std::vector<Local> SavedScope = std::move(Scope);
-  Scope.clear();
+  Scope SavedScope = std::move(Names);
+  Names.clear();
   D.Target = resolveDerive(*C);
-  Scope = std::move(SavedScope);
+  Names = std::move(SavedScope);
   States[&D] = D.Target.isValid() ? State::Checked : State::Failed;
   return D.Target.isValid();
 }

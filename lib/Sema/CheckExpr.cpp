@@ -133,12 +133,10 @@ Type Checker::checkExpr(Expr &E, const Type *Expected) {
 }
 
 Type Checker::checkName(NameExpr &E) {
-  for (auto It = Scope.rbegin(); It != Scope.rend(); ++It) {
-    if (It->Name != E.Name)
-      continue;
-    E.Ref = It->IsParam ? NameExpr::Param : NameExpr::Local;
-    E.Index = It->Index;
-    return It->Ty;
+  if (const Local *L = Names.lookup(E.Name)) {
+    E.Ref = L->IsParam ? NameExpr::Param : NameExpr::Local;
+    E.Index = L->Index;
+    return L->Ty;
   }
   if (Decl *D = lookupDecl(E.Name)) {
     if (llvm::isa<FnDecl>(D) || llvm::isa<DerivedFnDecl>(D))
@@ -362,13 +360,12 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
   // A builtin, unless a parameter, a local or a user function of that name
   // hides it.
   if (auto *N = llvm::dyn_cast<NameExpr>(E.Callee.get())) {
-    for (const Local &L : Scope)
-      if (L.Name == N->Name) {
-        Diags.report(N->getRange(), DiagID::err_not_a_function, N->Name);
-        for (Arg &A : E.Args)
-          checkExpr(*A.Value, nullptr);
-        return Type();
-      }
+    if (Names.lookup(N->Name)) {
+      Diags.report(N->getRange(), DiagID::err_not_a_function, N->Name);
+      for (Arg &A : E.Args)
+        checkExpr(*A.Value, nullptr);
+      return Type();
+    }
     if (!lookupDecl(N->Name)) {
       Builtin B = lookupBuiltin(N->Name);
       if (B != Builtin::None) {

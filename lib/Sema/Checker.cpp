@@ -98,7 +98,7 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
   S = State::InProgress;
   // A call from inside another body checks the callee first: keep the
   // caller's scope aside meanwhile.
-  std::vector<Local> SavedScope = std::move(Scope);
+  Scope SavedScope = std::move(Names);
   std::vector<Type> *SavedLocals = CurLocals;
   const FnDecl *SavedFn = CurFn;
   bool SavedInRule = InRule;
@@ -108,19 +108,19 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
   InRule = false;
   checkFunction(F);
   CheckStack.pop_back();
-  Scope = std::move(SavedScope);
+  Names = std::move(SavedScope);
   CurLocals = SavedLocals;
   bool OK = Diags.getNumErrors() == ErrorsBefore && F.Result.isValid();
   States[&F] = OK ? State::Checked : State::Failed;
   // The backward rule may call the function itself: check it once the
   // function is usable.
   if (OK && F.Backward) {
-    SavedScope = std::move(Scope);
+    SavedScope = std::move(Names);
     SavedLocals = CurLocals;
     CurFn = &F;
     InRule = true;
     checkBackward(F);
-    Scope = std::move(SavedScope);
+    Names = std::move(SavedScope);
     CurLocals = SavedLocals;
     if (Diags.getNumErrors() == ErrorsBefore)
       checkRuleDoesNotUseOwnDerivative(F);
@@ -168,7 +168,7 @@ bool Checker::reachesDerivativeOf(const FunctionRef &Ref, const FnDecl &F,
 }
 
 void Checker::checkFunction(FnDecl &F) {
-  Scope.clear();
+  Names.clear();
   llvm::StringMap<llvm::SMRange> Seen;
   bool ParamsOK = true;
   for (unsigned I = 0; I < F.Params.size(); ++I) {
@@ -188,7 +188,7 @@ void Checker::checkFunction(FnDecl &F) {
         ParamsOK = false;
       }
     }
-    Scope.push_back({P.Name, P.Ty, true, I});
+    Names.push_back({P.Name, P.Ty, true, I});
   }
   Type Declared;
   bool HasDeclared = false;
@@ -254,7 +254,7 @@ Type Checker::checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
     // A later `let` of the same name shadows the earlier one.
     unsigned Index = LocalTypes.size();
     LocalTypes.push_back(T);
-    Scope.push_back({S.Name, T, false, Index});
+    Names.push_back({S.Name, T, false, Index});
   }
   if (!Returned) {
     Diags.report(FnRange, DiagID::err_missing_return);
@@ -265,10 +265,10 @@ Type Checker::checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
 
 void Checker::checkBackward(FnDecl &F) {
   BackwardRule &BR = *F.Backward;
-  Scope.clear();
+  Names.clear();
   for (unsigned I = 0; I < F.Params.size(); ++I)
-    Scope.push_back({F.Params[I].Name, F.Params[I].Ty, true, I});
-  Scope.push_back({BR.GradName, F.Result, true,
+    Names.push_back({F.Params[I].Name, F.Params[I].Ty, true, I});
+  Names.push_back({BR.GradName, F.Result, true,
                    static_cast<unsigned>(F.Params.size())});
   // One gradient per parameter: the parameter's own type, or a tuple.
   Type Expected;

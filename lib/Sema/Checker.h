@@ -75,13 +75,35 @@ private:
     bool IsParam;
     unsigned Index;
   };
+  /// The names a body sees: its parameters and the lets so far; a later
+  /// binding of a name hides an earlier one. Lookups are hashed, so a body
+  /// of n lets is checked in O(n).
+  class Scope {
+  public:
+    void clear() {
+      Locals.clear();
+      Latest.clear();
+    }
+    void push_back(Local L) {
+      Latest[L.Name] = Locals.size();
+      Locals.push_back(std::move(L));
+    }
+    const Local *lookup(llvm::StringRef Name) const {
+      auto It = Latest.find(Name);
+      return It == Latest.end() ? nullptr : &Locals[It->second];
+    }
+
+  private:
+    std::vector<Local> Locals;
+    llvm::StringMap<unsigned> Latest;
+  };
   Decl *lookupDecl(llvm::StringRef Name) const;
 
   Module &M;
   DiagnosticEngine &Diags;
   llvm::StringMap<Decl *> Decls;
   llvm::DenseMap<const Decl *, State> States;
-  std::vector<Local> Scope; // params then lets of the body being checked
+  Scope Names; // params then lets of the body being checked
   std::vector<Type> *CurLocals = nullptr;
   std::vector<const FnDecl *> CheckStack;
 

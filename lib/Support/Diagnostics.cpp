@@ -1,5 +1,6 @@
 //===- Diagnostics.cpp ----------------------------------------------------===//
 #include "nnc/Support/Diagnostics.h"
+#include <algorithm>
 
 using namespace nnc;
 
@@ -24,6 +25,55 @@ const char *DiagnosticEngine::getFormat(DiagID ID) {
 #include "nnc/Support/DiagnosticKinds.def"
   }
   return "";
+}
+
+void DiagnosticEngine::print(llvm::SMLoc Loc, llvm::SourceMgr::DiagKind Kind,
+                             const std::string &Message,
+                             llvm::ArrayRef<llvm::SMRange> Ranges) {
+  if (!Loc.isValid()) {
+    // No place in the source: `error: message`, as clang says it.
+    llvm::SMDiagnostic D("", Kind, Message);
+    D.print(nullptr, OS, ShowColors, /*ShowKindLabel=*/true);
+    return;
+  }
+  llvm::SMDiagnostic D = SM.GetMessage(Loc, Kind, Message, Ranges);
+  // The echoed line is the user's input: control bytes would reach the
+  // terminal (escape sequences), so they print as '?'; a very long line is
+  // cut to a window around the column, as the caret needs.
+  std::string Line = D.getLineContents().str();
+  for (char &C : Line)
+    if ((static_cast<unsigned char>(C) < 0x20 && C != '\t') || C == 0x7f)
+      C = '?';
+  int Col = D.getColumnNo();
+  std::vector<std::pair<unsigned, unsigned>> LineRanges(D.getRanges().begin(),
+                                                        D.getRanges().end());
+  constexpr int Window = 120;
+  if (Line.size() > 2 * Window) {
+    int Start = std::max(0, Col - Window);
+    int End = std::min<int>(Line.size(), Col + Window);
+    std::string Cut = (Start > 0 ? "..." : "") +
+                      Line.substr(Start, End - Start) +
+                      (End < static_cast<int>(Line.size()) ? "..." : "");
+    int Shift = (Start > 0 ? 3 : 0) - Start;
+    Col += Shift;
+    for (auto &R : LineRanges) {
+      R.first = std::clamp<int>(R.first + Shift, 0, Cut.size());
+      R.second = std::clamp<int>(R.second + Shift, 0, Cut.size());
+    }
+    Line = std::move(Cut);
+  }
+  llvm::SMDiagnostic Clean(SM, D.getLoc(), D.getFilename(), D.getLineNo(),
+                           Col, D.getKind(), D.getMessage(), Line,
+                           LineRanges);
+  // The location names the real column, whatever was cut from the line.
+  if (ShowColors)
+    OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, /*Bold=*/true);
+  OS << D.getFilename() << ':' << D.getLineNo() << ':' << D.getColumnNo() + 1
+     << ": ";
+  if (ShowColors)
+    OS.resetColor();
+  Clean.print(nullptr, OS, ShowColors, /*ShowKindLabel=*/true,
+              /*ShowLocation=*/false);
 }
 
 void DiagnosticEngine::emit(llvm::SMRange Range, DiagID ID,
@@ -54,10 +104,7 @@ void DiagnosticEngine::emit(llvm::SMRange Range, DiagID ID,
   llvm::ArrayRef<llvm::SMRange> Ranges;
   if (Range.isValid() && Range.Start != Range.End)
     Ranges = llvm::ArrayRef<llvm::SMRange>(Range);
-  if (Range.Start.isValid())
-    SM.PrintMessage(OS, Range.Start, Kind, Message, Ranges, {}, ShowColors);
-  else
-    SM.PrintMessage(OS, llvm::SMLoc(), Kind, Message, {}, {}, ShowColors);
+  print(Range.Start, Kind, Message, Ranges);
   if (Sev == Severity::Fatal) {
     Saturated = true;
     return;
@@ -65,8 +112,7 @@ void DiagnosticEngine::emit(llvm::SMRange Range, DiagID ID,
   if (Kind == llvm::SourceMgr::DK_Error && ErrorLimit &&
       NumErrors >= ErrorLimit) {
     Saturated = true;
-    SM.PrintMessage(OS, llvm::SMLoc(), llvm::SourceMgr::DK_Error,
-                    getFormat(DiagID::err_too_many_errors), {}, {},
-                    ShowColors);
+    print(llvm::SMLoc(), llvm::SourceMgr::DK_Error,
+          getFormat(DiagID::err_too_many_errors), {});
   }
 }

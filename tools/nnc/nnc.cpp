@@ -119,13 +119,24 @@ std::unique_ptr<llvm::ToolOutputFile> openOutput(llvm::StringRef Default,
   return Out;
 }
 
+/// Keeps a written output file, or reports why it could not be written
+/// (a full disk, say) and lets it be removed.
+int finish(llvm::ToolOutputFile &Out) {
+  Out.os().flush();
+  if (std::error_code EC = Out.os().error()) {
+    Out.os().clear_error();
+    return fail("cannot write '" + Out.getFilename() + "': " + EC.message());
+  }
+  Out.keep();
+  return 0;
+}
+
 int printStage(llvm::function_ref<void(llvm::raw_ostream &)> Print) {
   auto Out = openOutput("-", false);
   if (!Out)
     return 1;
   Print(Out->os());
-  Out->keep();
-  return 0;
+  return finish(*Out);
 }
 
 unsigned OptLevelValue = 2;
@@ -259,6 +270,15 @@ int compile() {
   CGO.OptLevel = OptLevelValue;
   CGO.SymbolPrefix = SymbolPrefix;
 
+  auto TM = createTargetMachine(CGO);
+  if (!TM)
+    return fail(TM.takeError());
+  llvm::LLVMContext Ctx;
+  auto LM = emitLLVMModule(*IR, Ctx, **TM, CGO);
+  if (!LM)
+    return fail(LM.takeError());
+
+  // The header only once the module is known to compile.
   if (!HeaderFile.empty()) {
     std::error_code EC;
     llvm::ToolOutputFile Header(HeaderFile, EC, llvm::sys::fs::OF_Text);
@@ -268,16 +288,10 @@ int compile() {
                                           : llvm::sys::path::filename(InputFile).str();
     if (llvm::Error E = emitCHeader(*IR, CGO, Source, Header.os()))
       return fail(std::move(E));
-    Header.keep();
+    if (int RC = finish(Header))
+      return RC;
   }
 
-  auto TM = createTargetMachine(CGO);
-  if (!TM)
-    return fail(TM.takeError());
-  llvm::LLVMContext Ctx;
-  auto LM = emitLLVMModule(*IR, Ctx, **TM, CGO);
-  if (!LM)
-    return fail(LM.takeError());
   optimizeLLVMModule(**LM, **TM, CGO.OptLevel);
 
   if (Shared)
@@ -292,8 +306,7 @@ int compile() {
                                       Asm ? OutputKind::Assembly : OutputKind::Object,
                                       Out->os()))
     return fail(std::move(E));
-  Out->keep();
-  return 0;
+  return finish(*Out);
 }
 
 } // namespace

@@ -54,6 +54,8 @@ public:
 
 private:
   void emit(llvm::SMRange Range, DiagID ID, const std::string &Message);
+  void print(llvm::SMLoc Loc, llvm::SourceMgr::DiagKind Kind,
+             const std::string &Message, llvm::ArrayRef<llvm::SMRange> Ranges);
 
   llvm::SourceMgr &SM;
   llvm::raw_ostream &OS;
