@@ -4,8 +4,9 @@
 // g * dy/da to the adjoint of a, and so on. Rules reuse forward values
 // (y itself for exp, tanh, sigmoid and sqrt) instead of recomputing them,
 // and skip operands that do not depend on what we differentiate.
-// Non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0,
-// max/min ties route the gradient to the first operand.
+// Non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0;
+// max/min ties route the gradient to the first operand (the language's
+// rule; PyTorch's maximum splits it).
 //
 //===----------------------------------------------------------------------===//
 #include "Adjoints.h"
@@ -26,7 +27,8 @@ static ValueId zeroOf(Builder &B, const Type &T) {
 
 /// Element-wise sum of two values of the same tuple type.
 static ValueId addTuples(Builder &B, ValueId L, ValueId R) {
-  const Type &T = B.getFunction().typeOf(L);
+  // A copy: the builder appends to the ops the type lives in.
+  const Type T = B.getFunction().typeOf(L);
   std::vector<ValueId> Parts;
   for (unsigned J = 0; J < T.getElements().size(); ++J) {
     ValueId A = B.extract(L, J), C = B.extract(R, J);
@@ -40,7 +42,8 @@ static ValueId addTuples(Builder &B, ValueId L, ValueId R) {
 void Adjoints::accumulate(ValueId V, ValueId G) {
   if (!isActive(V))
     return;
-  const Type &T = B.getFunction().typeOf(V);
+  // A copy: the builder appends to the ops the type lives in.
+  const Type T = B.getFunction().typeOf(V);
   if (T.isTuple()) {
     // Tuples do not add: their adjoints are kept per element.
     for (unsigned I = 0; I < T.getElements().size(); ++I)
@@ -74,7 +77,8 @@ std::optional<ValueId> Adjoints::getTuple(ValueId V) {
   const auto &Elts = ElementAdj[V];
   if (Elts.empty())
     return std::nullopt;
-  const Type &T = B.getFunction().typeOf(V);
+  // A copy: the builder appends to the ops the type lives in.
+  const Type T = B.getFunction().typeOf(V);
   std::vector<ValueId> Parts;
   for (unsigned I = 0; I < T.getElements().size(); ++I)
     Parts.push_back(I < Elts.size() && Elts[I] ? *Elts[I]

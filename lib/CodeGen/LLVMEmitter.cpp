@@ -123,7 +123,7 @@ private:
     llvm::Type *T = scalarType(O.Ty.getElementKind());
     if (O.Ty.isFloat())
       return llvm::ConstantFP::get(T, O.FloatValue);
-    return llvm::ConstantInt::get(T, O.IntValue, /*IsSigned=*/true);
+    return llvm::ConstantInt::get(T, O.IntValue, /*IsSigned=*/!O.Ty.isBool());
   }
 
   llvm::Value *intrinsic(llvm::Intrinsic::ID ID, llvm::ArrayRef<llvm::Value *> Args) {

@@ -149,6 +149,8 @@ ValueId Builder::constant(Type Ty, double Value) {
   } else if (Ty.isBool()) {
     O.IntValue = Value != 0;
   } else {
+    assert(Value == static_cast<double>(static_cast<int64_t>(Value)) &&
+           "an integer constant from a double must be exact; use intConstant");
     O.IntValue = static_cast<int64_t>(Value);
     if (Ty.getElementKind() == ElementKind::I32)
       O.IntValue = static_cast<int32_t>(O.IntValue);

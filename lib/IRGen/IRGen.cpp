@@ -159,7 +159,7 @@ private:
     // gradient; it returns one gradient per parameter.
     std::string BName = AF.Name + ".backward";
     ir::Function &BF = IRM->addFunction(BName);
-    IRM->lookup(AF.Name)->BackwardFn = BName;
+    F.BackwardFn = BName;
     BF.Exported = false;
     BF.Loc = AF.Backward->Range.Start;
     std::vector<ast::Type> GradTypes;

@@ -22,6 +22,10 @@
 //     zero (+0.0 vs -0.0);
 //   - integer division truncates, and -INT_MIN wraps to INT_MIN, so
 //     (-a) / b is not -(a / b) for integers: the div rules are float-only;
+//   - folding is exact for the correctly rounded operations (+ - * /, sqrt,
+//     conversions); exp, log, sin, cos, tanh and pow fold with the host's
+//     libm, which may differ from a cross-compilation target's in the last
+//     bit, as LLVM's own folding of those calls does;
 //   - float comparisons are never folded for equal operands (NaN).
 // A NaN's sign and payload are not considered observable (x * -1 -> neg x).
 //

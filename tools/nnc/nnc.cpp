@@ -46,6 +46,7 @@ cl::opt<std::string> InputLanguage("x", cl::desc("Input language: nn or ir (defa
                                    cl::value_desc("language"), cl::cat(Category));
 cl::opt<std::string> OutputFile("o", cl::desc("Write output to <file>"),
                                 cl::value_desc("file"), cl::cat(Category));
+// -c names the default output, an object file, as clang's does.
 cl::opt<bool> CompileOnly("c", cl::desc("Emit an object file (the default)"),
                           cl::cat(Category));
 cl::opt<bool> EmitAssembly("S", cl::desc("Emit assembly (LLVM IR with --emit-llvm)"),
@@ -158,6 +159,10 @@ bool validateOptions() {
          "': a prefix is letters, digits and '_', not starting with a digit");
     return false;
   }
+  if (Shared && EmitAssembly) {
+    fail("-shared and -S ask for different outputs; give one");
+    return false;
+  }
   if (EmitLLVM && !EmitAssembly) {
     fail("--emit-llvm needs -S (LLVM IR is printed as text)");
     return false;
@@ -176,6 +181,11 @@ int linkShared(llvm::Module &LM, llvm::TargetMachine &TM) {
     llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
     if (llvm::Error E = emitMachineCode(LM, TM, OutputKind::Object, OS))
       return fail(std::move(E));
+    OS.flush();
+    if (std::error_code EC = OS.error()) {
+      OS.clear_error();
+      return fail("cannot write '" + ObjPath + "': " + EC.message());
+    }
   }
   llvm::ErrorOr<std::string> CC = llvm::sys::findProgramByName("cc");
   if (!CC)
@@ -189,6 +199,23 @@ int linkShared(llvm::Module &LM, llvm::TargetMachine &TM) {
     return fail("linking '" + Out + "' failed" +
                 (Message.empty() ? "" : ": " + Message));
   return 0;
+}
+
+/// Writes the requested code output: a shared library, LLVM IR, assembly
+/// or an object file.
+int writeCode(llvm::Module &LM, llvm::TargetMachine &TM) {
+  if (Shared)
+    return linkShared(LM, TM);
+  if (EmitAssembly && EmitLLVM)
+    return printStage([&](llvm::raw_ostream &OS) { LM.print(OS, nullptr); });
+  bool Asm = EmitAssembly;
+  auto Out = openOutput(defaultOutput(Asm ? ".s" : ".o"), !Asm);
+  if (!Out)
+    return 1;
+  if (llvm::Error E = emitMachineCode(
+          LM, TM, Asm ? OutputKind::Assembly : OutputKind::Object, Out->os()))
+    return fail(std::move(E));
+  return finish(*Out);
 }
 
 int compile() {
@@ -278,35 +305,36 @@ int compile() {
   if (!LM)
     return fail(LM.takeError());
 
-  // The header only once the module is known to compile.
+  // The header is made first, since a name C cannot declare stops
+  // everything, and written last, once the code is: a failed run leaves
+  // no header behind.
+  std::string HeaderText;
   if (!HeaderFile.empty()) {
-    std::error_code EC;
-    llvm::ToolOutputFile Header(HeaderFile, EC, llvm::sys::fs::OF_Text);
-    if (EC)
-      return fail("cannot write '" + HeaderFile + "': " + EC.message());
+    llvm::raw_string_ostream OS(HeaderText);
     std::string Source = InputFile == "-" ? "<stdin>"
                                           : llvm::sys::path::filename(InputFile).str();
-    if (llvm::Error E = emitCHeader(*IR, CGO, Source, Header.os()))
+    if (llvm::Error E = emitCHeader(*IR, CGO, Source, OS))
       return fail(std::move(E));
-    if (int RC = finish(Header))
-      return RC;
+  }
+
+  // Opened before the code is written, so an unwritable path stops the run
+  // before any output; removed again unless everything succeeds.
+  std::unique_ptr<llvm::ToolOutputFile> Header;
+  if (!HeaderFile.empty()) {
+    std::error_code EC;
+    Header = std::make_unique<llvm::ToolOutputFile>(HeaderFile, EC,
+                                                    llvm::sys::fs::OF_Text);
+    if (EC)
+      return fail("cannot write '" + HeaderFile + "': " + EC.message());
   }
 
   optimizeLLVMModule(**LM, **TM, CGO.OptLevel);
-
-  if (Shared)
-    return linkShared(**LM, **TM);
-  if (EmitAssembly && EmitLLVM)
-    return printStage([&](llvm::raw_ostream &OS) { (*LM)->print(OS, nullptr); });
-  bool Asm = EmitAssembly;
-  auto Out = openOutput(defaultOutput(Asm ? ".s" : ".o"), !Asm);
-  if (!Out)
-    return 1;
-  if (llvm::Error E = emitMachineCode(**LM, **TM,
-                                      Asm ? OutputKind::Assembly : OutputKind::Object,
-                                      Out->os()))
-    return fail(std::move(E));
-  return finish(*Out);
+  if (int RC = writeCode(**LM, **TM))
+    return RC;
+  if (!Header)
+    return 0;
+  Header->os() << HeaderText;
+  return finish(*Header);
 }
 
 } // namespace

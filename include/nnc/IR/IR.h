@@ -127,7 +127,8 @@ class Module {
 public:
   std::string Name;
   std::vector<std::unique_ptr<Function>> Functions;
-  /// Derived functions not yet materialized, in dependency order.
+  /// Derived functions not yet materialized; AD builds each after those it
+  /// needs, whatever their order here.
   std::vector<DerivedDecl> Derived;
 
   Function *lookup(llvm::StringRef Name);
