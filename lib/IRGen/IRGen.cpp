@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/IRGen/IRGen.h"
-#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace nnc;
@@ -103,9 +103,10 @@ private:
 
   std::string declareDerived(const ast::DerivedSpec &S,
                              llvm::StringRef Preferred, llvm::SMLoc Loc) {
-    std::string Key = keyOf(S);
+    // Sema gives each distinct transform one DerivedSpec, so its address
+    // identifies it.
     if (Preferred.empty()) {
-      auto It = DerivedNames.find(Key);
+      auto It = DerivedNames.find(&S);
       if (It != DerivedNames.end())
         return It->second;
     }
@@ -129,20 +130,12 @@ private:
     D.Exported = !Preferred.empty();
     D.Loc = Loc;
     IRM->Derived.push_back(std::move(D));
-    DerivedNames.try_emplace(Key, Name);
+    DerivedNames.try_emplace(&S, Name);
     return Name;
   }
 
   static std::string kindName(ast::DeriveKind K) {
     return ir::getDeriveKindName(lowerDeriveKind(K)).str();
-  }
-
-  std::string keyOf(const ast::DerivedSpec &S) {
-    std::string K = kindName(S.Kind) + "(" +
-                    (S.Of.Fn ? S.Of.Fn->Name : keyOf(*S.Of.Derived));
-    for (unsigned I : S.Wrt)
-      K += "," + std::to_string(I);
-    return K + ")";
   }
 
   void lowerFunction(const ast::FnDecl &AF) {
@@ -283,7 +276,7 @@ private:
   const ast::Module &AM;
   std::unique_ptr<ir::Module> IRM;
   std::vector<ValueId> Locals;
-  llvm::StringMap<std::string> DerivedNames;
+  llvm::DenseMap<const ast::DerivedSpec *, std::string> DerivedNames;
   llvm::StringSet<> Taken;
 };
 

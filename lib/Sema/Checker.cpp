@@ -103,11 +103,9 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
   const FnDecl *SavedFn = CurFn;
   bool SavedInRule = InRule;
   unsigned ErrorsBefore = Diags.getNumErrors();
-  CheckStack.push_back(&F);
   CurFn = &F;
   InRule = false;
   checkFunction(F);
-  CheckStack.pop_back();
   Names = std::move(SavedScope);
   CurLocals = SavedLocals;
   bool OK = Diags.getNumErrors() == ErrorsBefore && F.Result.isValid();

@@ -105,7 +105,6 @@ private:
   llvm::DenseMap<const Decl *, State> States;
   Scope Names; // params then lets of the body being checked
   std::vector<Type> *CurLocals = nullptr;
-  std::vector<const FnDecl *> CheckStack;
 
   //===--- Calls of bodies and backward rules ---===//
   struct CallSite {

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/IR/IRParser.h"
+#include "../Common/IRTestHelpers.h"
 #include "nnc/IR/IR.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -26,18 +27,7 @@ using namespace nnc::ir;
 
 namespace {
 
-const Type F64 = Type::scalar(ElementKind::F64);
-const Type F32 = Type::scalar(ElementKind::F32);
-const Type I32 = Type::scalar(ElementKind::I32);
-const Type I64 = Type::scalar(ElementKind::I64);
-const Type Bool = Type::scalar(ElementKind::Bool);
-
-std::string print(const Module &M) {
-  std::string S;
-  llvm::raw_string_ostream OS(S);
-  printModule(M, OS);
-  return S;
-}
+using namespace nnc::ir::testing;
 
 /// One parse of one text: the module (or null) and the diagnostics.
 struct Parsed {

@@ -5,6 +5,7 @@
 // bitwise where the sign of zero or the precision matters.
 //
 //===----------------------------------------------------------------------===//
+#include "../Common/IRTestHelpers.h"
 #include "nnc/IR/IR.h"
 #include "nnc/Transforms/Passes.h"
 #include "gtest/gtest.h"
@@ -18,18 +19,7 @@ using namespace nnc::ir;
 
 namespace {
 
-const Type F64 = Type::scalar(ElementKind::F64);
-const Type F32 = Type::scalar(ElementKind::F32);
-const Type I32 = Type::scalar(ElementKind::I32);
-const Type I64 = Type::scalar(ElementKind::I64);
-const Type Bool = Type::scalar(ElementKind::Bool);
-
-std::string print(const Function &F) {
-  std::string S;
-  llvm::raw_string_ostream OS(S);
-  printFunction(F, OS);
-  return S;
-}
+using namespace nnc::ir::testing;
 
 /// simplify, then dce, so the printed function only shows what is used.
 std::string simplified(Function &F) {
