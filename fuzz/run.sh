@@ -26,8 +26,13 @@ JOBS=${JOBS:-1}
 BUILD_LOCK=${BUILD_LOCK:-/tmp/nnc-build.lock}
 BUILD="$ROOT/build-fuzz"
 
+# The project's packages (scripts/setup.sh), then the fuzzer's own.
+# shellcheck source=scripts/setup.sh
+source "$ROOT/scripts/setup.sh"
+NNC_PACKAGES+=(clang-19 libclang-rt-19-dev)
+nnc_install_packages || exit 1
 if ! command -v "$CXX_FUZZ" >/dev/null; then
-  echo "run.sh: $CXX_FUZZ not found (apt-get install clang-19 libclang-rt-19-dev)" >&2
+  echo "run.sh: $CXX_FUZZ not found" >&2
   exit 1
 fi
 
