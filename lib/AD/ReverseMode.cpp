@@ -55,7 +55,7 @@ ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
 }
 
 static void flattenTypes(const Type &T, std::vector<Type> &Out) {
-  if (T.isScalar()) {
+  if (T.isLeaf()) {
     Out.push_back(T);
     return;
   }
@@ -117,7 +117,7 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
                                    : "d_out" + std::to_string(I)));
     unsigned Next = 0;
     std::function<ValueId(const Type &)> Assemble = [&](const Type &T) {
-      if (T.isScalar())
+      if (T.isLeaf())
         return Leaves[Next++];
       std::vector<ValueId> Parts;
       for (const Type &E : T.getElements())

@@ -17,7 +17,7 @@ using namespace nnc::ad;
 
 /// Zero of a scalar or tuple type: the adjoint of a value nothing flows to.
 static ValueId zeroOf(Builder &B, const Type &T) {
-  if (T.isScalar())
+  if (T.isLeaf())
     return B.constant(T, 0);
   std::vector<ValueId> Parts;
   for (const Type &E : T.getElements())

@@ -22,7 +22,7 @@ static const char *cType(ElementKind K) {
 }
 
 static void flatten(const ir::Type &T, std::vector<ElementKind> &Out) {
-  if (T.isScalar()) {
+  if (T.isLeaf()) {
     Out.push_back(T.getElementKind());
     return;
   }
@@ -73,7 +73,7 @@ llvm::Error nnc::emitCHeader(const ir::Module &M, const CodeGenOptions &Opts,
                 " " + Unique(F->getParamName(I).str());
     }
     const char *Ret = "void";
-    if (F->ResultType.isScalar()) {
+    if (F->ResultType.isLeaf()) {
       Ret = cType(F->ResultType.getElementKind());
     } else {
       std::vector<ElementKind> Kinds;

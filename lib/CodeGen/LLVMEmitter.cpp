@@ -22,7 +22,7 @@ namespace {
 using Leaves = llvm::SmallVector<llvm::Value *, 2>;
 
 void flattenType(const ir::Type &T, std::vector<ElementKind> &Out) {
-  if (T.isScalar()) {
+  if (T.isLeaf()) {
     Out.push_back(T.getElementKind());
     return;
   }
@@ -86,7 +86,7 @@ private:
     for (unsigned I = 0; I < F.getNumParams(); ++I)
       Params.push_back(scalarType(F.getParamType(I).getElementKind()));
     llvm::Type *Ret = B.getVoidTy();
-    if (F.ResultType.isScalar())
+    if (F.ResultType.isLeaf())
       Ret = scalarType(F.ResultType.getElementKind());
     else
       for (unsigned I = 0, E = countLeaves(F.ResultType); I < E; ++I)
@@ -288,7 +288,7 @@ private:
     std::vector<llvm::Value *> Args;
     for (ValueId A : O.Operands)
       Args.push_back(Vals[A][0]);
-    if (O.Ty.isScalar())
+    if (O.Ty.isLeaf())
       return {B.CreateCall(Callee, Args)};
     std::vector<ElementKind> Kinds;
     flattenType(O.Ty, Kinds);
@@ -329,7 +329,7 @@ private:
       const ir::Op &O = F.Ops[I];
       if (O.Kind == OpKind::Return) {
         const Leaves &R = Vals[O.Operands[0]];
-        if (F.ResultType.isScalar()) {
+        if (F.ResultType.isLeaf()) {
           B.CreateRet(R[0]);
           return;
         }

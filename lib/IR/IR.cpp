@@ -1,10 +1,178 @@
 //===- IR.cpp - Types, op tables, functions and the builder ---------------===//
 #include "nnc/IR/IR.h"
 #include <cassert>
+#include "llvm/ADT/STLExtras.h"
 #include <charconv>
 
 using namespace nnc;
 using namespace nnc::ir;
+
+Dim Dim::var(llvm::StringRef Name) {
+  Dim D;
+  D.Vars.push_back(Name.str());
+  return D;
+}
+
+Dim Dim::operator*(const Dim &O) const {
+  Dim R;
+  R.Factor = Factor * O.Factor;
+  R.Vars = Vars;
+  R.Vars.append(O.Vars.begin(), O.Vars.end());
+  llvm::sort(R.Vars);
+  if (R.Factor == 0)
+    R.Vars.clear();
+  return R;
+}
+
+void Dim::print(llvm::raw_ostream &OS) const {
+  bool First = true;
+  if (Factor != 1 || Vars.empty()) {
+    OS << Factor;
+    First = false;
+  }
+  for (const std::string &V : Vars) {
+    OS << (First ? "" : "*") << V;
+    First = false;
+  }
+}
+
+std::string Dim::str() const {
+  std::string S;
+  llvm::raw_string_ostream OS(S);
+  print(OS);
+  return S;
+}
+
+Dim ir::getNumElements(const Shape &S) {
+  Dim N = Dim::constant(1);
+  for (const Dim &D : S)
+    N = N * D;
+  return N;
+}
+
+std::string ir::shapeToString(const Shape &S) {
+  std::string R = "[";
+  for (size_t I = 0; I < S.size(); ++I)
+    R += (I ? ", " : "") + S[I].str();
+  return R + "]";
+}
+
+Type Type::tensor(ElementKind K, Shape S) {
+  Type T(K);
+  T.Dims = std::move(S);
+  return T;
+}
+
+Type Type::withElementKind(ElementKind K) const {
+  assert(!IsTuple && "element kind of a tuple");
+  return tensor(K, Dims);
+}
+
+void ir::collectDimVars(const Type &T, std::vector<std::string> &Out) {
+  if (T.isTuple()) {
+    for (const Type &E : T.getElements())
+      collectDimVars(E, Out);
+    return;
+  }
+  for (const Dim &D : T.getShape())
+    for (const std::string &V : D.Vars)
+      if (!llvm::is_contained(Out, V))
+        Out.push_back(V);
+}
+
+Dim ir::substitute(const Dim &D, const DimSubstitution &S) {
+  Dim R = Dim::constant(D.Factor);
+  for (const std::string &V : D.Vars) {
+    auto It = llvm::find_if(S, [&](const auto &P) { return P.first == V; });
+    R = R * (It == S.end() ? Dim::var(V) : It->second);
+  }
+  return R;
+}
+
+Type ir::substitute(const Type &T, const DimSubstitution &S) {
+  if (T.isTuple()) {
+    std::vector<Type> Elements;
+    for (const Type &E : T.getElements())
+      Elements.push_back(substitute(E, S));
+    return Type::tuple(std::move(Elements));
+  }
+  if (S.empty() || T.isScalar())
+    return T;
+  Shape Dims;
+  for (const Dim &D : T.getShape())
+    Dims.push_back(substitute(D, S));
+  return Type::tensor(T.getElementKind(), std::move(Dims));
+}
+
+bool ir::bindDims(const Type &Formal, const Type &Actual, DimSubstitution &S) {
+  if (Formal.isTuple() != Actual.isTuple())
+    return false;
+  if (Formal.isTuple()) {
+    if (Formal.getElements().size() != Actual.getElements().size())
+      return false;
+    for (size_t I = 0; I < Formal.getElements().size(); ++I)
+      if (!bindDims(Formal.getElements()[I], Actual.getElements()[I], S))
+        return false;
+    return true;
+  }
+  if (Formal.getElementKind() != Actual.getElementKind() ||
+      Formal.getRank() != Actual.getRank())
+    return false;
+  for (unsigned I = 0; I < Formal.getRank(); ++I) {
+    const Dim &F = Formal.getShape()[I];
+    if (F.Factor != 1 || F.Vars.size() != 1)
+      continue; // checked once every plain variable is bound
+    auto It =
+        llvm::find_if(S, [&](const auto &P) { return P.first == F.Vars[0]; });
+    if (It == S.end())
+      S.emplace_back(F.Vars[0], Actual.getShape()[I]);
+    else if (It->second != Actual.getShape()[I])
+      return false;
+  }
+  return true;
+}
+
+std::optional<Shape> ir::getBroadcastShape(const Shape &A, const Shape &B) {
+  size_t N = std::max(A.size(), B.size());
+  Shape R(N);
+  for (size_t I = 0; I < N; ++I) {
+    // Align trailing dimensions; a missing leading dimension acts as 1.
+    const Dim *DA = I < A.size() ? &A[A.size() - 1 - I] : nullptr;
+    const Dim *DB = I < B.size() ? &B[B.size() - 1 - I] : nullptr;
+    Dim &Out = R[N - 1 - I];
+    if (!DA || DA->isOne())
+      Out = DB ? *DB : *DA;
+    else if (!DB || DB->isOne() || *DA == *DB)
+      Out = *DA;
+    else
+      return std::nullopt;
+  }
+  return R;
+}
+
+bool ir::broadcastsTo(const Shape &From, const Shape &To) {
+  if (From.size() > To.size())
+    return false;
+  for (size_t I = 0; I < From.size(); ++I) {
+    const Dim &F = From[From.size() - 1 - I];
+    if (!F.isOne() && F != To[To.size() - 1 - I])
+      return false;
+  }
+  return true;
+}
+
+std::optional<Shape> ir::getMatMulShape(const Shape &A, const Shape &B) {
+  if (A.empty() || B.empty() || A.size() > 2 || B.size() > 2)
+    return std::nullopt;
+  if (A.back() != B.front())
+    return std::nullopt;
+  Shape R;
+  if (A.size() == 2)
+    R.push_back(A[0]);
+  if (B.size() == 2)
+    R.push_back(B[1]);
+  return R;
+}
 
 Type Type::tuple(std::vector<Type> Elements) {
   Type T;
@@ -16,6 +184,15 @@ Type Type::tuple(std::vector<Type> Elements) {
 void Type::print(llvm::raw_ostream &OS) const {
   if (!IsTuple) {
     OS << getElementKindName(Elem);
+    if (!Dims.empty()) {
+      OS << '[';
+      for (size_t I = 0; I < Dims.size(); ++I) {
+        if (I)
+          OS << ", ";
+        Dims[I].print(OS);
+      }
+      OS << ']';
+    }
     return;
   }
   OS << '(';
@@ -64,6 +241,22 @@ int ir::getOpArity(OpKind K) {
   return -1;
 }
 
+bool ir::hasAxis(OpKind K) {
+  switch (K) {
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::ArgMax:
+  case OpKind::LogSumExp:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::Iota:
+    return true;
+  default:
+    return false;
+  }
+}
+
 llvm::StringRef ir::getDeriveKindName(DeriveKind K) {
   switch (K) {
   case DeriveKind::Grad:
@@ -78,6 +271,20 @@ llvm::StringRef ir::getDeriveKindName(DeriveKind K) {
 
 double Op::getConstAsDouble() const {
   return Ty.isFloat() ? FloatValue : static_cast<double>(IntValue);
+}
+
+std::vector<std::string> Function::getDimVars() const {
+  std::vector<std::string> Vars;
+  for (unsigned I = 0, E = getNumParams(); I < E; ++I)
+    collectDimVars(Ops[I].Ty, Vars);
+  return Vars;
+}
+
+const Module::Instance *Module::lookupInstance(llvm::StringRef N) const {
+  for (const Instance &I : Instances)
+    if (I.Name == N)
+      return &I;
+  return nullptr;
 }
 
 unsigned Function::getNumParams() const {
@@ -211,8 +418,8 @@ ValueId Builder::binary(OpKind K, ValueId A, ValueId B) {
     O.Ty = TA;
     break;
   case OpClass::Cmp:
-    assert(TA.isScalar() && "comparison of scalars");
-    O.Ty = Type::scalar(ElementKind::Bool);
+    assert(TA.isLeaf() && "comparison of scalars or tensors");
+    O.Ty = TA.withElementKind(ElementKind::Bool);
     break;
   case OpClass::Logic:
     assert(TA.isBool() && "logic on bools");
@@ -228,6 +435,8 @@ ValueId Builder::binary(OpKind K, ValueId A, ValueId B) {
 ValueId Builder::select(ValueId C, ValueId A, ValueId B) {
   assert(F.typeOf(C).isBool() && "select condition is bool");
   assert(F.typeOf(A) == F.typeOf(B) && "select arms share a type");
+  assert(F.typeOf(C).getShape() == F.typeOf(A).getShape() &&
+         "select condition has the arms' shape");
   Op O;
   O.Kind = OpKind::Select;
   O.Ty = F.typeOf(A);
@@ -236,10 +445,10 @@ ValueId Builder::select(ValueId C, ValueId A, ValueId B) {
 }
 
 ValueId Builder::convert(ValueId A, ElementKind To) {
-  assert(F.typeOf(A).isScalar() && "convert scalars");
+  assert(F.typeOf(A).isLeaf() && "convert scalars or tensors");
   Op O;
   O.Kind = OpKind::Convert;
-  O.Ty = Type::scalar(To);
+  O.Ty = F.typeOf(A).withElementKind(To);
   O.Operands = {A};
   return push(std::move(O));
 }
@@ -291,6 +500,14 @@ void Builder::ret(ValueId V) {
 
 ValueId ir::inlineCall(Builder &B, const Function &Callee,
                        llvm::ArrayRef<ValueId> Args) {
+  DimSubstitution Dims;
+  for (size_t I = 0; I < Args.size(); ++I) {
+    [[maybe_unused]] bool Bound = bindDims(
+        Callee.getParamType(I), B.getFunction().typeOf(Args[I]), Dims);
+    assert(Bound && "call argument does not fit its parameter");
+  }
+  // A callee's own dimension variable may also name a different caller
+  // dimension; substitution is simultaneous, so that is fine.
   std::vector<ValueId> Map(Callee.Ops.size());
   for (size_t I = 0; I < Callee.Ops.size(); ++I) {
     const Op &Src = Callee.Ops[I];
@@ -303,10 +520,184 @@ ValueId ir::inlineCall(Builder &B, const Function &Callee,
     Op Copy = Src;
     for (ValueId &V : Copy.Operands)
       V = Map[V];
+    if (!Dims.empty()) {
+      Copy.Ty = substitute(Copy.Ty, Dims);
+      if (Copy.Kind == OpKind::DimValue)
+        Copy.DimAttr = substitute(Copy.DimAttr, Dims);
+    }
     Map[I] = B.append(std::move(Copy));
   }
   assert(false && "function without return");
   return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor builders
+//===----------------------------------------------------------------------===//
+
+ValueId Builder::tensorConstant(Type Ty, std::vector<double> Data) {
+  assert(Ty.isTensor() && getNumElements(Ty.getShape()).isConstant() &&
+         static_cast<int64_t>(Data.size()) ==
+             getNumElements(Ty.getShape()).Factor &&
+         "tensor constant of a constant shape");
+  if (Ty.getElementKind() == ElementKind::F32)
+    for (double &V : Data)
+      V = static_cast<float>(V);
+  Op O;
+  O.Kind = OpKind::Const;
+  O.Ty = std::move(Ty);
+  O.Data = std::move(Data);
+  return push(std::move(O));
+}
+
+ValueId Builder::splat(Type Ty, double Value) {
+  Type Elem = Ty.getElementType();
+  ValueId C = Elem.isFloat() ? constant(Elem, Value)
+                             : intConstant(Elem, static_cast<int64_t>(Value));
+  return broadcast(C, Ty);
+}
+
+ValueId Builder::broadcast(ValueId A, const Type &Ty) {
+  const Type &TA = F.typeOf(A);
+  if (TA == Ty)
+    return A;
+  assert(TA.isLeaf() && TA.getElementKind() == Ty.getElementKind() &&
+         broadcastsTo(TA.getShape(), Ty.getShape()) && "broadcast shapes");
+  Op O;
+  O.Kind = OpKind::Broadcast;
+  O.Ty = Ty;
+  O.Operands = {A};
+  return push(std::move(O));
+}
+
+ValueId Builder::sumTo(ValueId A, const Type &Ty) {
+  const Type &TA = F.typeOf(A);
+  if (TA == Ty)
+    return A;
+  assert(TA.isLeaf() && TA.getElementKind() == Ty.getElementKind() &&
+         broadcastsTo(Ty.getShape(), TA.getShape()) && "sum_to shapes");
+  Op O;
+  O.Kind = OpKind::SumTo;
+  O.Ty = Ty;
+  O.Operands = {A};
+  return push(std::move(O));
+}
+
+ValueId Builder::reshape(ValueId A, const Type &Ty) {
+  const Type &TA = F.typeOf(A);
+  if (TA == Ty)
+    return A;
+  assert(TA.getElementKind() == Ty.getElementKind() &&
+         getNumElements(TA.getShape()) == getNumElements(Ty.getShape()) &&
+         "reshape keeps the number of elements");
+  Op O;
+  O.Kind = OpKind::Reshape;
+  O.Ty = Ty;
+  O.Operands = {A};
+  return push(std::move(O));
+}
+
+ValueId Builder::reduce(OpKind K, ValueId A, unsigned Axis) {
+  const Type &TA = F.typeOf(A);
+  assert(hasAxis(K) && Axis < TA.getRank() && "reduction axis");
+  Shape S = TA.getShape();
+  S.erase(S.begin() + Axis);
+  ElementKind EK = K == OpKind::ArgMax ? ElementKind::I64 : TA.getElementKind();
+  Op O;
+  O.Kind = K;
+  O.Ty = Type::tensor(EK, std::move(S));
+  O.IntValue = Axis;
+  O.Operands = {A};
+  return push(std::move(O));
+}
+
+ValueId Builder::softmax(OpKind K, ValueId A, unsigned Axis) {
+  const Type &TA = F.typeOf(A);
+  assert((K == OpKind::Softmax || K == OpKind::LogSoftmax) && TA.isFloat() &&
+         Axis < TA.getRank() && "softmax axis");
+  Op O;
+  O.Kind = K;
+  O.Ty = TA;
+  O.IntValue = Axis;
+  O.Operands = {A};
+  return push(std::move(O));
+}
+
+ValueId Builder::matmul(ValueId A, ValueId B) {
+  const Type &TA = F.typeOf(A), &TB = F.typeOf(B);
+  std::optional<Shape> S = getMatMulShape(TA.getShape(), TB.getShape());
+  assert(S && TA.getElementKind() == TB.getElementKind() && "matmul shapes");
+  Op O;
+  O.Kind = OpKind::MatMul;
+  O.Ty = Type::tensor(TA.getElementKind(), std::move(*S));
+  O.Operands = {A, B};
+  return push(std::move(O));
+}
+
+ValueId Builder::transpose(ValueId A) {
+  const Type &TA = F.typeOf(A);
+  assert(TA.getRank() == 2 && "transpose of a matrix");
+  Op O;
+  O.Kind = OpKind::Transpose;
+  O.Ty = Type::tensor(TA.getElementKind(),
+                      {TA.getShape()[1], TA.getShape()[0]});
+  O.Operands = {A};
+  return push(std::move(O));
+}
+
+ValueId Builder::onehot(ValueId Labels, Dim Classes, ElementKind K) {
+  const Type &TL = F.typeOf(Labels);
+  assert(TL.isInt() && "onehot of integer labels");
+  Shape S = TL.getShape();
+  S.push_back(std::move(Classes));
+  Op O;
+  O.Kind = OpKind::OneHot;
+  O.Ty = Type::tensor(K, std::move(S));
+  O.Operands = {Labels};
+  return push(std::move(O));
+}
+
+ValueId Builder::pick(ValueId X, ValueId Labels) {
+  const Type &TX = F.typeOf(X), &TL = F.typeOf(Labels);
+  assert(TL.isInt() && TX.getRank() == TL.getRank() + 1 &&
+         Shape(TX.getShape().begin(), TX.getShape().end() - 1) ==
+             TL.getShape() &&
+         "pick shapes");
+  Op O;
+  O.Kind = OpKind::Pick;
+  O.Ty = Type::tensor(TX.getElementKind(), TL.getShape());
+  O.Operands = {X, Labels};
+  return push(std::move(O));
+}
+
+ValueId Builder::iota(const Type &Ty, unsigned Axis) {
+  assert(Ty.getElementKind() == ElementKind::I64 && Axis < Ty.getRank() &&
+         "iota of i64 along an axis");
+  Op O;
+  O.Kind = OpKind::Iota;
+  O.Ty = Ty;
+  O.IntValue = Axis;
+  return push(std::move(O));
+}
+
+ValueId Builder::dim(Dim D) {
+  Op O;
+  O.Kind = OpKind::DimValue;
+  O.Ty = Type::scalar(ElementKind::I64);
+  O.DimAttr = std::move(D);
+  return push(std::move(O));
+}
+
+ValueId Builder::random(OpKind K, ValueId Seed, unsigned Stream,
+                        const Type &Ty) {
+  assert((K == OpKind::Rand || K == OpKind::Randn) && Ty.isFloat() &&
+         F.typeOf(Seed) == Type::scalar(ElementKind::I64) && "random op");
+  Op O;
+  O.Kind = K;
+  O.Ty = Ty;
+  O.IntValue = Stream;
+  O.Operands = {Seed};
+  return push(std::move(O));
 }
 
 std::string ir::formatDouble(double V) {

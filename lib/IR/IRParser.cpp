@@ -10,12 +10,14 @@
 //   derived  ::= 'func' 'internal'? GLOBAL '=' ('grad' | 'value_and_grad' |
 //                'vjp') GLOBAL 'wrt' '(' (INT (',' INT)*)? ')'
 //   op       ::= LOCAL '=' OPNAME operands ':' type
-//   type     ::= 'bool' | 'i32' | 'i64' | 'f32' | 'f64'
+//   type     ::= ('bool' | 'i32' | 'i64' | 'f32' | 'f64') ('[' dim (',' dim)* ']')?
 //              | '(' (type (',' type)*)? ')'
+//   dim      ::= (INT | IDENT) ('*' (INT | IDENT))*
 //
 // where GLOBAL is `@name`, LOCAL `%name`, and the operands of an op are
 // spelled as the printer spells them (`const 1.5`, `call @f(%a, %b)`,
-// `extract %t, 1`, `add %a, %b`). Line breaks are whitespace; `;` starts a
+// `extract %t, 1`, `add %a, %b`, `reduce_sum %x axis=1`, `dim 2*n`,
+// `const [1, 2] : f64[2]`). Line breaks are whitespace; `;` starts a
 // comment. After a syntax error the parser skips to the next `func`, so
 // every declaration reports at most one error.
 //
@@ -70,6 +72,9 @@ enum class TokKind {
   RBrace,
   Comma,
   Colon,
+  LBracket,
+  RBracket,
+  Star,
   Equal,
   Arrow,
 };
@@ -144,6 +149,12 @@ Token Lexer::lex() {
     return make(TokKind::RBrace, Start);
   case ',':
     return make(TokKind::Comma, Start);
+  case '[':
+    return make(TokKind::LBracket, Start);
+  case ']':
+    return make(TokKind::RBracket, Start);
+  case '*':
+    return make(TokKind::Star, Start);
   case ':':
     return make(TokKind::Colon, Start);
   case '=':
@@ -263,7 +274,7 @@ bool isAllDigits(llvm::StringRef S) {
 }
 
 void flattenLeaves(const Type &T, std::vector<Type> &Out) {
-  if (T.isScalar()) {
+  if (T.isLeaf()) {
     Out.push_back(T);
     return;
   }
@@ -272,7 +283,7 @@ void flattenLeaves(const Type &T, std::vector<Type> &Out) {
 }
 
 bool hasFloatLeaves(const Type &T) {
-  if (T.isScalar())
+  if (T.isLeaf())
     return T.isFloat();
   return !T.getElements().empty() &&
          llvm::all_of(T.getElements(), hasFloatLeaves);
@@ -382,6 +393,9 @@ private:
   bool parseDerived(const Token &Name, bool Internal);
   bool declareGlobal(const Token &Name);
   bool parseType(Type &T, unsigned Depth = 0);
+  bool parseDim(Dim &D);
+  bool parseAttribute(llvm::StringRef Name, int64_t &Value);
+  bool parseTensorConstant(Op &O);
   bool parseIndex(unsigned &Index);
 
   // Function bodies.
@@ -501,6 +515,18 @@ bool IRParser::parseType(Type &T, unsigned Depth) {
       return error(Tok.getLoc(), DiagID::err_unknown_type, Tok.Text);
     T = Type::scalar(*K);
     consume();
+    if (!consumeIf(TokKind::LBracket))
+      return true;
+    Shape S;
+    do {
+      Dim D;
+      if (!parseDim(D))
+        return false;
+      S.push_back(std::move(D));
+    } while (consumeIf(TokKind::Comma));
+    if (!expect(TokKind::RBracket, "',' or ']'"))
+      return false;
+    T = Type::tensor(*K, std::move(S));
     return true;
   }
   if (!is(TokKind::LParen))
@@ -520,6 +546,68 @@ bool IRParser::parseType(Type &T, unsigned Depth) {
   if (!expect(TokKind::RParen, "',' or ')'"))
     return false;
   T = Type::tuple(std::move(Elements));
+  return true;
+}
+
+bool IRParser::parseDim(Dim &D) {
+  D = Dim::constant(1);
+  do {
+    if (is(TokKind::Number)) {
+      int64_t N = 0;
+      if (Tok.Text.getAsInteger(10, N) || N < 0)
+        return error(Tok.getLoc(), DiagID::err_bad_number, Tok.Text);
+      D = D * Dim::constant(N);
+    } else if (is(TokKind::Ident)) {
+      D = D * Dim::var(Tok.Text);
+    } else {
+      return unexpected("a dimension");
+    }
+    consume();
+  } while (consumeIf(TokKind::Star));
+  return true;
+}
+
+bool IRParser::parseAttribute(llvm::StringRef Name, int64_t &Value) {
+  if (!expectKeyword(Name) || !expect(TokKind::Equal, "'='"))
+    return false;
+  if (!is(TokKind::Number))
+    return unexpected("an integer");
+  if (Tok.Text.getAsInteger(10, Value) || Value < 0)
+    return error(Tok.getLoc(), DiagID::err_bad_number, Tok.Text);
+  consume();
+  return true;
+}
+
+/// `[v, v, ...]`: the elements, row-major, read once the type is known.
+bool IRParser::parseTensorConstant(Op &O) {
+  consume(); // [
+  std::vector<Token> Elements;
+  if (!is(TokKind::RBracket)) {
+    do {
+      if (!is(TokKind::Number) && !is(TokKind::Ident))
+        return unexpected("a constant");
+      Elements.push_back(Tok);
+      consume();
+    } while (consumeIf(TokKind::Comma));
+  }
+  if (!expect(TokKind::RBracket, "',' or ']'"))
+    return false;
+  if (!expect(TokKind::Colon, "':'") || !parseType(O.Ty))
+    return false;
+  Dim N = getNumElements(O.Ty.getShape());
+  if (!O.Ty.isTensor() || !N.isConstant() ||
+      N.Factor != static_cast<int64_t>(Elements.size()))
+    return error(O.Loc, DiagID::err_ir_bad_constant,
+                 llvm::formatv("a list of {0} elements", Elements.size()).str(),
+                 O.Ty.str());
+  Type Elem = O.Ty.getElementType();
+  for (const Token &E : Elements) {
+    Op Scalar;
+    Scalar.Ty = Elem;
+    if (!parseConstant(Scalar, E))
+      return false;
+    O.Data.push_back(Scalar.getConstAsDouble());
+  }
   return true;
 }
 
@@ -666,6 +754,11 @@ bool IRParser::parseOp(FunctionState &S) {
   Token Literal;
   switch (*K) {
   case OpKind::Const:
+    if (is(TokKind::LBracket)) {
+      if (!parseTensorConstant(O))
+        return false;
+      return define(S, Name, std::move(O));
+    }
     if (!is(TokKind::Number) && !is(TokKind::Ident))
       return unexpected("a constant");
     Literal = Tok;
@@ -693,8 +786,17 @@ bool IRParser::parseOp(FunctionState &S) {
     O.IntValue = Index;
     break;
   }
+  case OpKind::DimValue:
+    if (!parseDim(O.DimAttr))
+      return false;
+    break;
   default:
-    if (!is(TokKind::Colon) && !parseValueList(S, O))
+    if (!is(TokKind::Colon) && !is(TokKind::Ident) && !parseValueList(S, O))
+      return false;
+    if (hasAxis(*K) && !parseAttribute("axis", O.IntValue))
+      return false;
+    if ((*K == OpKind::Rand || *K == OpKind::Randn) &&
+        !parseAttribute("stream", O.IntValue))
       return false;
     int Arity = getOpArity(*K);
     if (Arity >= 0 && O.Operands.size() != static_cast<size_t>(Arity)) {

@@ -6,6 +6,11 @@
 //   }
 //   func @df = grad @f wrt(0, 1)
 //
+// Tensor types print their shapes (`f32[B, 784]`); ops with attributes
+// print them after the operands (`reduce_sum %x axis=1`, `dim 2*n`,
+// `randn %seed stream=3`); tensor constants list their elements row-major
+// (`const [1, 2, 3, 4] : f64[2, 2]`).
+//
 //===----------------------------------------------------------------------===//
 #include "ValueNames.h"
 #include "nnc/IR/IR.h"
@@ -45,7 +50,19 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
       continue;
     }
     OS << '%' << Names[I] << " = " << getOpName(O.Kind);
-    if (O.Kind == OpKind::Const) {
+    if (O.Kind == OpKind::Const && O.Ty.isTensor()) {
+      OS << " [";
+      for (size_t J = 0; J < O.Data.size(); ++J)
+        OS << (J ? ", " : "")
+           << (O.Ty.isFloat() ? formatDouble(O.Data[J])
+               : O.Ty.isBool()
+                   ? std::string(O.Data[J] != 0 ? "true" : "false")
+                   : std::to_string(static_cast<int64_t>(O.Data[J])));
+      OS << ']';
+    } else if (O.Kind == OpKind::DimValue) {
+      OS << ' ';
+      O.DimAttr.print(OS);
+    } else if (O.Kind == OpKind::Const) {
       if (O.Ty.isFloat())
         OS << ' ' << formatDouble(O.FloatValue);
       else if (O.Ty.isBool())
@@ -62,6 +79,10 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
         OS << (J ? ", " : " ") << '%' << Names[O.Operands[J]];
       if (O.Kind == OpKind::Extract)
         OS << ", " << O.IntValue;
+      if (hasAxis(O.Kind))
+        OS << " axis=" << O.IntValue;
+      if (O.Kind == OpKind::Rand || O.Kind == OpKind::Randn)
+        OS << " stream=" << O.IntValue;
     }
     OS << " : ";
     O.Ty.print(OS);

@@ -19,28 +19,68 @@
 #include "llvm/Support/raw_ostream.h"
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace nnc::ir {
 
-/// A scalar of some element kind, or a tuple of types.
+/// One dimension of a tensor shape: a constant factor times a product of
+/// dimension variables, kept in canonical form (variables sorted) so that
+/// equal sizes compare equal: `3`, `n`, `2*B*n`. Variables are bound when an
+/// entry point is called.
+struct Dim {
+  int64_t Factor = 1;
+  llvm::SmallVector<std::string, 1> Vars;
+
+  static Dim constant(int64_t N) { return Dim{N, {}}; }
+  static Dim var(llvm::StringRef Name);
+  bool isConstant() const { return Vars.empty(); }
+  bool isOne() const { return Vars.empty() && Factor == 1; }
+  Dim operator*(const Dim &O) const;
+  bool operator==(const Dim &O) const {
+    return Factor == O.Factor && Vars == O.Vars;
+  }
+  bool operator!=(const Dim &O) const { return !(*this == O); }
+  void print(llvm::raw_ostream &OS) const;
+  std::string str() const;
+};
+
+using Shape = std::vector<Dim>;
+/// The number of elements of \p S, as a dimension.
+Dim getNumElements(const Shape &S);
+std::string shapeToString(const Shape &S);
+
+/// A scalar or tensor of some element kind, or a tuple of types. A scalar
+/// is a tensor of rank 0. Dimensions refer to the dimension variables of
+/// the function the type appears in.
 class Type {
 public:
   Type() = default;
   static Type scalar(ElementKind K) { return Type(K); }
+  static Type tensor(ElementKind K, Shape S);
   static Type tuple(std::vector<Type> Elements);
 
-  bool isScalar() const { return !IsTuple; }
+  /// Not a tuple: a scalar or a tensor.
+  bool isLeaf() const { return !IsTuple; }
+  bool isScalar() const { return !IsTuple && Dims.empty(); }
+  bool isTensor() const { return !IsTuple && !Dims.empty(); }
   bool isTuple() const { return IsTuple; }
+  /// Element kind tests; true for tensors of that kind too.
   bool isFloat() const { return !IsTuple && isFloatKind(Elem); }
   bool isInt() const { return !IsTuple && isIntKind(Elem); }
   bool isBool() const { return !IsTuple && Elem == ElementKind::Bool; }
   ElementKind getElementKind() const { return Elem; }
+  const Shape &getShape() const { return Dims; }
+  unsigned getRank() const { return Dims.size(); }
   llvm::ArrayRef<Type> getElements() const { return Elements; }
+  /// The same shape with another element kind.
+  Type withElementKind(ElementKind K) const;
+  /// The scalar of this type's element kind.
+  Type getElementType() const { return Type(Elem); }
 
   bool operator==(const Type &O) const {
-    return IsTuple == O.IsTuple && (IsTuple || Elem == O.Elem) &&
+    return IsTuple == O.IsTuple && (IsTuple || (Elem == O.Elem && Dims == O.Dims)) &&
            Elements == O.Elements;
   }
   bool operator!=(const Type &O) const { return !(*this == O); }
@@ -51,8 +91,26 @@ private:
   explicit Type(ElementKind K) : Elem(K) {}
   bool IsTuple = false;
   ElementKind Elem = ElementKind::F64;
+  Shape Dims;
   std::vector<Type> Elements;
 };
+
+/// Every dimension variable of \p T, in order of first appearance, added
+/// to \p Out unless already there.
+void collectDimVars(const Type &T, std::vector<std::string> &Out);
+
+/// Replaces dimension variables by dimensions (used when inlining a call:
+/// the callee's variables become the caller's dimensions).
+using DimSubstitution = std::vector<std::pair<std::string, Dim>>;
+Dim substitute(const Dim &D, const DimSubstitution &S);
+Type substitute(const Type &T, const DimSubstitution &S);
+
+/// Binds the dimension variables of \p Formal to the dimensions of
+/// \p Actual (a parameter type against an argument type). Returns false when
+/// they cannot match: different ranks or kinds, or conflicting bindings.
+/// A formal dimension that is not a plain variable must equal the actual
+/// one after substitution.
+bool bindDims(const Type &Formal, const Type &Actual, DimSubstitution &S);
 
 enum class OpKind {
 #define OP(Name, Spelling, NumOperands, Class) Name,
@@ -61,6 +119,8 @@ enum class OpKind {
 enum class OpClass { Leaf, Arith, Math, Cmp, Logic, Other };
 
 llvm::StringRef getOpName(OpKind K);
+/// Whether ops of kind \p K carry an `axis=` attribute (in IntValue).
+bool hasAxis(OpKind K);
 OpClass getOpClass(OpKind K);
 /// Number of operands, or -1 for variadic ops.
 int getOpArity(OpKind K);
@@ -73,8 +133,14 @@ struct Op {
   llvm::SmallVector<ValueId, 3> Operands;
   double FloatValue = 0; // const of a float type
   int64_t IntValue = 0;  // const of an integer or bool type; param and
-                         // extract index
+                         // extract index; axis of reductions, softmax,
+                         // iota; stream of rand/randn
   std::string Callee;    // call
+  /// The elements of a tensor constant, row-major (integers held exactly
+  /// up to 2^53); empty for a scalar constant.
+  std::vector<double> Data;
+  /// The dimension a `dim` op reads.
+  Dim DimAttr;
   std::string Name;      // a readable name for printers; may be empty
   llvm::SMLoc Loc;
 
@@ -98,9 +164,21 @@ public:
   /// The function holding the user-written backward rule of this one, if
   /// any: it takes this function's parameters and the upstream gradient.
   std::string BackwardFn;
+  /// A run of parameters (or of flattened result leaves) that the C ABI
+  /// passes as one struct: a layer instance's parameters or their
+  /// gradients. Count 0: none.
+  struct ABIStruct {
+    unsigned First = 0, Count = 0;
+    std::string Instance;
+    bool IsGrads = false;
+  };
+  ABIStruct ParamStruct, ResultStruct;
   llvm::SMLoc Loc;
 
   unsigned getNumParams() const;
+  /// The dimension variables of the parameters, in order of appearance:
+  /// the `int64_t` sizes an entry point is called with.
+  std::vector<std::string> getDimVars() const;
   const Op &getParam(unsigned I) const { return Ops[I]; }
   Type getParamType(unsigned I) const { return Ops[I].Ty; }
   llvm::StringRef getParamName(unsigned I) const { return Ops[I].Name; }
@@ -120,6 +198,10 @@ struct DerivedDecl {
   std::string Of;
   std::vector<unsigned> Wrt;
   bool Exported = true;
+  /// Set when differentiating a layer method with respect to its instance's
+  /// parameters: the gradients are passed back as the instance's gradient
+  /// struct.
+  Function::ABIStruct ResultStruct;
   llvm::SMLoc Loc;
 };
 
@@ -130,6 +212,14 @@ public:
   /// Derived functions not yet materialized; AD builds each after those it
   /// needs, whatever their order here.
   std::vector<DerivedDecl> Derived;
+  /// Layer instances: the parameters each holds, in declaration order
+  /// (the fields of its C parameter and gradient structs).
+  struct Instance {
+    std::string Name;
+    std::vector<std::pair<std::string, Type>> Params;
+  };
+  std::vector<Instance> Instances;
+  const Instance *lookupInstance(llvm::StringRef Name) const;
 
   Function *lookup(llvm::StringRef Name);
   const Function *lookup(llvm::StringRef Name) const;
@@ -157,6 +247,36 @@ public:
                llvm::ArrayRef<ValueId> Args);
   ValueId tuple(llvm::ArrayRef<ValueId> Elements);
   ValueId extract(ValueId Tuple, unsigned Index);
+
+  // Tensors. Element-wise ops (unary, binary, select, convert) take
+  // operands of one shape; broadcasting is explicit.
+  /// A dense tensor constant of a constant shape.
+  ValueId tensorConstant(Type Ty, std::vector<double> Data);
+  /// A constant scalar broadcast to \p Ty (0 for zeros of a tensor type).
+  ValueId splat(Type Ty, double Value);
+  /// NumPy broadcasting of \p A to \p Ty (trailing dimensions align, a
+  /// dimension 1 stretches); the identity when the types are equal.
+  ValueId broadcast(ValueId A, const Type &Ty);
+  /// The adjoint of broadcast: sums \p A down to the shape of \p Ty.
+  ValueId sumTo(ValueId A, const Type &Ty);
+  ValueId reshape(ValueId A, const Type &Ty);
+  /// Reductions that remove \p Axis (ReduceSum, ReduceMax, ReduceMin,
+  /// ArgMax, LogSumExp).
+  ValueId reduce(OpKind K, ValueId A, unsigned Axis);
+  /// Softmax and LogSoftmax along \p Axis (the shape is kept).
+  ValueId softmax(OpKind K, ValueId A, unsigned Axis);
+  ValueId matmul(ValueId A, ValueId B);
+  ValueId transpose(ValueId A);
+  ValueId onehot(ValueId Labels, Dim Classes, ElementKind K);
+  ValueId pick(ValueId X, ValueId Labels);
+  /// Indices along \p Axis of a tensor of shape \p Ty (i64).
+  ValueId iota(const Type &Ty, unsigned Axis);
+  /// The runtime value of a dimension, an i64.
+  ValueId dim(Dim D);
+  /// Reproducible random numbers (Rand: uniform [0, 1); Randn: standard
+  /// normal) of type \p Ty: element i of stream \p Stream is a pure
+  /// function of (seed, stream, i).
+  ValueId random(OpKind K, ValueId Seed, unsigned Stream, const Type &Ty);
   void ret(ValueId V);
   /// Appends \p O as it is (used by cloners and passes).
   ValueId append(Op O);
@@ -185,9 +305,17 @@ std::string verifyFunction(const Function &F, const Module *M = nullptr);
 std::string verifyModule(const Module &M);
 
 /// Copies the ops of \p Callee into the function \p B builds, mapping its
-/// parameters to \p Args. Returns the value the callee returns.
+/// parameters to \p Args and its dimension variables to the dimensions of
+/// the arguments. Returns the value the callee returns.
 ValueId inlineCall(Builder &B, const Function &Callee,
                    llvm::ArrayRef<ValueId> Args);
+
+/// The shape of `a @ b`, or nullopt when the shapes do not fit.
+std::optional<Shape> getMatMulShape(const Shape &A, const Shape &B);
+/// The NumPy broadcast of two shapes, or nullopt.
+std::optional<Shape> getBroadcastShape(const Shape &A, const Shape &B);
+/// Whether \p From broadcasts to \p To.
+bool broadcastsTo(const Shape &From, const Shape &To);
 
 /// Formats a double with the fewest digits that read back exactly.
 std::string formatDouble(double V);
