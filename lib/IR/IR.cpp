@@ -7,56 +7,6 @@
 using namespace nnc;
 using namespace nnc::ir;
 
-Dim Dim::var(llvm::StringRef Name) {
-  Dim D;
-  D.Vars.push_back(Name.str());
-  return D;
-}
-
-Dim Dim::operator*(const Dim &O) const {
-  Dim R;
-  R.Factor = Factor * O.Factor;
-  R.Vars = Vars;
-  R.Vars.append(O.Vars.begin(), O.Vars.end());
-  llvm::sort(R.Vars);
-  if (R.Factor == 0)
-    R.Vars.clear();
-  return R;
-}
-
-void Dim::print(llvm::raw_ostream &OS) const {
-  bool First = true;
-  if (Factor != 1 || Vars.empty()) {
-    OS << Factor;
-    First = false;
-  }
-  for (const std::string &V : Vars) {
-    OS << (First ? "" : "*") << V;
-    First = false;
-  }
-}
-
-std::string Dim::str() const {
-  std::string S;
-  llvm::raw_string_ostream OS(S);
-  print(OS);
-  return S;
-}
-
-Dim ir::getNumElements(const Shape &S) {
-  Dim N = Dim::constant(1);
-  for (const Dim &D : S)
-    N = N * D;
-  return N;
-}
-
-std::string ir::shapeToString(const Shape &S) {
-  std::string R = "[";
-  for (size_t I = 0; I < S.size(); ++I)
-    R += (I ? ", " : "") + S[I].str();
-  return R + "]";
-}
-
 Type Type::tensor(ElementKind K, Shape S) {
   Type T(K);
   T.Dims = std::move(S);
@@ -130,48 +80,6 @@ bool ir::bindDims(const Type &Formal, const Type &Actual, DimSubstitution &S) {
       return false;
   }
   return true;
-}
-
-std::optional<Shape> ir::getBroadcastShape(const Shape &A, const Shape &B) {
-  size_t N = std::max(A.size(), B.size());
-  Shape R(N);
-  for (size_t I = 0; I < N; ++I) {
-    // Align trailing dimensions; a missing leading dimension acts as 1.
-    const Dim *DA = I < A.size() ? &A[A.size() - 1 - I] : nullptr;
-    const Dim *DB = I < B.size() ? &B[B.size() - 1 - I] : nullptr;
-    Dim &Out = R[N - 1 - I];
-    if (!DA || DA->isOne())
-      Out = DB ? *DB : *DA;
-    else if (!DB || DB->isOne() || *DA == *DB)
-      Out = *DA;
-    else
-      return std::nullopt;
-  }
-  return R;
-}
-
-bool ir::broadcastsTo(const Shape &From, const Shape &To) {
-  if (From.size() > To.size())
-    return false;
-  for (size_t I = 0; I < From.size(); ++I) {
-    const Dim &F = From[From.size() - 1 - I];
-    if (!F.isOne() && F != To[To.size() - 1 - I])
-      return false;
-  }
-  return true;
-}
-
-std::optional<Shape> ir::getMatMulShape(const Shape &A, const Shape &B) {
-  if (A.empty() || B.empty() || A.size() > 2 || B.size() > 2)
-    return std::nullopt;
-  if (A.back() != B.front())
-    return std::nullopt;
-  Shape R;
-  if (A.size() == 2)
-    R.push_back(A[0]);
-  if (B.size() == 2)
-    R.push_back(B[1]);
-  return R;
 }
 
 Type Type::tuple(std::vector<Type> Elements) {

@@ -12,6 +12,7 @@
 #define NNC_IR_IR_H
 
 #include "nnc/Support/ElementKind.h"
+#include "nnc/Support/Shape.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -25,31 +26,8 @@
 
 namespace nnc::ir {
 
-/// One dimension of a tensor shape: a constant factor times a product of
-/// dimension variables, kept in canonical form (variables sorted) so that
-/// equal sizes compare equal: `3`, `n`, `2*B*n`. Variables are bound when an
-/// entry point is called.
-struct Dim {
-  int64_t Factor = 1;
-  llvm::SmallVector<std::string, 1> Vars;
-
-  static Dim constant(int64_t N) { return Dim{N, {}}; }
-  static Dim var(llvm::StringRef Name);
-  bool isConstant() const { return Vars.empty(); }
-  bool isOne() const { return Vars.empty() && Factor == 1; }
-  Dim operator*(const Dim &O) const;
-  bool operator==(const Dim &O) const {
-    return Factor == O.Factor && Vars == O.Vars;
-  }
-  bool operator!=(const Dim &O) const { return !(*this == O); }
-  void print(llvm::raw_ostream &OS) const;
-  std::string str() const;
-};
-
-using Shape = std::vector<Dim>;
-/// The number of elements of \p S, as a dimension.
-Dim getNumElements(const Shape &S);
-std::string shapeToString(const Shape &S);
+using nnc::Dim;
+using nnc::Shape;
 
 /// A scalar or tensor of some element kind, or a tuple of types. A scalar
 /// is a tensor of rank 0. Dimensions refer to the dimension variables of
@@ -309,13 +287,6 @@ std::string verifyModule(const Module &M);
 /// the arguments. Returns the value the callee returns.
 ValueId inlineCall(Builder &B, const Function &Callee,
                    llvm::ArrayRef<ValueId> Args);
-
-/// The shape of `a @ b`, or nullopt when the shapes do not fit.
-std::optional<Shape> getMatMulShape(const Shape &A, const Shape &B);
-/// The NumPy broadcast of two shapes, or nullopt.
-std::optional<Shape> getBroadcastShape(const Shape &A, const Shape &B);
-/// Whether \p From broadcasts to \p To.
-bool broadcastsTo(const Shape &From, const Shape &To);
 
 /// Formats a double with the fewest digits that read back exactly.
 std::string formatDouble(double V);

@@ -1,0 +1,56 @@
+//===- Shape.h - Tensor shapes with symbolic dimensions ---------*- C++ -*-===//
+//
+// Shared by Sema, which checks shapes in the source, and the IR, which
+// carries them: a dimension is a constant or a product of dimension
+// variables bound when an entry point is called.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_SUPPORT_SHAPE_H
+#define NNC_SUPPORT_SHAPE_H
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nnc {
+
+/// One dimension of a tensor shape: a constant factor times a product of
+/// dimension variables, kept in canonical form (variables sorted) so that
+/// equal sizes compare equal: `3`, `n`, `2*B*n`. Variables are bound when an
+/// entry point is called.
+struct Dim {
+  int64_t Factor = 1;
+  llvm::SmallVector<std::string, 1> Vars;
+
+  static Dim constant(int64_t N) { return Dim{N, {}}; }
+  static Dim var(llvm::StringRef Name);
+  bool isConstant() const { return Vars.empty(); }
+  bool isOne() const { return Vars.empty() && Factor == 1; }
+  Dim operator*(const Dim &O) const;
+  bool operator==(const Dim &O) const {
+    return Factor == O.Factor && Vars == O.Vars;
+  }
+  bool operator!=(const Dim &O) const { return !(*this == O); }
+  void print(llvm::raw_ostream &OS) const;
+  std::string str() const;
+};
+
+using Shape = std::vector<Dim>;
+/// The number of elements of \p S, as a dimension.
+Dim getNumElements(const Shape &S);
+std::string shapeToString(const Shape &S);
+
+/// The shape of `a @ b`, or nullopt when the shapes do not fit.
+std::optional<Shape> getMatMulShape(const Shape &A, const Shape &B);
+/// The NumPy broadcast of two shapes, or nullopt.
+std::optional<Shape> getBroadcastShape(const Shape &A, const Shape &B);
+/// Whether \p From broadcasts to \p To.
+bool broadcastsTo(const Shape &From, const Shape &To);
+
+} // namespace nnc
+
+#endif // NNC_SUPPORT_SHAPE_H
