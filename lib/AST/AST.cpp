@@ -83,6 +83,8 @@ std::string Type::str() const {
     return "<invalid>";
   case Scalar:
     return getElementKindName(Elem).str();
+  case Tensor:
+    return getElementKindName(Elem).str() + shapeToString(Dims);
   case Tuple: {
     std::string S = "(";
     for (size_t I = 0, E = Elements.size(); I != E; ++I) {
@@ -109,32 +111,38 @@ static llvm::StringRef getDeriveKindName(DeriveKind K) {
 }
 
 std::string FunctionRef::key() const {
-  if (Fn)
+  if (Fn) {
+    if (Instance)
+      return Instance->Name + "." + Fn->Name;
+    if (ViaMember >= 0 && Fn->Owner)
+      return "<member " + std::to_string(ViaMember) + ">." + Fn->Name;
+    if (Fn->Owner)
+      return Fn->Owner->Name + "." + Fn->Name;
     return Fn->Name;
+  }
   if (!Derived)
     return "<invalid>";
   // Spelled as the user would write it: the parameters are named only when
   // they are not the default (every float parameter), so equal keys mean
   // equal functions.
-  const FunctionRef &Of = Derived->Of;
-  std::vector<std::string> Names;
-  std::vector<Type> Types;
-  if (Of.Fn) {
-    for (const Param &P : Of.Fn->Params) {
-      Names.push_back(P.Name);
-      Types.push_back(P.Ty);
-    }
-  } else if (Of.Derived) {
-    Names = Of.Derived->ParamNames;
-    Types = Of.Derived->ParamTypes;
-  }
+  const std::vector<std::string> &Names = Derived->ParamNames;
+  const std::vector<Type> &Types = Derived->ParamTypes;
   std::vector<unsigned> Default;
-  for (unsigned I = 0; I < Types.size(); ++I)
-    if (Types[I].isFloatScalar())
+  for (unsigned I = 0; I < Derived->NumOfParams && I < Types.size(); ++I)
+    if (Types[I].isFloat())
       Default.push_back(I);
-  std::string S = getDeriveKindName(Derived->Kind).str() + "(" + Of.key();
+  std::string S =
+      getDeriveKindName(Derived->Kind).str() + "(" + Derived->Of.key();
   if (Derived->Wrt != Default)
     for (unsigned I : Derived->Wrt)
       S += ", " + (I < Names.size() ? Names[I] : "#" + std::to_string(I));
   return S + ")";
 }
+
+int LayerDecl::findMember(llvm::StringRef MemberName) const {
+  for (size_t I = 0; I < Members.size(); ++I)
+    if (Members[I].Name == MemberName)
+      return static_cast<int>(I);
+  return -1;
+}
+

@@ -30,15 +30,6 @@ void ir::collectDimVars(const Type &T, std::vector<std::string> &Out) {
         Out.push_back(V);
 }
 
-Dim ir::substitute(const Dim &D, const DimSubstitution &S) {
-  Dim R = Dim::constant(D.Factor);
-  for (const std::string &V : D.Vars) {
-    auto It = llvm::find_if(S, [&](const auto &P) { return P.first == V; });
-    R = R * (It == S.end() ? Dim::var(V) : It->second);
-  }
-  return R;
-}
-
 Type ir::substitute(const Type &T, const DimSubstitution &S) {
   if (T.isTuple()) {
     std::vector<Type> Elements;

@@ -3,7 +3,14 @@
 // Sema has made every conversion explicit, so lowering is a direct walk:
 // each expression appends ops and yields the value that holds its result.
 // An `if` expression becomes a select: bodies have no side effects, so both
-// arms may be computed.
+// arms may be computed. Broadcasting, implicit in the source, becomes
+// explicit `broadcast` ops, so element-wise IR ops see equal shapes.
+//
+// A layer instance becomes functions whose first parameters are the
+// instance's parameters, depth first: `net_forward(fc1.W, fc1.b, fc2.W,
+// fc2.b, x)`, exported, and internal `net.fc1.forward(W, b, x)` for the
+// sub-layers it calls; `net_init(seed)` returns every parameter,
+// initialized. The layer's arguments are constants in each instance.
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/IRGen/IRGen.h"
@@ -15,14 +22,59 @@ using ir::ValueId;
 
 namespace {
 
-ir::Type lowerType(const ast::Type &T) {
+ir::Type lowerType(const ast::Type &T, const DimSubstitution &Sub = {}) {
   if (T.isTuple()) {
     std::vector<ir::Type> Elts;
     for (const ast::Type &E : T.Elements)
-      Elts.push_back(lowerType(E));
+      Elts.push_back(lowerType(E, Sub));
     return ir::Type::tuple(std::move(Elts));
   }
-  return ir::Type::scalar(T.Elem);
+  return ir::Type::tensor(T.Elem, substitute(T.Dims, Sub));
+}
+
+/// One layer instance or sub-instance: its sizes and its parameters.
+struct InstanceNode {
+  std::string Path; // "net", "net.fc1"
+  const ast::LayerDecl *Layer = nullptr;
+  DimSubstitution Sub;
+  /// Flattened parameters, named relative to this node (`W`, `fc1.W`).
+  std::vector<std::pair<std::string, ir::Type>> Params;
+  /// By member index: a parameter's index in Params, or a sub-layer's
+  /// node and the index of its first parameter.
+  std::vector<int> ParamIndex;
+  std::vector<std::unique_ptr<InstanceNode>> Children;
+  std::vector<unsigned> ChildOffset;
+};
+
+std::unique_ptr<InstanceNode> buildInstance(const ast::LayerDecl &L,
+                                            llvm::ArrayRef<Dim> Args,
+                                            std::string Path) {
+  auto N = std::make_unique<InstanceNode>();
+  N->Path = std::move(Path);
+  N->Layer = &L;
+  for (size_t I = 0; I < L.Params.size() && I < Args.size(); ++I)
+    N->Sub.emplace_back(L.Params[I].Name, Args[I]);
+  size_t NumMembers = L.Members.size();
+  N->ParamIndex.assign(NumMembers, -1);
+  N->Children.resize(NumMembers);
+  N->ChildOffset.assign(NumMembers, 0);
+  for (size_t M = 0; M < NumMembers; ++M) {
+    const ast::LayerMember &LM = L.Members[M];
+    if (LM.TheKind == ast::LayerMember::Param) {
+      N->ParamIndex[M] = N->Params.size();
+      N->Params.emplace_back(LM.Name, lowerType(L.ParamTypes[M], N->Sub));
+    } else if (LM.TheKind == ast::LayerMember::SubLayer) {
+      std::vector<Dim> SubArgs;
+      for (const Dim &D : L.SubLayerArgs[M])
+        SubArgs.push_back(substitute(D, N->Sub));
+      N->Children[M] =
+          buildInstance(*L.SubLayers[M], SubArgs, N->Path + "." + LM.Name);
+      N->ChildOffset[M] = N->Params.size();
+      for (const auto &[PName, PTy] : N->Children[M]->Params)
+        N->Params.emplace_back(LM.Name + "." + PName, PTy);
+    }
+  }
+  return N;
 }
 
 ir::OpKind mathOp(ast::Builtin B) {
@@ -81,8 +133,12 @@ public:
     IRM->Name = AM.Name;
     for (const ast::DeclPtr &D : AM.Decls)
       Taken.insert(D->Name);
-    // Named transforms first, so an inline use of the same transform calls
-    // the function the user named.
+    // Instances first: transforms refer to their methods. Then named
+    // transforms, so an inline use of the same transform calls the function
+    // the user named.
+    for (const ast::DeclPtr &D : AM.Decls)
+      if (auto *I = llvm::dyn_cast<ast::LetDecl>(D.get()); I && I->Layer)
+        lowerInstance(*I);
     for (const ast::DeclPtr &D : AM.Decls)
       if (auto *DD = llvm::dyn_cast<ast::DerivedFnDecl>(D.get()))
         if (DD->Target.Derived)
@@ -96,9 +152,117 @@ public:
 private:
   /// The IR name of the function \p Ref refers to, declaring it if needed.
   std::string nameOf(const ast::FunctionRef &Ref) {
+    if (Ref.Fn && Ref.Instance)
+      return methodFunction(*Instances.lookup(Ref.Instance), *Ref.Fn);
     if (Ref.Fn)
       return Ref.Fn->Name;
     return declareDerived(*Ref.Derived, "", llvm::SMLoc());
+  }
+
+  //===--- Layer instances ---===//
+
+  /// The C-visible name of a top-level instance's method, or the internal
+  /// name of a sub-instance's.
+  static std::string methodName(const InstanceNode &N, llvm::StringRef M) {
+    if (N.Path.find('.') == std::string::npos)
+      return N.Path + "_" + M.str();
+    return N.Path + "." + M.str();
+  }
+
+  void lowerInstance(const ast::LetDecl &I) {
+    auto Root = buildInstance(*I.Layer, I.LayerArgs, I.Name);
+    InstanceNode &N = *Root;
+    Instances[&I] = Root.get();
+    ir::Module::Instance Info;
+    Info.Name = I.Name;
+    Info.Params = N.Params;
+    IRM->Instances.push_back(std::move(Info));
+    lowerInit(N, I.NameRange.Start);
+    for (const ast::LayerMember &LM : I.Layer->Members)
+      if (LM.TheKind == ast::LayerMember::Method)
+        methodFunction(N, *LM.MethodDecl);
+    Roots.push_back(std::move(Root));
+  }
+
+  /// Lowers method \p M of instance node \p N once; returns its name.
+  std::string methodFunction(InstanceNode &N, const ast::FnDecl &M) {
+    std::string Name = methodName(N, M.Name);
+    if (IRM->lookup(Name) || !Lowered.insert(Name).second)
+      return Name;
+    Taken.insert(Name);
+    ir::Function &F = IRM->addFunction(Name);
+    F.Loc = M.NameRange.Start;
+    bool Root = N.Path.find('.') == std::string::npos;
+    F.Exported = Root;
+    if (Root)
+      F.ParamStruct = {0, static_cast<unsigned>(N.Params.size()), N.Path,
+                       false};
+    F.ResultType = lowerType(M.Result, N.Sub);
+    ir::Builder B(F);
+    for (const auto &[PName, PTy] : N.Params)
+      B.param(PTy, PName);
+    for (const ast::Param &P : M.Params)
+      B.param(lowerType(P.Ty, N.Sub), P.Name);
+    Context Saved = Ctx;
+    Ctx = Context{&N, static_cast<unsigned>(N.Params.size()), N.Sub, false,
+                  0, 0};
+    lowerBody(B, M.Body);
+    Ctx = Saved;
+    return Name;
+  }
+
+  /// `<inst>_init(seed)`: every parameter of the instance, initialized.
+  void lowerInit(InstanceNode &N, llvm::SMLoc Loc) {
+    ir::Function &F = IRM->addFunction(N.Path + "_init");
+    Taken.insert(F.Name);
+    F.Loc = Loc;
+    F.ResultStruct = {0, static_cast<unsigned>(N.Params.size()), N.Path,
+                      false};
+    ir::Builder B(F);
+    ValueId Seed = B.param(ir::Type::scalar(ElementKind::I64), "seed");
+    std::vector<ValueId> Values;
+    std::vector<ir::Type> Types;
+    unsigned Stream = 0;
+    lowerInitValues(B, N, Seed, Stream, Values);
+    for (ValueId V : Values)
+      Types.push_back(F.typeOf(V));
+    F.ResultType = ir::Type::tuple(Types);
+    B.ret(B.tuple(Values));
+  }
+
+  void lowerInitValues(ir::Builder &B, InstanceNode &N, ValueId Seed,
+                       unsigned &Stream, std::vector<ValueId> &Out) {
+    const ast::LayerDecl &L = *N.Layer;
+    for (size_t M = 0; M < L.Members.size(); ++M) {
+      const ast::LayerMember &LM = L.Members[M];
+      if (LM.TheKind == ast::LayerMember::SubLayer) {
+        lowerInitValues(B, *N.Children[M], Seed, Stream, Out);
+        continue;
+      }
+      if (LM.TheKind != ast::LayerMember::Param)
+        continue;
+      const ir::Type &T = N.Params[N.ParamIndex[M]].second;
+      B.setLoc(LM.NameRange.Start);
+      B.setNextName(LM.Name);
+      if (!LM.Init) {
+        Out.push_back(B.splat(T, 0));
+        continue;
+      }
+      // Computed in f64 element by element: randn() is a tensor of the
+      // parameter's shape, constants broadcast to it.
+      Context Saved = Ctx;
+      Ctx = Context{&N, 0, N.Sub, true, Seed, 0};
+      Ctx.Stream = Stream;
+      Ctx.InitType = T.withElementKind(ElementKind::F64);
+      ValueId V = lower(B, *LM.Init);
+      Stream = Ctx.Stream;
+      Ctx = Saved;
+      V = B.broadcast(V, T.withElementKind(ElementKind::F64));
+      if (T.getElementKind() != ElementKind::F64)
+        V = B.convert(V, T.getElementKind());
+      B.getFunction().op(V).Name = LM.Name;
+      Out.push_back(V);
+    }
   }
 
   std::string declareDerived(const ast::DerivedSpec &S,
@@ -129,6 +293,21 @@ private:
     D.Wrt = S.Wrt;
     D.Exported = !Preferred.empty();
     D.Loc = Loc;
+    if (S.Of.Instance) {
+      // The instance's parameters travel as its struct; so do their
+      // gradients when all of them are differentiated, first.
+      unsigned K = Instances.lookup(S.Of.Instance)->Params.size();
+      std::string Inst = S.Of.Instance->Name;
+      D.ParamStruct = {0, K, Inst, false};
+      bool AllFirst = S.Wrt.size() >= K && K > 0;
+      for (unsigned I = 0; AllFirst && I < K; ++I)
+        AllFirst = S.Wrt[I] == I;
+      if (AllFirst && S.Kind != ast::DeriveKind::Vjp)
+        D.ResultStruct = {S.Kind == ast::DeriveKind::ValueAndGrad ? 1u : 0u,
+                          K, Inst, true};
+      if (AllFirst && S.Kind == ast::DeriveKind::Vjp)
+        D.ResultStruct = {0, K, Inst, true};
+    }
     IRM->Derived.push_back(std::move(D));
     DerivedNames.try_emplace(&S, Name);
     return Name;
@@ -139,6 +318,7 @@ private:
   }
 
   void lowerFunction(const ast::FnDecl &AF) {
+    Ctx = Context();
     ir::Function &F = IRM->addFunction(AF.Name);
     F.ResultType = lowerType(AF.Result);
     F.Loc = AF.NameRange.Start;
@@ -193,12 +373,24 @@ private:
         return B.intConstant(lowerType(E.Ty), N.IntValue);
       return B.constant(lowerType(E.Ty), N.Value);
     }
+    case ast::Expr::EK_TensorLit:
+      return lowerTensorLiteral(B, llvm::cast<ast::TensorLitExpr>(E));
     case ast::Expr::EK_Bool:
       B.setLoc(E.getLoc());
       return B.constant(lowerType(E.Ty), llvm::cast<ast::BoolExpr>(E).Value);
     case ast::Expr::EK_Name: {
       auto &N = llvm::cast<ast::NameExpr>(E);
-      return N.Ref == ast::NameExpr::Param ? N.Index : Locals[N.Index];
+      switch (N.Ref) {
+      case ast::NameExpr::Param:
+        return Ctx.NumStateParams + N.Index;
+      case ast::NameExpr::LayerParam:
+        return Ctx.Node->ParamIndex[N.Index];
+      case ast::NameExpr::DimVar:
+        B.setLoc(E.getLoc());
+        return B.dim(substitute(Dim::var(N.Name), Ctx.Sub));
+      default:
+        return Locals[N.Index];
+      }
     }
     case ast::Expr::EK_Unary: {
       auto &U = llvm::cast<ast::UnaryExpr>(E);
@@ -213,7 +405,9 @@ private:
       ValueId L = lower(B, *Bin.LHS);
       ValueId R = lower(B, *Bin.RHS);
       B.setLoc(Bin.OpLoc);
-      return B.binary(binaryOp(Bin.Op), L, R);
+      if (Bin.Op == ast::BinaryOp::MatMul)
+        return B.matmul(L, R);
+      return elementwise(B, binaryOp(Bin.Op), L, R);
     }
     case ast::Expr::EK_If: {
       auto &I = llvm::cast<ast::IfExpr>(E);
@@ -221,7 +415,7 @@ private:
       ValueId T = lower(B, *I.Then);
       ValueId F = lower(B, *I.Else);
       B.setLoc(E.getLoc());
-      return B.select(C, T, F);
+      return select(B, C, T, F);
     }
     case ast::Expr::EK_Tuple: {
       std::vector<ValueId> Elts;
@@ -232,38 +426,201 @@ private:
     }
     case ast::Expr::EK_Call:
       return lowerCall(B, llvm::cast<ast::CallExpr>(E));
-    case ast::Expr::EK_Member:
-    case ast::Expr::EK_TensorLit:
-      break;
+    case ast::Expr::EK_Member: {
+      // Sema accepts `x.T` as the only member value.
+      auto &M = llvm::cast<ast::MemberExpr>(E);
+      ValueId X = lower(B, *M.Base);
+      B.setLoc(M.MemberRange.Start);
+      return B.getFunction().typeOf(X).getRank() == 2 ? B.transpose(X) : X;
+    }
     }
     assert(false && "Sema rejects what lowering cannot handle");
     return 0;
   }
 
+  /// An element-wise op on operands broadcast to one shape.
+  ValueId elementwise(ir::Builder &B, ir::OpKind K, ValueId L, ValueId R) {
+    const ir::Function &F = B.getFunction();
+    std::optional<Shape> S =
+        getBroadcastShape(F.typeOf(L).getShape(), F.typeOf(R).getShape());
+    assert(S && "Sema checked the shapes");
+    L = B.broadcast(L, F.typeOf(L).isTuple() ? F.typeOf(L)
+                                             : ir::Type::tensor(
+                                                   F.typeOf(L).getElementKind(), *S));
+    R = B.broadcast(R, F.typeOf(R).isTuple() ? F.typeOf(R)
+                                             : ir::Type::tensor(
+                                                   F.typeOf(R).getElementKind(), *S));
+    return B.binary(K, L, R);
+  }
+
+  ValueId select(ir::Builder &B, ValueId C, ValueId T, ValueId E) {
+    const ir::Function &F = B.getFunction();
+    if (F.typeOf(T).isTuple())
+      return B.select(C, T, E);
+    Shape S = *getBroadcastShape(F.typeOf(T).getShape(), F.typeOf(E).getShape());
+    S = *getBroadcastShape(F.typeOf(C).getShape(), S);
+    ElementKind K = F.typeOf(T).getElementKind();
+    C = B.broadcast(C, ir::Type::tensor(ElementKind::Bool, S));
+    T = B.broadcast(T, ir::Type::tensor(K, S));
+    E = B.broadcast(E, ir::Type::tensor(K, S));
+    return B.select(C, T, E);
+  }
+
+  ValueId lowerTensorLiteral(ir::Builder &B, const ast::TensorLitExpr &E) {
+    std::vector<double> Data;
+    std::vector<const ast::Expr *> Work{&E};
+    // Depth first, left to right: row-major order.
+    while (!Work.empty()) {
+      const ast::Expr *X = Work.back();
+      Work.pop_back();
+      if (auto *L = llvm::dyn_cast<ast::TensorLitExpr>(X)) {
+        for (auto It = L->Elements.rbegin(); It != L->Elements.rend(); ++It)
+          Work.push_back(It->get());
+        continue;
+      }
+      bool Neg = false;
+      if (auto *U = llvm::dyn_cast<ast::UnaryExpr>(X)) {
+        Neg = true;
+        X = U->Operand.get();
+      }
+      auto *N = llvm::cast<ast::NumberExpr>(X);
+      double V = N->IsInteger ? static_cast<double>(N->IntValue) : N->Value;
+      Data.push_back(Neg ? -V : V);
+    }
+    B.setLoc(E.getLoc());
+    return B.tensorConstant(lowerType(E.Ty, Ctx.Sub), std::move(Data));
+  }
+
+  /// Reduces \p X along \p Axis, or along every axis when it is -1.
+  ValueId reduceAll(ir::Builder &B, ir::OpKind K, ValueId X, int Axis) {
+    ir::Type T = B.getFunction().typeOf(X);
+    if (Axis >= 0)
+      return B.reduce(K, X, Axis);
+    if (T.isScalar())
+      return X;
+    if (T.getRank() > 1)
+      X = B.reshape(X, ir::Type::tensor(T.getElementKind(),
+                                        {getNumElements(T.getShape())}));
+    return B.reduce(K, X, 0);
+  }
+
+  /// The number of elements reduced, as a float of kind \p K.
+  ValueId countOf(ir::Builder &B, const ir::Type &T, int Axis, ElementKind K) {
+    Dim N = Axis >= 0 ? T.getShape()[Axis] : getNumElements(T.getShape());
+    return B.convert(B.dim(N), K);
+  }
+
   ValueId lowerCall(ir::Builder &B, const ast::CallExpr &C) {
+    if (C.B == ast::Builtin::Randn || C.B == ast::Builtin::Rand) {
+      B.setLoc(C.getLoc());
+      return B.random(C.B == ast::Builtin::Randn ? ir::OpKind::Randn
+                                                 : ir::OpKind::Rand,
+                      Ctx.Seed, Ctx.Stream++, Ctx.InitType);
+    }
+    // Named arguments (`axis=`) and shapes (`[B, 10]`) are attributes that
+    // Sema recorded; only values are lowered.
+    bool ShapeFirst = C.B == ast::Builtin::Iota;
+    bool ShapeSecond = C.B == ast::Builtin::Reshape ||
+                       C.B == ast::Builtin::Broadcast ||
+                       C.B == ast::Builtin::SumTo ||
+                       C.B == ast::Builtin::Onehot;
     std::vector<ValueId> Args;
-    for (const ast::Arg &A : C.Args)
+    for (size_t I = 0; I < C.Args.size(); ++I) {
+      const ast::Arg &A = C.Args[I];
+      if (!A.Name.empty() || (ShapeFirst && I == 0) || (ShapeSecond && I == 1))
+        continue;
       Args.push_back(lower(B, *A.Value));
+    }
     B.setLoc(C.getLoc());
-    if (C.B == ast::Builtin::None) {
-      std::string Callee = nameOf(C.Target);
-      return B.call(Callee, lowerType(C.Ty), Args);
+    if (C.B == ast::Builtin::None)
+      return lowerUserCall(B, C, Args);
+    const ir::Function &F = B.getFunction();
+    auto TypeOf = [&](unsigned I) { return F.typeOf(Args[I]); };
+    ir::Type Result = lowerType(C.Ty, Ctx.Sub);
+    switch (C.B) {
+    case ast::Builtin::Max:
+    case ast::Builtin::Min:
+      if (C.Args.size() == 1 || !C.Args.back().Name.empty())
+        return reduceAll(B,
+                         C.B == ast::Builtin::Max ? ir::OpKind::ReduceMax
+                                                  : ir::OpKind::ReduceMin,
+                         Args[0], C.Axis);
+      break;
+    case ast::Builtin::Sum:
+      return reduceAll(B, ir::OpKind::ReduceSum, Args[0], C.Axis);
+    case ast::Builtin::Mean: {
+      ir::Type T = TypeOf(0);
+      ValueId S = reduceAll(B, ir::OpKind::ReduceSum, Args[0], C.Axis);
+      ValueId N = countOf(B, T, C.Axis, T.getElementKind());
+      return elementwise(B, ir::OpKind::Div, S, N);
+    }
+    case ast::Builtin::Argmax:
+      return B.reduce(ir::OpKind::ArgMax, Args[0], C.Axis);
+    case ast::Builtin::Transpose:
+      return TypeOf(0).getRank() == 2 ? B.transpose(Args[0]) : Args[0];
+    case ast::Builtin::Reshape:
+      return B.reshape(Args[0], Result);
+    case ast::Builtin::Broadcast:
+      return B.broadcast(Args[0], Result);
+    case ast::Builtin::SumTo:
+      return B.sumTo(Args[0], Result);
+    case ast::Builtin::Iota:
+      return B.iota(Result, C.Axis);
+    case ast::Builtin::Onehot:
+      return B.onehot(Args[0], substitute(C.ShapeArg[0], Ctx.Sub),
+                      ElementKind::F64);
+    case ast::Builtin::Pick:
+      return B.pick(Args[0], Args[1]);
+    case ast::Builtin::Softmax:
+      return B.softmax(ir::OpKind::Softmax, Args[0], C.Axis);
+    case ast::Builtin::LogSoftmax:
+      return B.softmax(ir::OpKind::LogSoftmax, Args[0], C.Axis);
+    case ast::Builtin::Logsumexp:
+      return B.reduce(ir::OpKind::LogSumExp, Args[0], C.Axis);
+    case ast::Builtin::CrossEntropy: {
+      // -mean over the batch of log_softmax(x)[label]: stable, since
+      // log_softmax subtracts the row maximum.
+      ir::Type T = TypeOf(0);
+      ValueId LS = B.softmax(ir::OpKind::LogSoftmax, Args[0], 1);
+      ValueId P = B.pick(LS, Args[1]);
+      ValueId S = B.reduce(ir::OpKind::ReduceSum, P, 0);
+      ValueId N = countOf(B, T, 0, T.getElementKind());
+      return B.unary(ir::OpKind::Neg, B.binary(ir::OpKind::Div, S, N));
+    }
+    case ast::Builtin::SvmLoss: {
+      // mean over rows of sum_j max(0, s_j - s_label + 1) for j != label:
+      // the label's own term is max(0, 1) = 1, so sum every term and take
+      // one per row off.
+      ir::Type T = TypeOf(0);
+      ElementKind K = T.getElementKind();
+      const Shape &S = T.getShape();
+      ValueId P = B.pick(Args[0], Args[1]);
+      P = B.reshape(P, ir::Type::tensor(K, {S[0], Dim::constant(1)}));
+      ValueId Margin = elementwise(B, ir::OpKind::Sub, Args[0], P);
+      Margin = elementwise(B, ir::OpKind::Add, Margin, B.constant(T.getElementType(), 1));
+      ValueId H = B.unary(ir::OpKind::Relu, Margin);
+      ValueId Total = reduceAll(B, ir::OpKind::ReduceSum, H, -1);
+      ValueId N = countOf(B, T, 0, K);
+      ValueId Excess = B.binary(ir::OpKind::Sub, Total, N);
+      return B.binary(ir::OpKind::Div, Excess, N);
+    }
+    default:
+      break;
     }
     switch (ast::getBuiltinFamily(C.B)) {
     case ast::BuiltinFamily::Math1: {
-      const ir::Type &T = B.getFunction().typeOf(Args[0]);
-      if (C.B == ast::Builtin::Relu && T.isInt()) {
-        ValueId Zero = B.constant(T, 0);
-        return B.binary(ir::OpKind::Max, Args[0], Zero);
-      }
+      const ir::Type &T = TypeOf(0);
+      if (C.B == ast::Builtin::Relu && T.isInt())
+        return elementwise(B, ir::OpKind::Max, Args[0],
+                           B.intConstant(T.getElementType(), 0));
       return B.unary(mathOp(C.B), Args[0]);
     }
     case ast::BuiltinFamily::Math2:
-      return B.binary(mathOp(C.B), Args[0], Args[1]);
+      return elementwise(B, mathOp(C.B), Args[0], Args[1]);
     case ast::BuiltinFamily::Select:
-      return B.select(Args[0], Args[1], Args[2]);
+      return select(B, Args[0], Args[1], Args[2]);
     case ast::BuiltinFamily::Convert:
-      if (B.getFunction().typeOf(Args[0]) == lowerType(C.Ty))
+      if (TypeOf(0) == Result)
         return Args[0];
       return B.convert(Args[0], C.Ty.Elem);
     default:
@@ -273,8 +630,51 @@ private:
     return 0;
   }
 
+  ValueId lowerUserCall(ir::Builder &B, const ast::CallExpr &C,
+                        std::vector<ValueId> Args) {
+    ir::Type Result = lowerType(C.Ty, Ctx.Sub);
+    const ast::FunctionRef &Ref = C.Target;
+    if (Ref.Fn && Ref.Fn->Owner && !Ref.Instance && Ctx.Node) {
+      // A method of this instance, or of a sub-instance: it takes that
+      // instance's parameters first.
+      InstanceNode *Target = Ctx.Node;
+      unsigned First = 0;
+      if (Ref.ViaMember >= 0) {
+        Target = Ctx.Node->Children[Ref.ViaMember].get();
+        First = Ctx.Node->ChildOffset[Ref.ViaMember];
+      }
+      std::vector<ValueId> Full;
+      for (unsigned I = 0; I < Target->Params.size(); ++I)
+        Full.push_back(First + I);
+      Full.insert(Full.end(), Args.begin(), Args.end());
+      std::string Callee = methodFunction(*Target, *Ref.Fn);
+      B.setLoc(C.getLoc());
+      return B.call(Callee, Result, Full);
+    }
+    std::string Callee = nameOf(Ref);
+    B.setLoc(C.getLoc());
+    return B.call(Callee, Result, Args);
+  }
+
+  /// Where names of the body being lowered point.
+  struct Context {
+    InstanceNode *Node = nullptr;
+    /// The method's own parameters follow the instance's.
+    unsigned NumStateParams = 0;
+    DimSubstitution Sub;
+    /// Lowering a parameter initializer: randn() draws from Seed.
+    bool InInit = false;
+    ValueId Seed = 0;
+    unsigned Stream = 0;
+    ir::Type InitType;
+  };
+  Context Ctx;
+
   const ast::Module &AM;
   std::unique_ptr<ir::Module> IRM;
+  llvm::DenseMap<const ast::LetDecl *, InstanceNode *> Instances;
+  std::vector<std::unique_ptr<InstanceNode>> Roots;
+  llvm::StringSet<> Lowered;
   std::vector<ValueId> Locals;
   llvm::DenseMap<const ast::DerivedSpec *, std::string> DerivedNames;
   llvm::StringSet<> Taken;

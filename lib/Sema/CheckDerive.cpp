@@ -24,11 +24,26 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
       return false;
     Sig.ParamNames.clear();
     Sig.ParamTypes.clear();
+    // A method seen through an instance or a sub-layer member has that
+    // instance's or member's sizes.
+    DimSubstitution Sub;
+    if (Ref.Instance && Ref.Instance->Layer) {
+      Sub = getLayerSubstitution(*Ref.Instance->Layer,
+                                 Ref.Instance->LayerArgs);
+      collectInstanceParams(*Ref.Instance->Layer, Sub, "", Sig.ParamNames,
+                            Sig.ParamTypes);
+    } else if (Ref.ViaMember >= 0 && CurLayer &&
+               static_cast<size_t>(Ref.ViaMember) <
+                   CurLayer->SubLayers.size() &&
+               CurLayer->SubLayers[Ref.ViaMember]) {
+      Sub = getLayerSubstitution(*CurLayer->SubLayers[Ref.ViaMember],
+                                 CurLayer->SubLayerArgs[Ref.ViaMember]);
+    }
     for (const Param &P : F->Params) {
       Sig.ParamNames.push_back(P.Name);
-      Sig.ParamTypes.push_back(P.Ty);
+      Sig.ParamTypes.push_back(substituteType(P.Ty, Sub));
     }
-    Sig.Result = F->Result;
+    Sig.Result = substituteType(F->Result, Sub);
     return true;
   }
   if (!Ref.Derived)
@@ -40,6 +55,10 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
 }
 
 FunctionRef Checker::resolveFunction(Expr &E) {
+  bool Handled = false;
+  FunctionRef LayerRef = resolveLayerFunction(E, Handled);
+  if (Handled)
+    return LayerRef;
   if (auto *N = llvm::dyn_cast<NameExpr>(&E)) {
     if (Names.lookup(N->Name)) {
       Diags.report(N->getRange(), DiagID::err_not_a_function, N->Name);
@@ -86,9 +105,9 @@ FunctionRef Checker::resolveFunction(Expr &E) {
         return resolveDerive(*C);
     }
   }
-  if (llvm::isa<MemberExpr>(&E)) {
-    Diags.report(E.getRange(), DiagID::err_not_supported_yet,
-                 "layer methods");
+  if (auto *M = llvm::dyn_cast<MemberExpr>(&E)) {
+    Diags.report(M->MemberRange, DiagID::err_no_member, "this value",
+                 M->Member);
     return {};
   }
   checkExpr(E, nullptr);
@@ -106,12 +125,12 @@ static void flattenLeaves(const Type &T, std::vector<Type> &Out) {
     flattenLeaves(E, Out);
 }
 
-/// True for a float scalar, or a tuple (nested or not) of them.
+/// True for a float scalar or tensor, or a tuple (nested or not) of them.
 static bool hasFloatLeaves(const Type &T) {
   if (T.isTuple())
     return !T.Elements.empty() &&
            std::all_of(T.Elements.begin(), T.Elements.end(), hasFloatLeaves);
-  return T.isFloatScalar();
+  return T.isFloat();
 }
 
 FunctionRef Checker::resolveDerive(CallExpr &E) {
@@ -133,6 +152,13 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   FunctionRef Of = resolveFunction(*E.Args[0].Value);
   if (!Of.isValid())
     return {};
+  if (Of.Fn && Of.Fn->Owner && !Of.Instance) {
+    // Inside a layer a method has no parameters of its own to differentiate
+    // by: derive it through an instance.
+    Diags.report(E.Args[0].Value->getRange(), DiagID::err_params_wrt,
+                 Of.key());
+    return {};
+  }
   Signature Sig;
   if (!getSignature(Of, Sig, E.Args[0].Value->getRange()))
     return {};
@@ -157,9 +183,19 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   }
 
   // The parameters to differentiate: named ones, or every float one.
+  unsigned NumInstanceParams = 0;
+  if (Of.Instance) {
+    std::vector<std::string> PNames;
+    std::vector<Type> PTypes;
+    collectInstanceParams(*Of.Instance->Layer,
+                          getLayerSubstitution(*Of.Instance->Layer,
+                                               Of.Instance->LayerArgs),
+                          "", PNames, PTypes);
+    NumInstanceParams = PNames.size();
+  }
   if (E.Args.size() == 1) {
     for (unsigned I = 0; I < Sig.ParamTypes.size(); ++I)
-      if (Sig.ParamTypes[I].isFloatScalar())
+      if (Sig.ParamTypes[I].isFloat())
         Spec->Wrt.push_back(I);
     if (Spec->Wrt.empty()) {
       Diags.report(E.Args[0].Value->getRange(),
@@ -174,6 +210,22 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
                      "a parameter name");
         return {};
       }
+      if (PN->Name == "params" &&
+          !llvm::is_contained(Sig.ParamNames, PN->Name)) {
+        if (!Of.Instance) {
+          Diags.report(PN->getRange(), DiagID::err_params_wrt, Of.key());
+          return {};
+        }
+        for (unsigned I = 0; I < NumInstanceParams; ++I) {
+          if (llvm::is_contained(Spec->Wrt, I)) {
+            Diags.report(PN->getRange(), DiagID::err_grad_wrt_duplicate,
+                         PN->Name);
+            return {};
+          }
+          Spec->Wrt.push_back(I);
+        }
+        continue;
+      }
       auto It = std::find(Sig.ParamNames.begin(), Sig.ParamNames.end(),
                           PN->Name);
       if (It == Sig.ParamNames.end()) {
@@ -182,7 +234,7 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
         return {};
       }
       unsigned I = It - Sig.ParamNames.begin();
-      if (!Sig.ParamTypes[I].isFloatScalar()) {
+      if (!Sig.ParamTypes[I].isFloat()) {
         Diags.report(PN->getRange(), DiagID::err_grad_wrt_int, PN->Name,
                      Sig.ParamTypes[I].str());
         return {};
@@ -197,9 +249,10 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
 
   Spec->ParamNames = Sig.ParamNames;
   Spec->ParamTypes = Sig.ParamTypes;
+  Spec->NumOfParams = Sig.ParamNames.size();
   if (Spec->Kind == DeriveKind::Vjp) {
-    // The upstream gradient follows the parameters, one scalar parameter
-    // per component of the result: parameters are scalars in the ABI.
+    // The upstream gradient follows the parameters, one parameter per
+    // component of the result: parameters are never tuples.
     std::vector<Type> Leaves;
     flattenLeaves(Sig.Result, Leaves);
     for (size_t I = 0; I < Leaves.size(); ++I) {

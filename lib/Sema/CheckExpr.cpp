@@ -27,8 +27,36 @@ bool sema::isUntypedLiteral(const Expr &E) {
   return false;
 }
 
-static bool isNumeric(const Type &T) {
-  return T.isFloatScalar() || T.isIntScalar();
+/// A number or a tensor of numbers.
+static bool isNumeric(const Type &T) { return T.isFloat() || T.isInt(); }
+
+/// The scalar type a literal should take next to a value of type \p T.
+static const Type *literalHint(const Type &T, Type &Storage) {
+  if (!T.isValid() || !isNumeric(T))
+    return nullptr;
+  Storage = T.getElementType();
+  return &Storage;
+}
+
+Type sema::substituteType(const Type &T, const DimSubstitution &S) {
+  if (T.isTuple()) {
+    std::vector<Type> Elts;
+    for (const Type &E : T.Elements)
+      Elts.push_back(substituteType(E, S));
+    return Type::tuple(std::move(Elts));
+  }
+  if (!T.isTensor() || S.empty())
+    return T;
+  return Type::tensor(T.Elem, substitute(T.Dims, S));
+}
+
+void sema::collectTypeDims(const Type &T, std::vector<std::string> &Out) {
+  for (const Type &E : T.Elements)
+    collectTypeDims(E, Out);
+  for (const Dim &D : T.Dims)
+    for (const std::string &V : D.Vars)
+      if (!llvm::is_contained(Out, V))
+        Out.push_back(V);
 }
 
 static const char *convertName(ElementKind K) {
@@ -50,14 +78,16 @@ bool Checker::coerce(ExprPtr &E, const Type &To, llvm::StringRef What) {
       return OK;
     }
   }
+  // Conversions keep the shape: an integer becomes a float, i32 widens.
+  bool SameShape = From.isLeaf() && To.isLeaf() && From.Dims == To.Dims;
   bool Implicit = false;
-  if (From.isIntScalar() && To.isFloatScalar())
+  if (SameShape && From.isInt() && To.isFloat())
     Implicit = true;
-  if (From.isScalar() && To.isScalar() && From.Elem == ElementKind::I32 &&
+  if (SameShape && From.Elem == ElementKind::I32 &&
       To.Elem == ElementKind::I64)
     Implicit = true;
   if (!Implicit) {
-    if (From.isScalar() && To.isScalar() && To.Elem != ElementKind::Bool)
+    if (SameShape && To.Elem != ElementKind::Bool)
       Diags.report(E->getRange(), DiagID::err_no_implicit_conversion, What,
                    From.str(), To.str(), convertName(To.Elem));
     else
@@ -87,9 +117,8 @@ Type Checker::checkExpr(Expr &E, const Type *Expected) {
     // for; one written with a fraction or exponent only a float type.
     auto &N = llvm::cast<NumberExpr>(E);
     T = Type::scalar(ElementKind::F64);
-    if (Expected && (Expected->isFloatScalar() ||
-                     (Expected->isIntScalar() && N.IsInteger)))
-      T = *Expected;
+    if (Expected && (Expected->isFloat() || (Expected->isInt() && N.IsInteger)))
+      T = Expected->getElementType();
     if (T.isScalar() && T.Elem == ElementKind::I32 &&
         N.IntValue > std::numeric_limits<int32_t>::max()) {
       Diags.report(E.getRange(), DiagID::err_int_literal_range, N.Spelling,
@@ -120,12 +149,10 @@ Type Checker::checkExpr(Expr &E, const Type *Expected) {
     T = checkTuple(llvm::cast<TupleExpr>(E), Expected);
     break;
   case Expr::EK_Member:
-    Diags.report(E.getRange(), DiagID::err_not_supported_yet,
-                 "members ('.T', layer methods)");
+    T = checkMember(llvm::cast<MemberExpr>(E));
     break;
   case Expr::EK_TensorLit:
-    Diags.report(E.getRange(), DiagID::err_not_supported_yet,
-                 "tensor literals");
+    T = checkTensorLiteral(llvm::cast<TensorLitExpr>(E), Expected);
     break;
   }
   E.Ty = T;
@@ -138,12 +165,34 @@ Type Checker::checkName(NameExpr &E) {
     E.Index = L->Index;
     return L->Ty;
   }
+  // A dimension is an i64 value: `sum(x) / N`.
+  if (isDimInScope(E.Name)) {
+    E.Ref = NameExpr::DimVar;
+    return Type::scalar(ElementKind::I64);
+  }
+  if (CurLayer) {
+    int M = CurLayer->findMember(E.Name);
+    if (M >= 0) {
+      const LayerMember &LM = CurLayer->Members[M];
+      if (LM.TheKind == LayerMember::Param) {
+        if (static_cast<size_t>(M) >= CurLayer->ParamTypes.size() ||
+            !CurLayer->ParamTypes[M].isValid())
+          return Type();
+        E.Ref = NameExpr::LayerParam;
+        E.Index = M;
+        return CurLayer->ParamTypes[M];
+      }
+      Diags.report(E.getRange(), DiagID::err_function_as_value, E.Name);
+      return Type();
+    }
+  }
   if (Decl *D = lookupDecl(E.Name)) {
     if (llvm::isa<FnDecl>(D) || llvm::isa<DerivedFnDecl>(D))
       Diags.report(E.getRange(), DiagID::err_function_as_value, E.Name);
+    else if (llvm::isa<LetDecl>(D))
+      Diags.report(E.getRange(), DiagID::err_layer_as_value, E.Name);
     else
-      Diags.report(E.getRange(), DiagID::err_not_supported_yet,
-                   "layers and their instances");
+      Diags.report(E.getRange(), DiagID::err_function_as_value, E.Name);
     return Type();
   }
   if (lookupBuiltin(E.Name) != Builtin::None) {
@@ -159,7 +208,7 @@ Type Checker::checkUnary(UnaryExpr &E, const Type *Expected) {
     Type T = checkExpr(*E.Operand, nullptr);
     if (!T.isValid())
       return T;
-    if (!T.isBool()) {
+    if (!T.isBoolLeaf()) {
       Diags.report(E.Operand->getRange(), DiagID::err_expected_type, "'!'",
                    "'bool'", T.str());
       return Type();
@@ -179,23 +228,38 @@ Type Checker::checkUnary(UnaryExpr &E, const Type *Expected) {
 
 Type Checker::unifyOperands(ExprPtr &L, ExprPtr &R, const Type *Expected,
                             llvm::StringRef What, llvm::SMRange Where) {
-  // Type the side that is not a bare literal first, so the literal adapts.
-  Type TL, TR;
+  // Type the side that is not a bare literal first, so the literal adapts
+  // to its element type.
+  Type TL, TR, Hint;
+  const Type *ExpElem = Expected ? literalHint(*Expected, Hint) : nullptr;
+  Type ExpStorage = ExpElem ? *ExpElem : Type();
+  if (ExpElem)
+    ExpElem = &ExpStorage;
   if (isUntypedLiteral(*L) && !isUntypedLiteral(*R)) {
-    TR = checkExpr(*R, Expected);
-    TL = checkExpr(*L, TR.isValid() && isNumeric(TR) ? &TR : Expected);
+    TR = checkExpr(*R, ExpElem);
+    const Type *H = literalHint(TR, Hint);
+    TL = checkExpr(*L, H ? H : ExpElem);
   } else {
-    TL = checkExpr(*L, Expected);
-    TR = checkExpr(*R, TL.isValid() && isNumeric(TL) ? &TL : Expected);
+    TL = checkExpr(*L, ExpElem);
+    const Type *H = literalHint(TL, Hint);
+    TR = checkExpr(*R, H ? H : ExpElem);
   }
   if (!TL.isValid() || !TR.isValid())
     return Type();
   if (TL == TR)
     return TL;
-  if (!TL.isScalar() || !TR.isScalar()) {
+  if (!TL.isLeaf() || !TR.isLeaf()) {
     Diags.report(Where, DiagID::err_type_mismatch, What, TL.str(), TR.str());
     return Type();
   }
+  // NumPy broadcasting: trailing dimensions align, a 1 stretches.
+  std::optional<Shape> Common = getBroadcastShape(TL.Dims, TR.Dims);
+  if (!Common) {
+    Diags.report(Where, DiagID::err_shape_mismatch, What, TL.str(), TR.str());
+    return Type();
+  }
+  if (TL.Elem == TR.Elem)
+    return Type::tensor(TL.Elem, std::move(*Common));
   // The wider of two numbers: a float over an integer, i64 over i32.
   auto Rank = [](const Type &T) {
     switch (T.Elem) {
@@ -207,19 +271,21 @@ Type Checker::unifyOperands(ExprPtr &L, ExprPtr &R, const Type *Expected,
     }
     return 0;
   };
-  if (TL.isFloatScalar() && TR.isFloatScalar()) {
+  if (TL.isFloat() && TR.isFloat()) {
     Diags.report(Where, DiagID::err_float_mix, What, TL.str(), TR.str(),
                  "f64");
     return Type();
   }
-  if (TL.isBool() || TR.isBool()) {
+  if (TL.isBoolLeaf() || TR.isBoolLeaf()) {
     Diags.report(Where, DiagID::err_type_mismatch, What, TL.str(), TR.str());
     return Type();
   }
-  Type Common = Rank(TL) >= Rank(TR) ? TL : TR;
-  if (!coerce(TL == Common ? R : L, Common, What))
+  bool LeftWider = Rank(TL) >= Rank(TR);
+  ElementKind Elem = LeftWider ? TL.Elem : TR.Elem;
+  ExprPtr &Narrow = LeftWider ? R : L;
+  if (!coerce(Narrow, Narrow->Ty.withElementKind(Elem), What))
     return Type();
-  return Common;
+  return Type::tensor(Elem, std::move(*Common));
 }
 
 Type Checker::checkBinary(BinaryExpr &E, const Type *Expected) {
@@ -227,9 +293,7 @@ Type Checker::checkBinary(BinaryExpr &E, const Type *Expected) {
   std::string What = ("'" + getBinaryOpSpelling(E.Op) + "'").str();
   switch (E.Op) {
   case BinaryOp::MatMul:
-    Diags.report(OpRange, DiagID::err_not_supported_yet,
-                 "matrix products (tensors)");
-    return Type();
+    return checkMatMul(E);
   case BinaryOp::And:
   case BinaryOp::Or: {
     Type TL = checkExpr(*E.LHS, nullptr);
@@ -237,12 +301,18 @@ Type Checker::checkBinary(BinaryExpr &E, const Type *Expected) {
     if (!TL.isValid() || !TR.isValid())
       return Type();
     for (Expr *Side : {E.LHS.get(), E.RHS.get()})
-      if (!Side->Ty.isBool()) {
+      if (!Side->Ty.isBoolLeaf()) {
         Diags.report(Side->getRange(), DiagID::err_expected_type, What,
                      "'bool'", Side->Ty.str());
         return Type();
       }
-    return TL;
+    std::optional<Shape> S = getBroadcastShape(TL.Dims, TR.Dims);
+    if (!S) {
+      Diags.report(OpRange, DiagID::err_shape_mismatch, What, TL.str(),
+                   TR.str());
+      return Type();
+    }
+    return Type::tensor(ElementKind::Bool, std::move(*S));
   }
   case BinaryOp::Lt:
   case BinaryOp::Le:
@@ -254,27 +324,27 @@ Type Checker::checkBinary(BinaryExpr &E, const Type *Expected) {
     if (!T.isValid())
       return T;
     bool Equality = E.Op == BinaryOp::Eq || E.Op == BinaryOp::Ne;
-    if (!T.isScalar() || (!isNumeric(T) && !(Equality && T.isBool()))) {
+    if (!T.isLeaf() || (!isNumeric(T) && !(Equality && T.isBoolLeaf()))) {
       Diags.report(OpRange, DiagID::err_expected_type, What, "numbers",
                    T.str());
       return Type();
     }
-    return Type::scalar(ElementKind::Bool);
+    return T.withElementKind(ElementKind::Bool);
   }
   case BinaryOp::Pow: {
     // A power is a float function: integer sides convert to the float side,
     // or to f64 when both are integers.
-    const Type *Exp = Expected && Expected->isFloatScalar() ? Expected : nullptr;
+    const Type *Exp = Expected && Expected->isFloat() ? Expected : nullptr;
     Type T = unifyOperands(E.LHS, E.RHS, Exp, What, OpRange);
     if (!T.isValid())
       return T;
-    if (T.isIntScalar()) {
-      Type F64 = Type::scalar(ElementKind::F64);
-      if (!coerce(E.LHS, F64, What) || !coerce(E.RHS, F64, What))
+    if (T.isInt()) {
+      if (!coerce(E.LHS, E.LHS->Ty.withElementKind(ElementKind::F64), What) ||
+          !coerce(E.RHS, E.RHS->Ty.withElementKind(ElementKind::F64), What))
         return Type();
-      return F64;
+      return T.withElementKind(ElementKind::F64);
     }
-    if (!T.isFloatScalar()) {
+    if (!T.isFloat()) {
       Diags.report(OpRange, DiagID::err_expected_type, What, "numbers",
                    T.str());
       return Type();
@@ -299,7 +369,11 @@ Type Checker::checkIf(IfExpr &E, const Type *Expected) {
   Type C = checkExpr(*E.Cond, nullptr);
   if (C.isValid() && !C.isBool()) {
     Diags.report(E.Cond->getRange(), DiagID::err_expected_type,
-                 "the condition of 'if'", "'bool'", C.str());
+                 "the condition of 'if'",
+                 C.isBoolLeaf() ? "a 'bool' scalar (use select(c, a, b) for "
+                                  "tensors)"
+                                : "'bool'",
+                 C.str());
     C = Type();
   }
   Type T = unifyOperands(E.Then, E.Else, Expected, "'if'", E.getRange());
@@ -343,16 +417,34 @@ bool Checker::checkArgs(CallExpr &E, llvm::StringRef Name,
     return false;
   }
   bool OK = true;
+  // The callee's dimension variables take the arguments' dimensions.
+  DimSubstitution Dims;
   for (size_t I = 0; I < E.Args.size(); ++I) {
-    Type T = checkExpr(*E.Args[I].Value, &Sig.ParamTypes[I]);
+    const Type &P = Sig.ParamTypes[I];
+    Type T = checkExpr(*E.Args[I].Value, &P);
     if (!T.isValid()) {
       OK = false;
       continue;
     }
-    if (T != Sig.ParamTypes[I])
-      OK &= coerce(E.Args[I].Value, Sig.ParamTypes[I],
-                   "argument '" + Sig.ParamNames[I] + "'");
+    std::string What = "argument '" + Sig.ParamNames[I] + "'";
+    if (P.isLeaf() && T.isLeaf() && T.Elem != P.Elem) {
+      if (!coerce(E.Args[I].Value, T.withElementKind(P.Elem), What)) {
+        OK = false;
+        continue;
+      }
+      T = E.Args[I].Value->Ty;
+    }
+    if (P.isTensor() && T.isLeaf() && T.getRank() == P.getRank() &&
+        bindShape(P.Dims, T.Dims, Dims) && substitute(P.Dims, Dims) == T.Dims)
+      continue;
+    if (T != substituteType(P, Dims)) {
+      Diags.report(E.Args[I].Value->getRange(), DiagID::err_arg_shape,
+                   Sig.ParamNames[I], T.str(), Name,
+                   substituteType(P, Dims).str());
+      OK = false;
+    }
   }
+  LastCallDims = std::move(Dims);
   return OK;
 }
 
@@ -366,7 +458,8 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
         checkExpr(*A.Value, nullptr);
       return Type();
     }
-    if (!lookupDecl(N->Name)) {
+    bool IsMember = CurLayer && CurLayer->findMember(N->Name) >= 0;
+    if (!lookupDecl(N->Name) && !IsMember) {
       Builtin B = lookupBuiltin(N->Name);
       if (B != Builtin::None) {
         N->Ref = NameExpr::BuiltinFn;
@@ -386,6 +479,11 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
       checkExpr(*A.Value, nullptr);
     return Type();
   }
+  if (Ref.Instance) {
+    Diags.report(E.Callee->getRange(), DiagID::err_instance_in_fn,
+                 Ref.Instance->Name);
+    return Type();
+  }
   Signature Sig;
   if (!getSignature(Ref, Sig, E.Callee->getRange()))
     return Type();
@@ -394,17 +492,19 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
     (InRule ? RuleCalls : BodyCalls)[CurFn].push_back({Ref, E.getRange()});
   if (!checkArgs(E, Ref.key(), Sig))
     return Type();
-  return Sig.Result;
+  return substituteType(Sig.Result, LastCallDims);
 }
 
 Type Checker::checkBuiltinCall(CallExpr &E, Builtin B, const Type *Expected) {
   llvm::StringRef Name = getBuiltinName(B);
   BuiltinFamily Family = getBuiltinFamily(B);
-  if (Family == BuiltinFamily::Tensor || Family == BuiltinFamily::Init) {
-    Diags.report(E.Callee->getRange(), DiagID::err_not_supported_yet,
-                 "tensor built-ins ('" + Name.str() + "')");
-    return Type();
-  }
+  if (Family == BuiltinFamily::Tensor || Family == BuiltinFamily::Init)
+    return checkTensorBuiltin(E, B, Expected);
+  // `max(x, axis=1)` and `max(x)` reduce; `max(x, y)` compares.
+  if ((B == Builtin::Max || B == Builtin::Min) &&
+      (E.Args.size() == 1 ||
+       llvm::any_of(E.Args, [](const Arg &A) { return !A.Name.empty(); })))
+    return checkReduction(E, B);
   if (Family == BuiltinFamily::Derive) {
     // `grad(f)` alone is a function, not a value.
     FunctionRef Ref = resolveDerive(E);
@@ -431,14 +531,14 @@ Type Checker::checkBuiltinCall(CallExpr &E, Builtin B, const Type *Expected) {
   std::string What = ("'" + Name + "'").str();
   switch (Family) {
   case BuiltinFamily::Math1: {
-    const Type *Exp = Expected && Expected->isFloatScalar() ? Expected : nullptr;
+    const Type *Exp = Expected && Expected->isFloat() ? Expected : nullptr;
     Type T = checkExpr(*E.Args[0].Value, Exp);
     if (!T.isValid())
       return T;
     bool IntOK = B == Builtin::Abs || B == Builtin::Relu;
-    if (T.isIntScalar() && !IntOK) {
+    if (T.isInt() && !IntOK) {
       // An integer argument of a float function converts to f64.
-      Type F64 = Type::scalar(ElementKind::F64);
+      Type F64 = T.withElementKind(ElementKind::F64);
       if (!coerce(E.Args[0].Value, F64, What))
         return Type();
       return F64;
@@ -460,36 +560,47 @@ Type Checker::checkBuiltinCall(CallExpr &E, Builtin B, const Type *Expected) {
                    T.str());
       return Type();
     }
-    if (B == Builtin::Pow && T.isIntScalar()) {
-      Type F64 = Type::scalar(ElementKind::F64);
-      if (!coerce(E.Args[0].Value, F64, What) ||
-          !coerce(E.Args[1].Value, F64, What))
-        return Type();
-      return F64;
+    if (B == Builtin::Pow && T.isInt()) {
+      for (size_t I = 0; I < 2; ++I)
+        if (!coerce(E.Args[I].Value,
+                    E.Args[I].Value->Ty.withElementKind(ElementKind::F64),
+                    What))
+          return Type();
+      return T.withElementKind(ElementKind::F64);
     }
     return T;
   }
   case BuiltinFamily::Select: {
     Type C = checkExpr(*E.Args[0].Value, nullptr);
-    if (C.isValid() && !C.isBool()) {
+    if (C.isValid() && !C.isBoolLeaf()) {
       Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
                    "the condition of 'select'", "'bool'", C.str());
       C = Type();
     }
     Type T = unifyOperands(E.Args[1].Value, E.Args[2].Value, Expected, What,
                            E.getRange());
-    return C.isValid() ? T : Type();
+    if (!C.isValid() || !T.isValid())
+      return Type();
+    if (T.isTuple() && C.isScalar())
+      return T;
+    std::optional<Shape> S = getBroadcastShape(C.Dims, T.Dims);
+    if (!T.isLeaf() || !S) {
+      Diags.report(E.getRange(), DiagID::err_shape_mismatch, What, C.str(),
+                   T.str());
+      return Type();
+    }
+    return Type::tensor(T.Elem, std::move(*S));
   }
   case BuiltinFamily::Convert: {
     Type T = checkExpr(*E.Args[0].Value, nullptr);
     if (!T.isValid())
       return T;
-    if (!T.isScalar()) {
+    if (!T.isLeaf()) {
       Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
-                   What, "a scalar", T.str());
+                   What, "a scalar or a tensor", T.str());
       return Type();
     }
-    return Type::scalar(*parseElementKind(Name));
+    return T.withElementKind(*parseElementKind(Name));
   }
   default:
     return Type();

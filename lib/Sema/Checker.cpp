@@ -47,22 +47,24 @@ bool Checker::run() {
     } else if (auto *DD = llvm::dyn_cast<DerivedFnDecl>(D.get())) {
       if (lookupDecl(DD->Name) == DD && States[DD] == State::Unchecked)
         checkDerivedDecl(*DD);
-    } else if (llvm::isa<LayerDecl>(D.get())) {
-      Diags.report(D->NameRange, DiagID::err_not_supported_yet, "layers");
-    } else if (llvm::isa<LetDecl>(D.get())) {
-      Diags.report(D->NameRange, DiagID::err_not_supported_yet,
-                   "top-level 'let' declarations (layer instances)");
+    } else if (auto *L = llvm::dyn_cast<LayerDecl>(D.get())) {
+      if (lookupDecl(L->Name) == L)
+        checkLayer(*L);
+    } else if (auto *LD = llvm::dyn_cast<LetDecl>(D.get())) {
+      if (lookupDecl(LD->Name) == LD)
+        checkInstance(*LD);
     }
   }
   return !Diags.hasErrors();
 }
 
-bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out) {
+bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out,
+                                bool Introduce) {
   if (TS.IsTuple) {
     std::vector<Type> Elts;
     for (const TypeSyntax &E : TS.Elements) {
       Type T;
-      if (!resolveTypeSyntax(E, T))
+      if (!resolveTypeSyntax(E, T, Introduce))
         return false;
       Elts.push_back(T);
     }
@@ -74,11 +76,22 @@ bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out) {
     Diags.report(TS.Range, DiagID::err_unknown_type, TS.Name);
     return false;
   }
-  if (TS.HasShape) {
-    Diags.report(TS.Range, DiagID::err_not_supported_yet, "tensor types");
-    return false;
+  Shape Dims;
+  for (const DimSyntax &D : TS.Dims) {
+    if (D.Name.empty()) {
+      Dims.push_back(Dim::constant(D.Size));
+      continue;
+    }
+    if (!isDimInScope(D.Name)) {
+      if (!Introduce) {
+        Diags.report(D.Range, DiagID::err_unbound_dim, D.Name);
+        return false;
+      }
+      DimVars.push_back(D.Name);
+    }
+    Dims.push_back(Dim::var(D.Name));
   }
-  Out = Type::scalar(*K);
+  Out = Type::tensor(*K, std::move(Dims));
   return true;
 }
 
@@ -102,9 +115,13 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
   std::vector<Type> *SavedLocals = CurLocals;
   const FnDecl *SavedFn = CurFn;
   bool SavedInRule = InRule;
+  std::vector<std::string> SavedDims = std::move(DimVars);
+  const LayerDecl *SavedLayer = CurLayer;
   unsigned ErrorsBefore = Diags.getNumErrors();
   CurFn = &F;
   InRule = false;
+  CurLayer = F.Owner;
+  DimVars.clear();
   checkFunction(F);
   Names = std::move(SavedScope);
   CurLocals = SavedLocals;
@@ -120,6 +137,7 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
     checkBackward(F);
     Names = std::move(SavedScope);
     CurLocals = SavedLocals;
+    CurLayer = F.Owner;
     if (Diags.getNumErrors() == ErrorsBefore)
       checkRuleDoesNotUseOwnDerivative(F);
     if (Diags.getNumErrors() != ErrorsBefore) {
@@ -129,6 +147,8 @@ bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {
   }
   CurFn = SavedFn;
   InRule = SavedInRule;
+  DimVars = std::move(SavedDims);
+  CurLayer = SavedLayer;
   return OK;
 }
 
@@ -178,7 +198,7 @@ void Checker::checkFunction(FnDecl &F) {
     }
     P.Ty = Type::scalar(ElementKind::F64);
     if (P.DeclaredType) {
-      if (!resolveTypeSyntax(*P.DeclaredType, P.Ty)) {
+      if (!resolveTypeSyntax(*P.DeclaredType, P.Ty, /*Introduce=*/true)) {
         ParamsOK = false;
         P.Ty = Type();
       } else if (P.Ty.isTuple()) {
@@ -188,6 +208,12 @@ void Checker::checkFunction(FnDecl &F) {
     }
     Names.push_back({P.Name, P.Ty, true, I});
   }
+  // A name is a value or a dimension, never both.
+  for (const Param &P : F.Params)
+    if (llvm::is_contained(DimVars, P.Name)) {
+      Diags.report(P.Range, DiagID::err_dim_param_clash, P.Name);
+      ParamsOK = false;
+    }
   Type Declared;
   bool HasDeclared = false;
   if (F.DeclaredResult) {

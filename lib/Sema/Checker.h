@@ -8,6 +8,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,10 @@ private:
   void checkFunction(FnDecl &F);
   void checkBackward(FnDecl &F);
   bool checkDerivedDecl(DerivedFnDecl &D);
-  bool resolveTypeSyntax(const TypeSyntax &TS, Type &Out);
+  /// Resolves a written type. Dimension names become dimension variables;
+  /// with \p Introduce false each must already be in scope.
+  bool resolveTypeSyntax(const TypeSyntax &TS, Type &Out,
+                         bool Introduce = false);
   /// Checks a statement list; returns the type of its `return`.
   Type checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
                  const Type *Expected, std::vector<Type> &LocalTypes);
@@ -51,6 +55,42 @@ private:
   Type checkBuiltinCall(CallExpr &E, Builtin B, const Type *Expected);
   Type checkIf(IfExpr &E, const Type *Expected);
   Type checkTuple(TupleExpr &E, const Type *Expected);
+  Type checkMember(MemberExpr &E);
+
+  //===--- Tensors (CheckTensor.cpp) ---===//
+  Type checkMatMul(BinaryExpr &E);
+  Type checkTensorLiteral(TensorLitExpr &E, const Type *Expected);
+  Type checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected);
+  /// `max(x, axis=1)`, `min(x)`: a reduction rather than the binary max.
+  Type checkReduction(CallExpr &E, Builtin B);
+  /// The value of an `axis=` argument for a tensor of rank \p Rank
+  /// (negative counts from the end). Reports and returns nullopt if bad.
+  std::optional<unsigned> getAxis(const Arg &A, unsigned Rank,
+                                  llvm::StringRef What, const Type &T);
+  /// `[B, 2 * n]` as a shape; reports and returns nullopt if it is not one.
+  std::optional<Shape> getShapeArg(Expr &E);
+  std::optional<Dim> getDimExpr(Expr &E);
+  /// Whether \p Name is a dimension in scope (a dimension variable of the
+  /// function or an argument of the layer being checked).
+  bool isDimInScope(llvm::StringRef Name) const;
+  /// Checks keyword arguments against \p Allowed and positional count.
+  bool checkArgNames(CallExpr &E, llvm::ArrayRef<llvm::StringRef> Allowed,
+                     size_t MinPositional, size_t MaxPositional);
+  const Arg *findArg(CallExpr &E, llvm::StringRef Name);
+
+  //===--- Layers (CheckLayer.cpp) ---===//
+  void checkLayer(LayerDecl &L);
+  void checkInstance(LetDecl &D);
+  /// The parameters of an instance of \p L with arguments \p Args,
+  /// flattened depth first: names such as `fc1.W` and their types.
+  void collectInstanceParams(const LayerDecl &L, const DimSubstitution &Args,
+                             const std::string &Prefix,
+                             std::vector<std::string> &Names,
+                             std::vector<Type> &Types);
+  DimSubstitution getLayerSubstitution(const LayerDecl &L,
+                                       llvm::ArrayRef<Dim> Args) const;
+  /// Resolves `fc1`, `forward`, `net.loss`, `fc1.predict` as functions.
+  FunctionRef resolveLayerFunction(Expr &E, bool &Handled);
   /// Types two operands that must agree, converting an integer side to the
   /// other's float type. Returns the common type (Invalid on error).
   Type unifyOperands(ExprPtr &L, ExprPtr &R, const Type *Expected,
@@ -98,6 +138,13 @@ private:
     llvm::StringMap<unsigned> Latest;
   };
   Decl *lookupDecl(llvm::StringRef Name) const;
+  /// The dimension variables bound by the current function's parameters.
+  std::vector<std::string> DimVars;
+  /// The layer whose method or member is being checked.
+  const LayerDecl *CurLayer = nullptr;
+  /// The dimension bindings of the call checkArgs checked last.
+  DimSubstitution LastCallDims;
+  llvm::DenseMap<const LayerDecl *, State> LayerStates;
 
   Module &M;
   DiagnosticEngine &Diags;
@@ -113,6 +160,8 @@ private:
   };
   const FnDecl *CurFn = nullptr;
   bool InRule = false;
+  /// Checking a `param` initializer: randn() and rand() are allowed.
+  bool InInitializer = false;
   llvm::DenseMap<const FnDecl *, std::vector<CallSite>> BodyCalls, RuleCalls;
   /// A backward rule of F must not reach a function derived from F: AD
   /// would need F's derivative while building it.
@@ -123,6 +172,8 @@ private:
 };
 
 bool isUntypedLiteral(const Expr &E);
+Type substituteType(const Type &T, const DimSubstitution &S);
+void collectTypeDims(const Type &T, std::vector<std::string> &Out);
 
 } // namespace nnc::sema
 

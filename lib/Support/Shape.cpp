@@ -96,3 +96,37 @@ std::optional<Shape> nnc::getMatMulShape(const Shape &A, const Shape &B) {
   return R;
 }
 
+
+Dim nnc::substitute(const Dim &D, const DimSubstitution &S) {
+  Dim R = Dim::constant(D.Factor);
+  for (const std::string &V : D.Vars) {
+    auto It = llvm::find_if(S, [&](const auto &P) { return P.first == V; });
+    R = R * (It == S.end() ? Dim::var(V) : It->second);
+  }
+  return R;
+}
+
+Shape nnc::substitute(const Shape &S, const DimSubstitution &Sub) {
+  Shape R;
+  for (const Dim &D : S)
+    R.push_back(substitute(D, Sub));
+  return R;
+}
+
+bool nnc::bindShape(const Shape &Formal, const Shape &Actual,
+                    DimSubstitution &S) {
+  if (Formal.size() != Actual.size())
+    return false;
+  for (size_t I = 0; I < Formal.size(); ++I) {
+    const Dim &F = Formal[I];
+    if (F.Factor != 1 || F.Vars.size() != 1)
+      continue;
+    auto It =
+        llvm::find_if(S, [&](const auto &P) { return P.first == F.Vars[0]; });
+    if (It == S.end())
+      S.emplace_back(F.Vars[0], Actual[I]);
+    else if (It->second != Actual[I])
+      return false;
+  }
+  return true;
+}

@@ -8,6 +8,7 @@
 #define NNC_AST_AST_H
 
 #include "nnc/Support/ElementKind.h"
+#include "nnc/Support/Shape.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/SMLoc.h"
@@ -50,17 +51,28 @@ struct TypeSyntax {
   llvm::SMRange Range;
 };
 
-/// A semantic type: a scalar, or a tuple of types. Tensors come with the
-/// tensors issue; the Tensor kind is reserved for them.
+/// A semantic type: a scalar, a tensor (an element kind and a shape of
+/// dimensions, each a constant or a product of dimension variables), or a
+/// tuple of types.
 struct Type {
-  enum Kind { Invalid, Scalar, Tuple } TheKind = Invalid;
+  enum Kind { Invalid, Scalar, Tensor, Tuple } TheKind = Invalid;
   ElementKind Elem = ElementKind::F64;
+  Shape Dims;
   std::vector<Type> Elements;
 
   static Type scalar(ElementKind K) {
     Type T;
     T.TheKind = Scalar;
     T.Elem = K;
+    return T;
+  }
+  /// A tensor of shape \p S; a scalar when \p S is empty.
+  static Type tensor(ElementKind K, Shape S) {
+    Type T = scalar(K);
+    if (!S.empty()) {
+      T.TheKind = Tensor;
+      T.Dims = std::move(S);
+    }
     return T;
   }
   static Type tuple(std::vector<Type> Elts) {
@@ -71,12 +83,23 @@ struct Type {
   }
   bool isValid() const { return TheKind != Invalid; }
   bool isScalar() const { return TheKind == Scalar; }
+  bool isTensor() const { return TheKind == Tensor; }
+  /// A scalar or a tensor.
+  bool isLeaf() const { return TheKind == Scalar || TheKind == Tensor; }
   bool isTuple() const { return TheKind == Tuple; }
   bool isFloatScalar() const { return isScalar() && isFloatKind(Elem); }
   bool isIntScalar() const { return isScalar() && isIntKind(Elem); }
   bool isBool() const { return isScalar() && Elem == ElementKind::Bool; }
+  /// Element kind tests of a scalar or a tensor.
+  bool isFloat() const { return isLeaf() && isFloatKind(Elem); }
+  bool isInt() const { return isLeaf() && isIntKind(Elem); }
+  bool isBoolLeaf() const { return isLeaf() && Elem == ElementKind::Bool; }
+  unsigned getRank() const { return Dims.size(); }
+  Type getElementType() const { return scalar(Elem); }
+  Type withElementKind(ElementKind K) const { return tensor(K, Dims); }
   bool operator==(const Type &O) const {
-    return TheKind == O.TheKind && (TheKind != Scalar || Elem == O.Elem) &&
+    return TheKind == O.TheKind &&
+           (!isLeaf() || (Elem == O.Elem && Dims == O.Dims)) &&
            Elements == O.Elements;
   }
   bool operator!=(const Type &O) const { return !(*this == O); }
@@ -88,12 +111,20 @@ struct Type {
 //===----------------------------------------------------------------------===//
 
 class FnDecl;
+class LetDecl;
+class LayerDecl;
 struct DerivedSpec;
 
 /// What a call or a function-valued expression refers to, once resolved.
 struct FunctionRef {
-  const FnDecl *Fn = nullptr;                  // a user function
+  const FnDecl *Fn = nullptr;                  // a user function or method
   std::shared_ptr<const DerivedSpec> Derived;  // or a derived one
+  /// A method of a layer instance: `net.loss`. Its signature starts with
+  /// the instance's parameters.
+  const LetDecl *Instance = nullptr;
+  /// A method called through a sub-layer member (`fc1(x)`,
+  /// `fc1.forward(x)`): the member's index in its layer.
+  int ViaMember = -1;
   bool isValid() const { return Fn || Derived; }
   /// A stable spelling such as `grad(grad(sigmoid))`, used as a key.
   std::string key() const;
@@ -110,6 +141,9 @@ struct DerivedSpec {
   std::vector<std::string> ParamNames;
   std::vector<Type> ParamTypes;
   Type Result;
+  /// How many of the parameters are those of Of (vjp appends upstream
+  /// gradients after them).
+  unsigned NumOfParams = 0;
 };
 
 class Expr {
@@ -161,8 +195,12 @@ public:
   NameExpr(llvm::SMRange R, std::string Name)
       : Expr(EK_Name, R), Name(std::move(Name)) {}
   std::string Name;
-  enum RefKind { Unresolved, Param, Local, Function, BuiltinFn } Ref = Unresolved;
-  unsigned Index = 0;          // parameter or local (let) index
+  enum RefKind {
+    Unresolved, Param, Local, Function, BuiltinFn,
+    DimVar,     // a dimension variable or layer argument, an i64 value
+    LayerParam  // a `param` of the enclosing layer
+  } Ref = Unresolved;
+  unsigned Index = 0;          // parameter, local (let) or member index
   const FnDecl *Fn = nullptr;  // for Function
   Builtin B = Builtin::None;   // for BuiltinFn
   static bool classof(const Expr *E) { return E->getKind() == EK_Name; }
@@ -212,10 +250,14 @@ public:
   // call of grad/value_and_grad/vjp itself) the function it derives.
   Builtin B = Builtin::None;
   FunctionRef Target;
+  /// For tensor built-ins: the axis, counted from 0 (-1: every axis), and
+  /// the shape a `[dims]` argument or onehot's class count spells.
+  int Axis = -1;
+  Shape ShapeArg;
   static bool classof(const Expr *E) { return E->getKind() == EK_Call; }
 };
 
-/// `net.loss`, `x.T`.
+/// `net.loss`, `x.T`, `fc1.forward`.
 class MemberExpr : public Expr {
 public:
   MemberExpr(llvm::SMRange R, ExprPtr Base, std::string Member,
@@ -314,6 +356,7 @@ public:
   bool IsExprBody = false;
   std::optional<BackwardRule> Backward;
   // Set by Sema.
+  const LayerDecl *Owner = nullptr; // for a method: its layer
   Type Result;
   std::vector<Type> LocalTypes; // type of each `let`, by local index
   static bool classof(const Decl *D) { return D->getKind() == DK_Fn; }
@@ -349,6 +392,14 @@ public:
       : Decl(DK_Layer, std::move(Name), NameRange) {}
   std::vector<Param> Params;
   std::vector<LayerMember> Members;
+  // Set by Sema: the layer each sub-layer member instantiates (by member
+  // index; null for other members), and the dimensions it passes.
+  std::vector<const LayerDecl *> SubLayers;
+  std::vector<std::vector<Dim>> SubLayerArgs;
+  /// Resolved types of the `param` members (by member index).
+  std::vector<Type> ParamTypes;
+  /// Finds a member by name; -1 if none.
+  int findMember(llvm::StringRef Name) const;
   static bool classof(const Decl *D) { return D->getKind() == DK_Layer; }
 };
 
@@ -358,6 +409,9 @@ public:
   LetDecl(std::string Name, llvm::SMRange NameRange, ExprPtr Value)
       : Decl(DK_Let, std::move(Name), NameRange), Value(std::move(Value)) {}
   ExprPtr Value;
+  // Set by Sema for a layer instance.
+  const LayerDecl *Layer = nullptr;
+  std::vector<Dim> LayerArgs;
   static bool classof(const Decl *D) { return D->getKind() == DK_Let; }
 };
 

@@ -79,8 +79,8 @@ void collectDimVars(const Type &T, std::vector<std::string> &Out);
 
 /// Replaces dimension variables by dimensions (used when inlining a call:
 /// the callee's variables become the caller's dimensions).
-using DimSubstitution = std::vector<std::pair<std::string, Dim>>;
-Dim substitute(const Dim &D, const DimSubstitution &S);
+using nnc::DimSubstitution;
+using nnc::substitute;
 Type substitute(const Type &T, const DimSubstitution &S);
 
 /// Binds the dimension variables of \p Formal to the dimensions of
@@ -176,10 +176,10 @@ struct DerivedDecl {
   std::string Of;
   std::vector<unsigned> Wrt;
   bool Exported = true;
-  /// Set when differentiating a layer method with respect to its instance's
-  /// parameters: the gradients are passed back as the instance's gradient
-  /// struct.
-  Function::ABIStruct ResultStruct;
+  /// For a method of a layer instance: its parameters arrive as the
+  /// instance's parameter struct, and the gradients with respect to all of
+  /// them leave as its gradient struct. AD copies both to the function.
+  Function::ABIStruct ParamStruct, ResultStruct;
   llvm::SMLoc Loc;
 };
 

@@ -44,6 +44,17 @@ using Shape = std::vector<Dim>;
 Dim getNumElements(const Shape &S);
 std::string shapeToString(const Shape &S);
 
+/// Replaces dimension variables by dimensions, all at once (a callee's
+/// variables become the caller's dimensions; a layer's arguments become
+/// an instance's sizes).
+using DimSubstitution = std::vector<std::pair<std::string, Dim>>;
+Dim substitute(const Dim &D, const DimSubstitution &S);
+Shape substitute(const Shape &S, const DimSubstitution &Sub);
+/// Binds the plain-variable dimensions of \p Formal to those of \p Actual
+/// (same rank required). Returns false on a conflicting binding; other
+/// dimensions are for the caller to compare after substitution.
+bool bindShape(const Shape &Formal, const Shape &Actual, DimSubstitution &S);
+
 /// The shape of `a @ b`, or nullopt when the shapes do not fit.
 std::optional<Shape> getMatMulShape(const Shape &A, const Shape &B);
 /// The NumPy broadcast of two shapes, or nullopt.

@@ -1,0 +1,270 @@
+//===- CheckLayer.cpp - Layers, their members and instances ---------------===//
+//
+// A layer is checked once, generically: its arguments are dimension
+// variables, so `param W: f32[n_in, n_out]` and the shapes of its methods
+// are checked for every size at once. A sub-layer member substitutes its
+// arguments into the sub-layer's types, and an instance (`let net =
+// TwoLayerNet(784, 100, 10);`) substitutes constants; lowering generates the
+// code of each instance with its sizes.
+//
+// Seen from outside, a method of an instance is a function whose parameters
+// start with every parameter of the instance, depth first (`fc1.W, fc1.b,
+// fc2.W, fc2.b`), so `grad(net.loss, params)` is an ordinary derivative
+// with respect to its first parameters.
+//
+//===----------------------------------------------------------------------===//
+#include "Checker.h"
+
+using namespace nnc;
+using namespace nnc::sema;
+
+DimSubstitution Checker::getLayerSubstitution(const LayerDecl &L,
+                                              llvm::ArrayRef<Dim> Args) const {
+  DimSubstitution S;
+  for (size_t I = 0; I < L.Params.size() && I < Args.size(); ++I)
+    S.emplace_back(L.Params[I].Name, Args[I]);
+  return S;
+}
+
+void Checker::collectInstanceParams(const LayerDecl &L,
+                                    const DimSubstitution &Args,
+                                    const std::string &Prefix,
+                                    std::vector<std::string> &Names,
+                                    std::vector<Type> &Types) {
+  for (size_t M = 0; M < L.Members.size(); ++M) {
+    const LayerMember &LM = L.Members[M];
+    if (LM.TheKind == LayerMember::Param) {
+      Names.push_back(Prefix + LM.Name);
+      Types.push_back(substituteType(L.ParamTypes[M], Args));
+    } else if (LM.TheKind == LayerMember::SubLayer && L.SubLayers[M]) {
+      std::vector<Dim> SubArgs;
+      for (const Dim &D : L.SubLayerArgs[M])
+        SubArgs.push_back(substitute(D, Args));
+      collectInstanceParams(*L.SubLayers[M],
+                            getLayerSubstitution(*L.SubLayers[M], SubArgs),
+                            Prefix + LM.Name + ".", Names, Types);
+    }
+  }
+}
+
+void Checker::checkLayer(LayerDecl &L) {
+  State &St = LayerStates[&L];
+  if (St != State::Unchecked)
+    return;
+  St = State::InProgress;
+  unsigned ErrorsBefore = Diags.getNumErrors();
+  const LayerDecl *SavedLayer = CurLayer;
+  std::vector<std::string> SavedDims = std::move(DimVars);
+  Scope SavedScope = std::move(Names);
+  DimVars.clear();
+  Names.clear();
+  CurLayer = &L;
+
+  llvm::StringMap<llvm::SMRange> Seen;
+  for (const Param &P : L.Params) {
+    if (!Seen.try_emplace(P.Name, P.Range).second) {
+      Diags.report(P.Range, DiagID::err_redefinition, P.Name);
+      Diags.report(Seen[P.Name], DiagID::note_previous_definition);
+    }
+    if (P.DeclaredType &&
+        (P.DeclaredType->IsTuple || P.DeclaredType->HasShape ||
+         P.DeclaredType->Name != "i64"))
+      Diags.report(P.DeclaredType->Range, DiagID::err_layer_arg, L.Name,
+                   P.Name);
+  }
+  L.ParamTypes.assign(L.Members.size(), Type());
+  L.SubLayers.assign(L.Members.size(), nullptr);
+  L.SubLayerArgs.assign(L.Members.size(), {});
+  for (size_t M = 0; M < L.Members.size(); ++M) {
+    LayerMember &LM = L.Members[M];
+    if (!Seen.try_emplace(LM.Name, LM.NameRange).second) {
+      Diags.report(LM.NameRange, DiagID::err_redefinition, LM.Name);
+      Diags.report(Seen[LM.Name], DiagID::note_previous_definition);
+      continue;
+    }
+    switch (LM.TheKind) {
+    case LayerMember::Param: {
+      Type T;
+      if (!LM.ParamType || !resolveTypeSyntax(*LM.ParamType, T))
+        break;
+      if (!T.isFloat()) {
+        Diags.report(LM.ParamType->Range, DiagID::err_expected_type,
+                     "a parameter", "a floating-point type", T.str());
+        break;
+      }
+      L.ParamTypes[M] = T;
+      if (!LM.Init)
+        break;
+      // An initializer is computed in f64 per element and stored in the
+      // parameter's type.
+      InInitializer = true;
+      Type I = checkExpr(*LM.Init, nullptr);
+      InInitializer = false;
+      if (I.isValid() && !I.isScalar()) {
+        Diags.report(LM.Init->getRange(), DiagID::err_expected_type,
+                     "an initializer", "a scalar expression", I.str());
+      } else if (I.isValid() && I.isInt()) {
+        coerce(LM.Init, Type::scalar(ElementKind::F64), "an initializer");
+      } else if (I.isValid() && !I.isFloat()) {
+        Diags.report(LM.Init->getRange(), DiagID::err_expected_type,
+                     "an initializer", "a number", I.str());
+      }
+      break;
+    }
+    case LayerMember::SubLayer: {
+      auto *Sub = llvm::dyn_cast_or_null<LayerDecl>(lookupDecl(LM.LayerName));
+      if (!Sub) {
+        Diags.report(LM.NameRange, DiagID::err_unknown_layer, LM.LayerName);
+        break;
+      }
+      if (LayerStates[Sub] == State::InProgress) {
+        Diags.report(LM.NameRange, DiagID::err_layer_recursion, Sub->Name);
+        break;
+      }
+      checkLayer(*Sub);
+      CurLayer = &L;
+      if (LayerStates[Sub] != State::Checked)
+        break;
+      if (LM.LayerArgs.size() != Sub->Params.size()) {
+        size_t N = Sub->Params.size();
+        Diags.report(LM.Range, DiagID::err_arity, Sub->Name, N,
+                     N == 1 ? "" : "s", LM.LayerArgs.size(),
+                     LM.LayerArgs.size() == 1 ? "was" : "were");
+        break;
+      }
+      std::vector<Dim> Args;
+      for (Arg &A : LM.LayerArgs) {
+        std::optional<Dim> D = getDimExpr(*A.Value);
+        if (!D)
+          break;
+        Args.push_back(*D);
+      }
+      if (Args.size() != LM.LayerArgs.size())
+        break;
+      L.SubLayers[M] = Sub;
+      L.SubLayerArgs[M] = std::move(Args);
+      break;
+    }
+    case LayerMember::Method:
+      LM.MethodDecl->Owner = &L;
+      break;
+    }
+  }
+  CurLayer = SavedLayer;
+  DimVars = std::move(SavedDims);
+  Names = std::move(SavedScope);
+  // Methods may call each other in any order; each is checked on demand.
+  bool MembersOK = Diags.getNumErrors() == ErrorsBefore;
+  St = MembersOK ? State::Checked : State::Failed;
+  for (LayerMember &LM : L.Members)
+    if (LM.TheKind == LayerMember::Method && MembersOK)
+      ensureChecked(*LM.MethodDecl, LM.NameRange);
+  if (Diags.getNumErrors() != ErrorsBefore)
+    LayerStates[&L] = State::Failed;
+}
+
+void Checker::checkInstance(LetDecl &D) {
+  auto *C = llvm::dyn_cast_or_null<CallExpr>(D.Value.get());
+  auto *N = C ? llvm::dyn_cast<NameExpr>(C->Callee.get()) : nullptr;
+  auto *L = N ? llvm::dyn_cast_or_null<LayerDecl>(lookupDecl(N->Name)) : nullptr;
+  if (!L) {
+    Diags.report(D.Value ? D.Value->getRange() : D.NameRange,
+                 DiagID::err_top_level_let);
+    return;
+  }
+  checkLayer(*L);
+  if (LayerStates[L] != State::Checked)
+    return;
+  if (C->Args.size() != L->Params.size()) {
+    size_t Want = L->Params.size();
+    Diags.report(C->getRange(), DiagID::err_arity, L->Name, Want,
+                 Want == 1 ? "" : "s", C->Args.size(),
+                 C->Args.size() == 1 ? "was" : "were");
+    return;
+  }
+  const LayerDecl *SavedLayer = CurLayer;
+  CurLayer = nullptr;
+  std::vector<Dim> Args;
+  for (size_t I = 0; I < C->Args.size(); ++I) {
+    Arg &A = C->Args[I];
+    std::optional<Dim> V =
+        A.Name.empty() ? getDimExpr(*A.Value) : std::nullopt;
+    if (!V || !V->isConstant() || V->Factor <= 0) {
+      if (V || !A.Name.empty())
+        Diags.report(A.Value->getRange(), DiagID::err_layer_arg, L->Name,
+                     I + 1);
+      CurLayer = SavedLayer;
+      return;
+    }
+    Args.push_back(*V);
+  }
+  CurLayer = SavedLayer;
+  D.Layer = L;
+  D.LayerArgs = std::move(Args);
+}
+
+/// The `forward` method of \p L, or null.
+static FnDecl *getMethod(const LayerDecl &L, llvm::StringRef Name) {
+  int M = L.findMember(Name);
+  if (M < 0 || L.Members[M].TheKind != LayerMember::Method)
+    return nullptr;
+  return L.Members[M].MethodDecl.get();
+}
+
+FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
+  Handled = false;
+  FunctionRef R;
+  auto *N = llvm::dyn_cast<NameExpr>(&E);
+  auto *Mem = llvm::dyn_cast<MemberExpr>(&E);
+  auto *Base = Mem ? llvm::dyn_cast<NameExpr>(Mem->Base.get()) : nullptr;
+  llvm::StringRef Head = N ? N->Name : Base ? Base->Name : "";
+  if (Head.empty() || Names.lookup(Head) || isDimInScope(Head))
+    return R;
+
+  // A member of the layer being checked: a method, or a sub-layer called
+  // directly (its forward) or through one of its methods.
+  if (CurLayer) {
+    int M = CurLayer->findMember(Head);
+    if (M >= 0) {
+      Handled = true;
+      const LayerMember &LM = CurLayer->Members[M];
+      if (LM.TheKind == LayerMember::Method && N) {
+        R.Fn = LM.MethodDecl.get();
+        return R;
+      }
+      if (LM.TheKind == LayerMember::SubLayer && CurLayer->SubLayers[M]) {
+        llvm::StringRef Method = Mem ? llvm::StringRef(Mem->Member) : "forward";
+        R.Fn = getMethod(*CurLayer->SubLayers[M], Method);
+        R.ViaMember = M;
+        if (!R.Fn)
+          Diags.report(Mem ? Mem->MemberRange : E.getRange(),
+                       DiagID::err_no_member, LM.Name, Method);
+        else if (!ensureChecked(const_cast<FnDecl &>(*R.Fn), E.getRange()))
+          R = FunctionRef();
+        return R;
+      }
+      if (LM.TheKind == LayerMember::SubLayer)
+        return R; // its own error was reported
+      Diags.report(E.getRange(), DiagID::err_not_a_method, Head);
+      return R;
+    }
+  }
+  // A method of a top-level instance.
+  auto *D = llvm::dyn_cast_or_null<LetDecl>(lookupDecl(Head));
+  if (!D)
+    return R;
+  Handled = true;
+  if (!D->Layer)
+    return R; // the instance has an error already reported
+  llvm::StringRef Method = Mem ? llvm::StringRef(Mem->Member) : "forward";
+  R.Fn = getMethod(*D->Layer, Method);
+  R.Instance = D;
+  if (!R.Fn) {
+    Diags.report(Mem ? Mem->MemberRange : E.getRange(), DiagID::err_no_member,
+                 D->Name, Method);
+    return FunctionRef();
+  }
+  if (!ensureChecked(const_cast<FnDecl &>(*R.Fn), E.getRange()))
+    return FunctionRef();
+  return R;
+}

@@ -1,0 +1,507 @@
+//===- CheckTensor.cpp - Shapes of tensor expressions ---------------------===//
+//
+// Every shape is known at compile time, up to the dimension variables a
+// function's parameters bind, so each mismatch is reported here with both
+// shapes; entry points only check that the sizes passed at run time agree
+// with one another. A dimension is a constant or a product of variables, so
+// `reshape(x, [B * n])` of an `f32[B, n]` checks symbolically.
+//
+//===----------------------------------------------------------------------===//
+#include "Checker.h"
+
+using namespace nnc;
+using namespace nnc::sema;
+
+bool Checker::isDimInScope(llvm::StringRef Name) const {
+  if (llvm::is_contained(DimVars, Name))
+    return true;
+  if (CurLayer)
+    for (const Param &P : CurLayer->Params)
+      if (P.Name == Name)
+        return true;
+  return false;
+}
+
+const Arg *Checker::findArg(CallExpr &E, llvm::StringRef Name) {
+  for (const Arg &A : E.Args)
+    if (A.Name == Name)
+      return &A;
+  return nullptr;
+}
+
+bool Checker::checkArgNames(CallExpr &E,
+                            llvm::ArrayRef<llvm::StringRef> Allowed,
+                            size_t MinPositional, size_t MaxPositional) {
+  llvm::StringRef Name = getBuiltinName(E.B);
+  size_t Positional = 0;
+  for (const Arg &A : E.Args) {
+    if (A.Name.empty()) {
+      ++Positional;
+      continue;
+    }
+    if (!llvm::is_contained(Allowed, A.Name)) {
+      Diags.report(A.NameRange, DiagID::err_unknown_keyword_arg, Name,
+                   A.Name);
+      return false;
+    }
+  }
+  if (Positional < MinPositional || Positional > MaxPositional) {
+    size_t Want = Positional < MinPositional ? MinPositional : MaxPositional;
+    Diags.report(E.getRange(), DiagID::err_arity, Name, Want,
+                 Want == 1 ? "" : "s", Positional,
+                 Positional == 1 ? "was" : "were");
+    return false;
+  }
+  return true;
+}
+
+std::optional<unsigned> Checker::getAxis(const Arg &A, unsigned Rank,
+                                         llvm::StringRef What,
+                                         const Type &T) {
+  const Expr *V = A.Value.get();
+  bool Negative = false;
+  if (auto *U = llvm::dyn_cast<UnaryExpr>(V); U && U->Op == UnaryOp::Neg) {
+    Negative = true;
+    V = U->Operand.get();
+  }
+  auto *N = llvm::dyn_cast<NumberExpr>(V);
+  if (!N || !N->IsInteger) {
+    Diags.report(A.Value->getRange(), DiagID::err_axis_literal);
+    return std::nullopt;
+  }
+  int64_t Axis = Negative ? -N->IntValue : N->IntValue;
+  if (Axis < 0)
+    Axis += Rank;
+  if (Axis < 0 || Axis >= static_cast<int64_t>(Rank)) {
+    Diags.report(A.Value->getRange(), DiagID::err_axis, What,
+                 Negative ? -N->IntValue : N->IntValue, Rank, T.str());
+    return std::nullopt;
+  }
+  A.Value->Ty = Type::scalar(ElementKind::I64);
+  return static_cast<unsigned>(Axis);
+}
+
+std::optional<Dim> Checker::getDimExpr(Expr &E) {
+  if (auto *N = llvm::dyn_cast<NumberExpr>(&E); N && N->IsInteger) {
+    E.Ty = Type::scalar(ElementKind::I64);
+    return Dim::constant(N->IntValue);
+  }
+  if (auto *N = llvm::dyn_cast<NameExpr>(&E); N && isDimInScope(N->Name) &&
+                                               !Names.lookup(N->Name)) {
+    N->Ref = NameExpr::DimVar;
+    E.Ty = Type::scalar(ElementKind::I64);
+    return Dim::var(N->Name);
+  }
+  if (auto *B = llvm::dyn_cast<BinaryExpr>(&E); B && B->Op == BinaryOp::Mul) {
+    std::optional<Dim> L = getDimExpr(*B->LHS);
+    if (!L)
+      return std::nullopt;
+    std::optional<Dim> R = getDimExpr(*B->RHS);
+    if (!R)
+      return std::nullopt;
+    E.Ty = Type::scalar(ElementKind::I64);
+    return *L * *R;
+  }
+  Diags.report(E.getRange(), DiagID::err_dim_expr);
+  return std::nullopt;
+}
+
+std::optional<Shape> Checker::getShapeArg(Expr &E) {
+  auto *L = llvm::dyn_cast<TensorLitExpr>(&E);
+  if (!L) {
+    Diags.report(E.getRange(), DiagID::err_expected,
+                 "a shape in brackets, such as '[B, 10]'");
+    return std::nullopt;
+  }
+  Shape S;
+  for (ExprPtr &D : L->Elements) {
+    std::optional<Dim> V = getDimExpr(*D);
+    if (!V)
+      return std::nullopt;
+    S.push_back(*V);
+  }
+  return S;
+}
+
+Type Checker::checkMatMul(BinaryExpr &E) {
+  llvm::SMRange OpRange(E.OpLoc, E.OpLoc);
+  // The element types unify as for any operator; the shapes do not
+  // broadcast but multiply.
+  Type TL = checkExpr(*E.LHS, nullptr);
+  Type TR = checkExpr(*E.RHS, nullptr);
+  if (!TL.isValid() || !TR.isValid())
+    return Type();
+  for (const Type *T : {&TL, &TR})
+    if (!T->isLeaf() || T->isBoolLeaf()) {
+      Diags.report(OpRange, DiagID::err_expected_type, "'@'",
+                   "tensors of numbers", T->str());
+      return Type();
+    }
+  if (TL.Elem != TR.Elem) {
+    if (TL.isFloat() && TR.isFloat()) {
+      Diags.report(OpRange, DiagID::err_float_mix, "'@'", TL.str(), TR.str(),
+                   "f64");
+      return Type();
+    }
+    bool LeftWider = TL.isFloat() || (TL.Elem == ElementKind::I64 && !TR.isFloat());
+    ExprPtr &Narrow = LeftWider ? E.RHS : E.LHS;
+    if (!coerce(Narrow, Narrow->Ty.withElementKind(LeftWider ? TL.Elem : TR.Elem),
+                "'@'"))
+      return Type();
+  }
+  Type T = E.LHS->Ty;
+  TL = E.LHS->Ty;
+  TR = E.RHS->Ty;
+  std::optional<Shape> S = getMatMulShape(TL.Dims, TR.Dims);
+  if (!S) {
+    Diags.report(OpRange, DiagID::err_matmul_shapes, TL.str(), TR.str());
+    return Type();
+  }
+  return Type::tensor(T.Elem, std::move(*S));
+}
+
+/// Element counts along each level of a nested literal; false if ragged.
+static bool getLiteralShape(const TensorLitExpr &E, Shape &S,
+                            unsigned Depth, std::string &Why) {
+  if (Depth == S.size())
+    S.push_back(Dim::constant(E.Elements.size()));
+  else if (S[Depth] != Dim::constant(E.Elements.size())) {
+    Why = "tensor literal rows have different lengths";
+    return false;
+  }
+  if (E.Elements.empty()) {
+    Why = "a tensor literal needs at least one element";
+    return false;
+  }
+  bool Nested = llvm::isa<TensorLitExpr>(*E.Elements[0]);
+  for (const ExprPtr &X : E.Elements) {
+    auto *Sub = llvm::dyn_cast<TensorLitExpr>(X.get());
+    if ((Sub != nullptr) != Nested ||
+        (!Nested && Depth + 1 < S.size())) {
+      Why = "tensor literal rows have different lengths";
+      return false;
+    }
+    if (Sub && !getLiteralShape(*Sub, S, Depth + 1, Why))
+      return false;
+  }
+  return true;
+}
+
+Type Checker::checkTensorLiteral(TensorLitExpr &E, const Type *Expected) {
+  Shape S;
+  std::string Why;
+  if (!getLiteralShape(E, S, 0, Why)) {
+    Diags.report(E.getRange(), DiagID::err_tensor_literal, Why);
+    return Type();
+  }
+  // Every element is a number; together they take one element type: the
+  // context's when it has one, else f64, as scalar literals do. A fraction
+  // makes an integer context's literal f64.
+  Type Elem = Type::scalar(ElementKind::F64);
+  if (Expected && Expected->isLeaf() && Expected->Elem != ElementKind::Bool)
+    Elem = Expected->getElementType();
+  bool OK = true;
+  std::vector<Expr *> Work{&E};
+  while (!Work.empty()) {
+    Expr *X = Work.back();
+    Work.pop_back();
+    if (auto *L = llvm::dyn_cast<TensorLitExpr>(X)) {
+      for (ExprPtr &C : L->Elements)
+        Work.push_back(C.get());
+      continue;
+    }
+    const Expr *Num = X;
+    if (auto *U = llvm::dyn_cast<UnaryExpr>(X); U && U->Op == UnaryOp::Neg)
+      Num = U->Operand.get();
+    auto *N = llvm::dyn_cast<NumberExpr>(Num);
+    if (!N) {
+      Diags.report(X->getRange(), DiagID::err_tensor_literal,
+                   "tensor literal elements must be numbers");
+      OK = false;
+      continue;
+    }
+    if (!N->IsInteger && Elem.isIntScalar())
+      Elem = Type::scalar(ElementKind::F64);
+  }
+  if (!OK)
+    return Type();
+  // Type the elements now that the element type is known.
+  Work.push_back(&E);
+  while (!Work.empty()) {
+    Expr *X = Work.back();
+    Work.pop_back();
+    if (auto *L = llvm::dyn_cast<TensorLitExpr>(X)) {
+      for (ExprPtr &C : L->Elements)
+        Work.push_back(C.get());
+      continue;
+    }
+    if (!checkExpr(*X, &Elem).isValid())
+      return Type();
+  }
+  return Type::tensor(Elem.Elem, std::move(S));
+}
+
+Type Checker::checkReduction(CallExpr &E, Builtin B) {
+  llvm::StringRef Name = getBuiltinName(B);
+  if (!checkArgNames(E, {"axis"}, 1, 1))
+    return Type();
+  Expr &X = *E.Args[0].Value;
+  Type T = checkExpr(X, nullptr);
+  if (!T.isValid())
+    return T;
+  std::string What = ("'" + Name + "'").str();
+  if (!T.isLeaf() || T.isBoolLeaf()) {
+    Diags.report(X.getRange(), DiagID::err_expected_type, What,
+                 "a tensor of numbers", T.str());
+    return Type();
+  }
+  const Arg *AxisArg = findArg(E, "axis");
+  if (!AxisArg) {
+    E.Axis = -1;
+    return T.getElementType();
+  }
+  std::optional<unsigned> Axis = getAxis(*AxisArg, T.getRank(), What, T);
+  if (!Axis)
+    return Type();
+  E.Axis = *Axis;
+  Shape S = T.Dims;
+  S.erase(S.begin() + *Axis);
+  return Type::tensor(T.Elem, std::move(S));
+}
+
+Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
+  llvm::StringRef Name = getBuiltinName(B);
+  std::string What = ("'" + Name + "'").str();
+  auto CheckFloatTensor = [&](ExprPtr &X, unsigned MinRank) -> Type {
+    Type T = checkExpr(*X, nullptr);
+    if (!T.isValid())
+      return T;
+    if (T.isInt()) {
+      if (!coerce(X, T.withElementKind(ElementKind::F64), What))
+        return Type();
+      T = X->Ty;
+    }
+    if (!T.isFloat() || T.getRank() < MinRank) {
+      Diags.report(X->getRange(), DiagID::err_needs_tensor, What,
+                   MinRank == 0 ? "0 or more" : "at least 1", T.str());
+      return Type();
+    }
+    return T;
+  };
+  auto CheckLabels = [&](ExprPtr &Y, const Type &X, Shape Want) -> bool {
+    Type T = checkExpr(*Y, nullptr);
+    if (!T.isValid())
+      return false;
+    if (!T.isInt() || T.Dims != Want) {
+      Diags.report(Y->getRange(), DiagID::err_labels, What, T.str(), X.str());
+      return false;
+    }
+    return true;
+  };
+
+  switch (B) {
+  case Builtin::Sum:
+  case Builtin::Mean: {
+    Type T = checkReduction(E, B);
+    if (!T.isValid() || B == Builtin::Sum || T.isFloat())
+      return T;
+    // The mean of integers is an f64.
+    ExprPtr &X = E.Args[0].Value;
+    if (!coerce(X, X->Ty.withElementKind(ElementKind::F64), What))
+      return Type();
+    return T.withElementKind(ElementKind::F64);
+  }
+  case Builtin::Argmax: {
+    if (!checkArgNames(E, {"axis"}, 1, 1))
+      return Type();
+    Type T = checkExpr(*E.Args[0].Value, nullptr);
+    if (!T.isValid())
+      return T;
+    if (!T.isTensor() || T.isBoolLeaf()) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
+                   What, "at least 1", T.str());
+      return Type();
+    }
+    const Arg *A = findArg(E, "axis");
+    std::optional<unsigned> Axis =
+        A ? getAxis(*A, T.getRank(), What, T) : T.getRank() - 1;
+    if (!Axis)
+      return Type();
+    E.Axis = *Axis;
+    Shape S = T.Dims;
+    S.erase(S.begin() + *Axis);
+    return Type::tensor(ElementKind::I64, std::move(S));
+  }
+  case Builtin::Transpose: {
+    if (!checkArgNames(E, {}, 1, 1))
+      return Type();
+    Type T = checkExpr(*E.Args[0].Value, nullptr);
+    if (!T.isValid())
+      return T;
+    if (!T.isLeaf() || T.getRank() < 1 || T.getRank() > 2) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
+                   What, "1 or 2", T.str());
+      return Type();
+    }
+    if (T.getRank() == 1)
+      return T;
+    return Type::tensor(T.Elem, {T.Dims[1], T.Dims[0]});
+  }
+  case Builtin::Reshape:
+  case Builtin::Broadcast:
+  case Builtin::SumTo: {
+    if (!checkArgNames(E, {}, 2, 2))
+      return Type();
+    Type T = checkExpr(*E.Args[0].Value, Expected);
+    std::optional<Shape> S = getShapeArg(*E.Args[1].Value);
+    if (!T.isValid() || !S)
+      return Type();
+    if (!T.isLeaf()) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
+                   What, "a scalar or a tensor", T.str());
+      return Type();
+    }
+    Type R = Type::tensor(T.Elem, *S);
+    bool OK = B == Builtin::Reshape
+                  ? getNumElements(T.Dims) == getNumElements(*S)
+              : B == Builtin::Broadcast ? broadcastsTo(T.Dims, *S)
+                                        : broadcastsTo(*S, T.Dims);
+    if (!OK) {
+      DiagID ID = B == Builtin::Reshape     ? DiagID::err_reshape
+                  : B == Builtin::Broadcast ? DiagID::err_broadcast_to
+                                            : DiagID::err_sum_to;
+      Diags.report(E.getRange(), ID, T.str(), R.str());
+      return Type();
+    }
+    E.ShapeArg = std::move(*S);
+    return R;
+  }
+  case Builtin::Iota: {
+    if (!checkArgNames(E, {"axis"}, 1, 1))
+      return Type();
+    std::optional<Shape> S = getShapeArg(*E.Args[0].Value);
+    if (!S)
+      return Type();
+    Type R = Type::tensor(ElementKind::I64, *S);
+    if (S->empty()) {
+      Diags.report(E.getRange(), DiagID::err_needs_tensor, What, "at least 1",
+                   R.str());
+      return Type();
+    }
+    const Arg *A = findArg(E, "axis");
+    std::optional<unsigned> Axis =
+        A ? getAxis(*A, S->size(), What, R) : unsigned(S->size() - 1);
+    if (!Axis)
+      return Type();
+    E.Axis = *Axis;
+    E.ShapeArg = std::move(*S);
+    return R;
+  }
+  case Builtin::Onehot: {
+    if (!checkArgNames(E, {}, 2, 2))
+      return Type();
+    Type T = checkExpr(*E.Args[0].Value, nullptr);
+    std::optional<Dim> C = getDimExpr(*E.Args[1].Value);
+    if (!T.isValid() || !C)
+      return Type();
+    if (!T.isInt()) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
+                   What, "integer labels", T.str());
+      return Type();
+    }
+    E.ShapeArg = {*C};
+    Shape S = T.Dims;
+    S.push_back(*C);
+    return Type::tensor(ElementKind::F64, std::move(S));
+  }
+  case Builtin::Pick: {
+    if (!checkArgNames(E, {}, 2, 2))
+      return Type();
+    Type X = checkExpr(*E.Args[0].Value, nullptr);
+    if (!X.isValid())
+      return X;
+    if (!X.isTensor() || X.isBoolLeaf()) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
+                   What, "at least 1", X.str());
+      return Type();
+    }
+    Shape Rows(X.Dims.begin(), X.Dims.end() - 1);
+    if (!CheckLabels(E.Args[1].Value, X, Rows))
+      return Type();
+    return Type::tensor(X.Elem, std::move(Rows));
+  }
+  case Builtin::Softmax:
+  case Builtin::LogSoftmax:
+  case Builtin::Logsumexp: {
+    if (!checkArgNames(E, {"axis"}, 1, 1))
+      return Type();
+    Type T = CheckFloatTensor(E.Args[0].Value, 1);
+    if (!T.isValid())
+      return T;
+    const Arg *A = findArg(E, "axis");
+    std::optional<unsigned> Axis =
+        A ? getAxis(*A, T.getRank(), What, T) : T.getRank() - 1;
+    if (!Axis)
+      return Type();
+    E.Axis = *Axis;
+    if (B != Builtin::Logsumexp)
+      return T;
+    Shape S = T.Dims;
+    S.erase(S.begin() + *Axis);
+    return Type::tensor(T.Elem, std::move(S));
+  }
+  case Builtin::CrossEntropy:
+  case Builtin::SvmLoss: {
+    if (!checkArgNames(E, {}, 2, 2))
+      return Type();
+    Type X = CheckFloatTensor(E.Args[0].Value, 2);
+    if (!X.isValid())
+      return X;
+    if (X.getRank() != 2) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
+                   What, "2 (a batch of score rows)", X.str());
+      return Type();
+    }
+    if (!CheckLabels(E.Args[1].Value, X, {X.Dims[0]}))
+      return Type();
+    return X.getElementType();
+  }
+  case Builtin::Randn:
+  case Builtin::Rand:
+    if (!InInitializer) {
+      Diags.report(E.getRange(), DiagID::err_random_outside_init, Name);
+      return Type();
+    }
+    if (!checkArgNames(E, {}, 0, 0))
+      return Type();
+    return Type::scalar(ElementKind::F64);
+  default:
+    return Type();
+  }
+}
+
+Type Checker::checkMember(MemberExpr &E) {
+  // `x.T` is the transpose; other members are functions, not values.
+  if (E.Member == "T") {
+    if (auto *N = llvm::dyn_cast<NameExpr>(E.Base.get());
+        !N || !lookupDecl(N->Name) || Names.lookup(N->Name)) {
+      Type T = checkExpr(*E.Base, nullptr);
+      if (!T.isValid())
+        return T;
+      if (!T.isLeaf() || T.getRank() < 1 || T.getRank() > 2) {
+        Diags.report(E.Base->getRange(), DiagID::err_needs_tensor, "'.T'",
+                     "1 or 2", T.str());
+        return Type();
+      }
+      return T.getRank() == 1 ? T : Type::tensor(T.Elem, {T.Dims[1], T.Dims[0]});
+    }
+  }
+  bool Handled = false;
+  FunctionRef R = resolveLayerFunction(E, Handled);
+  if (R.isValid())
+    Diags.report(E.getRange(), DiagID::err_function_as_value, R.key());
+  else if (!Handled)
+    Diags.report(E.MemberRange, DiagID::err_no_member, "this value",
+                 E.Member);
+  return Type();
+}
