@@ -115,7 +115,7 @@ std::string FunctionRef::key() const {
     if (Instance)
       return Instance->Name + "." + Fn->Name;
     if (ViaMember >= 0 && Fn->Owner)
-      return "<member " + std::to_string(ViaMember) + ">." + Fn->Name;
+      return ViaName + "." + Fn->Name;
     if (Fn->Owner)
       return Fn->Owner->Name + "." + Fn->Name;
     return Fn->Name;

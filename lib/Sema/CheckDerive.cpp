@@ -42,7 +42,13 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
     for (const Param &P : F->Params) {
       Sig.ParamNames.push_back(P.Name);
       Sig.ParamTypes.push_back(substituteType(P.Ty, Sub));
+      collectTypeDims(P.Ty, Sig.Bindable);
     }
+    if (F->Owner)
+      llvm::erase_if(Sig.Bindable, [&](const std::string &V) {
+        return llvm::any_of(F->Owner->Params,
+                            [&](const Param &P) { return P.Name == V; });
+      });
     Sig.Result = substituteType(F->Result, Sub);
     return true;
   }
@@ -51,6 +57,8 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
   Sig.ParamNames = Ref.Derived->ParamNames;
   Sig.ParamTypes = Ref.Derived->ParamTypes;
   Sig.Result = Ref.Derived->Result;
+  for (const Type &T : Sig.ParamTypes)
+    collectTypeDims(T, Sig.Bindable);
   return true;
 }
 
@@ -172,7 +180,7 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   if (Spec->Kind != DeriveKind::Vjp && !Sig.Result.isFloatScalar()) {
     Diags.report(E.getRange(), DiagID::err_grad_nonscalar, What, Of.key(),
                  Sig.Result.str());
-    if (Sig.Result.isTuple())
+    if (Sig.Result.isTuple() || Sig.Result.isTensor())
       Diags.report(E.getRange(), DiagID::note_use_vjp, Of.key());
     return {};
   }

@@ -434,9 +434,23 @@ bool Checker::checkArgs(CallExpr &E, llvm::StringRef Name,
       }
       T = E.Args[I].Value->Ty;
     }
-    if (P.isTensor() && T.isLeaf() && T.getRank() == P.getRank() &&
-        bindShape(P.Dims, T.Dims, Dims) && substitute(P.Dims, Dims) == T.Dims)
-      continue;
+    if (P.isTensor() && T.isLeaf() && T.getRank() == P.getRank()) {
+      bool Bound = true;
+      for (unsigned D = 0; D < P.getRank() && Bound; ++D) {
+        const Dim &F = P.Dims[D];
+        if (F.Factor != 1 || F.Vars.size() != 1 ||
+            !llvm::is_contained(Sig.Bindable, F.Vars[0]))
+          continue;
+        auto It = llvm::find_if(
+            Dims, [&](const auto &B) { return B.first == F.Vars[0]; });
+        if (It == Dims.end())
+          Dims.emplace_back(F.Vars[0], T.Dims[D]);
+        else
+          Bound = It->second == T.Dims[D];
+      }
+      if (Bound && substitute(P.Dims, Dims) == T.Dims)
+        continue;
+    }
     if (T != substituteType(P, Dims)) {
       Diags.report(E.Args[I].Value->getRange(), DiagID::err_arg_shape,
                    Sig.ParamNames[I], T.str(), Name,

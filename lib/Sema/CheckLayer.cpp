@@ -236,6 +236,7 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
         llvm::StringRef Method = Mem ? llvm::StringRef(Mem->Member) : "forward";
         R.Fn = getMethod(*CurLayer->SubLayers[M], Method);
         R.ViaMember = M;
+        R.ViaName = LM.Name;
         if (!R.Fn)
           Diags.report(Mem ? Mem->MemberRange : E.getRange(),
                        DiagID::err_no_member, LM.Name, Method);

@@ -21,6 +21,10 @@ struct Signature {
   std::vector<std::string> ParamNames;
   std::vector<Type> ParamTypes;
   Type Result;
+  /// The dimension variables a call binds to its arguments' dimensions;
+  /// other variables in the types are the caller's own (a layer's
+  /// arguments seen through a sub-layer member).
+  std::vector<std::string> Bindable;
 };
 
 class Checker {

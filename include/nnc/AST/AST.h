@@ -125,6 +125,7 @@ struct FunctionRef {
   /// A method called through a sub-layer member (`fc1(x)`,
   /// `fc1.forward(x)`): the member's index in its layer.
   int ViaMember = -1;
+  std::string ViaName;
   bool isValid() const { return Fn || Derived; }
   /// A stable spelling such as `grad(grad(sigmoid))`, used as a key.
   std::string key() const;
