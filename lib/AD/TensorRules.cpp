@@ -95,13 +95,19 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
     } else if (TX.getRank() == 2) {
       // [m, k] @ [k] -> [m]: dA[i, j] = dC[i] B[j] (an outer product),
       // dB = A^T @ dC.
-      Acc(0, [&] { return B.matmul(Column(G), Row(Y)); });
+      Acc(0, [&] {
+        ValueId L = Column(G); // named: argument order is unspecified
+        return B.matmul(L, Row(Y));
+      });
       Acc(1, [&] { return B.matmul(B.transpose(X), G); });
     } else if (TY.getRank() == 2) {
       // [k] @ [k, n] -> [n]: dA = B @ dC (= dC @ B^T as a vector),
       // dB[i, j] = A[i] dC[j].
       Acc(0, [&] { return B.matmul(Y, G); });
-      Acc(1, [&] { return B.matmul(Column(X), Row(G)); });
+      Acc(1, [&] {
+        ValueId L = Column(X);
+        return B.matmul(L, Row(G));
+      });
     } else {
       // [k] @ [k] -> scalar, sum_i A[i] B[i]: dA = dC B, dB = dC A.
       Acc(0, [&] { return Mul(B.broadcast(G, TX), Y); });
@@ -125,17 +131,18 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
                         : B.unary(OpKind::Neg, Arg(0));
       ValueId Idx = B.reduce(OpKind::ArgMax, Src, Axis);
       const Type TI = TA.withElementKind(ElementKind::I64);
-      ValueId Mask = B.binary(OpKind::Eq, B.iota(TI, Axis),
-                              expandAxis(B, Idx, TI, Axis));
-      return B.select(Mask, expandAxis(B, G, TA, Axis), zeroOf(B, TA));
+      ValueId Iota = B.iota(TI, Axis);
+      ValueId Mask = B.binary(OpKind::Eq, Iota, expandAxis(B, Idx, TI, Axis));
+      ValueId Spread = expandAxis(B, G, TA, Axis);
+      return B.select(Mask, Spread, zeroOf(B, TA));
     });
     return true;
   case OpKind::LogSumExp:
     // y = log sum_axis exp(a): dy/da = exp(a) / sum exp(a) = softmax(a),
     // da = softmax(a) * broadcast(g).
     Acc(0, [&] {
-      return Mul(B.softmax(OpKind::Softmax, Arg(0), Axis),
-                 expandAxis(B, G, TA, Axis));
+      ValueId S = B.softmax(OpKind::Softmax, Arg(0), Axis);
+      return Mul(S, expandAxis(B, G, TA, Axis));
     });
     return true;
   case OpKind::Softmax:
