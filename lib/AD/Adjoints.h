@@ -44,6 +44,14 @@ private:
 /// has no rule (a call that should have been expanded).
 bool emitVJP(const ir::Module &M, ValueId V, ValueId G, Adjoints &A);
 
+/// The rules of the tensor ops (broadcast, reductions, matmul, ...), for
+/// emitVJP. False when \p V is not one of them.
+bool emitTensorVJP(ValueId V, ValueId G, Adjoints &A);
+
+/// Zero of a scalar, tensor or tuple type: the adjoint of a value nothing
+/// flows to. A tensor zero is a broadcast scalar 0.
+ValueId zeroOf(ir::Builder &B, const ir::Type &T);
+
 /// Copies \p Callee's ops into \p B with parameters mapped to \p Args,
 /// expanding calls to functions without a backward rule, so the sweep sees
 /// elementary ops and the calls whose rule the user wrote.

@@ -25,6 +25,14 @@ using namespace nnc::ad;
 
 ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
                           llvm::ArrayRef<ValueId> Args) {
+  // The callee's dimension variables become the dimensions of the
+  // arguments, as when inlining (ir::inlineCall).
+  DimSubstitution Dims;
+  for (size_t I = 0; I < Args.size(); ++I) {
+    [[maybe_unused]] bool Bound = bindDims(
+        Callee.getParamType(I), B.getFunction().typeOf(Args[I]), Dims);
+    assert(Bound && "call argument does not fit its parameter");
+  }
   std::vector<ValueId> Map(Callee.Ops.size());
   for (size_t I = 0; I < Callee.Ops.size(); ++I) {
     const Op &Src = Callee.Ops[I];
@@ -48,6 +56,11 @@ ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
     }
     Op Copy = Src;
     Copy.Operands.assign(Operands.begin(), Operands.end());
+    if (!Dims.empty()) {
+      Copy.Ty = substitute(Copy.Ty, Dims);
+      if (Copy.Kind == OpKind::DimValue)
+        Copy.DimAttr = substitute(Copy.DimAttr, Dims);
+    }
     Map[I] = B.append(std::move(Copy));
   }
   assert(false && "function without return");
@@ -92,6 +105,16 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
         llvm::formatv("internal error: @{0} derives unknown function @{1}",
                       D.Name, D.Of)
             .str());
+  // grad seeds the output's adjoint with 1: the output must be one number.
+  // (Sema and the IR parser reject the rest; this keeps AD safe alone.)
+  if (D.Kind != DeriveKind::Vjp &&
+      !(Src->ResultType.isScalar() && Src->ResultType.isFloat()))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("'{0}' of @{1} needs a float scalar result, not {2}",
+                      getDeriveKindName(D.Kind), D.Of,
+                      Src->ResultType.str())
+            .str());
   // Src may move when the vector of functions grows: copy what we need.
   const Function Source = *Src;
   Function &G = M.addFunction(D.Name);
@@ -105,8 +128,9 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
                              Source.getParamName(I).str()));
   std::optional<ValueId> Upstream;
   if (D.Kind == DeriveKind::Vjp) {
-    // The upstream gradient arrives as one scalar parameter per component
-    // of the result (parameters are scalars in the ABI); reassemble it.
+    // The upstream gradient arrives as one parameter per leaf of the
+    // result, of that leaf's type (parameters are not tuples); reassemble
+    // it.
     std::vector<Type> LeafTypes;
     flattenTypes(Source.ResultType, LeafTypes);
     std::vector<ValueId> Leaves;
@@ -165,7 +189,7 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   std::vector<ValueId> Grads;
   for (unsigned I : D.Wrt) {
     std::optional<ValueId> Adj = A.get(I);
-    ValueId V = Adj ? *Adj : B.constant(G.getParamType(I), 0);
+    ValueId V = Adj ? *Adj : zeroOf(B, G.getParamType(I));
     if (G.op(V).Name.empty() && V >= NumForward)
       G.op(V).Name = "d" + G.getParamName(I).str();
     Grads.push_back(V);

@@ -8,6 +8,10 @@
 // max/min ties route the gradient to the first operand (the language's
 // rule; PyTorch's maximum splits it).
 //
+// Element-wise ops take operands of one shape, scalar or tensor, so these
+// rules are shape-polymorphic: every constant they use is splat to the
+// op's type. The tensor ops' rules are in TensorRules.cpp.
+//
 //===----------------------------------------------------------------------===//
 #include "Adjoints.h"
 
@@ -15,10 +19,9 @@ using namespace nnc;
 using namespace nnc::ir;
 using namespace nnc::ad;
 
-/// Zero of a scalar or tuple type: the adjoint of a value nothing flows to.
-static ValueId zeroOf(Builder &B, const Type &T) {
+ValueId ad::zeroOf(Builder &B, const Type &T) {
   if (T.isLeaf())
-    return B.constant(T, 0);
+    return B.splat(T, 0);
   std::vector<ValueId> Parts;
   for (const Type &E : T.getElements())
     Parts.push_back(zeroOf(B, E));
@@ -92,7 +95,8 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
   const Op O = B.getFunction().op(V);
   auto Active = [&](unsigned I) { return A.isActive(O.Operands[I]); };
   auto Arg = [&](unsigned I) { return O.Operands[I]; };
-  auto Const = [&](double C) { return B.constant(O.Ty, C); };
+  // A constant of the op's type: a scalar, or a scalar broadcast.
+  auto Const = [&](double C) { return B.splat(O.Ty, C); };
   auto Mul = [&](ValueId X, ValueId Y) { return B.binary(OpKind::Mul, X, Y); };
   auto Div = [&](ValueId X, ValueId Y) { return B.binary(OpKind::Div, X, Y); };
   auto Neg = [&](ValueId X) { return B.unary(OpKind::Neg, X); };
@@ -163,8 +167,12 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
     return true;
   case OpKind::Pow: {
     // d/da a^b = b * a^(b-1), d/db a^b = a^b * log(a)
-    const Op &Exponent = B.getFunction().op(Arg(1));
-    bool ConstNonZero = Exponent.isConst() && Exponent.FloatValue != 0;
+    // A constant exponent may be splat to a tensor: look through that.
+    const Op *Exponent = &B.getFunction().op(Arg(1));
+    if (Exponent->Kind == OpKind::Broadcast)
+      Exponent = &B.getFunction().op(Exponent->Operands[0]);
+    bool ConstNonZero = Exponent->isConst() && Exponent->Ty.isScalar() &&
+                        Exponent->FloatValue != 0;
     Acc(0, [&] {
       ValueId Bm1 = B.binary(OpKind::Sub, Arg(1), Const(1));
       ValueId D = Mul(G, Mul(Arg(1), B.binary(OpKind::Pow, Arg(0), Bm1)));
@@ -256,6 +264,7 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
       Acc(I, [&] { return B.extract(Grads, I); });
     return true;
   }
+  default:
+    return emitTensorVJP(V, G, A);
   }
-  return true;
 }

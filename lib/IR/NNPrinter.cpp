@@ -7,6 +7,12 @@
 // context. Parentheses follow the grammar's precedence exactly, and the
 // tree is kept as it is: floating-point addition is not associative.
 //
+// Tensor ops print as the built-ins that write them: `x @ W`,
+// `sum(x, axis=1)`, `reshape(x, [n, 3])`, `iota([n, 3], axis=0)`; a
+// dimension used as a value is its variable's name (`2 * n` for a product),
+// so dimension variables are reserved as names. Tensor constants are
+// nested `[...]` literals.
+//
 //===----------------------------------------------------------------------===//
 #include "ValueNames.h"
 #include "nnc/IR/IR.h"
@@ -33,13 +39,69 @@ const char *const Keywords[] = {"fn",   "let",  "return", "layer", "param",
 const char *const BuiltinNames[] = {
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos",
     "pow", "max", "min", "select", "f32", "f64", "i32", "i64", "grad",
-    "value_and_grad", "vjp"};
+    "value_and_grad", "vjp", "sum", "argmax", "logsumexp", "softmax",
+    "log_softmax", "transpose", "reshape", "broadcast", "sum_to", "iota",
+    "onehot", "pick", "rand", "randn"};
+
+/// The built-in function an op prints as, or "" for operators and ops
+/// without one.
+llvm::StringRef getBuiltinName(OpKind K) {
+  switch (K) {
+  case OpKind::ReduceSum:
+    return "sum";
+  case OpKind::ReduceMax:
+  case OpKind::Max:
+    return "max";
+  case OpKind::ReduceMin:
+  case OpKind::Min:
+    return "min";
+  case OpKind::Abs:
+    return "abs";
+  case OpKind::ArgMax:
+  case OpKind::LogSumExp:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+  case OpKind::Transpose:
+  case OpKind::Reshape:
+  case OpKind::Broadcast:
+  case OpKind::SumTo:
+  case OpKind::Iota:
+  case OpKind::OneHot:
+  case OpKind::Pick:
+  case OpKind::Rand:
+  case OpKind::Randn:
+    return getOpName(K);
+  default:
+    return getOpClass(K) == OpClass::Math ? getOpName(K) : "";
+  }
+}
+
+/// A dimension as an i64 expression: `3`, `n`, `2 * B * n`.
+Rendered renderDim(const Dim &D) {
+  std::string S;
+  if (D.Factor != 1 || D.Vars.empty())
+    S = std::to_string(D.Factor);
+  for (const std::string &V : D.Vars)
+    S += (S.empty() ? "" : " * ") + V;
+  bool Product = D.Vars.size() + (D.Factor != 1) > 1;
+  return {S, Product ? PMul : (D.Factor < 0 ? PUnary : PAtom)};
+}
+
+std::string renderShape(const Shape &S) {
+  std::string R = "[";
+  for (size_t I = 0; I < S.size(); ++I)
+    R += (I ? ", " : "") + renderDim(S[I]).Text;
+  return R + "]";
+}
 
 class FunctionPrinter {
 public:
-  FunctionPrinter(const Function &F, const llvm::StringSet<> &Reserved,
+  FunctionPrinter(const Function &F, llvm::StringSet<> Reserved,
                   const llvm::StringMap<std::string> &FnNames)
       : F(F), FnNames(FnNames) {
+    // Dimension variables are values in the body (`dim n` prints `n`).
+    for (const std::string &V : F.getDimVars())
+      Reserved.insert(V);
     Uses.assign(F.Ops.size(), 0);
     for (const Op &O : F.Ops)
       for (ValueId V : O.Operands)
@@ -110,13 +172,41 @@ private:
   }
 
   Rendered constant(const Op &O) {
+    if (O.Ty.isTensor())
+      return {tensorLiteral(O, 0, 0), PAtom};
     if (O.Ty.isBool())
       return {O.IntValue ? "true" : "false", PAtom};
     if (!O.Ty.isFloat()) {
       std::string S = std::to_string(O.IntValue);
       return {S, O.IntValue < 0 ? PUnary : PAtom};
     }
-    double V = O.FloatValue;
+    return floatLiteral(O.FloatValue);
+  }
+
+  /// Axis \p Axis of tensor constant \p O from element \p First on, as
+  /// nested brackets.
+  std::string tensorLiteral(const Op &O, unsigned Axis, size_t First) {
+    const Shape &S = O.Ty.getShape();
+    size_t Stride = 1;
+    for (size_t D = Axis + 1; D < S.size(); ++D)
+      Stride *= static_cast<size_t>(S[D].Factor);
+    std::string R = "[";
+    for (int64_t I = 0; I < S[Axis].Factor; ++I) {
+      R += I ? ", " : "";
+      size_t At = First + I * Stride;
+      if (Axis + 1 < S.size()) {
+        R += tensorLiteral(O, Axis + 1, At);
+      } else {
+        double V = O.Data[At];
+        R += O.Ty.isBool()    ? std::string(V != 0 ? "true" : "false")
+             : O.Ty.isFloat() ? floatLiteral(V).Text
+                              : std::to_string(static_cast<int64_t>(V));
+      }
+    }
+    return R + "]";
+  }
+
+  Rendered floatLiteral(double V) {
     // Literals cannot spell NaN or infinity; a division can.
     if (std::isnan(V))
       return {"0.0 / 0.0", PMul};
@@ -134,12 +224,15 @@ private:
       std::string R = operand(O.Operands[1], RightAssoc ? P : P + 1);
       return Rendered{L + " " + Sym + " " + R, P};
     };
-    auto Fn = [&](llvm::StringRef Name) {
+    auto Fn = [&](llvm::StringRef Name, std::string Extra = "") {
       std::string S = Name.str() + "(";
       for (size_t I = 0; I < O.Operands.size(); ++I)
         S += (I ? ", " : "") + operand(O.Operands[I], POr);
+      if (!Extra.empty())
+        S += (O.Operands.empty() ? "" : ", ") + Extra;
       return Rendered{S + ")", PAtom};
     };
+    std::string Axis = "axis=" + std::to_string(O.IntValue);
     switch (O.Kind) {
     case OpKind::Const:
       return constant(O);
@@ -183,6 +276,37 @@ private:
         S += (I ? ", " : "") + operand(O.Operands[I], POr);
       return {S + ")", PAtom};
     }
+    case OpKind::MatMul:
+      return Bin("@", PMul);
+    case OpKind::ReduceSum:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMin:
+    case OpKind::ArgMax:
+    case OpKind::LogSumExp:
+    case OpKind::Softmax:
+    case OpKind::LogSoftmax:
+      return Fn(getBuiltinName(O.Kind), Axis);
+    case OpKind::Reshape:
+    case OpKind::Broadcast:
+    case OpKind::SumTo:
+      return Fn(getBuiltinName(O.Kind), renderShape(O.Ty.getShape()));
+    case OpKind::Iota:
+      return Fn("iota", renderShape(O.Ty.getShape()) + ", " + Axis);
+    case OpKind::OneHot: {
+      // onehot gives f64 rows; another float kind is a conversion of them.
+      Rendered R = Fn("onehot", renderDim(O.Ty.getShape().back()).Text);
+      if (O.Ty.getElementKind() != ElementKind::F64)
+        R.Text = getElementKindName(O.Ty.getElementKind()).str() + "(" +
+                 R.Text + ")";
+      return R;
+    }
+    case OpKind::DimValue:
+      return renderDim(O.DimAttr);
+    case OpKind::Rand:
+    case OpKind::Randn:
+      return Fn(getOpName(O.Kind), renderShape(O.Ty.getShape()) +
+                                       ", stream=" +
+                                       std::to_string(O.IntValue));
     case OpKind::Extract: {
       const Op &T = F.op(O.Operands[0]);
       if (T.Kind == OpKind::Tuple)
@@ -214,10 +338,8 @@ void ir::printModuleAsNN(const Module &M, llvm::raw_ostream &OS) {
   llvm::StringSet<> UsedBuiltins;
   for (const auto &F : M.Functions)
     for (const Op &O : F->Ops)
-      if (getOpClass(O.Kind) == OpClass::Math ||
-          O.Kind == OpKind::Max || O.Kind == OpKind::Min ||
-          O.Kind == OpKind::Abs)
-        UsedBuiltins.insert(getOpName(O.Kind));
+      if (!getBuiltinName(O.Kind).empty())
+        UsedBuiltins.insert(getBuiltinName(O.Kind));
   llvm::StringMap<std::string> FnNames;
   llvm::StringSet<> Reserved;
   for (const char *K : Keywords)

@@ -11,7 +11,9 @@
 // The key is built from values, never from pointers, so the result does not
 // depend on allocation order:
 //   - a constant's float value compares bitwise: -0.0 and 0.0 differ, and a
-//     NaN equals itself;
+//     NaN equals itself; so do the elements of a tensor constant;
+//   - attributes are part of the key: the axis (IntValue), the dimension a
+//     `dim` reads, the callee;
 //   - add, mul, eq, ne, and, or are commutative and have their operands
 //     sorted. max and min are not: max(a, b) is `a >= b ? a : b`, so ties
 //     pick the first operand and a NaN the second, and max(a, b) and
@@ -62,7 +64,13 @@ static std::string makeKey(const Op &O) {
   uint64_t Bits;
   static_assert(sizeof(Bits) == sizeof(O.FloatValue));
   std::memcpy(&Bits, &O.FloatValue, sizeof(Bits));
-  OS << '|' << Bits << '|' << O.IntValue << '|' << O.Callee;
+  OS << '|' << Bits << '|' << O.IntValue << '|' << O.Callee << '|';
+  O.DimAttr.print(OS);
+  OS << '|';
+  for (double D : O.Data) {
+    std::memcpy(&Bits, &D, sizeof(Bits));
+    OS << Bits << ',';
+  }
   return Key;
 }
 

@@ -29,6 +29,19 @@
 //   - float comparisons are never folded for equal operands (NaN).
 // A NaN's sign and payload are not considered observable (x * -1 -> neg x).
 //
+// Tensors. Element-wise ops take operands of one shape, and a constant
+// operand of a tensor op is a scalar constant broadcast (a "splat"), so the
+// identities look through splats (x * splat(1) -> x) and a folded constant
+// of a tensor type is built as a splat: no rewrite changes a type. Only
+// scalars are folded; an element-wise op whose operands are all broadcasts
+// from one shape is done on the smaller operands and broadcast afterwards
+// (exact: each result element is the same scalar operation), which is how
+// splats fold. Shape identities: broadcast, reshape and sum_to to the
+// operand's own type are the operand; broadcast of broadcast, reshape of
+// reshape and transpose of transpose collapse; sum_to of a broadcast that
+// added no elements is the broadcast's operand. sum_to(broadcast(x)) in
+// general is not x (it sums the copies).
+//
 // Folding follows the language's defined semantics, which codegen
 // implements too (docs/language.md, lib/CodeGen/LLVMEmitter.cpp): f32
 // arithmetic is done in float; integers wrap at their width; x / 0 == 0 and
@@ -336,6 +349,7 @@ private:
   std::optional<ValueId> simplifyOp(const Op &O);
 
   // Builders for replacement ops; they carry the replaced op's location.
+  // A constant of a tensor type is a scalar constant broadcast.
   ValueId make(OpKind K, const Type &Ty, llvm::ArrayRef<ValueId> Operands,
                const Op &Replaced) {
     Op N;
@@ -348,13 +362,21 @@ private:
   ValueId makeConst(const Type &Ty, Scalar S, const Op &Replaced) {
     Op N;
     N.Kind = OpKind::Const;
-    N.Ty = Ty;
+    N.Ty = Ty.getElementType();
     if (Ty.isFloat())
       N.FloatValue = roundFloat(Ty.getElementKind(), S.F);
     else
       N.IntValue = wrapInt(Ty.getElementKind(), S.I);
     N.Loc = Replaced.Loc;
-    return append(std::move(N));
+    ValueId C = append(std::move(N));
+    if (!Ty.isTensor())
+      return C;
+    Op Splat;
+    Splat.Kind = OpKind::Broadcast;
+    Splat.Ty = Ty;
+    Splat.Operands = {C};
+    Splat.Loc = Replaced.Loc;
+    return append(std::move(Splat));
   }
   ValueId makeIntConst(const Type &Ty, int64_t V, const Op &Replaced) {
     Scalar S;
@@ -364,6 +386,13 @@ private:
 
   // Operand tests.
   bool isConst(ValueId V) const { return def(V).isConst(); }
+  /// The scalar constant \p V is, directly or broadcast; null otherwise.
+  const Op *scalarConst(ValueId V) const {
+    const Op *D = &def(V);
+    if (D->Kind == OpKind::Broadcast)
+      D = &def(D->Operands[0]);
+    return D->isConst() && D->Ty.isScalar() ? D : nullptr;
+  }
   bool isKind(ValueId V, OpKind K) const { return def(V).Kind == K; }
   ValueId operand(ValueId V, unsigned I = 0) const {
     return def(V).Operands[I];
@@ -371,32 +400,41 @@ private:
   /// A constant equal to \p C (float or integer); not for zeros of floats,
   /// whose sign matters.
   bool isConstEq(ValueId V, int64_t C) const {
-    const Op &D = def(V);
-    if (!D.isConst())
+    const Op *D = scalarConst(V);
+    if (!D)
       return false;
-    return D.Ty.isFloat() ? D.FloatValue == static_cast<double>(C)
-                          : D.IntValue == C;
+    return D->Ty.isFloat() ? D->FloatValue == static_cast<double>(C)
+                           : D->IntValue == C;
   }
   bool isFloatZero(ValueId V, bool Negative) const {
-    const Op &D = def(V);
-    return D.isConst() && D.Ty.isFloat() && D.FloatValue == 0 &&
-           std::signbit(D.FloatValue) == Negative;
+    const Op *D = scalarConst(V);
+    return D && D->Ty.isFloat() && D->FloatValue == 0 &&
+           std::signbit(D->FloatValue) == Negative;
   }
   bool isIntZero(ValueId V) const {
-    const Op &D = def(V);
-    return D.isConst() && !D.Ty.isFloat() && D.IntValue == 0;
+    const Op *D = scalarConst(V);
+    return D && !D->Ty.isFloat() && D->IntValue == 0;
   }
   bool isBoolConst(ValueId V, bool B) const {
-    const Op &D = def(V);
-    return D.isConst() && D.Ty.isBool() && D.IntValue == B;
+    const Op *D = scalarConst(V);
+    return D && D->Ty.isBool() && D->IntValue == B;
   }
-  /// Same value: the same id, or constants with the same type and bits.
+  /// Same value: the same id, or constants (splat or dense) with the same
+  /// type and bits.
   bool sameValue(ValueId A, ValueId B) const {
     if (A == B)
       return true;
     const Op &DA = def(A), &DB = def(B);
-    if (!DA.isConst() || !DB.isConst() || DA.Ty != DB.Ty)
+    if (DA.Ty != DB.Ty)
       return false;
+    if (DA.Kind == OpKind::Broadcast && DB.Kind == OpKind::Broadcast)
+      return sameValue(DA.Operands[0], DB.Operands[0]);
+    if (!DA.isConst() || !DB.isConst())
+      return false;
+    if (DA.Ty.isTensor())
+      return DA.Data.size() == DB.Data.size() &&
+             std::memcmp(DA.Data.data(), DB.Data.data(),
+                         DA.Data.size() * sizeof(double)) == 0;
     if (DA.Ty.isFloat())
       return std::memcmp(&DA.FloatValue, &DB.FloatValue, sizeof(double)) == 0;
     return DA.IntValue == DB.IntValue;
@@ -404,6 +442,8 @@ private:
 
   std::optional<ValueId> simplifyArith(const Op &O);
   std::optional<ValueId> simplifyOther(const Op &O);
+  std::optional<ValueId> simplifyShape(const Op &O);
+  std::optional<ValueId> hoistBroadcasts(const Op &O);
 };
 
 } // namespace
@@ -433,12 +473,13 @@ std::optional<ValueId> Simplifier::simplifyOp(const Op &O) {
     break;
   }
 
-  // Fold when every operand is a constant (select only needs its condition;
-  // see simplifyOther).
-  if (O.Kind != OpKind::Select && O.Kind != OpKind::Extract) {
+  // Fold when every operand is a scalar constant (select only needs its
+  // condition; see simplifyOther). Tensors fold through hoistBroadcasts.
+  if (O.Kind != OpKind::Select && O.Kind != OpKind::Extract &&
+      O.Ty.isScalar()) {
     llvm::SmallVector<const Op *, 3> Args;
     for (ValueId V : O.Operands) {
-      if (!isConst(V))
+      if (!isConst(V) || !def(V).Ty.isScalar())
         break;
       Args.push_back(&def(V));
     }
@@ -446,6 +487,8 @@ std::optional<ValueId> Simplifier::simplifyOp(const Op &O) {
       if (std::optional<Scalar> S = foldOp(O, Args))
         return makeConst(O.Ty, *S, O);
   }
+  if (std::optional<ValueId> R = hoistBroadcasts(O))
+    return R;
 
   switch (getOpClass(O.Kind)) {
   case OpClass::Arith:
@@ -614,8 +657,8 @@ std::optional<ValueId> Simplifier::simplifyOther(const Op &O) {
 
   case OpKind::Select: {
     ValueId C = O.Operands[0], A = O.Operands[1], B = O.Operands[2];
-    if (isConst(C))
-      return def(C).IntValue ? A : B;
+    if (const Op *K = scalarConst(C))
+      return K->IntValue ? A : B;
     if (sameValue(A, B))
       return A;
     if (isKind(C, OpKind::Not))
@@ -654,6 +697,100 @@ std::optional<ValueId> Simplifier::simplifyOther(const Op &O) {
     return std::nullopt;
   }
 
+  case OpKind::DimValue:
+    // A constant dimension is a constant.
+    if (O.DimAttr.isConstant())
+      return makeIntConst(O.Ty, O.DimAttr.Factor, O);
+    return std::nullopt;
+
+  default:
+    return simplifyShape(O);
+  }
+}
+
+/// Whether \p K computes each result element from the same element of
+/// each operand.
+static bool isElementwise(OpKind K) {
+  switch (getOpClass(K)) {
+  case OpClass::Arith:
+  case OpClass::Math:
+  case OpClass::Cmp:
+  case OpClass::Logic:
+    return true;
+  default:
+    return K == OpKind::Select || K == OpKind::Convert;
+  }
+}
+
+std::optional<ValueId> Simplifier::hoistBroadcasts(const Op &O) {
+  // op(broadcast(a), broadcast(b)) -> broadcast(op(a, b)) when a and b have
+  // one shape: the same scalar operations on fewer elements. Splat
+  // operands become scalar ops, which fold.
+  if (!isElementwise(O.Kind) || !O.Ty.isTensor() || O.Operands.empty())
+    return std::nullopt;
+  const Shape *From = nullptr;
+  for (ValueId V : O.Operands) {
+    if (!isKind(V, OpKind::Broadcast))
+      return std::nullopt;
+    const Shape &S = def(operand(V)).Ty.getShape();
+    if (From && S != *From)
+      return std::nullopt;
+    From = &S;
+  }
+  Op Small = O;
+  Small.Name.clear();
+  Small.Ty = Type::tensor(O.Ty.getElementKind(), *From);
+  for (ValueId &V : Small.Operands)
+    V = operand(V);
+  ValueId R = emit(std::move(Small));
+  return make(OpKind::Broadcast, O.Ty, {R}, O);
+}
+
+std::optional<ValueId> Simplifier::simplifyShape(const Op &O) {
+  if (O.Operands.size() != 1)
+    return std::nullopt;
+  ValueId A = O.Operands[0];
+  const Op &D = def(A);
+  switch (O.Kind) {
+  case OpKind::Broadcast:
+  case OpKind::Reshape:
+  case OpKind::SumTo:
+    // To its own type: nothing to do.
+    if (D.Ty == O.Ty)
+      return A;
+    break;
+  default:
+    break;
+  }
+  switch (O.Kind) {
+  case OpKind::Broadcast:
+    // Broadcasts compose: a dim of x is 1 or kept by the first, and then
+    // 1 or kept by the second.
+    if (D.Kind == OpKind::Broadcast)
+      return make(OpKind::Broadcast, O.Ty, {D.Operands[0]}, O);
+    return std::nullopt;
+  case OpKind::Reshape:
+    // Row-major order is kept by each reshape, so by both.
+    if (D.Kind == OpKind::Reshape)
+      return make(OpKind::Reshape, O.Ty, {D.Operands[0]}, O);
+    // Every element of a splat is the same: splat the new shape.
+    if (D.Kind == OpKind::Broadcast && def(D.Operands[0]).Ty.isScalar())
+      return make(OpKind::Broadcast, O.Ty, {D.Operands[0]}, O);
+    return std::nullopt;
+  case OpKind::SumTo:
+    // A broadcast that added no elements (only dims of 1) summed back: each
+    // sum has one term. (Exact but for the sign of a zero: a one-term sum
+    // that starts from +0.0 turns -0.0 into +0.0; we take x.)
+    if (D.Kind == OpKind::Broadcast && def(D.Operands[0]).Ty == O.Ty &&
+        getNumElements(O.Ty.getShape()) == getNumElements(D.Ty.getShape()))
+      return D.Operands[0];
+    return std::nullopt;
+  case OpKind::Transpose:
+    if (D.Kind == OpKind::Transpose)
+      return D.Operands[0];
+    if (D.Kind == OpKind::Broadcast && def(D.Operands[0]).Ty.isScalar())
+      return make(OpKind::Broadcast, O.Ty, {D.Operands[0]}, O);
+    return std::nullopt;
   default:
     return std::nullopt;
   }

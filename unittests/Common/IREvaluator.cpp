@@ -1,0 +1,462 @@
+//===- IREvaluator.cpp - A reference interpreter of the IR, for tests -----===//
+//
+// Each op is a loop over the elements of its result. Tensor indices go
+// through row-major multi-indices (`unravel` / `ravel`), which is slow and
+// plainly correct. Reductions see a tensor as [Outer, N, Inner] around
+// their axis.
+//
+//===----------------------------------------------------------------------===//
+#include "IREvaluator.h"
+#include "llvm/Support/FormatVariadic.h"
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+
+using namespace nnc;
+using namespace nnc::ir;
+using namespace nnc::ir::testing;
+
+int64_t nnc::ir::testing::numElements(const std::vector<int64_t> &Shape) {
+  int64_t N = 1;
+  for (int64_t D : Shape)
+    N *= D;
+  return N;
+}
+
+namespace {
+
+using Index = std::vector<int64_t>;
+
+Index unravel(int64_t Flat, const std::vector<int64_t> &Shape) {
+  Index I(Shape.size());
+  for (size_t D = Shape.size(); D-- > 0;) {
+    I[D] = Flat % Shape[D];
+    Flat /= Shape[D];
+  }
+  return I;
+}
+
+int64_t ravel(const Index &I, const std::vector<int64_t> &Shape) {
+  int64_t Flat = 0;
+  for (size_t D = 0; D < Shape.size(); ++D)
+    Flat = Flat * Shape[D] + I[D];
+  return Flat;
+}
+
+/// The index of the broadcast source element for result index \p Out:
+/// trailing dims align, a source dim of 1 reads element 0.
+int64_t broadcastSource(const Index &Out, const std::vector<int64_t> &From) {
+  Index In(From.size());
+  size_t Off = Out.size() - From.size();
+  for (size_t D = 0; D < From.size(); ++D)
+    In[D] = From[D] == 1 ? 0 : Out[Off + D];
+  return ravel(In, From);
+}
+
+/// Rounds or wraps \p V to what kind \p K holds.
+double normalize(ElementKind K, double V) {
+  switch (K) {
+  case ElementKind::F32:
+    return static_cast<float>(V);
+  case ElementKind::I32:
+    return static_cast<int32_t>(
+        static_cast<uint32_t>(static_cast<uint64_t>(static_cast<int64_t>(V))));
+  case ElementKind::Bool:
+    return V != 0;
+  default:
+    return V;
+  }
+}
+
+double floatToInt(double X, ElementKind To) {
+  if (std::isnan(X))
+    return 0;
+  double T = std::trunc(X);
+  double Lo = To == ElementKind::I32 ? -2147483648.0 : -9.2233720368547758e18;
+  double Hi = To == ElementKind::I32 ? 2147483647.0 : 9.2233720368547758e18;
+  return std::min(std::max(T, Lo), Hi);
+}
+
+double sigmoid(double X) { return 1 / (1 + std::exp(-X)); }
+
+/// A 64-bit mix (splitmix64), the random ops' counter-based generator.
+uint64_t mix(uint64_t X) {
+  X += 0x9e3779b97f4a7c15ULL;
+  X = (X ^ (X >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  X = (X ^ (X >> 27)) * 0x94d049bb133111ebULL;
+  return X ^ (X >> 31);
+}
+double uniform(uint64_t Seed, uint64_t Stream, uint64_t I) {
+  uint64_t H = mix(mix(mix(Seed) ^ Stream) ^ I);
+  return static_cast<double>(H >> 11) * 0x1.0p-53;
+}
+
+class Evaluator {
+public:
+  explicit Evaluator(const Module &M) : M(M) {}
+  llvm::Expected<Value> run(const Function &F, const std::vector<Value> &Args);
+
+private:
+  const Module &M;
+  std::map<std::string, int64_t> Dims;
+  std::string Error;
+
+  int64_t dim(const Dim &D) {
+    int64_t N = D.Factor;
+    for (const std::string &V : D.Vars) {
+      auto It = Dims.find(V);
+      if (It == Dims.end()) {
+        Error = "unbound dimension " + V;
+        return 0;
+      }
+      N *= It->second;
+    }
+    return N;
+  }
+  std::vector<int64_t> shape(const Type &T) {
+    std::vector<int64_t> S;
+    for (const Dim &D : T.getShape())
+      S.push_back(dim(D));
+    return S;
+  }
+  Value blank(const Type &T) {
+    Value R;
+    R.Kind = T.getElementKind();
+    R.Shape = shape(T);
+    R.Data.assign(numElements(R.Shape), 0);
+    return R;
+  }
+  bool bind(const Type &T, const Value &V);
+  Value evalOp(const Function &F, const Op &O, std::vector<Value> &Vals);
+  Value elementwise(const Op &O, const std::vector<const Value *> &In);
+};
+
+bool Evaluator::bind(const Type &T, const Value &V) {
+  if (T.isTuple() != V.IsTuple)
+    return false;
+  if (T.isTuple()) {
+    if (T.getElements().size() != V.Elements.size())
+      return false;
+    for (size_t I = 0; I < V.Elements.size(); ++I)
+      if (!bind(T.getElements()[I], V.Elements[I]))
+        return false;
+    return true;
+  }
+  if (T.getRank() != V.Shape.size() ||
+      static_cast<int64_t>(V.Data.size()) != numElements(V.Shape))
+    return false;
+  for (size_t I = 0; I < V.Shape.size(); ++I) {
+    const Dim &D = T.getShape()[I];
+    if (D.Factor == 1 && D.Vars.size() == 1)
+      Dims.try_emplace(D.Vars[0], V.Shape[I]);
+  }
+  return true;
+}
+
+llvm::Expected<Value> Evaluator::run(const Function &F,
+                                     const std::vector<Value> &Args) {
+  auto Fail = [](std::string Msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
+  };
+  if (Args.size() != F.getNumParams())
+    return Fail(llvm::formatv("@{0} takes {1} arguments, got {2}", F.Name,
+                              F.getNumParams(), Args.size()));
+  for (unsigned I = 0; I < Args.size(); ++I)
+    if (!bind(F.getParamType(I), Args[I]))
+      return Fail(llvm::formatv("argument {0} of @{1} does not fit {2}", I,
+                                F.Name, F.getParamType(I).str()));
+  // Compound dimensions (`2*n`) must agree with the bound variables.
+  for (unsigned I = 0; I < Args.size(); ++I)
+    if (F.getParamType(I).isLeaf() && shape(F.getParamType(I)) != Args[I].Shape)
+      return Fail(llvm::formatv("argument {0} of @{1}: inconsistent dims", I,
+                                F.Name));
+  std::vector<Value> Vals(F.Ops.size());
+  for (size_t I = 0; I < F.Ops.size(); ++I) {
+    const Op &O = F.Ops[I];
+    if (O.Kind == OpKind::Param) {
+      Vals[I] = Args[O.IntValue];
+      continue;
+    }
+    if (O.Kind == OpKind::Return)
+      return Vals[O.Operands[0]];
+    Vals[I] = evalOp(F, O, Vals);
+    if (!Error.empty())
+      return Fail(llvm::formatv("@{0}, op {1} ({2}): {3}", F.Name, I,
+                                getOpName(O.Kind), Error));
+  }
+  return Fail("@" + F.Name + " has no return");
+}
+
+Value Evaluator::elementwise(const Op &O, const std::vector<const Value *> &In) {
+  Value R = blank(O.Ty);
+  ElementKind InKind = In.empty() ? R.Kind : In[0]->Kind;
+  bool Float = isFloatKind(InKind);
+  for (size_t E = 0; E < R.Data.size(); ++E) {
+    double A = In.size() > 0 ? In[0]->Data[E] : 0;
+    double B = In.size() > 1 ? In[1]->Data[E] : 0;
+    double Y = 0;
+    switch (O.Kind) {
+    case OpKind::Add: Y = A + B; break;
+    case OpKind::Sub: Y = A - B; break;
+    case OpKind::Mul: Y = A * B; break;
+    case OpKind::Div:
+      if (Float)
+        Y = A / B;
+      else
+        Y = B == 0 ? 0 : std::trunc(A / B);
+      break;
+    case OpKind::Neg: Y = -A; break;
+    case OpKind::Max: Y = A >= B ? A : B; break;
+    case OpKind::Min: Y = A <= B ? A : B; break;
+    case OpKind::Abs: Y = std::fabs(A); break;
+    case OpKind::Pow: Y = std::pow(A, B); break;
+    case OpKind::Exp: Y = std::exp(A); break;
+    case OpKind::Log: Y = std::log(A); break;
+    case OpKind::Sqrt: Y = std::sqrt(A); break;
+    case OpKind::Tanh: Y = std::tanh(A); break;
+    case OpKind::Sigmoid: Y = sigmoid(A); break;
+    case OpKind::Relu: Y = A > 0 ? A : 0; break;
+    case OpKind::Sin: Y = std::sin(A); break;
+    case OpKind::Cos: Y = std::cos(A); break;
+    case OpKind::Lt: Y = A < B; break;
+    case OpKind::Le: Y = A <= B; break;
+    case OpKind::Gt: Y = A > B; break;
+    case OpKind::Ge: Y = A >= B; break;
+    case OpKind::Eq: Y = A == B; break;
+    case OpKind::Ne: Y = A != B; break;
+    case OpKind::And: Y = A != 0 && B != 0; break;
+    case OpKind::Or: Y = A != 0 || B != 0; break;
+    case OpKind::Not: Y = A == 0; break;
+    case OpKind::Select: Y = A != 0 ? B : In[2]->Data[E]; break;
+    case OpKind::Convert:
+      if (isFloatKind(InKind) && !isFloatKind(R.Kind) &&
+          R.Kind != ElementKind::Bool)
+        Y = floatToInt(A, R.Kind);
+      else
+        Y = A;
+      break;
+    default:
+      Error = "not an element-wise op";
+      return R;
+    }
+    R.Data[E] = normalize(R.Kind, Y);
+  }
+  return R;
+}
+
+Value Evaluator::evalOp(const Function &F, const Op &O,
+                        std::vector<Value> &Vals) {
+  std::vector<const Value *> In;
+  for (ValueId V : O.Operands)
+    In.push_back(&Vals[V]);
+  auto Reduction = [&](const Value &X, unsigned Axis, int64_t &Outer,
+                       int64_t &N, int64_t &Inner) {
+    Outer = Inner = 1;
+    for (unsigned D = 0; D < Axis; ++D)
+      Outer *= X.Shape[D];
+    N = X.Shape[Axis];
+    for (size_t D = Axis + 1; D < X.Shape.size(); ++D)
+      Inner *= X.Shape[D];
+  };
+  switch (O.Kind) {
+  case OpKind::Const: {
+    Value R = blank(O.Ty);
+    if (O.Ty.isTensor())
+      R.Data = O.Data;
+    else
+      R.Data = {O.Ty.isFloat() ? O.FloatValue
+                               : static_cast<double>(O.IntValue)};
+    return R;
+  }
+  case OpKind::Tuple: {
+    std::vector<Value> Parts;
+    for (const Value *V : In)
+      Parts.push_back(*V);
+    return Value::tuple(std::move(Parts));
+  }
+  case OpKind::Extract:
+    return In[0]->Elements.at(O.IntValue);
+  case OpKind::Call: {
+    const Function *Callee = M.lookup(O.Callee);
+    if (!Callee) {
+      Error = "unknown function @" + O.Callee;
+      return {};
+    }
+    std::vector<Value> Args;
+    for (const Value *V : In)
+      Args.push_back(*V);
+    llvm::Expected<Value> R = Evaluator(M).run(*Callee, Args);
+    if (!R) {
+      Error = llvm::toString(R.takeError());
+      return {};
+    }
+    return *R;
+  }
+  case OpKind::Broadcast: {
+    Value R = blank(O.Ty);
+    for (size_t E = 0; E < R.Data.size(); ++E)
+      R.Data[E] = In[0]->Data[broadcastSource(unravel(E, R.Shape),
+                                              In[0]->Shape)];
+    return R;
+  }
+  case OpKind::SumTo: {
+    Value R = blank(O.Ty);
+    for (size_t E = 0; E < In[0]->Data.size(); ++E)
+      R.Data[broadcastSource(unravel(E, In[0]->Shape), R.Shape)] +=
+          In[0]->Data[E];
+    for (double &V : R.Data)
+      V = normalize(R.Kind, V);
+    return R;
+  }
+  case OpKind::Reshape: {
+    Value R = blank(O.Ty);
+    R.Data = In[0]->Data;
+    return R;
+  }
+  case OpKind::Transpose: {
+    Value R = blank(O.Ty);
+    int64_t Rows = R.Shape[0], Cols = R.Shape[1];
+    for (int64_t I = 0; I < Rows; ++I)
+      for (int64_t J = 0; J < Cols; ++J)
+        R.Data[I * Cols + J] = In[0]->Data[J * Rows + I];
+    return R;
+  }
+  case OpKind::MatMul: {
+    // Vectors as matrices: a [k] left operand is [1, k], a [k] right
+    // operand [k, 1].
+    const Value &X = *In[0], &Y = *In[1];
+    int64_t Rows = X.Shape.size() == 2 ? X.Shape[0] : 1;
+    int64_t K = X.Shape.back();
+    int64_t Cols = Y.Shape.size() == 2 ? Y.Shape[1] : 1;
+    Value R = blank(O.Ty);
+    for (int64_t I = 0; I < Rows; ++I)
+      for (int64_t J = 0; J < Cols; ++J) {
+        double S = 0;
+        for (int64_t L = 0; L < K; ++L)
+          S += X.Data[I * K + L] * Y.Data[L * Cols + J];
+        R.Data[I * Cols + J] = normalize(R.Kind, S);
+      }
+    return R;
+  }
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::ArgMax:
+  case OpKind::LogSumExp: {
+    const Value &X = *In[0];
+    int64_t Outer, N, Inner;
+    Reduction(X, O.IntValue, Outer, N, Inner);
+    Value R = blank(O.Ty);
+    for (int64_t A = 0; A < Outer; ++A)
+      for (int64_t C = 0; C < Inner; ++C) {
+        auto At = [&](int64_t I) { return X.Data[(A * N + I) * Inner + C]; };
+        double Y = 0;
+        if (O.Kind == OpKind::ReduceSum) {
+          for (int64_t I = 0; I < N; ++I)
+            Y += At(I);
+        } else if (O.Kind == OpKind::LogSumExp) {
+          double Mx = -std::numeric_limits<double>::infinity();
+          for (int64_t I = 0; I < N; ++I)
+            Mx = std::max(Mx, At(I));
+          double S = 0;
+          for (int64_t I = 0; I < N; ++I)
+            S += std::exp(At(I) - Mx);
+          Y = Mx + std::log(S);
+        } else {
+          // The first extremal element wins ties.
+          int64_t Best = 0;
+          for (int64_t I = 1; I < N; ++I)
+            if (O.Kind == OpKind::ReduceMin ? At(I) < At(Best)
+                                            : At(I) > At(Best))
+              Best = I;
+          Y = O.Kind == OpKind::ArgMax ? static_cast<double>(Best) : At(Best);
+        }
+        R.Data[A * Inner + C] = normalize(R.Kind, Y);
+      }
+    return R;
+  }
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax: {
+    const Value &X = *In[0];
+    int64_t Outer, N, Inner;
+    Reduction(X, O.IntValue, Outer, N, Inner);
+    Value R = blank(O.Ty);
+    for (int64_t A = 0; A < Outer; ++A)
+      for (int64_t C = 0; C < Inner; ++C) {
+        auto Idx = [&](int64_t I) { return (A * N + I) * Inner + C; };
+        double Mx = -std::numeric_limits<double>::infinity();
+        for (int64_t I = 0; I < N; ++I)
+          Mx = std::max(Mx, X.Data[Idx(I)]);
+        double S = 0;
+        for (int64_t I = 0; I < N; ++I)
+          S += std::exp(X.Data[Idx(I)] - Mx);
+        for (int64_t I = 0; I < N; ++I) {
+          double Z = X.Data[Idx(I)] - Mx;
+          R.Data[Idx(I)] = normalize(R.Kind, O.Kind == OpKind::Softmax
+                                                 ? std::exp(Z) / S
+                                                 : Z - std::log(S));
+        }
+      }
+    return R;
+  }
+  case OpKind::OneHot: {
+    Value R = blank(O.Ty);
+    int64_t C = R.Shape.back();
+    for (size_t I = 0; I < In[0]->Data.size(); ++I) {
+      double L = In[0]->Data[I];
+      if (L >= 0 && L < C)
+        R.Data[I * C + static_cast<int64_t>(L)] = 1;
+    }
+    return R;
+  }
+  case OpKind::Pick: {
+    Value R = blank(O.Ty);
+    int64_t C = In[0]->Shape.back();
+    for (size_t I = 0; I < R.Data.size(); ++I) {
+      double L = In[1]->Data[I];
+      if (L < 0 || L >= C) {
+        Error = "label out of range";
+        return R;
+      }
+      R.Data[I] = In[0]->Data[I * C + static_cast<int64_t>(L)];
+    }
+    return R;
+  }
+  case OpKind::Iota: {
+    Value R = blank(O.Ty);
+    for (size_t E = 0; E < R.Data.size(); ++E)
+      R.Data[E] = static_cast<double>(unravel(E, R.Shape)[O.IntValue]);
+    return R;
+  }
+  case OpKind::DimValue:
+    return Value::scalar(static_cast<double>(dim(O.DimAttr)),
+                         ElementKind::I64);
+  case OpKind::Rand:
+  case OpKind::Randn: {
+    Value R = blank(O.Ty);
+    auto Seed = static_cast<uint64_t>(static_cast<int64_t>(In[0]->item()));
+    for (size_t E = 0; E < R.Data.size(); ++E) {
+      double U = uniform(Seed, O.IntValue, 2 * E);
+      if (O.Kind == OpKind::Randn) {
+        // Box-Muller; 1 - U is in (0, 1], so the log is finite.
+        double U2 = uniform(Seed, O.IntValue, 2 * E + 1);
+        U = std::sqrt(-2 * std::log(1 - U)) * std::cos(2 * M_PI * U2);
+      }
+      R.Data[E] = normalize(R.Kind, U);
+    }
+    return R;
+  }
+  default:
+    (void)F;
+    return elementwise(O, In);
+  }
+}
+
+} // namespace
+
+llvm::Expected<Value> nnc::ir::testing::evaluate(const Module &M, const Function &F,
+                                        const std::vector<Value> &Args) {
+  return Evaluator(M).run(F, Args);
+}
