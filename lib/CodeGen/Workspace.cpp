@@ -17,6 +17,7 @@ bool codegen::ownsStorage(const ir::Op &O) {
   case OpKind::Extract:
   case OpKind::Tuple:
   case OpKind::Call:
+  case OpKind::Return:
     return false;
   default:
     return true;
