@@ -128,7 +128,7 @@ static llvm::Error checkStructs(const ir::Module &M, const ir::Function &F) {
     for (unsigned J = 0; J < S.Count; ++J) {
       const ir::Type &T = I->Params[J].second;
       if (Types[S.First + J] != T || !T.isLeaf() ||
-          !ir::getNumElements(T.getShape()).isConstant())
+          !getNumElements(T.getShape()).isConstant())
         return structError(F, std::string(What) + " struct field '" +
                                   I->Params[J].first + "' differs from '" +
                                   S.Instance + "'");
@@ -234,7 +234,7 @@ StructLayout codegen::layoutInstance(const ir::Module::Instance &I) {
     StructField F;
     F.CName = cIdentifier(Name);
     F.Ty = Ty;
-    F.NumElements = ir::getNumElements(Ty.getShape()).Factor;
+    F.NumElements = getNumElements(Ty.getShape()).Factor;
     uint64_t Align = ScalarOps::storageSize(Ty.getElementKind());
     MaxAlign = std::max(MaxAlign, Align);
     F.Offset = (L.Size + Align - 1) / Align * Align;

@@ -108,7 +108,7 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F) {
         Free[S] = true;
     ir::Dim Bytes =
         ir::Dim::constant(ScalarOps::storageSize(O.Ty.getElementKind())) *
-        ir::getNumElements(O.Ty.getShape());
+        getNumElements(O.Ty.getShape());
     int Chosen = -1;
     for (size_t S = 0; S < Holders.size() && Chosen < 0; ++S)
       if (Free[S] && P.SlotBytes[S] == Bytes)
