@@ -1,48 +1,38 @@
 //===- LLVMEmitter.cpp - nnc IR to LLVM IR --------------------------------===//
 //
-// A value is held as its flattened leaves: one llvm::Value for a scalar,
-// one per scalar component for a tuple, so tuples cost nothing at run time.
-// Semantics that LLVM leaves undefined are defined here, as the language
-// reference says: integer division by zero gives 0, INT_MIN / -1 wraps, a
-// float converts to an integer with saturation (NaN gives 0).
+// Scalar functions: a value is held as its flattened leaves, one
+// llvm::Value for a scalar, one per scalar component for a tuple, so tuples
+// cost nothing at run time. Functions that use tensors get the status ABI
+// and are lowered by TensorFunctionEmitter; calls to them were inlined
+// first (prepareForCodeGen), so no call crosses the two ABIs.
 //
 //===----------------------------------------------------------------------===//
 #include "ReservedNames.h"
+#include "ScalarOps.h"
+#include "TensorABI.h"
+#include "TensorFunction.h"
 #include "nnc/CodeGen/CodeGen.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/IRBuilder.h"
-#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Verifier.h"
 
 using namespace nnc;
+using namespace nnc::codegen;
 using ir::OpKind;
 using ir::ValueId;
 
 namespace {
 
-using Leaves = llvm::SmallVector<llvm::Value *, 2>;
-
-void flattenType(const ir::Type &T, std::vector<ElementKind> &Out) {
-  if (T.isLeaf()) {
-    Out.push_back(T.getElementKind());
-    return;
-  }
-  for (const ir::Type &E : T.getElements())
-    flattenType(E, Out);
-}
-
-unsigned countLeaves(const ir::Type &T) {
-  std::vector<ElementKind> K;
-  flattenType(T, K);
-  return K.size();
-}
-
 class Emitter {
 public:
   Emitter(const ir::Module &M, llvm::LLVMContext &Ctx, llvm::Module &LM,
           const CodeGenOptions &Opts)
-      : M(M), Ctx(Ctx), LM(LM), Opts(Opts), B(Ctx) {}
+      : M(M), Ctx(Ctx), LM(LM), Opts(Opts), B(Ctx), S(B, LM) {}
 
   llvm::Error run() {
+    llvm::StringSet<> Symbols;
+    for (const auto &F : M.Functions)
+      Symbols.insert(symbolName(*F));
     for (const auto &F : M.Functions) {
       // Generated code calls libm: an exported `exp` would capture the calls.
       if (F->Exported && codegen::isCLibrarySymbol(symbolName(*F)))
@@ -51,11 +41,19 @@ public:
             "function '" + symbolName(*F) +
                 "' would replace the C library's function of that name, "
                 "which generated code calls; rename it or use --prefix");
+      if (F->Exported && usesStatusABI(*F) &&
+          Symbols.contains(workspaceSizeSymbol(Opts.SymbolPrefix, *F)))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "function '" + workspaceSizeSymbol(Opts.SymbolPrefix, *F) +
+                "' has the name of the workspace size function of '" + F->Name +
+                "'; rename it");
     }
     for (const auto &F : M.Functions)
       declare(*F);
     for (const auto &F : M.Functions)
-      define(*F);
+      if (llvm::Error E = define(*F))
+        return E;
     std::string Err;
     llvm::raw_string_ostream OS(Err);
     if (llvm::verifyModule(LM, &OS))
@@ -66,37 +64,33 @@ public:
   }
 
 private:
-  llvm::Type *scalarType(ElementKind K) {
-    switch (K) {
-    case ElementKind::Bool: return B.getInt1Ty();
-    case ElementKind::I32: return B.getInt32Ty();
-    case ElementKind::I64: return B.getInt64Ty();
-    case ElementKind::F32: return B.getFloatTy();
-    case ElementKind::F64: return B.getDoubleTy();
-    }
-    return nullptr;
-  }
-
   std::string symbolName(const ir::Function &F) const {
     return F.Exported ? Opts.SymbolPrefix + F.Name : F.Name;
   }
 
   void declare(const ir::Function &F) {
+    if (usesStatusABI(F)) {
+      auto [Entry, SizeFn] = declareTensorFunction(
+          F, LM, symbolName(F), workspaceSizeSymbol(Opts.SymbolPrefix, F));
+      Functions[F.Name] = Entry;
+      SizeFunctions[F.Name] = SizeFn;
+      return;
+    }
     std::vector<llvm::Type *> Params;
     for (unsigned I = 0; I < F.getNumParams(); ++I)
-      Params.push_back(scalarType(F.getParamType(I).getElementKind()));
+      Params.push_back(S.type(F.getParamType(I).getElementKind()));
     llvm::Type *Ret = B.getVoidTy();
     if (F.ResultType.isLeaf())
-      Ret = scalarType(F.ResultType.getElementKind());
+      Ret = S.type(F.ResultType.getElementKind());
     else
-      for (unsigned I = 0, E = countLeaves(F.ResultType); I < E; ++I)
+      for (unsigned I = 0, E = flattenLeaves(F.ResultType).size(); I < E; ++I)
         Params.push_back(B.getPtrTy());
     auto *FT = llvm::FunctionType::get(Ret, Params, false);
-    auto *LF = llvm::Function::Create(
-        FT,
-        F.Exported ? llvm::GlobalValue::ExternalLinkage
-                   : llvm::GlobalValue::InternalLinkage,
-        symbolName(F), LM);
+    auto *LF =
+        llvm::Function::Create(FT,
+                               F.Exported ? llvm::GlobalValue::ExternalLinkage
+                                          : llvm::GlobalValue::InternalLinkage,
+                               symbolName(F), LM);
     LF->addFnAttr(llvm::Attribute::NoUnwind);
     LF->addFnAttr(llvm::Attribute::WillReturn);
     unsigned NumParams = F.getNumParams();
@@ -119,149 +113,22 @@ private:
     Functions[F.Name] = LF;
   }
 
-  llvm::Value *constant(const ir::Op &O) {
-    llvm::Type *T = scalarType(O.Ty.getElementKind());
-    if (O.Ty.isFloat())
-      return llvm::ConstantFP::get(T, O.FloatValue);
-    return llvm::ConstantInt::get(T, O.IntValue, /*IsSigned=*/!O.Ty.isBool());
-  }
-
-  llvm::Value *intrinsic(llvm::Intrinsic::ID ID, llvm::ArrayRef<llvm::Value *> Args) {
-    return B.CreateIntrinsic(ID, {Args[0]->getType()}, Args);
-  }
-
-  llvm::Value *libmCall(llvm::StringRef Base, llvm::Value *A) {
-    bool IsFloat = A->getType()->isFloatTy();
-    std::string Name = (Base + (IsFloat ? "f" : "")).str();
-    llvm::FunctionCallee Callee = LM.getOrInsertFunction(
-        Name, llvm::FunctionType::get(A->getType(), {A->getType()}, false));
-    if (auto *Fn = llvm::dyn_cast<llvm::Function>(Callee.getCallee())) {
-      Fn->setDoesNotThrow();
-      Fn->setWillReturn();
-    }
-    return B.CreateCall(Callee, {A});
-  }
-
-  llvm::Value *intDiv(llvm::Value *A, llvm::Value *D) {
-    llvm::Type *T = A->getType();
-    llvm::Value *Zero = llvm::ConstantInt::get(T, 0);
-    llvm::Value *One = llvm::ConstantInt::get(T, 1);
-    llvm::Value *IsZero = B.CreateICmpEQ(D, Zero);
-    llvm::Value *IsMinusOne = B.CreateICmpEQ(D, llvm::ConstantInt::get(T, -1, true));
-    llvm::Value *Safe = B.CreateSelect(B.CreateOr(IsZero, IsMinusOne), One, D);
-    llvm::Value *Q = B.CreateSDiv(A, Safe);
-    Q = B.CreateSelect(IsMinusOne, B.CreateSub(Zero, A), Q);
-    return B.CreateSelect(IsZero, Zero, Q);
-  }
-
-  llvm::Value *convert(llvm::Value *A, ElementKind From, ElementKind To) {
-    llvm::Type *T = scalarType(To);
-    if (From == To)
-      return A;
-    if (To == ElementKind::Bool) {
-      if (isFloatKind(From))
-        return B.CreateFCmpUNE(A, llvm::ConstantFP::get(A->getType(), 0));
-      return B.CreateICmpNE(A, llvm::ConstantInt::get(A->getType(), 0));
-    }
-    if (From == ElementKind::Bool)
-      return isFloatKind(To) ? B.CreateUIToFP(A, T) : B.CreateZExt(A, T);
-    if (isFloatKind(From) && isFloatKind(To))
-      return B.CreateFPCast(A, T);
-    if (isIntKind(From) && isFloatKind(To))
-      return B.CreateSIToFP(A, T);
-    if (isFloatKind(From))
-      return B.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {T, A->getType()},
-                               {A});
-    return B.CreateSExtOrTrunc(A, T);
-  }
-
   Leaves emitOp(const ir::Function &F, const ir::Op &O,
                 const std::vector<Leaves> &Vals) {
-    auto V = [&](unsigned I) { return Vals[O.Operands[I]][0]; };
     const ir::Type &T = O.Operands.empty() ? O.Ty : F.typeOf(O.Operands[0]);
-    bool Float = T.isFloat();
     switch (O.Kind) {
     case OpKind::Param:
     case OpKind::Return:
       return {};
     case OpKind::Const:
-      return {constant(O)};
-    case OpKind::Add:
-      return {Float ? B.CreateFAdd(V(0), V(1)) : B.CreateAdd(V(0), V(1))};
-    case OpKind::Sub:
-      return {Float ? B.CreateFSub(V(0), V(1)) : B.CreateSub(V(0), V(1))};
-    case OpKind::Mul:
-      return {Float ? B.CreateFMul(V(0), V(1)) : B.CreateMul(V(0), V(1))};
-    case OpKind::Div:
-      return {Float ? B.CreateFDiv(V(0), V(1)) : intDiv(V(0), V(1))};
-    case OpKind::Neg:
-      return {Float ? B.CreateFNeg(V(0)) : B.CreateNeg(V(0))};
-    case OpKind::Max:
-      return {B.CreateSelect(Float ? B.CreateFCmpOGE(V(0), V(1))
-                                   : B.CreateICmpSGE(V(0), V(1)),
-                             V(0), V(1))};
-    case OpKind::Min:
-      return {B.CreateSelect(Float ? B.CreateFCmpOLE(V(0), V(1))
-                                   : B.CreateICmpSLE(V(0), V(1)),
-                             V(0), V(1))};
-    case OpKind::Abs:
-      if (Float)
-        return {intrinsic(llvm::Intrinsic::fabs, {V(0)})};
-      return {B.CreateSelect(
-          B.CreateICmpSLT(V(0), llvm::ConstantInt::get(V(0)->getType(), 0)),
-          B.CreateNeg(V(0)), V(0))};
-    case OpKind::Pow:
-      return {intrinsic(llvm::Intrinsic::pow, {V(0), V(1)})};
-    case OpKind::Exp:
-      return {intrinsic(llvm::Intrinsic::exp, {V(0)})};
-    case OpKind::Log:
-      return {intrinsic(llvm::Intrinsic::log, {V(0)})};
-    case OpKind::Sqrt:
-      return {intrinsic(llvm::Intrinsic::sqrt, {V(0)})};
-    case OpKind::Sin:
-      return {intrinsic(llvm::Intrinsic::sin, {V(0)})};
-    case OpKind::Cos:
-      return {intrinsic(llvm::Intrinsic::cos, {V(0)})};
-    case OpKind::Tanh:
-      return {libmCall("tanh", V(0))};
-    case OpKind::Sigmoid: {
-      // 1 / (1 + exp(-x))
-      llvm::Value *One = llvm::ConstantFP::get(V(0)->getType(), 1.0);
-      llvm::Value *E = intrinsic(llvm::Intrinsic::exp, {B.CreateFNeg(V(0))});
-      return {B.CreateFDiv(One, B.CreateFAdd(One, E))};
-    }
-    case OpKind::Relu: {
-      // x > 0 ? x : 0, with NaN passed through as PyTorch does.
-      llvm::Value *Zero = llvm::ConstantFP::get(V(0)->getType(), 0.0);
-      return {B.CreateSelect(B.CreateFCmpUGT(V(0), Zero), V(0), Zero)};
-    }
-    case OpKind::Lt:
-      return {Float ? B.CreateFCmpOLT(V(0), V(1)) : B.CreateICmpSLT(V(0), V(1))};
-    case OpKind::Le:
-      return {Float ? B.CreateFCmpOLE(V(0), V(1)) : B.CreateICmpSLE(V(0), V(1))};
-    case OpKind::Gt:
-      return {Float ? B.CreateFCmpOGT(V(0), V(1)) : B.CreateICmpSGT(V(0), V(1))};
-    case OpKind::Ge:
-      return {Float ? B.CreateFCmpOGE(V(0), V(1)) : B.CreateICmpSGE(V(0), V(1))};
-    case OpKind::Eq:
-      return {Float ? B.CreateFCmpOEQ(V(0), V(1)) : B.CreateICmpEQ(V(0), V(1))};
-    case OpKind::Ne:
-      return {Float ? B.CreateFCmpUNE(V(0), V(1)) : B.CreateICmpNE(V(0), V(1))};
-    case OpKind::And:
-      return {B.CreateAnd(V(0), V(1))};
-    case OpKind::Or:
-      return {B.CreateOr(V(0), V(1))};
-    case OpKind::Not:
-      return {B.CreateNot(V(0))};
+      return {S.constant(O.Ty.getElementKind(), O.FloatValue, O.IntValue)};
     case OpKind::Select: {
       Leaves Out;
       const Leaves &A = Vals[O.Operands[1]], &C = Vals[O.Operands[2]];
       for (size_t I = 0; I < A.size(); ++I)
-        Out.push_back(B.CreateSelect(V(0), A[I], C[I]));
+        Out.push_back(B.CreateSelect(Vals[O.Operands[0]][0], A[I], C[I]));
       return Out;
     }
-    case OpKind::Convert:
-      return {convert(V(0), T.getElementKind(), O.Ty.getElementKind())};
     case OpKind::Tuple: {
       Leaves Out;
       for (ValueId E : O.Operands)
@@ -271,55 +138,36 @@ private:
     case OpKind::Extract: {
       unsigned Start = 0;
       for (int64_t I = 0; I < O.IntValue; ++I)
-        Start += countLeaves(T.getElements()[I]);
+        Start += flattenLeaves(T.getElements()[I]).size();
       const Leaves &Src = Vals[O.Operands[0]];
       return Leaves(Src.begin() + Start,
-                    Src.begin() + Start + countLeaves(O.Ty));
+                    Src.begin() + Start + flattenLeaves(O.Ty).size());
     }
-    case OpKind::Call:
-      return emitCall(O, Vals);
+    case OpKind::Call: {
+      llvm::Function *Callee = Functions.lookup(O.Callee);
+      assert(Callee && "the verifier checks callees");
+      std::vector<llvm::Value *> Args;
+      for (ValueId A : O.Operands)
+        Args.push_back(Vals[A][0]);
+      return S.call(Callee, Args, O.Ty);
     }
-    return {};
+    default: {
+      assert(ScalarOps::isElementwise(O.Kind) &&
+             "a scalar function has only scalar ops");
+      std::vector<llvm::Value *> Args;
+      for (ValueId A : O.Operands)
+        Args.push_back(Vals[A][0]);
+      return {S.elementwise(O.Kind, T.getElementKind(), O.Ty.getElementKind(),
+                            Args)};
+    }
+    }
   }
 
-  Leaves emitCall(const ir::Op &O, const std::vector<Leaves> &Vals) {
-    llvm::Function *Callee = Functions.lookup(O.Callee);
-    assert(Callee && "the verifier checks callees");
-    std::vector<llvm::Value *> Args;
-    for (ValueId A : O.Operands)
-      Args.push_back(Vals[A][0]);
-    if (O.Ty.isLeaf())
-      return {B.CreateCall(Callee, Args)};
-    std::vector<ElementKind> Kinds;
-    flattenType(O.Ty, Kinds);
-    std::vector<llvm::AllocaInst *> Slots;
-    {
-      llvm::IRBuilderBase::InsertPointGuard Guard(B);
-      llvm::BasicBlock &Entry = B.GetInsertBlock()->getParent()->getEntryBlock();
-      B.SetInsertPoint(&Entry, Entry.begin());
-      for (ElementKind K : Kinds)
-        Slots.push_back(B.CreateAlloca(storageType(K)));
-    }
-    for (llvm::AllocaInst *S : Slots)
-      Args.push_back(S);
-    B.CreateCall(Callee, Args);
-    Leaves Out;
-    for (size_t I = 0; I < Kinds.size(); ++I) {
-      llvm::Value *L = B.CreateLoad(storageType(Kinds[I]), Slots[I]);
-      if (Kinds[I] == ElementKind::Bool)
-        L = B.CreateICmpNE(L, B.getInt8(0));
-      Out.push_back(L);
-    }
-    return Out;
-  }
-
-  /// In memory a bool is a byte, as C's bool.
-  llvm::Type *storageType(ElementKind K) {
-    return K == ElementKind::Bool ? B.getInt8Ty() : scalarType(K);
-  }
-
-  void define(const ir::Function &F) {
+  llvm::Error define(const ir::Function &F) {
     llvm::Function *LF = Functions[F.Name];
+    if (usesStatusABI(F))
+      return TensorFunctionEmitter(M, F, LM, Functions)
+          .define(LF, SizeFunctions.lookup(F.Name));
     B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", LF));
     std::vector<Leaves> Vals(F.Ops.size());
     unsigned NumParams = F.getNumParams();
@@ -331,7 +179,7 @@ private:
         const Leaves &R = Vals[O.Operands[0]];
         if (F.ResultType.isLeaf()) {
           B.CreateRet(R[0]);
-          return;
+          return llvm::Error::success();
         }
         for (size_t J = 0; J < R.size(); ++J) {
           llvm::Value *L = R[J];
@@ -340,7 +188,7 @@ private:
           B.CreateStore(L, LF->getArg(NumParams + J));
         }
         B.CreateRetVoid();
-        return;
+        return llvm::Error::success();
       }
       Vals[I] = emitOp(F, O, Vals);
       if (!O.Name.empty() && Vals[I].size() == 1 &&
@@ -348,6 +196,7 @@ private:
           !llvm::isa<llvm::Argument>(Vals[I][0]))
         Vals[I][0]->setName(O.Name);
     }
+    return llvm::Error::success();
   }
 
   const ir::Module &M;
@@ -355,7 +204,8 @@ private:
   llvm::Module &LM;
   const CodeGenOptions &Opts;
   llvm::IRBuilder<> B;
-  llvm::StringMap<llvm::Function *> Functions;
+  ScalarOps S;
+  llvm::StringMap<llvm::Function *> Functions, SizeFunctions;
 };
 
 } // namespace
@@ -363,16 +213,19 @@ private:
 llvm::Expected<std::unique_ptr<llvm::Module>>
 nnc::emitLLVMModule(const ir::Module &M, llvm::LLVMContext &Ctx,
                     llvm::TargetMachine &TM, const CodeGenOptions &Opts) {
+  auto Prepared = prepareForCodeGen(M);
+  if (!Prepared)
+    return Prepared.takeError();
   auto LM = std::make_unique<llvm::Module>(M.Name, Ctx);
   LM->setTargetTriple(TM.getTargetTriple().str());
   LM->setDataLayout(TM.createDataLayout());
-  if (llvm::Error E = Emitter(M, Ctx, *LM, Opts).run())
+  if (llvm::Error E = Emitter(**Prepared, Ctx, *LM, Opts).run())
     return E;
   return LM;
 }
 
 std::vector<std::string> nnc::getResultNames(const ir::Function &F) {
-  unsigned N = countLeaves(F.ResultType);
+  unsigned N = flattenLeaves(F.ResultType).size();
   if (F.ResultNames.size() == N)
     return F.ResultNames;
   std::vector<std::string> Names;

@@ -58,7 +58,8 @@ bool codegen::isCLibrarySymbol(llvm::StringRef N) {
       "nextafter", "nexttoward", "fdim", "fmax", "fmin", "fma", "sincos",
       "ldexp"};
   static const llvm::StringSet<> Other = {"memcpy", "memmove", "memset",
-                                          "memcmp", "bcmp", "abs", "labs"};
+                                          "memcmp", "bcmp", "abs", "labs",
+                                          "malloc", "free"};
   if (Math.contains(N) || Other.contains(N))
     return true;
   // The float and long double variants: expf, expl, ...

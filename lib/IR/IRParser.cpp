@@ -3,10 +3,13 @@
 // A hand-written lexer and recursive-descent parser for what Printer.cpp
 // writes:
 //
-//   module   ::= (function | derived)*
+//   module   ::= (function | derived | instance)*
 //   function ::= 'func' 'internal'? GLOBAL '(' (LOCAL ':' type (',' ...)*)? ')'
 //                '->' type ('results' '(' (IDENT (',' IDENT)*)? ')')?
+//                ('param_struct' '(' INT ',' INT ',' IDENT ')')?
+//                ('result_struct' '(' INT ',' INT ',' IDENT (',' 'grads')? ')')?
 //                ('backward' GLOBAL)? '{' op* 'return' LOCAL '}'
+//   instance ::= 'instance' IDENT '{' (IDENT ':' type (',' ...)*)? '}'
 //   derived  ::= 'func' 'internal'? GLOBAL '=' ('grad' | 'value_and_grad' |
 //                'vjp') GLOBAL 'wrt' '(' (INT (',' INT)*)? ')'
 //   op       ::= LOCAL '=' OPNAME operands ':' type
@@ -391,6 +394,8 @@ private:
   bool parseDecl();
   bool parseFunction(const Token &Name, bool Internal);
   bool parseDerived(const Token &Name, bool Internal);
+  bool parseInstance();
+  bool parseABIStruct(Function::ABIStruct &S, bool IsResult);
   bool declareGlobal(const Token &Name);
   bool parseType(Type &T, unsigned Depth = 0);
   bool parseDim(Dim &D);
@@ -457,7 +462,7 @@ bool IRParser::unexpected(llvm::StringRef Expected) {
 
 void IRParser::recover() {
   Lex.setQuiet(true);
-  while (!is(TokKind::Eof) && !isKeyword("func"))
+  while (!is(TokKind::Eof) && !isKeyword("func") && !isKeyword("instance"))
     consume();
   Lex.setQuiet(false);
 }
@@ -465,8 +470,13 @@ void IRParser::recover() {
 std::unique_ptr<Module> IRParser::run() {
   consume();
   while (!is(TokKind::Eof) && !Diags.isSaturated()) {
+    if (isKeyword("instance")) {
+      if (!parseInstance())
+        recover();
+      continue;
+    }
     if (!isKeyword("func")) {
-      unexpected("'func'");
+      unexpected("'func' or 'instance'");
       recover();
       continue;
     }
@@ -657,6 +667,54 @@ bool IRParser::parseDerived(const Token &Name, bool Internal) {
   return true;
 }
 
+/// `(FIRST, COUNT, INSTANCE[, grads])`: a run of parameters or result
+/// leaves that the C ABI passes as the instance's struct.
+bool IRParser::parseABIStruct(Function::ABIStruct &S, bool IsResult) {
+  if (!expect(TokKind::LParen, "'('") || !parseIndex(S.First) ||
+      !expect(TokKind::Comma, "','") || !parseIndex(S.Count) ||
+      !expect(TokKind::Comma, "','"))
+    return false;
+  if (!is(TokKind::Ident))
+    return unexpected("an instance name");
+  S.Instance = Tok.Text.str();
+  consume();
+  if (IsResult && consumeIf(TokKind::Comma)) {
+    if (!expectKeyword("grads"))
+      return false;
+    S.IsGrads = true;
+  }
+  return expect(TokKind::RParen, "')'");
+}
+
+/// `instance net { fc1.W: f32[2, 3], fc1.b: f32[3] }`: the parameters of a
+/// layer instance, the fields of its C structs.
+bool IRParser::parseInstance() {
+  consume(); // instance
+  if (!is(TokKind::Ident))
+    return unexpected("an instance name");
+  Module::Instance I;
+  I.Name = Tok.Text.str();
+  consume();
+  if (!expect(TokKind::LBrace, "'{'"))
+    return false;
+  if (!is(TokKind::RBrace)) {
+    do {
+      if (!is(TokKind::Ident))
+        return unexpected("a parameter name");
+      std::string Name = Tok.Text.str();
+      consume();
+      Type T;
+      if (!expect(TokKind::Colon, "':'") || !parseType(T))
+        return false;
+      I.Params.emplace_back(std::move(Name), std::move(T));
+    } while (consumeIf(TokKind::Comma));
+  }
+  if (!expect(TokKind::RBrace, "',' or '}'"))
+    return false;
+  M->Instances.push_back(std::move(I));
+  return true;
+}
+
 bool IRParser::parseFunction(const Token &Name, bool Internal) {
   auto F = std::make_unique<Function>(Name.getName().str());
   F->Exported = !Internal;
@@ -693,6 +751,16 @@ bool IRParser::parseFunction(const Token &Name, bool Internal) {
       } while (consumeIf(TokKind::Comma));
     }
     if (!expect(TokKind::RParen, "',' or ')'"))
+      return false;
+  }
+  if (isKeyword("param_struct")) {
+    consume();
+    if (!parseABIStruct(F->ParamStruct, /*IsResult=*/false))
+      return false;
+  }
+  if (isKeyword("result_struct")) {
+    consume();
+    if (!parseABIStruct(F->ResultStruct, /*IsResult=*/true))
       return false;
   }
   if (isKeyword("backward")) {

@@ -5,6 +5,7 @@
 //     return %0
 //   }
 //   func @df = grad @f wrt(0, 1)
+//   instance net { fc1.W: f32[2, 3], fc1.b: f32[3] }
 //
 // Tensor types print their shapes (`f32[B, 784]`); ops with attributes
 // print them after the operands (`reduce_sum %x axis=1`, `dim 2*n`,
@@ -39,6 +40,13 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
       OS << (I ? ", " : "") << F.ResultNames[I];
     OS << ')';
   }
+  if (F.ParamStruct.Count)
+    OS << " param_struct(" << F.ParamStruct.First << ", "
+       << F.ParamStruct.Count << ", " << F.ParamStruct.Instance << ')';
+  if (F.ResultStruct.Count)
+    OS << " result_struct(" << F.ResultStruct.First << ", "
+       << F.ResultStruct.Count << ", " << F.ResultStruct.Instance
+       << (F.ResultStruct.IsGrads ? ", grads)" : ")");
   if (!F.BackwardFn.empty())
     OS << " backward @" << F.BackwardFn;
   OS << " {\n";
@@ -93,6 +101,17 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
 
 void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
   bool First = true;
+  for (const Module::Instance &I : M.Instances) {
+    if (!First)
+      OS << '\n';
+    First = false;
+    OS << "instance " << I.Name << " {";
+    for (size_t J = 0; J < I.Params.size(); ++J) {
+      OS << (J ? ", " : " ") << I.Params[J].first << ": ";
+      I.Params[J].second.print(OS);
+    }
+    OS << " }\n";
+  }
   for (const auto &F : M.Functions) {
     if (!First)
       OS << '\n';

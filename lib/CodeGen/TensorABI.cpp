@@ -1,0 +1,270 @@
+//===- TensorABI.cpp - The C signature of tensor functions ----------------===//
+#include "TensorABI.h"
+#include "ScalarOps.h"
+#include "llvm/ADT/StringMap.h"
+
+using namespace nnc;
+using namespace nnc::codegen;
+using ir::OpKind;
+
+static void flattenInto(const ir::Type &T, std::vector<ir::Type> &Out) {
+  if (T.isLeaf()) {
+    Out.push_back(T);
+    return;
+  }
+  for (const ir::Type &E : T.getElements())
+    flattenInto(E, Out);
+}
+
+std::vector<ir::Type> codegen::flattenLeaves(const ir::Type &T) {
+  std::vector<ir::Type> Out;
+  flattenInto(T, Out);
+  return Out;
+}
+
+static bool hasTensor(const ir::Type &T) {
+  for (const ir::Type &L : flattenLeaves(T))
+    if (L.isTensor())
+      return true;
+  return false;
+}
+
+bool codegen::usesStatusABI(const ir::Function &F) {
+  if (F.ParamStruct.Count || F.ResultStruct.Count)
+    return true;
+  for (const ir::Op &O : F.Ops)
+    if (hasTensor(O.Ty))
+      return true;
+  return false;
+}
+
+namespace {
+
+/// Inlines calls to status-ABI functions, callees first: whether a callee
+/// uses the status ABI is known only once its own calls are inlined.
+class TensorCallInliner {
+public:
+  explicit TensorCallInliner(ir::Module &M) : M(M) {
+    for (unsigned I = 0; I < M.Functions.size(); ++I)
+      Index.try_emplace(M.Functions[I]->Name, I);
+    Visit.assign(M.Functions.size(), State::NotSeen);
+  }
+  void run() {
+    for (unsigned I = 0; I < M.Functions.size(); ++I)
+      process(I);
+  }
+
+private:
+  enum class State { NotSeen, InProgress, Done };
+  ir::Module &M;
+  llvm::StringMap<unsigned> Index;
+  std::vector<State> Visit;
+
+  const ir::Function *calleeOf(const ir::Op &O) const {
+    if (O.Kind != OpKind::Call)
+      return nullptr;
+    auto It = Index.find(O.Callee);
+    return It == Index.end() ? nullptr : M.Functions[It->second].get();
+  }
+
+  bool shouldInline(const ir::Op &O) const {
+    const ir::Function *G = calleeOf(O);
+    // A callee still in progress is on a cycle (the front end rejects
+    // recursion): it stays a call and the emitter reports it.
+    return G && Visit[Index.find(G->Name)->second] == State::Done &&
+           usesStatusABI(*G) && G->getNumParams() == O.Operands.size();
+  }
+
+  void process(unsigned FI) {
+    if (Visit[FI] != State::NotSeen)
+      return;
+    Visit[FI] = State::InProgress;
+    for (const ir::Op &O : M.Functions[FI]->Ops)
+      if (const ir::Function *G = calleeOf(O))
+        process(Index.find(G->Name)->second);
+    ir::Function &F = *M.Functions[FI];
+    bool Any = false;
+    for (const ir::Op &O : F.Ops)
+      Any |= shouldInline(O);
+    if (Any) {
+      ir::Function NF(F.Name);
+      ir::Builder B(NF);
+      std::vector<ir::ValueId> Map(F.Ops.size());
+      for (size_t I = 0; I < F.Ops.size(); ++I) {
+        ir::Op O = F.Ops[I];
+        for (ir::ValueId &V : O.Operands)
+          V = Map[V];
+        Map[I] = shouldInline(O) ? ir::inlineCall(B, *calleeOf(O), O.Operands)
+                                 : B.append(std::move(O));
+      }
+      F.Ops = std::move(NF.Ops);
+    }
+    Visit[FI] = State::Done;
+  }
+};
+
+} // namespace
+
+static llvm::Error structError(const ir::Function &F, const std::string &Msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "internal error: @" + F.Name + ": " + Msg);
+}
+
+/// The struct runs of \p F must match their instance field by field.
+static llvm::Error checkStructs(const ir::Module &M, const ir::Function &F) {
+  auto Check = [&](const ir::Function::ABIStruct &S,
+                   const std::vector<ir::Type> &Types,
+                   const char *What) -> llvm::Error {
+    if (!S.Count)
+      return llvm::Error::success();
+    const ir::Module::Instance *I = M.lookupInstance(S.Instance);
+    if (!I)
+      return structError(F, std::string(What) +
+                                " struct of unknown instance '" + S.Instance +
+                                "'");
+    if (I->Params.size() != S.Count || S.First + S.Count > Types.size())
+      return structError(F, std::string(What) + " struct does not match '" +
+                                S.Instance + "'");
+    for (unsigned J = 0; J < S.Count; ++J) {
+      const ir::Type &T = I->Params[J].second;
+      if (Types[S.First + J] != T || !T.isLeaf() ||
+          !getNumElements(T.getShape()).isConstant())
+        return structError(F, std::string(What) + " struct field '" +
+                                  I->Params[J].first + "' differs from '" +
+                                  S.Instance + "'");
+    }
+    return llvm::Error::success();
+  };
+  std::vector<ir::Type> Params;
+  for (unsigned I = 0; I < F.getNumParams(); ++I)
+    Params.push_back(F.getParamType(I));
+  if (llvm::Error E = Check(F.ParamStruct, Params, "parameter"))
+    return E;
+  return Check(F.ResultStruct, flattenLeaves(F.ResultType), "result");
+}
+
+llvm::Expected<std::unique_ptr<ir::Module>>
+codegen::prepareForCodeGen(const ir::Module &M) {
+  auto Copy = std::make_unique<ir::Module>();
+  Copy->Name = M.Name;
+  Copy->Derived = M.Derived;
+  Copy->Instances = M.Instances;
+  for (const auto &F : M.Functions)
+    Copy->Functions.push_back(std::make_unique<ir::Function>(*F));
+  TensorCallInliner(*Copy).run();
+  for (const auto &F : Copy->Functions) {
+    if (llvm::Error E = checkStructs(*Copy, *F))
+      return E;
+    if (!usesStatusABI(*F))
+      continue;
+    for (const ir::Op &O : F->Ops)
+      if (O.Kind == OpKind::Call)
+        if (const ir::Function *G = Copy->lookup(O.Callee);
+            G && usesStatusABI(*G))
+          return structError(*F, "a call to @" + G->Name +
+                                     ", a tensor function on a call cycle");
+  }
+  return Copy;
+}
+
+static EntryArg makeArg(EntryArg::Kind K, std::string Name) {
+  EntryArg A;
+  A.K = K;
+  A.Name = std::move(Name);
+  return A;
+}
+
+std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F) {
+  std::vector<EntryArg> Args;
+  const ir::Function::ABIStruct &PS = F.ParamStruct, &RS = F.ResultStruct;
+  for (unsigned I = 0; I < F.getNumParams(); ++I) {
+    if (PS.Count && I >= PS.First && I < PS.First + PS.Count) {
+      if (I == PS.First) {
+        EntryArg A = makeArg(EntryArg::Kind::ParamStruct, "params");
+        A.Instance = PS.Instance;
+        Args.push_back(A);
+      }
+      continue;
+    }
+    const ir::Type &T = F.getParamType(I);
+    EntryArg A =
+        makeArg(T.isTensor() ? EntryArg::Kind::Tensor : EntryArg::Kind::Scalar,
+                F.getParamName(I).str());
+    A.Index = I;
+    A.Ty = T;
+    Args.push_back(A);
+    for (unsigned Axis = 0; Axis < T.getRank(); ++Axis) {
+      EntryArg D = makeArg(EntryArg::Kind::DimSize, A.Name);
+      D.Index = I;
+      D.Axis = Axis;
+      Args.push_back(D);
+    }
+  }
+  std::vector<ir::Type> Leaves = flattenLeaves(F.ResultType);
+  std::vector<std::string> Names = F.ResultNames;
+  if (Names.size() != Leaves.size()) {
+    Names.clear();
+    for (unsigned I = 0; I < Leaves.size(); ++I)
+      Names.push_back("out" + std::to_string(I));
+  }
+  for (unsigned I = 0; I < Leaves.size(); ++I) {
+    if (RS.Count && I >= RS.First && I < RS.First + RS.Count) {
+      if (I == RS.First) {
+        EntryArg A = makeArg(EntryArg::Kind::ResultStruct,
+                             RS.IsGrads ? "grads" : "params_out");
+        A.Instance = RS.Instance;
+        A.IsGrads = RS.IsGrads;
+        Args.push_back(A);
+      }
+      continue;
+    }
+    EntryArg A = makeArg(EntryArg::Kind::Result, Names[I]);
+    A.Index = I;
+    A.Ty = Leaves[I];
+    Args.push_back(A);
+  }
+  Args.push_back(makeArg(EntryArg::Kind::Workspace, "workspace"));
+  return Args;
+}
+
+StructLayout codegen::layoutInstance(const ir::Module::Instance &I) {
+  StructLayout L;
+  uint64_t MaxAlign = 1;
+  for (const auto &[Name, Ty] : I.Params) {
+    StructField F;
+    F.CName = cIdentifier(Name);
+    F.Ty = Ty;
+    F.NumElements = getNumElements(Ty.getShape()).Factor;
+    uint64_t Align = ScalarOps::storageSize(Ty.getElementKind());
+    MaxAlign = std::max(MaxAlign, Align);
+    F.Offset = (L.Size + Align - 1) / Align * Align;
+    L.Size = F.Offset + F.NumElements * Align;
+    L.Fields.push_back(F);
+  }
+  L.Size = (L.Size + MaxAlign - 1) / MaxAlign * MaxAlign;
+  return L;
+}
+
+std::string codegen::cIdentifier(llvm::StringRef Name) {
+  std::string S = Name.str();
+  for (char &C : S)
+    if (!std::isalnum(static_cast<unsigned char>(C)) && C != '_')
+      C = '_';
+  return S;
+}
+
+std::string codegen::paramsStructName(llvm::StringRef Prefix,
+                                      llvm::StringRef Instance) {
+  return Prefix.str() + cIdentifier(Instance) + "_params";
+}
+
+std::string codegen::gradsStructName(llvm::StringRef Prefix,
+                                     llvm::StringRef Instance) {
+  return Prefix.str() + cIdentifier(Instance) + "_grads";
+}
+
+std::string codegen::workspaceSizeSymbol(llvm::StringRef Prefix,
+                                         const ir::Function &F) {
+  return (F.Exported ? Prefix.str() : std::string()) + F.Name +
+         "_workspace_size";
+}

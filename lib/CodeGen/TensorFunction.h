@@ -1,0 +1,115 @@
+//===- TensorFunction.h - Lowering a status-ABI function --------*- C++ -*-===//
+//
+// A function that uses tensors becomes an entry point returning a status
+// (docs/abi.md, "Tensors"): the prologue binds and checks the dimensions and
+// lays out the workspace (EntryABI.cpp), each op becomes a loop nest over
+// memory (TensorLowering.cpp, Random.cpp), and the epilogue writes the
+// results. Scalars stay SSA values; a tensor value is a pointer to its
+// elements, contiguous and row-major, whose extents the ShapeEnv knows.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_CODEGEN_TENSORFUNCTION_H
+#define NNC_LIB_CODEGEN_TENSORFUNCTION_H
+
+#include "ScalarOps.h"
+#include "ShapeEnv.h"
+#include "TensorABI.h"
+#include "Workspace.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+namespace nnc::codegen {
+
+using Leaves = llvm::SmallVector<llvm::Value *, 2>;
+
+/// Declares the entry point of \p F and, for an exported function, its
+/// workspace size function (returned second, or null).
+std::pair<llvm::Function *, llvm::Function *>
+declareTensorFunction(const ir::Function &F, llvm::Module &LM,
+                      const std::string &Symbol, const std::string &SizeSymbol);
+
+class TensorFunctionEmitter {
+public:
+  TensorFunctionEmitter(const ir::Module &M, const ir::Function &F,
+                        llvm::Module &LM,
+                        const llvm::StringMap<llvm::Function *> &Functions)
+      : M(M), F(F), LM(LM), B(LM.getContext()), S(B, LM), Shapes(B),
+        Functions(Functions) {}
+
+  llvm::Error define(llvm::Function *Entry, llvm::Function *SizeFn);
+
+private:
+  // EntryABI.cpp
+  llvm::Error emitPrologue();
+  llvm::Error bindDims();
+  /// Evaluates every dimension the body uses and the workspace layout;
+  /// returns the total workspace size.
+  llvm::Value *layOutWorkspace(ShapeEnv &SE,
+                               std::vector<llvm::Value *> &SlotOffsets);
+  void emitEpilogue(ir::ValueId Returned);
+  void defineSizeFunction(llvm::Function *SizeFn);
+  /// Branches to the exit with \p Code when \p Failed holds.
+  void failIf(llvm::Value *Failed, Status Code);
+
+  // TensorLowering.cpp
+  void emitOp(ir::ValueId I);
+  void emitTensorOp(const ir::Op &O, llvm::Value *Out);
+  void emitElementwise(const ir::Op &O, llvm::Value *Out);
+  void emitBroadcast(const ir::Op &O, llvm::Value *Out);
+  void emitSumTo(const ir::Op &O, llvm::Value *Out);
+  void emitTranspose(const ir::Op &O, llvm::Value *Out);
+  void emitMatMul(const ir::Op &O, llvm::Value *Out);
+  void emitReduce(const ir::Op &O, llvm::Value *Out);
+  void emitArgMax(const ir::Op &O, llvm::Value *Out);
+  void emitSoftmaxFamily(const ir::Op &O, llvm::Value *Out);
+  void emitOneHot(const ir::Op &O, llvm::Value *Out);
+  void emitPick(const ir::Op &O, llvm::Value *Out);
+  void emitIota(const ir::Op &O, llvm::Value *Out);
+  llvm::Value *emitTensorConstant(const ir::Op &O);
+  /// Loads a label and fails with NNC_ERR_INDEX unless 0 <= label < C.
+  llvm::Value *loadLabel(const ir::Type &LabelTy, llvm::Value *Labels,
+                         llvm::Value *Index, llvm::Value *C);
+
+  // Random.cpp
+  void emitRandom(const ir::Op &O, llvm::Value *Out);
+
+  // Helpers.
+  /// A pointer to the elements of \p V; a scalar is spilled to the stack.
+  llvm::Value *pointerTo(ir::ValueId V);
+  llvm::Value *dim(const ir::Dim &D) { return Shapes.get(D); }
+  llvm::Value *numElements(const ir::Type &T) {
+    return dim(getExtent(T.getShape(), 0, T.getRank()));
+  }
+  /// Outer, axis and inner extents of \p T around \p Axis.
+  std::array<llvm::Value *, 3> aroundAxis(const ir::Type &T, unsigned Axis);
+  /// Row-major strides of \p T, one per axis.
+  llvm::SmallVector<llvm::Value *, 4> strides(const ir::Type &T);
+  llvm::AllocaInst *entryAlloca(llvm::Type *T, const llvm::Twine &Name = "");
+  llvm::Value *elemConst(ElementKind K, double V);
+
+  const ir::Module &M;
+  const ir::Function &F;
+  llvm::Module &LM;
+  llvm::IRBuilder<> B;
+  ScalarOps S;
+  ShapeEnv Shapes;
+  const llvm::StringMap<llvm::Function *> &Functions;
+
+  llvm::Function *LF = nullptr;
+  std::vector<EntryArg> Args;
+  WorkspacePlan Plan;
+  std::vector<Leaves> Vals;
+  /// Per value: the memory its op writes (a slot or a result buffer).
+  std::vector<llvm::Value *> Storage;
+  /// Per flattened result leaf: where it is written.
+  std::vector<llvm::Value *> Dest;
+  llvm::BasicBlock *Exit = nullptr;
+  llvm::PHINode *StatusPhi = nullptr;
+  /// The workspace this call allocated, to free at the exit (or null).
+  llvm::AllocaInst *Owned = nullptr;
+  llvm::Value *WorkspaceBase = nullptr;
+};
+
+} // namespace nnc::codegen
+
+#endif

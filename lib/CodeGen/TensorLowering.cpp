@@ -1,0 +1,564 @@
+//===- TensorLowering.cpp - Tensor ops as loop nests ----------------------===//
+//
+// Each tensor op writes its result into memory the workspace plan gave it.
+// Inner loops run over contiguous memory where the op allows, so LLVM's
+// vectorizer can use them (element-wise ops are one flat loop; matmul is a
+// blocked i-k-j nest whose inner loop is a row of B and of C). Sums add in
+// index order, so results do not depend on the machine. Ops along an axis
+// view their operand as (outer, axis, inner).
+//
+//===----------------------------------------------------------------------===//
+#include "Loops.h"
+#include "TensorFunction.h"
+#include <limits>
+
+using namespace nnc;
+using namespace nnc::codegen;
+using ir::OpKind;
+using ir::ValueId;
+
+/// Block sizes of the matmul nest: a block of B (KBlock rows of NBlock
+/// elements) is reused by every row of A while it is in cache.
+static constexpr int64_t NBlock = 256, KBlock = 128;
+
+llvm::Value *TensorFunctionEmitter::pointerTo(ValueId V) {
+  const ir::Type &T = F.typeOf(V);
+  if (T.isTensor())
+    return Vals[V][0];
+  llvm::AllocaInst *A = entryAlloca(S.storageType(T.getElementKind()));
+  S.store(T.getElementKind(), Vals[V][0], A, B.getInt64(0));
+  return A;
+}
+
+std::array<llvm::Value *, 3>
+TensorFunctionEmitter::aroundAxis(const ir::Type &T, unsigned Axis) {
+  const ir::Shape &Sh = T.getShape();
+  return {dim(getExtent(Sh, 0, Axis)), dim(Sh[Axis]),
+          dim(getExtent(Sh, Axis + 1, Sh.size()))};
+}
+
+llvm::SmallVector<llvm::Value *, 4>
+TensorFunctionEmitter::strides(const ir::Type &T) {
+  llvm::SmallVector<llvm::Value *, 4> R;
+  for (unsigned K = 0; K < T.getRank(); ++K)
+    R.push_back(dim(getExtent(T.getShape(), K + 1, T.getRank())));
+  return R;
+}
+
+llvm::Value *TensorFunctionEmitter::elemConst(ElementKind K, double V) {
+  return S.constant(K, V, static_cast<int64_t>(V));
+}
+
+static llvm::Value *addElems(llvm::IRBuilder<> &B, ElementKind K,
+                             llvm::Value *X, llvm::Value *Y) {
+  if (isFloatKind(K))
+    return B.CreateFAdd(X, Y);
+  return K == ElementKind::Bool ? B.CreateOr(X, Y) : B.CreateAdd(X, Y);
+}
+
+static llvm::Value *mulElems(llvm::IRBuilder<> &B, ElementKind K,
+                             llvm::Value *X, llvm::Value *Y) {
+  return isFloatKind(K) ? B.CreateFMul(X, Y) : B.CreateMul(X, Y);
+}
+
+/// The identity of max (Lowest) or min: -inf/+inf, or the integer bounds.
+static double extremeOf(ElementKind K, bool Lowest) {
+  double Inf = std::numeric_limits<double>::infinity();
+  if (isFloatKind(K))
+    return Lowest ? -Inf : Inf;
+  return 0; // integers use intExtremeOf
+}
+
+static int64_t intExtremeOf(ElementKind K, bool Lowest) {
+  if (K == ElementKind::I32)
+    return Lowest ? INT32_MIN : INT32_MAX;
+  return Lowest ? INT64_MIN : INT64_MAX;
+}
+
+/// Whether \p X replaces the running maximum (Greater) or minimum \p Best:
+/// strictly better, so ties keep the first index; a NaN wins once, so it
+/// propagates and argmax finds the first one, as NumPy does.
+static llvm::Value *isBetter(llvm::IRBuilder<> &B, ElementKind K,
+                             llvm::Value *X, llvm::Value *Best, bool Greater) {
+  if (!isFloatKind(K))
+    return Greater ? B.CreateICmpSGT(X, Best) : B.CreateICmpSLT(X, Best);
+  llvm::Value *Strict =
+      Greater ? B.CreateFCmpOGT(X, Best) : B.CreateFCmpOLT(X, Best);
+  llvm::Value *FirstNaN =
+      B.CreateAnd(B.CreateFCmpUNO(X, X), B.CreateFCmpORD(Best, Best));
+  return B.CreateOr(Strict, FirstNaN);
+}
+
+void TensorFunctionEmitter::emitOp(ValueId I) {
+  const ir::Op &O = F.Ops[I];
+  ElementKind K = O.Ty.isLeaf() ? O.Ty.getElementKind() : ElementKind::F64;
+  switch (O.Kind) {
+  case OpKind::Param:
+    return;
+  case OpKind::Const:
+    Vals[I] = {O.Ty.isTensor() ? emitTensorConstant(O)
+                               : S.constant(K, O.FloatValue, O.IntValue)};
+    return;
+  case OpKind::Tuple:
+    for (ValueId E : O.Operands)
+      Vals[I].append(Vals[E].begin(), Vals[E].end());
+    return;
+  case OpKind::Extract: {
+    const ir::Type &T = F.typeOf(O.Operands[0]);
+    unsigned Start = 0;
+    for (int64_t J = 0; J < O.IntValue; ++J)
+      Start += flattenLeaves(T.getElements()[J]).size();
+    const Leaves &Src = Vals[O.Operands[0]];
+    Vals[I] = Leaves(Src.begin() + Start,
+                     Src.begin() + Start + flattenLeaves(O.Ty).size());
+    return;
+  }
+  case OpKind::Call: {
+    std::vector<llvm::Value *> Args;
+    for (ValueId A : O.Operands)
+      Args.push_back(Vals[A][0]);
+    Vals[I] = S.call(Functions.lookup(O.Callee), Args, O.Ty);
+    return;
+  }
+  case OpKind::Reshape: {
+    // Same elements in the same order: an alias, never a copy.
+    llvm::Value *P = pointerTo(O.Operands[0]);
+    Vals[I] = {O.Ty.isTensor() ? P : S.load(K, P, B.getInt64(0))};
+    return;
+  }
+  case OpKind::DimValue:
+    Vals[I] = {dim(O.DimAttr)};
+    return;
+  case OpKind::Select:
+    if (O.Ty.isTuple()) {
+      // One condition picks whole values: pointers for tensor leaves.
+      const Leaves &X = Vals[O.Operands[1]], &Y = Vals[O.Operands[2]];
+      for (size_t J = 0; J < X.size(); ++J)
+        Vals[I].push_back(B.CreateSelect(Vals[O.Operands[0]][0], X[J], Y[J]));
+      return;
+    }
+    break;
+  default:
+    break;
+  }
+  bool AllScalar = O.Ty.isScalar();
+  for (ValueId V : O.Operands)
+    AllScalar &= F.typeOf(V).isScalar();
+  if (AllScalar && ScalarOps::isElementwise(O.Kind)) {
+    std::vector<llvm::Value *> Args;
+    for (ValueId V : O.Operands)
+      Args.push_back(Vals[V][0]);
+    Vals[I] = {S.elementwise(O.Kind, F.typeOf(O.Operands[0]).getElementKind(),
+                             K, Args)};
+    return;
+  }
+  // A tensor op with a scalar result (a full reduction, a dot product)
+  // writes it to the stack.
+  llvm::Value *Out =
+      O.Ty.isTensor() ? Storage[I] : entryAlloca(S.storageType(K));
+  emitTensorOp(O, Out);
+  Vals[I] = {O.Ty.isTensor() ? Out : S.load(K, Out, B.getInt64(0))};
+}
+
+void TensorFunctionEmitter::emitTensorOp(const ir::Op &O, llvm::Value *Out) {
+  if (ScalarOps::isElementwise(O.Kind))
+    return emitElementwise(O, Out);
+  switch (O.Kind) {
+  case OpKind::Broadcast:
+    return emitBroadcast(O, Out);
+  case OpKind::SumTo:
+    return emitSumTo(O, Out);
+  case OpKind::Transpose:
+    return emitTranspose(O, Out);
+  case OpKind::MatMul:
+    return emitMatMul(O, Out);
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    return emitReduce(O, Out);
+  case OpKind::ArgMax:
+    return emitArgMax(O, Out);
+  case OpKind::LogSumExp:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    return emitSoftmaxFamily(O, Out);
+  case OpKind::OneHot:
+    return emitOneHot(O, Out);
+  case OpKind::Pick:
+    return emitPick(O, Out);
+  case OpKind::Iota:
+    return emitIota(O, Out);
+  case OpKind::Rand:
+  case OpKind::Randn:
+    return emitRandom(O, Out);
+  default:
+    llvm_unreachable("not a tensor op");
+  }
+}
+
+void TensorFunctionEmitter::emitElementwise(const ir::Op &O, llvm::Value *Out) {
+  std::vector<llvm::Value *> Ptrs;
+  for (ValueId V : O.Operands)
+    Ptrs.push_back(pointerTo(V));
+  ElementKind OperandKind = F.typeOf(O.Operands[0]).getElementKind();
+  ElementKind K = O.Ty.getElementKind();
+  emitLoop(B, numElements(O.Ty), [&](llvm::Value *I) {
+    std::vector<llvm::Value *> Args;
+    for (size_t J = 0; J < Ptrs.size(); ++J)
+      Args.push_back(
+          S.load(F.typeOf(O.Operands[J]).getElementKind(), Ptrs[J], I));
+    S.store(K, S.elementwise(O.Kind, OperandKind, K, Args), Out, I);
+  });
+}
+
+void TensorFunctionEmitter::emitBroadcast(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &In = F.typeOf(O.Operands[0]);
+  llvm::Value *P = pointerTo(O.Operands[0]);
+  unsigned R = O.Ty.getRank(), Lead = R - In.getRank();
+  llvm::SmallVector<llvm::Value *, 4> Dims, InStrides, Natural = strides(In);
+  for (unsigned K = 0; K < R; ++K) {
+    Dims.push_back(dim(O.Ty.getShape()[K]));
+    // Trailing axes align; a missing or size-1 axis repeats its element.
+    bool Stretched = K < Lead || In.getShape()[K - Lead].isOne();
+    InStrides.push_back(Stretched ? B.getInt64(0) : Natural[K - Lead]);
+  }
+  ElementKind K = O.Ty.getElementKind();
+  emitLoopNest(
+      B, Dims, {strides(O.Ty), InStrides},
+      [&](llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *> Off) {
+        S.store(K, S.load(K, P, Off[1]), Out, Off[0]);
+      });
+}
+
+void TensorFunctionEmitter::emitSumTo(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &In = F.typeOf(O.Operands[0]);
+  llvm::Value *P = pointerTo(O.Operands[0]);
+  ElementKind K = O.Ty.getElementKind();
+  emitLoop(B, numElements(O.Ty),
+           [&](llvm::Value *I) { S.store(K, elemConst(K, 0), Out, I); });
+  unsigned R = In.getRank(), Lead = R - O.Ty.getRank();
+  llvm::SmallVector<llvm::Value *, 4> Dims, OutStrides, Natural = strides(O.Ty);
+  for (unsigned A = 0; A < R; ++A) {
+    Dims.push_back(dim(In.getShape()[A]));
+    bool Summed = A < Lead || O.Ty.getShape()[A - Lead].isOne();
+    OutStrides.push_back(Summed ? B.getInt64(0) : Natural[A - Lead]);
+  }
+  // Input order: each output element adds its inputs in index order.
+  emitLoopNest(
+      B, Dims, {strides(In), OutStrides},
+      [&](llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *> Off) {
+        llvm::Value *Sum =
+            addElems(B, K, S.load(K, Out, Off[1]), S.load(K, P, Off[0]));
+        S.store(K, Sum, Out, Off[1]);
+      });
+}
+
+void TensorFunctionEmitter::emitTranspose(const ir::Op &O, llvm::Value *Out) {
+  llvm::Value *P = pointerTo(O.Operands[0]);
+  llvm::Value *Rows = dim(O.Ty.getShape()[0]), *Cols = dim(O.Ty.getShape()[1]);
+  ElementKind K = O.Ty.getElementKind();
+  // out[j][i] = in[i][j]: the output is written contiguously.
+  llvm::SmallVector<llvm::Value *, 4> OutStrides{Cols, B.getInt64(1)},
+      InStrides{B.getInt64(1), Rows};
+  emitLoopNest(
+      B, {Rows, Cols}, {OutStrides, InStrides},
+      [&](llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *> Off) {
+        S.store(K, S.load(K, P, Off[1]), Out, Off[0]);
+      });
+}
+
+void TensorFunctionEmitter::emitMatMul(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &TA = F.typeOf(O.Operands[0]), &TB = F.typeOf(O.Operands[1]);
+  llvm::Value *A = pointerTo(O.Operands[0]), *Bm = pointerTo(O.Operands[1]);
+  ElementKind K = O.Ty.getElementKind();
+  llvm::Value *M = TA.getRank() == 2 ? dim(TA.getShape()[0]) : B.getInt64(1);
+  llvm::Value *Inner = dim(TA.getShape().back());
+  if (TB.getRank() == 1) {
+    // out[i] = sum_p a[i][p] * b[p]: a dot product per row of A.
+    llvm::AllocaInst *Acc = entryAlloca(S.type(K), "acc");
+    emitLoop(B, M, [&](llvm::Value *I) {
+      B.CreateStore(elemConst(K, 0), Acc);
+      llvm::Value *Row = B.CreateNSWMul(I, Inner);
+      emitLoop(
+          B, Inner,
+          [&](llvm::Value *P) {
+            llvm::Value *X = mulElems(
+                B, K, S.load(K, A, B.CreateNSWAdd(Row, P)), S.load(K, Bm, P));
+            B.CreateStore(addElems(B, K, B.CreateLoad(S.type(K), Acc), X), Acc);
+          },
+          "p");
+      S.store(K, B.CreateLoad(S.type(K), Acc), Out, I);
+    });
+    return;
+  }
+  // out[i][j] = sum_p a[i][p] * b[p][j], as a blocked i-k-j nest: the
+  // innermost loop runs along a row of B and of the output, and each
+  // output element still adds its products in order of p.
+  llvm::Value *N = dim(TB.getShape()[1]);
+  emitLoop(B, numElements(O.Ty),
+           [&](llvm::Value *I) { S.store(K, elemConst(K, 0), Out, I); });
+  emitLoop(
+      B, B.getInt64(0), N, NBlock,
+      [&](llvm::Value *JJ) {
+        llvm::Value *JEnd = B.CreateBinaryIntrinsic(
+            llvm::Intrinsic::smin, B.CreateNSWAdd(JJ, B.getInt64(NBlock)), N);
+        emitLoop(
+            B, B.getInt64(0), Inner, KBlock,
+            [&](llvm::Value *PP) {
+              llvm::Value *PEnd = B.CreateBinaryIntrinsic(
+                  llvm::Intrinsic::smin, B.CreateNSWAdd(PP, B.getInt64(KBlock)),
+                  Inner);
+              emitLoop(B, M, [&](llvm::Value *I) {
+                llvm::Value *RowA = B.CreateNSWMul(I, Inner);
+                llvm::Value *RowC = B.CreateNSWMul(I, N);
+                emitLoop(
+                    B, PP, PEnd, 1,
+                    [&](llvm::Value *P) {
+                      llvm::Value *X = S.load(K, A, B.CreateNSWAdd(RowA, P));
+                      llvm::Value *RowB = B.CreateNSWMul(P, N);
+                      emitLoop(
+                          B, JJ, JEnd, 1,
+                          [&](llvm::Value *J) {
+                            llvm::Value *C = B.CreateNSWAdd(RowC, J);
+                            llvm::Value *Prod = mulElems(
+                                B, K, X,
+                                S.load(K, Bm, B.CreateNSWAdd(RowB, J)));
+                            S.store(K, addElems(B, K, S.load(K, Out, C), Prod),
+                                    Out, C);
+                          },
+                          "j");
+                    },
+                    "p");
+              });
+            },
+            "pp");
+      },
+      "jj");
+}
+
+void TensorFunctionEmitter::emitReduce(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &In = F.typeOf(O.Operands[0]);
+  llvm::Value *P = pointerTo(O.Operands[0]);
+  auto [Outer, Axis, Inner] = aroundAxis(In, O.IntValue);
+  ElementKind K = O.Ty.getElementKind();
+  bool IsMax = O.Kind == OpKind::ReduceMax;
+  llvm::Value *Init =
+      O.Kind == OpKind::ReduceSum ? elemConst(K, 0)
+      : isFloatKind(K)
+          ? elemConst(K, extremeOf(K, IsMax))
+          : llvm::ConstantInt::get(S.type(K), intExtremeOf(K, IsMax), true);
+  // (outer, axis, inner) with the output row as the accumulator, so the
+  // innermost loop is contiguous in input and output alike.
+  emitLoop(B, Outer, [&](llvm::Value *I) {
+    llvm::Value *OutRow = B.CreateNSWMul(I, Inner);
+    emitLoop(
+        B, Inner,
+        [&](llvm::Value *J) {
+          S.store(K, Init, Out, B.CreateNSWAdd(OutRow, J));
+        },
+        "j");
+    emitLoop(
+        B, Axis,
+        [&](llvm::Value *A) {
+          llvm::Value *InRow =
+              B.CreateNSWMul(B.CreateNSWAdd(B.CreateNSWMul(I, Axis), A), Inner);
+          emitLoop(
+              B, Inner,
+              [&](llvm::Value *J) {
+                llvm::Value *X = S.load(K, P, B.CreateNSWAdd(InRow, J));
+                llvm::Value *Dst = B.CreateNSWAdd(OutRow, J);
+                llvm::Value *Acc = S.load(K, Out, Dst);
+                llvm::Value *R =
+                    O.Kind == OpKind::ReduceSum
+                        ? addElems(B, K, Acc, X)
+                        : B.CreateSelect(isBetter(B, K, X, Acc, IsMax), X, Acc);
+                S.store(K, R, Out, Dst);
+              },
+              "j");
+        },
+        "a");
+  });
+}
+
+void TensorFunctionEmitter::emitArgMax(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &In = F.typeOf(O.Operands[0]);
+  llvm::Value *P = pointerTo(O.Operands[0]);
+  auto [Outer, Axis, Inner] = aroundAxis(In, O.IntValue);
+  ElementKind K = In.getElementKind();
+  llvm::AllocaInst *Best = entryAlloca(S.type(K), "best");
+  llvm::AllocaInst *Index = entryAlloca(B.getInt64Ty(), "best.index");
+  llvm::Value *Init =
+      isFloatKind(K)
+          ? elemConst(K, extremeOf(K, true))
+          : llvm::ConstantInt::get(S.type(K), intExtremeOf(K, true), true);
+  emitLoop(B, Outer, [&](llvm::Value *I) {
+    emitLoop(
+        B, Inner,
+        [&](llvm::Value *J) {
+          B.CreateStore(Init, Best);
+          B.CreateStore(B.getInt64(0), Index);
+          emitLoop(
+              B, Axis,
+              [&](llvm::Value *A) {
+                llvm::Value *X = S.load(
+                    K, P,
+                    B.CreateNSWAdd(
+                        B.CreateNSWMul(
+                            B.CreateNSWAdd(B.CreateNSWMul(I, Axis), A), Inner),
+                        J));
+                llvm::Value *Cur = B.CreateLoad(S.type(K), Best);
+                llvm::Value *Take = isBetter(B, K, X, Cur, /*Greater=*/true);
+                B.CreateStore(B.CreateSelect(Take, X, Cur), Best);
+                B.CreateStore(B.CreateSelect(
+                                  Take, A, B.CreateLoad(B.getInt64Ty(), Index)),
+                              Index);
+              },
+              "a");
+          S.store(ElementKind::I64, B.CreateLoad(B.getInt64Ty(), Index), Out,
+                  B.CreateNSWAdd(B.CreateNSWMul(I, Inner), J));
+        },
+        "j");
+  });
+}
+
+void TensorFunctionEmitter::emitSoftmaxFamily(const ir::Op &O,
+                                              llvm::Value *Out) {
+  const ir::Type &In = F.typeOf(O.Operands[0]);
+  llvm::Value *P = pointerTo(O.Operands[0]);
+  auto [Outer, Axis, Inner] = aroundAxis(In, O.IntValue);
+  ElementKind K = In.getElementKind();
+  llvm::Type *T = S.type(K);
+  llvm::AllocaInst *Max = entryAlloca(T, "max");
+  llvm::AllocaInst *Sum = entryAlloca(T, "sum");
+  emitLoop(B, Outer, [&](llvm::Value *I) {
+    emitLoop(
+        B, Inner,
+        [&](llvm::Value *J) {
+          auto At = [&](llvm::Value *A) {
+            return B.CreateNSWAdd(
+                B.CreateNSWMul(B.CreateNSWAdd(B.CreateNSWMul(I, Axis), A),
+                               Inner),
+                J);
+          };
+          // Subtracting the maximum keeps exp() from overflowing; an infinite
+          // maximum (or none: an empty axis) shifts by 0 instead, so that
+          // log(sum) gives the right infinity.
+          B.CreateStore(elemConst(K, extremeOf(K, true)), Max);
+          emitLoop(
+              B, Axis,
+              [&](llvm::Value *A) {
+                llvm::Value *X = S.load(K, P, At(A));
+                llvm::Value *Cur = B.CreateLoad(T, Max);
+                B.CreateStore(
+                    B.CreateSelect(isBetter(B, K, X, Cur, true), X, Cur), Max);
+              },
+              "a");
+          llvm::Value *M = B.CreateLoad(T, Max);
+          llvm::Value *Finite = B.CreateFCmpOLT(
+              S.intrinsic(llvm::Intrinsic::fabs, {M}),
+              elemConst(K, std::numeric_limits<double>::infinity()));
+          llvm::Value *Shift =
+              B.CreateSelect(Finite, M, elemConst(K, 0), "shift");
+          B.CreateStore(elemConst(K, 0), Sum);
+          emitLoop(
+              B, Axis,
+              [&](llvm::Value *A) {
+                llvm::Value *E =
+                    S.intrinsic(llvm::Intrinsic::exp,
+                                {B.CreateFSub(S.load(K, P, At(A)), Shift)});
+                if (O.Kind == OpKind::Softmax)
+                  S.store(K, E, Out, At(A));
+                B.CreateStore(B.CreateFAdd(B.CreateLoad(T, Sum), E), Sum);
+              },
+              "a");
+          llvm::Value *Total = B.CreateLoad(T, Sum);
+          llvm::Value *LogTotal = S.intrinsic(llvm::Intrinsic::log, {Total});
+          if (O.Kind == OpKind::LogSumExp) {
+            S.store(K, B.CreateFAdd(Shift, LogTotal), Out,
+                    B.CreateNSWAdd(B.CreateNSWMul(I, Inner), J));
+            return;
+          }
+          emitLoop(
+              B, Axis,
+              [&](llvm::Value *A) {
+                llvm::Value *Y =
+                    O.Kind == OpKind::Softmax
+                        ? B.CreateFDiv(S.load(K, Out, At(A)), Total)
+                        : B.CreateFSub(B.CreateFSub(S.load(K, P, At(A)), Shift),
+                                       LogTotal);
+                S.store(K, Y, Out, At(A));
+              },
+              "a");
+        },
+        "j");
+  });
+}
+
+llvm::Value *TensorFunctionEmitter::loadLabel(const ir::Type &LabelTy,
+                                              llvm::Value *Labels,
+                                              llvm::Value *Index,
+                                              llvm::Value *C) {
+  llvm::Value *L = B.CreateSExtOrTrunc(
+      S.load(LabelTy.getElementKind(), Labels, Index), B.getInt64Ty());
+  // Unsigned: a negative label is out of range too.
+  failIf(B.CreateICmpUGE(L, C), StatusIndex);
+  return L;
+}
+
+void TensorFunctionEmitter::emitOneHot(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &TL = F.typeOf(O.Operands[0]);
+  llvm::Value *Labels = pointerTo(O.Operands[0]);
+  llvm::Value *C = dim(O.Ty.getShape().back());
+  ElementKind K = O.Ty.getElementKind();
+  emitLoop(B, numElements(O.Ty),
+           [&](llvm::Value *I) { S.store(K, elemConst(K, 0), Out, I); });
+  emitLoop(B, numElements(TL), [&](llvm::Value *I) {
+    llvm::Value *L = loadLabel(TL, Labels, I, C);
+    S.store(K, elemConst(K, 1), Out, B.CreateNSWAdd(B.CreateNSWMul(I, C), L));
+  });
+}
+
+void TensorFunctionEmitter::emitPick(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &TX = F.typeOf(O.Operands[0]), &TL = F.typeOf(O.Operands[1]);
+  llvm::Value *X = pointerTo(O.Operands[0]);
+  llvm::Value *Labels = pointerTo(O.Operands[1]);
+  llvm::Value *C = dim(TX.getShape().back());
+  ElementKind K = O.Ty.getElementKind();
+  emitLoop(B, numElements(TL), [&](llvm::Value *I) {
+    llvm::Value *L = loadLabel(TL, Labels, I, C);
+    S.store(K, S.load(K, X, B.CreateNSWAdd(B.CreateNSWMul(I, C), L)), Out, I);
+  });
+}
+
+void TensorFunctionEmitter::emitIota(const ir::Op &O, llvm::Value *Out) {
+  auto [Outer, Axis, Inner] = aroundAxis(O.Ty, O.IntValue);
+  llvm::SmallVector<llvm::Value *, 4> Strides{
+      dim(getExtent(O.Ty.getShape(), O.IntValue, O.Ty.getRank())), Inner,
+      B.getInt64(1)};
+  emitLoopNest(B, {Outer, Axis, Inner}, {Strides},
+               [&](llvm::ArrayRef<llvm::Value *> Idx,
+                   llvm::ArrayRef<llvm::Value *> Off) {
+                 S.store(ElementKind::I64, Idx[1], Out, Off[0]);
+               });
+}
+
+llvm::Value *TensorFunctionEmitter::emitTensorConstant(const ir::Op &O) {
+  ElementKind K = O.Ty.getElementKind();
+  llvm::Type *T = S.storageType(K);
+  std::vector<llvm::Constant *> Elems;
+  for (double V : O.Data) {
+    if (isFloatKind(K))
+      Elems.push_back(llvm::ConstantFP::get(T, V));
+    else if (K == ElementKind::Bool)
+      Elems.push_back(llvm::ConstantInt::get(T, V != 0));
+    else
+      Elems.push_back(llvm::ConstantInt::get(T, static_cast<int64_t>(V), true));
+  }
+  auto *AT = llvm::ArrayType::get(T, Elems.size());
+  auto *GV = new llvm::GlobalVariable(
+      LM, AT, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantArray::get(AT, Elems), F.Name + ".const");
+  GV->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  GV->setAlignment(llvm::Align(ScalarOps::storageSize(K)));
+  return GV;
+}
