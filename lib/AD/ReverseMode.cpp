@@ -119,6 +119,8 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   const Function Source = *Src;
   Function &G = M.addFunction(D.Name);
   G.Exported = D.Exported;
+  G.ParamStruct = D.ParamStruct;
+  G.ResultStruct = D.ResultStruct;
   G.Loc = D.Loc;
   Builder B(G);
   unsigned NumParams = Source.getNumParams();

@@ -189,7 +189,7 @@ std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F) {
     const ir::Type &T = F.getParamType(I);
     EntryArg A =
         makeArg(T.isTensor() ? EntryArg::Kind::Tensor : EntryArg::Kind::Scalar,
-                F.getParamName(I).str());
+                cIdentifier(F.getParamName(I)));
     A.Index = I;
     A.Ty = T;
     Args.push_back(A);
@@ -218,7 +218,7 @@ std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F) {
       }
       continue;
     }
-    EntryArg A = makeArg(EntryArg::Kind::Result, Names[I]);
+    EntryArg A = makeArg(EntryArg::Kind::Result, cIdentifier(Names[I]));
     A.Index = I;
     A.Ty = Leaves[I];
     Args.push_back(A);
@@ -255,12 +255,14 @@ std::string codegen::cIdentifier(llvm::StringRef Name) {
 
 std::string codegen::paramsStructName(llvm::StringRef Prefix,
                                       llvm::StringRef Instance) {
-  return Prefix.str() + cIdentifier(Instance) + "_params";
+  // `_t`: a derived function is often named `net_grads`, and a typedef
+  // shares C's namespace of ordinary identifiers with functions.
+  return Prefix.str() + cIdentifier(Instance) + "_params_t";
 }
 
 std::string codegen::gradsStructName(llvm::StringRef Prefix,
                                      llvm::StringRef Instance) {
-  return Prefix.str() + cIdentifier(Instance) + "_grads";
+  return Prefix.str() + cIdentifier(Instance) + "_grads_t";
 }
 
 std::string codegen::workspaceSizeSymbol(llvm::StringRef Prefix,

@@ -1,6 +1,6 @@
 // The struct ABI: a layer instance's parameters go in as one `const
-// net_params *`, its gradients come back in one `net_grads *`, and the
-// init function fills a `net_params`. Both structs have the instance's
+// net_params_t *`, its gradients come back in one `net_grads_t *`, and the
+// init function fills a `net_params_t`. Both structs have the instance's
 // fields in order, with C's layout (each field at the next offset aligned
 // to its element size; '.' in names becomes '_').
 // RUN: rm -rf %t && mkdir -p %t
@@ -18,23 +18,23 @@
 // IR:      func @net_forward({{.*}}) -> f32[B, 3] param_struct(1, 3, net) {
 // IR:      func @net_backward({{.*}}) -> (f32, f32[2, 3], f32[3], f64) results(loss, dW, db, dscale) param_struct(1, 3, net) result_struct(1, 3, net, grads) {
 // HDR:      /* The parameters of 'net' and their gradients: 48 bytes each. */
-// HDR-NEXT: typedef struct net_params {
+// HDR-NEXT: typedef struct net_params_t {
 // HDR-NEXT:   float fc1_W[2 * 3];
 // HDR-NEXT:   float fc1_b[3];
 // HDR-NEXT:   double scale;
-// HDR-NEXT: } net_params;
-// HDR-NEXT: typedef struct net_grads {
+// HDR-NEXT: } net_params_t;
+// HDR-NEXT: typedef struct net_grads_t {
 // HDR-NEXT:   float fc1_W[2 * 3];
-// HDR:      } net_grads;
+// HDR:      } net_grads_t;
 // HDR-NEXT: #ifdef __cplusplus
-// HDR-NEXT: static_assert(sizeof(net_params) == 48, "net_params has nnc's layout");
-// HDR-NEXT: static_assert(sizeof(net_grads) == 48, "net_grads has nnc's layout");
+// HDR-NEXT: static_assert(sizeof(net_params_t) == 48, "net_params_t has nnc's layout");
+// HDR-NEXT: static_assert(sizeof(net_grads_t) == 48, "net_grads_t has nnc's layout");
 // HDR-NEXT: #endif
-// HDR:      int32_t net_init(int64_t seed, net_params *params_out, void *workspace);
+// HDR:      int32_t net_init(int64_t seed, net_params_t *params_out, void *workspace);
 // HDR-NEXT: int64_t net_init_workspace_size(void);
-// HDR:      int32_t net_forward(const float *x, int64_t x_d0, int64_t x_d1, const net_params *params, float *out0, void *workspace);
+// HDR:      int32_t net_forward(const float *x, int64_t x_d0, int64_t x_d1, const net_params_t *params, float *out0, void *workspace);
 // HDR-NEXT: int64_t net_forward_workspace_size(int64_t B);
-// HDR:      int32_t net_backward(const float *x, int64_t x_d0, int64_t x_d1, const net_params *params, const float *dy, int64_t dy_d0, int64_t dy_d1, float *loss, net_grads *grads, void *workspace);
+// HDR:      int32_t net_backward(const float *x, int64_t x_d0, int64_t x_d1, const net_params_t *params, const float *dy, int64_t dy_d0, int64_t dy_d1, float *loss, net_grads_t *grads, void *workspace);
 // CHECK-NOT: MISMATCH
 // CHECK: all ok
 
@@ -54,11 +54,11 @@ static void eq(const char *what, double got, double want) {
 }
 
 int main(void) {
-  eq("sizeof", sizeof(net_params), 48);
-  eq("offset of fc1_b", offsetof(net_params, fc1_b), 24);
-  eq("offset of scale", offsetof(net_params, scale), 40);
+  eq("sizeof", sizeof(net_params_t), 48);
+  eq("offset of fc1_b", offsetof(net_params_t, fc1_b), 24);
+  eq("offset of scale", offsetof(net_params_t, scale), 40);
 
-  net_params p;
+  net_params_t p;
   eq("init", net_init(7, &p, NULL), NNC_OK);
   eq("init workspace", (double)net_init_workspace_size(), 0);
   for (int i = 0; i < 3; ++i)
@@ -68,7 +68,7 @@ int main(void) {
   for (int i = 1; i < 6; ++i)
     distinct += p.fc1_W[i] != p.fc1_W[0] && isfinite(p.fc1_W[i]);
   eq("W is random", distinct, 5);
-  net_params q;
+  net_params_t q;
   net_init(7, &q, NULL);
   for (int i = 0; i < 6; ++i)
     eq("init is reproducible", q.fc1_W[i], p.fc1_W[i]);
@@ -90,7 +90,7 @@ int main(void) {
   eq("forward shape", net_forward(x, 2, 3, &p, y, NULL), NNC_ERR_SHAPE);
 
   float dy[] = {1, 0, -1, 2, 0.5f, 1}, loss = 0;
-  net_grads g;
+  net_grads_t g;
   eq("backward", net_backward(x, 2, 2, &p, dy, 2, 3, &loss, &g, NULL), NNC_OK);
   float wl = 0.0f;
   for (int i = 0; i < 2; ++i) {
