@@ -286,8 +286,20 @@ private:
     case OpKind::Softmax:
     case OpKind::LogSoftmax:
       return Fn(getBuiltinName(O.Kind), Axis);
+    case OpKind::Broadcast: {
+      // A literal alone reads back as f64: spell any other kind.
+      const Op &X = F.op(O.Operands[0]);
+      Rendered R = Fn(getBuiltinName(O.Kind), renderShape(O.Ty.getShape()));
+      if (X.Kind == OpKind::Const && X.Ty.isScalar() &&
+          X.Ty.getElementKind() != ElementKind::F64 &&
+          X.Ty.getElementKind() != ElementKind::Bool) {
+        std::string Kind = getElementKindName(X.Ty.getElementKind()).str();
+        R.Text = "broadcast(" + Kind + "(" + constant(X).Text + "), " +
+                 renderShape(O.Ty.getShape()) + ")";
+      }
+      return R;
+    }
     case OpKind::Reshape:
-    case OpKind::Broadcast:
     case OpKind::SumTo:
       return Fn(getBuiltinName(O.Kind), renderShape(O.Ty.getShape()));
     case OpKind::Iota:

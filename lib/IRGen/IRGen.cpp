@@ -511,6 +511,14 @@ private:
   }
 
   ValueId lowerCall(ir::Builder &B, const ast::CallExpr &C) {
+    ir::OpKind RandKind =
+        C.B == ast::Builtin::Randn ? ir::OpKind::Randn : ir::OpKind::Rand;
+    if ((C.B == ast::Builtin::Randn || C.B == ast::Builtin::Rand) &&
+        !C.Args.empty()) {
+      ValueId Seed = lower(B, *C.Args[0].Value);
+      B.setLoc(C.getLoc());
+      return B.random(RandKind, Seed, C.Axis, lowerType(C.Ty, Ctx.Sub));
+    }
     if (C.B == ast::Builtin::Randn || C.B == ast::Builtin::Rand) {
       B.setLoc(C.getLoc());
       return B.random(C.B == ast::Builtin::Randn ? ir::OpKind::Randn

@@ -468,6 +468,32 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
   }
   case Builtin::Randn:
   case Builtin::Rand:
+    if (!E.Args.empty()) {
+      // The explicit form `randn(seed, [dims], stream=k)`: element i is a
+      // pure function of (seed, k, i), as in an initializer.
+      if (!checkArgNames(E, {"stream"}, 2, 2))
+        return Type();
+      Type I64 = Type::scalar(ElementKind::I64);
+      Type S = checkExpr(*E.Args[0].Value, &I64);
+      std::optional<Shape> Dims = getShapeArg(*E.Args[1].Value);
+      if (!S.isValid() || !Dims)
+        return Type();
+      if (S != I64 && !coerce(E.Args[0].Value, I64, "the seed"))
+        return Type();
+      E.Axis = 0;
+      if (const Arg *A = findArg(E, "stream")) {
+        auto *N = llvm::dyn_cast<NumberExpr>(A->Value.get());
+        if (!N || !N->IsInteger || N->IntValue > INT32_MAX) {
+          Diags.report(A->Value->getRange(), DiagID::err_expected,
+                       "a non-negative integer literal");
+          return Type();
+        }
+        A->Value->Ty = I64;
+        E.Axis = N->IntValue;
+      }
+      E.ShapeArg = *Dims;
+      return Type::tensor(ElementKind::F64, std::move(*Dims));
+    }
     if (!InInitializer) {
       Diags.report(E.getRange(), DiagID::err_random_outside_init, Name);
       return Type();
