@@ -1,0 +1,118 @@
+// Trains the two-layer network of examples/two_layer_net.nn on CS231n's
+// spiral data set (3 classes of 100 points each) with full-batch gradient
+// descent, as in the course's "minimal neural network case study", then
+// prints the training accuracy. Exits with 1 if it is below 95%, or if any
+// call fails.
+//
+//   build/bin/nnc examples/two_layer_net.nn -c -o net.o --header net.h
+//   cc -O2 -I. examples/train_spiral.c net.o -lm -o train_spiral
+//   ./train_spiral [steps]       (10000 by default, about a second)
+#include "net.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { N = 100, K = 3, B = N * K };
+
+// A small seeded generator, so the data set is the same on every machine:
+// SplitMix64 for uniform numbers, Box-Muller for normal ones.
+static uint64_t rng_state = 42;
+
+static double uniform(void) {            // in [0, 1)
+  uint64_t z = (rng_state += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  z ^= z >> 31;
+  return (double)(z >> 11) * 0x1p-53;
+}
+
+static double normal(void) {
+  double u1 = uniform(), u2 = uniform();
+  return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
+}
+
+// The course's formula: for class j, r = linspace(0, 1, N),
+// t = linspace(4j, 4(j + 1), N) + 0.2 * randn(N), x = (r sin t, r cos t).
+static void make_spiral(float X[B][2], int32_t y[B]) {
+  for (int j = 0; j < K; ++j)
+    for (int i = 0; i < N; ++i) {
+      double r = (double)i / (N - 1);
+      double t = 4.0 * j + 4.0 * i / (N - 1) + 0.2 * normal();
+      X[N * j + i][0] = (float)(r * sin(t));
+      X[N * j + i][1] = (float)(r * cos(t));
+      y[N * j + i] = j;
+    }
+}
+
+// Every nnc function returns a status: NNC_OK (0), NNC_ERR_SHAPE,
+// NNC_ERR_INDEX or NNC_ERR_NOMEM.
+static void check(int32_t status, const char *what) {
+  if (status != NNC_OK) {
+    fprintf(stderr, "error: %s returned status %d\n", what, (int)status);
+    exit(1);
+  }
+}
+
+static void sgd(float *p, const float *g, size_t n, float lr) {
+  for (size_t i = 0; i < n; ++i)
+    p[i] -= lr * g[i];
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+int main(int argc, char **argv) {
+  int steps = argc > 1 ? atoi(argv[1]) : 10000;   // the course's number
+  const float learning_rate = 1.0f, reg = 1e-3f;
+
+  static float X[B][2];
+  static int32_t y[B];
+  make_spiral(X, y);
+
+  // He-initialized weights, zero biases; the same for the same seed.
+  static net_params_t params;
+  static net_grads_t grads;
+  check(net_init(1, &params, NULL), "net_init");
+
+  // One workspace for every call: as large as the largest need, allocated
+  // once (passing NULL instead makes each call malloc and free its own).
+  int64_t ws_train = net_vg_workspace_size(B);
+  int64_t ws_predict = net_predict_workspace_size(B);
+  if (ws_train < 0 || ws_predict < 0) {
+    fprintf(stderr, "error: bad workspace size\n");
+    return 1;
+  }
+  size_t ws_size = (size_t)(ws_train > ws_predict ? ws_train : ws_predict);
+  void *workspace = malloc(ws_size ? ws_size : 1);
+  if (!workspace) {
+    fprintf(stderr, "error: out of memory\n");
+    return 1;
+  }
+  printf("workspace: %lld bytes\n", (long long)ws_size);
+
+  for (int step = 0; step <= steps; ++step) {
+    float loss;
+    check(net_vg(&params, &X[0][0], B, 2, y, B, reg, &loss, &grads, workspace),
+          "net_vg");
+    if (step % 1000 == 0 || step == steps)
+      printf("step %5d: loss %.6f\n", step, loss);
+    if (step == steps)
+      break;
+    sgd(params.fc1_W, grads.fc1_W, COUNT(params.fc1_W), learning_rate);
+    sgd(params.fc1_b, grads.fc1_b, COUNT(params.fc1_b), learning_rate);
+    sgd(params.fc2_W, grads.fc2_W, COUNT(params.fc2_W), learning_rate);
+    sgd(params.fc2_b, grads.fc2_b, COUNT(params.fc2_b), learning_rate);
+  }
+
+  static int64_t predicted[B];
+  check(net_predict(&params, &X[0][0], B, 2, predicted, workspace),
+        "net_predict");
+  int correct = 0;
+  for (int i = 0; i < B; ++i)
+    correct += predicted[i] == y[i];
+  double accuracy = (double)correct / B;
+  printf("training accuracy: %.2f\n", accuracy);
+  free(workspace);
+  return accuracy >= 0.95 ? 0 : 1;
+}
