@@ -1072,7 +1072,7 @@ std::optional<Signature> IRParser::checkDerivedDecl(size_t DI) {
     return Fail(Locs.Of, DiagID::err_unknown_function_ref, "@" + D.Of);
   }
   std::string Kind = ("'" + getDeriveKindName(D.Kind) + "'").str();
-  if (D.Kind != DeriveKind::Vjp && !Of->Result.isFloat())
+  if (D.Kind != DeriveKind::Vjp && (!Of->Result.isFloat() || !Of->Result.isScalar()))
     return Fail(Locs.Kind, DiagID::err_grad_nonscalar, Kind, "@" + D.Of,
                 Of->Result.str());
   if (D.Kind == DeriveKind::Vjp && !hasFloatLeaves(Of->Result))
