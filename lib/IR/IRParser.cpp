@@ -12,6 +12,7 @@
 //   instance ::= 'instance' IDENT '{' (IDENT ':' type (',' ...)*)? '}'
 //   derived  ::= 'func' 'internal'? GLOBAL '=' ('grad' | 'value_and_grad' |
 //                'vjp') GLOBAL 'wrt' '(' (INT (',' INT)*)? ')'
+//                ('param_struct' ...)? ('result_struct' ...)?
 //   op       ::= LOCAL '=' OPNAME operands ':' type
 //   type     ::= ('bool' | 'i32' | 'i64' | 'f32' | 'f64') ('[' dim (',' dim)* ']')?
 //              | '(' (type (',' type)*)? ')'
@@ -662,6 +663,16 @@ bool IRParser::parseDerived(const Token &Name, bool Internal) {
   }
   if (!expect(TokKind::RParen, "',' or ')'"))
     return false;
+  if (isKeyword("param_struct")) {
+    consume();
+    if (!parseABIStruct(D.ParamStruct, /*IsResult=*/false))
+      return false;
+  }
+  if (isKeyword("result_struct")) {
+    consume();
+    if (!parseABIStruct(D.ResultStruct, /*IsResult=*/true))
+      return false;
+  }
   M->Derived.push_back(std::move(D));
   DerivedAt.push_back(std::move(Locs));
   return true;

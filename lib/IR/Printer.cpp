@@ -19,6 +19,17 @@
 using namespace nnc;
 using namespace nnc::ir;
 
+static void printABIStructs(const Function::ABIStruct &P,
+                            const Function::ABIStruct &R,
+                            llvm::raw_ostream &OS) {
+  if (P.Count)
+    OS << " param_struct(" << P.First << ", " << P.Count << ", " << P.Instance
+       << ')';
+  if (R.Count)
+    OS << " result_struct(" << R.First << ", " << R.Count << ", "
+       << R.Instance << (R.IsGrads ? ", grads)" : ")");
+}
+
 void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
   std::vector<std::string> Names = assignValueNames(F, '.', false);
   OS << "func ";
@@ -40,13 +51,7 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
       OS << (I ? ", " : "") << F.ResultNames[I];
     OS << ')';
   }
-  if (F.ParamStruct.Count)
-    OS << " param_struct(" << F.ParamStruct.First << ", "
-       << F.ParamStruct.Count << ", " << F.ParamStruct.Instance << ')';
-  if (F.ResultStruct.Count)
-    OS << " result_struct(" << F.ResultStruct.First << ", "
-       << F.ResultStruct.Count << ", " << F.ResultStruct.Instance
-       << (F.ResultStruct.IsGrads ? ", grads)" : ")");
+  printABIStructs(F.ParamStruct, F.ResultStruct, OS);
   if (!F.BackwardFn.empty())
     OS << " backward @" << F.BackwardFn;
   OS << " {\n";
@@ -126,6 +131,8 @@ void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
        << getDeriveKindName(D.Kind) << " @" << D.Of << " wrt(";
     for (size_t I = 0; I < D.Wrt.size(); ++I)
       OS << (I ? ", " : "") << D.Wrt[I];
-    OS << ")\n";
+    OS << ')';
+    printABIStructs(D.ParamStruct, D.ResultStruct, OS);
+    OS << '\n';
   }
 }
