@@ -157,8 +157,10 @@ void loop(Driver &D, InputReader &Reader, bool Interactive) {
         return;
       }
       // A script's last input runs even if incomplete: its errors show.
-      if (!Pending.empty())
+      if (!Pending.empty()) {
+        Pending.pop_back(); // the newline added to continue it
         D.submit({Pending, "<stdin>", StartLine});
+      }
       return;
     }
     ++LineNo;
