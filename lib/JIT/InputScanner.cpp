@@ -82,11 +82,11 @@ InputKind nnc::jit::classifyInput(llvm::StringRef Text) {
 
 bool nnc::jit::isInputComplete(llvm::StringRef Text) {
   ScanResult R = scan(Text);
-  if (R.InBlockComment || R.OpenBrackets > 0)
-    return false;
-  // A command is one line.
+  // A command is one line, whatever its argument holds.
   if (R.FirstChar == ':')
     return true;
+  if (R.InBlockComment || R.OpenBrackets > 0)
+    return false;
   if (!R.LastWord.empty())
     return !llvm::StringSwitch<bool>(R.LastWord)
                 .Cases("fn", "let", "layer", "param", "return", "if", "else",
