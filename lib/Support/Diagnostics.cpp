@@ -68,7 +68,13 @@ void DiagnosticEngine::print(llvm::SMLoc Loc, llvm::SourceMgr::DiagKind Kind,
   // The location names the real column, whatever was cut from the line.
   if (ShowColors)
     OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, /*Bold=*/true);
-  OS << D.getFilename() << ':' << D.getLineNo() << ':' << D.getColumnNo() + 1
+  int LineNo = D.getLineNo();
+  if (!LineOffsets.empty()) {
+    auto It = LineOffsets.find(SM.FindBufferContainingLoc(Loc));
+    if (It != LineOffsets.end())
+      LineNo += It->second;
+  }
+  OS << D.getFilename() << ':' << LineNo << ':' << D.getColumnNo() + 1
      << ": ";
   if (ShowColors)
     OS.resetColor();

@@ -218,3 +218,25 @@ TEST(DiagnosticKindsTest, MessagesAreLowercaseWithoutPeriod) {
 }
 
 } // namespace
+
+namespace {
+
+// A buffer's lines may be reported shifted, as the REPL reports each input
+// at its line of the session.
+TEST(DiagnosticsLineOffsetTest, ShiftsTheLineOnly) {
+  llvm::SourceMgr SM;
+  unsigned ID = SM.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy("x\nf(1, +)\n", "<stdin>"),
+      llvm::SMLoc());
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  DiagnosticEngine Diags(SM, OS);
+  Diags.setLineOffset(ID, 40);
+  llvm::StringRef Text = SM.getMemoryBuffer(ID)->getBuffer();
+  Diags.report(llvm::SMLoc::getFromPointer(Text.data() + Text.find('+')),
+               DiagID::err_syntax, "boom");
+  OS.flush();
+  EXPECT_EQ(Out, "<stdin>:42:6: error: boom\nf(1, +)\n     ^\n");
+}
+
+} // namespace

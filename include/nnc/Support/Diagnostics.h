@@ -8,6 +8,7 @@
 #ifndef NNC_SUPPORT_DIAGNOSTICS_H
 #define NNC_SUPPORT_DIAGNOSTICS_H
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/SMLoc.h"
 #include "llvm/Support/SourceMgr.h"
@@ -47,6 +48,12 @@ public:
 
   void setErrorLimit(unsigned Limit) { ErrorLimit = Limit; }
   void setShowColors(bool Show) { ShowColors = Show; }
+  /// Shows the line numbers of buffer \p BufferID shifted by \p Delta. The
+  /// REPL compiles each input in a buffer of its own and reports the line
+  /// the input has in the session (its standard input, say).
+  void setLineOffset(unsigned BufferID, int Delta) {
+    LineOffsets[BufferID] = Delta;
+  }
   llvm::SourceMgr &getSourceMgr() { return SM; }
 
   static Severity getSeverity(DiagID ID);
@@ -64,6 +71,7 @@ private:
   bool Saturated = false;
   bool ShowColors = false;
   bool LastWasSuppressed = false;
+  llvm::DenseMap<unsigned, int> LineOffsets;
 };
 
 } // namespace nnc

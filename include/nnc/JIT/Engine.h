@@ -1,0 +1,88 @@
+//===- Engine.h - Compiling IR functions in process with ORC ----*- C++ -*-===//
+//
+// The engine owns one LLJIT. Each compiled expression is one LLVM module in
+// a ResourceTracker of its own, removed when the CompiledCall is destroyed:
+// code lives exactly as long as a call needs it.
+//
+// A compiled expression is reached through a trampoline, `void run(void
+// *Slots)`, that calls the expression's function with the C ABI of
+// docs/abi.md and stores each scalar leaf of its result in an 8-byte slot,
+// so one signature serves every result type.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_JIT_ENGINE_H
+#define NNC_JIT_ENGINE_H
+
+#include "nnc/CodeGen/CodeGen.h"
+#include "nnc/IR/IR.h"
+#include "nnc/JIT/Value.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/Support/Error.h"
+#include <memory>
+
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
+
+namespace nnc::jit {
+
+/// Copies function \p Name of \p M and every function it calls into a new
+/// module. The copy of \p Name keeps its linkage; the others are internal.
+std::unique_ptr<ir::Module> extractFunction(const ir::Module &M,
+                                            llvm::StringRef Name);
+
+/// The code and options the REPL compiles with: the host, `-O2`, generic
+/// CPU, as `nnc` does by default.
+CodeGenOptions getReplCodeGenOptions();
+
+/// Lowers \p M to LLVM IR for the host and runs LLVM's -O2 pipeline.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+emitOptimizedModule(const ir::Module &M, llvm::LLVMContext &Ctx);
+
+/// Assembly for the host of \p M (as `nnc -S`).
+llvm::Expected<std::string> emitAssembly(const ir::Module &M);
+
+class CompiledCall {
+public:
+  CompiledCall(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
+               ir::Type ResultType, unsigned NumSlots);
+  ~CompiledCall();
+  CompiledCall(const CompiledCall &) = delete;
+  CompiledCall &operator=(const CompiledCall &) = delete;
+
+  /// Calls the code and decodes its result.
+  Value run() {
+    call();
+    return result();
+  }
+  /// Calls the code only: no allocation, so Ctrl-C may jump out of it.
+  void call() { Entry(Slots.data()); }
+  /// The result of the last call.
+  Value result() const;
+
+private:
+  llvm::orc::ResourceTrackerSP RT;
+  void (*Entry)(void *);
+  ir::Type ResultType;
+  std::vector<uint64_t> Slots;
+};
+
+class Engine {
+public:
+  static llvm::Expected<std::unique_ptr<Engine>> create();
+  ~Engine();
+
+  /// Compiles function \p Name of \p M (whatever it calls comes along)
+  /// into a resource tracker of its own. \p Name must take no parameters.
+  llvm::Expected<std::unique_ptr<CompiledCall>> compile(const ir::Module &M,
+                                                        llvm::StringRef Name);
+
+private:
+  Engine() = default;
+  std::unique_ptr<llvm::orc::LLJIT> J;
+  unsigned NextId = 0;
+};
+
+} // namespace nnc::jit
+
+#endif // NNC_JIT_ENGINE_H

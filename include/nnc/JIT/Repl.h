@@ -1,0 +1,91 @@
+//===- Repl.h - Evaluating REPL inputs against a session --------*- C++ -*-===//
+//
+// Repl::evaluate runs one input — declarations, an expression or a
+// `:command` — against the session and prints what it produces: results on
+// one stream, diagnostics (as nnc prints them) on the other. It never
+// changes the session; it returns what the input would change, and
+// Repl::apply makes the change. nnc-repl evaluates each input in a child
+// process and applies its outcome in the parent, so an input that fails,
+// crashes or is interrupted leaves the session exactly as it was.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_JIT_REPL_H
+#define NNC_JIT_REPL_H
+
+#include "nnc/JIT/Engine.h"
+#include "nnc/JIT/Session.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/raw_ostream.h"
+#include <memory>
+
+namespace nnc::jit {
+
+/// What evaluating one input changes.
+struct Outcome {
+  bool Ok = true;
+  /// Declarations accepted into the session.
+  std::vector<SessionDecl> Added;
+  bool Reset = false;
+  bool Quit = false;
+};
+
+struct CommandInfo {
+  llvm::StringLiteral Name;
+  llvm::StringLiteral Args;
+  llvm::StringLiteral Help;
+};
+
+struct ReplOptions {
+  bool ShowColors = false;
+  /// Time `:time` spends measuring, in seconds.
+  double TimeBudget = 0.3;
+};
+
+class Repl {
+public:
+  Repl(llvm::raw_ostream &Out, llvm::raw_ostream &Err, ReplOptions Opts = {});
+  ~Repl();
+
+  Session &getSession() { return S; }
+
+  /// Evaluates \p In against the session, printing results and diagnostics.
+  Outcome evaluate(const Input &In);
+  void apply(const Outcome &O);
+  /// evaluate, then apply; returns whether the input succeeded.
+  bool run(const Input &In);
+
+  /// Compiles and runs a small expression and a gradient, silently, so
+  /// that the JIT and LLVM's lazily built state exist before the first
+  /// input. nnc-repl does so before it forks: no child pays for them.
+  void warmUp();
+
+  /// The commands, as `:help` lists them.
+  static llvm::ArrayRef<CommandInfo> getCommands();
+  /// Names that Tab completes besides the session's: keywords, types and
+  /// built-ins.
+  static std::vector<std::string> getLanguageWords();
+
+private:
+  Outcome declare(const Input &In, bool Lenient);
+  Outcome evaluateExpression(const Input &In);
+  Outcome command(const Input &In);
+  Outcome describeFunction(const Input &In);
+  Outcome showType(const Input &Arg);
+  Outcome show(llvm::StringRef Command, const Input &Arg);
+  Outcome time(const Input &Arg);
+  Outcome list();
+  Outcome load(const Input &Arg);
+  Outcome failure();
+  Outcome interrupted();
+  llvm::Error ensureEngine();
+
+  llvm::raw_ostream &Out;
+  llvm::raw_ostream &Err;
+  ReplOptions Opts;
+  Session S;
+  std::unique_ptr<Engine> JIT;
+};
+
+} // namespace nnc::jit
+
+#endif // NNC_JIT_REPL_H

@@ -1,0 +1,168 @@
+//===- Candidate.cpp - Compiling the session with one input ---------------===//
+#include "nnc/JIT/Candidate.h"
+#include "nnc/AD/AD.h"
+#include "nnc/IRGen/IRGen.h"
+#include "nnc/JIT/InputScanner.h"
+#include "nnc/Parse/Parser.h"
+#include "nnc/Sema/Sema.h"
+#include "nnc/Transforms/Passes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace nnc;
+using namespace nnc::jit;
+
+bool jit::isIdentifier(llvm::StringRef Name) {
+  if (Name.empty() || llvm::isDigit(Name[0]))
+    return false;
+  return llvm::all_of(Name, [](char C) { return llvm::isAlnum(C) || C == '_'; });
+}
+
+Candidate::Candidate(const Session &S, llvm::raw_ostream &Diag,
+                     bool ShowColors)
+    : S(S), Diag(Diag), Diags(SM, Diag) {
+  Diags.setShowColors(ShowColors);
+}
+
+unsigned Candidate::addBuffer(std::string Text, llvm::StringRef Name,
+                              int LineOffset) {
+  unsigned ID = SM.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(Text, Name), llvm::SMLoc());
+  Diags.setLineOffset(ID, LineOffset);
+  return ID;
+}
+
+/// Whether \p Text parses without a syntax error.
+static bool parsesCleanly(llvm::StringRef Text) {
+  llvm::SourceMgr Scratch;
+  unsigned ID = Scratch.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(Text, "<scratch>"), llvm::SMLoc());
+  DiagnosticEngine Quiet(Scratch, llvm::nulls());
+  parseModule(ID, Quiet);
+  return !Quiet.hasErrors();
+}
+
+std::optional<std::vector<SessionDecl>>
+Candidate::addDeclarations(const Input &In, bool Lenient) {
+  // `fn f(x) = x` may omit its `;`, while `fn f(x) { ... }` has none: the
+  // text is taken as it is when it parses so, else with a `;` at its end.
+  // When neither parses, the errors shown are those of the form the text
+  // most likely meant.
+  std::string Text = In.Text;
+  // The `;` goes on a line of its own, so that the lines diagnostics echo
+  // are the user's.
+  if (Lenient && !endsWithToken(Text, ';') && !parsesCleanly(Text) &&
+      (parsesCleanly(Text + "\n;") || !endsWithToken(Text, '}')))
+    Text += "\n;";
+  unsigned ID = addBuffer(Text, In.SourceName, static_cast<int>(In.Line) - 1);
+  std::unique_ptr<ast::Module> M = parseModule(ID, Diags);
+  if (Diags.hasErrors() || !M)
+    return std::nullopt;
+  // The REPL's wrappers are functions too: their names stay free.
+  bool Reserved = false;
+  for (const ast::DeclPtr &D : M->Decls)
+    if (llvm::StringRef(D->Name).starts_with("__nnc_")) {
+      error(D->NameRange.Start, "names starting with '__nnc_' are reserved "
+                                "for nnc-repl");
+      Reserved = true;
+    }
+  if (Reserved)
+    return std::nullopt;
+  std::vector<SessionDecl> Entries;
+  for (ast::DeclPtr &D : M->Decls) {
+    auto [Line, Col] = SM.getLineAndColumn(D->Range.Start, ID);
+    const char *Begin = D->Range.Start.getPointer();
+    const char *End = D->Range.End.getPointer();
+    SessionDecl E;
+    E.Name = D->Name;
+    E.Text = std::string(Col - 1, ' ') + std::string(Begin, End);
+    E.SourceName = In.SourceName;
+    E.Line = Line + In.Line - 1;
+    Entries.push_back(std::move(E));
+    AST.Decls.push_back(std::move(D));
+  }
+  return Entries;
+}
+
+void Candidate::addSession(const llvm::StringSet<> &Except) {
+  for (const SessionDecl &D : S.getDecls()) {
+    if (Except.contains(D.Name))
+      continue;
+    unsigned ID = addBuffer(D.Text, D.SourceName, static_cast<int>(D.Line) - 1);
+    std::unique_ptr<ast::Module> M = parseModule(ID, Diags);
+    if (!M)
+      continue;
+    for (ast::DeclPtr &Decl : M->Decls)
+      AST.Decls.push_back(std::move(Decl));
+  }
+}
+
+const ast::Expr *Candidate::addWrapped(const Input &In, llvm::StringRef Prefix,
+                                       llvm::StringRef Suffix,
+                                       llvm::StringRef WrapperName) {
+  std::string Text = (Prefix + "\n" + In.Text).str();
+  // On a line of its own, as the `;` of a declaration.
+  if (!(Suffix == ";" && endsWithToken(In.Text, ';')))
+    Text += ("\n" + Suffix).str();
+  unsigned ID = addBuffer(Text, In.SourceName, static_cast<int>(In.Line) - 2);
+  std::unique_ptr<ast::Module> M = parseModule(ID, Diags);
+  if (Diags.hasErrors() || !M || M->Decls.empty())
+    return nullptr;
+  if (M->Decls.size() != 1 || M->Decls[0]->Name != WrapperName) {
+    // `1; fn g(x) = x`: declarations go in inputs of their own.
+    ast::Decl &Extra = *M->Decls[M->Decls.size() == 1 ? 0 : 1];
+    error(Extra.Range.Start,
+          "an expression input holds one expression; type declarations "
+          "as inputs of their own");
+    return nullptr;
+  }
+  const ast::Expr *E = nullptr;
+  if (auto *F = llvm::dyn_cast<ast::FnDecl>(M->Decls[0].get()))
+    E = F->Body.empty() ? nullptr : F->Body.front().Value.get();
+  else if (auto *D = llvm::dyn_cast<ast::DerivedFnDecl>(M->Decls[0].get()))
+    E = D->Value.get();
+  AST.Decls.push_back(std::move(M->Decls[0]));
+  return E;
+}
+
+void Candidate::error(llvm::SMLoc Loc, const llvm::Twine &Message) {
+  Diags.report(Loc, DiagID::err_syntax, Message.str());
+}
+
+bool Candidate::fail(llvm::Error E) {
+  llvm::WithColor::error(Diag, "nnc-repl") << llvm::toString(std::move(E))
+                                           << '\n';
+  return false;
+}
+
+bool Candidate::check() {
+  return checkModule(AST, Diags) && !Diags.hasErrors();
+}
+
+bool Candidate::lower(llvm::ArrayRef<std::string> Keep) {
+  IR = lowerModule(AST);
+  std::string VerifyError = ir::verifyModule(*IR);
+  if (!VerifyError.empty())
+    return fail(llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "internal error: lowering produced invalid IR: " + VerifyError));
+  if (!Keep.empty()) {
+    for (auto &F : IR->Functions)
+      F->Exported = llvm::is_contained(Keep, F->Name);
+    for (ir::DerivedDecl &D : IR->Derived)
+      D.Exported = llvm::is_contained(Keep, D.Name);
+  }
+  if (llvm::Error E = differentiateModule(*IR))
+    return fail(std::move(E));
+  return true;
+}
+
+bool Candidate::optimize() {
+  PipelineOptions Opts;
+  Opts.MaxIterations = 4;
+  if (llvm::Error E = runPipeline(*IR, getDefaultPipeline(), Opts))
+    return fail(std::move(E));
+  return true;
+}

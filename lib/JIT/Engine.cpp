@@ -1,0 +1,250 @@
+//===- Engine.cpp - ORC LLJIT behind the REPL -----------------------------===//
+#include "nnc/JIT/Engine.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cstring>
+
+using namespace nnc;
+using namespace nnc::jit;
+
+std::unique_ptr<ir::Module> jit::extractFunction(const ir::Module &M,
+                                                 llvm::StringRef Name) {
+  auto Out = std::make_unique<ir::Module>();
+  Out->Name = M.Name;
+  llvm::StringSet<> Seen;
+  std::vector<const ir::Function *> Work;
+  if (const ir::Function *Root = M.lookup(Name)) {
+    Work.push_back(Root);
+    Seen.insert(Name);
+  }
+  while (!Work.empty()) {
+    const ir::Function *F = Work.back();
+    Work.pop_back();
+    ir::Function &Copy = Out->addFunction(F->Name);
+    Copy = *F;
+    if (F->Name != Name)
+      Copy.Exported = false;
+    for (const ir::Op &O : F->Ops)
+      if (O.Kind == ir::OpKind::Call && !Seen.contains(O.Callee))
+        if (const ir::Function *Callee = M.lookup(O.Callee)) {
+          Seen.insert(O.Callee);
+          Work.push_back(Callee);
+        }
+  }
+  return Out;
+}
+
+CodeGenOptions jit::getReplCodeGenOptions() {
+  CodeGenOptions Opts;
+  Opts.OptLevel = 2;
+  Opts.CPU = "generic";
+  return Opts;
+}
+
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>> &hostMachine() {
+  // One for the process: creating a TargetMachine costs more than
+  // compiling a small expression.
+  static llvm::Expected<std::unique_ptr<llvm::TargetMachine>> TM =
+      createTargetMachine(getReplCodeGenOptions());
+  return TM;
+}
+
+static llvm::Error takeHostMachineError() {
+  auto &TM = hostMachine();
+  if (TM)
+    return llvm::Error::success();
+  std::string Message = llvm::toString(TM.takeError());
+  TM = llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+jit::emitOptimizedModule(const ir::Module &M, llvm::LLVMContext &Ctx) {
+  if (llvm::Error E = takeHostMachineError())
+    return E;
+  llvm::TargetMachine &TM = **hostMachine();
+  CodeGenOptions Opts = getReplCodeGenOptions();
+  auto LM = emitLLVMModule(M, Ctx, TM, Opts);
+  if (!LM)
+    return LM.takeError();
+  optimizeLLVMModule(**LM, TM, Opts.OptLevel);
+  return LM;
+}
+
+llvm::Expected<std::string> jit::emitAssembly(const ir::Module &M) {
+  llvm::LLVMContext Ctx;
+  auto LM = emitOptimizedModule(M, Ctx);
+  if (!LM)
+    return LM.takeError();
+  llvm::SmallString<1024> Asm;
+  llvm::raw_svector_ostream OS(Asm);
+  if (llvm::Error E =
+          emitMachineCode(**LM, **hostMachine(), OutputKind::Assembly, OS))
+    return E;
+  return std::string(Asm);
+}
+
+/// The scalar leaves of \p T, in the order the C ABI flattens them.
+static void flatten(const ir::Type &T, std::vector<ElementKind> &Out) {
+  if (T.isScalar()) {
+    Out.push_back(T.getElementKind());
+    return;
+  }
+  for (const ir::Type &E : T.getElements())
+    flatten(E, Out);
+}
+
+/// Adds `void Entry(ptr Slots)` calling \p Callee and storing leaf I of its
+/// result at Slots + 8 I (a bool as one byte, as C stores it).
+static void addTrampoline(llvm::Module &LM, llvm::Function &Callee,
+                          const ir::Type &ResultType, llvm::StringRef Entry) {
+  llvm::LLVMContext &Ctx = LM.getContext();
+  llvm::IRBuilder<> B(Ctx);
+  auto *FT = llvm::FunctionType::get(B.getVoidTy(), {B.getPtrTy()}, false);
+  auto *F = llvm::Function::Create(FT, llvm::GlobalValue::ExternalLinkage,
+                                   Entry, LM);
+  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", F));
+  llvm::Value *Slots = F->getArg(0);
+  if (ResultType.isScalar()) {
+    llvm::Value *R = B.CreateCall(&Callee, {});
+    if (R->getType()->isIntegerTy(1))
+      R = B.CreateZExt(R, B.getInt8Ty());
+    B.CreateStore(R, Slots);
+  } else {
+    std::vector<ElementKind> Leaves;
+    flatten(ResultType, Leaves);
+    std::vector<llvm::Value *> Args;
+    for (unsigned I = 0; I < Leaves.size(); ++I)
+      Args.push_back(B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Slots, 8 * I));
+    B.CreateCall(&Callee, Args);
+  }
+  B.CreateRetVoid();
+}
+
+CompiledCall::CompiledCall(llvm::orc::ResourceTrackerSP RT,
+                           void (*Entry)(void *), ir::Type ResultType,
+                           unsigned NumSlots)
+    : RT(std::move(RT)), Entry(Entry), ResultType(std::move(ResultType)),
+      Slots(NumSlots, 0) {}
+
+CompiledCall::~CompiledCall() {
+  if (llvm::Error E = RT->remove())
+    llvm::consumeError(std::move(E)); // the process keeps the memory
+}
+
+static Value decode(const ir::Type &T, const std::vector<uint64_t> &Slots,
+                    unsigned &Next) {
+  if (T.isTuple()) {
+    std::vector<Value> Elements;
+    for (const ir::Type &E : T.getElements())
+      Elements.push_back(decode(E, Slots, Next));
+    return Value::tuple(std::move(Elements));
+  }
+  const void *Slot = &Slots[Next++];
+  switch (T.getElementKind()) {
+  case ElementKind::F64: {
+    double V;
+    std::memcpy(&V, Slot, sizeof V);
+    return Value::scalar(Scalar::f64(V));
+  }
+  case ElementKind::F32: {
+    float V;
+    std::memcpy(&V, Slot, sizeof V);
+    return Value::scalar(Scalar::f32(V));
+  }
+  case ElementKind::I64: {
+    int64_t V;
+    std::memcpy(&V, Slot, sizeof V);
+    return Value::scalar(Scalar::i64(V));
+  }
+  case ElementKind::I32: {
+    int32_t V;
+    std::memcpy(&V, Slot, sizeof V);
+    return Value::scalar(Scalar::i32(V));
+  }
+  case ElementKind::Bool: {
+    uint8_t V;
+    std::memcpy(&V, Slot, sizeof V);
+    return Value::scalar(Scalar::boolean(V != 0));
+  }
+  }
+  return Value::scalar(Scalar::f64(0));
+}
+
+Value CompiledCall::result() const {
+  unsigned Next = 0;
+  return decode(ResultType, Slots, Next);
+}
+
+Engine::~Engine() = default;
+
+llvm::Expected<std::unique_ptr<Engine>> Engine::create() {
+  // Also initializes the targets, which LLJIT needs.
+  if (llvm::Error E = takeHostMachineError())
+    return E;
+  // Every task (materialization) runs in the calling thread: the REPL runs
+  // one input at a time and must not leave threads behind it.
+  auto EPC = llvm::orc::SelfExecutorProcessControl::Create(
+      nullptr, std::make_unique<llvm::orc::InPlaceTaskDispatcher>());
+  if (!EPC)
+    return EPC.takeError();
+  auto J = llvm::orc::LLJITBuilder()
+               .setExecutorProcessControl(std::move(*EPC))
+               .create();
+  if (!J)
+    return J.takeError();
+  // Generated code calls libm (tanh, and what LLVM turns intrinsics into):
+  // resolve it, and anything else, from this process.
+  auto Gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*J)->getDataLayout().getGlobalPrefix());
+  if (!Gen)
+    return Gen.takeError();
+  (*J)->getMainJITDylib().addGenerator(std::move(*Gen));
+  std::unique_ptr<Engine> E(new Engine());
+  E->J = std::move(*J);
+  return E;
+}
+
+llvm::Expected<std::unique_ptr<CompiledCall>>
+Engine::compile(const ir::Module &M, llvm::StringRef Name) {
+  const ir::Function *F = M.lookup(Name);
+  if (!F || F->getNumParams() != 0)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "internal error: no function '" + Name +
+                                       "' without parameters to run");
+  std::unique_ptr<ir::Module> Sub = extractFunction(M, Name);
+  // Internal: it is reached through the trampoline only, which inlines it.
+  Sub->lookup(Name)->Exported = false;
+  auto Ctx = std::make_unique<llvm::LLVMContext>();
+  if (llvm::Error E = takeHostMachineError())
+    return E;
+  CodeGenOptions Opts = getReplCodeGenOptions();
+  llvm::TargetMachine &TM = **hostMachine();
+  auto LM = emitLLVMModule(*Sub, *Ctx, TM, Opts);
+  if (!LM)
+    return LM.takeError();
+  std::string Entry = "__nnc_run_" + std::to_string(NextId++);
+  addTrampoline(**LM, *(*LM)->getFunction(Name), F->ResultType, Entry);
+  optimizeLLVMModule(**LM, TM, Opts.OptLevel);
+  (*LM)->setDataLayout(J->getDataLayout());
+
+  llvm::orc::ResourceTrackerSP RT =
+      J->getMainJITDylib().createResourceTracker();
+  if (llvm::Error E = J->addIRModule(
+          RT, llvm::orc::ThreadSafeModule(std::move(*LM), std::move(Ctx))))
+    return E;
+  auto Addr = J->lookup(Entry);
+  if (!Addr) {
+    llvm::consumeError(RT->remove());
+    return Addr.takeError();
+  }
+  std::vector<ElementKind> Leaves;
+  flatten(F->ResultType, Leaves);
+  return std::make_unique<CompiledCall>(
+      RT, Addr->toPtr<void (*)(void *)>(), F->ResultType,
+      std::max<unsigned>(1, Leaves.size()));
+}

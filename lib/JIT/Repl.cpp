@@ -1,0 +1,573 @@
+//===- Repl.cpp - Declarations, expressions and commands ------------------===//
+#include "nnc/JIT/Repl.h"
+#include "nnc/AST/AST.h"
+#include "nnc/JIT/Candidate.h"
+#include "nnc/JIT/InputScanner.h"
+#include "nnc/JIT/Interrupt.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/WithColor.h"
+#include <algorithm>
+#include <chrono>
+
+using namespace nnc;
+using namespace nnc::jit;
+
+static const CommandInfo Commands[] = {
+    {"help", "", "list the commands"},
+    {"load", "FILE", "add the declarations of a .nn file"},
+    {"type", "EXPR", "the type of an expression or a function"},
+    {"ir", "FN", "a function's IR, as nnc optimizes it (--emit=opt)"},
+    {"grad", "FN", "the derived IR of grad(FN), or of a derived FN, before "
+                   "optimization (--emit=grad)"},
+    {"nn", "FN", "a function as .nn source, e.g. :nn grad(f) (--emit=nn)"},
+    {"llvm", "FN", "a function's LLVM IR after -O2"},
+    {"asm", "FN", "a function's assembly for this machine"},
+    {"time", "EXPR", "run an expression repeatedly; report the median time"},
+    {"list", "", "the session's functions and their types"},
+    {"reset", "", "forget every declaration"},
+    {"quit", "", "leave (Ctrl-D does too)"},
+};
+
+llvm::ArrayRef<CommandInfo> Repl::getCommands() { return Commands; }
+
+std::vector<std::string> Repl::getLanguageWords() {
+  std::vector<std::string> Words = {"fn",    "let",  "return", "if",
+                                    "else",  "true", "false",  "backward",
+                                    "f32",   "f64",  "i32",    "i64",
+                                    "bool"};
+  // The built-ins that work today; tensor and layer ones join with their
+  // issues.
+#define BUILTIN(Id, Spelling, Family)                                          \
+  if (ast::BuiltinFamily::Family != ast::BuiltinFamily::Tensor &&              \
+      ast::BuiltinFamily::Family != ast::BuiltinFamily::Init)                  \
+    Words.push_back(Spelling);
+#include "nnc/AST/Builtins.def"
+  std::sort(Words.begin(), Words.end());
+  Words.erase(std::unique(Words.begin(), Words.end()), Words.end());
+  return Words;
+}
+
+Repl::Repl(llvm::raw_ostream &Out, llvm::raw_ostream &Err, ReplOptions Opts)
+    : Out(Out), Err(Err), Opts(Opts) {}
+
+Repl::~Repl() = default;
+
+void Repl::warmUp() {
+  llvm::raw_null_ostream Null;
+  Repl Quiet(Null, Null, Opts);
+  Quiet.JIT = std::move(JIT);
+  Quiet.run({"fn __warm_up(x) = sigmoid(x) * x", "<warm-up>", 1});
+  Quiet.run({"grad(__warm_up)(1) + __warm_up(2)", "<warm-up>", 1});
+  JIT = std::move(Quiet.JIT);
+}
+
+Outcome Repl::interrupted() {
+  Err << "interrupted\n";
+  return failure();
+}
+
+Outcome Repl::failure() {
+  Outcome O;
+  O.Ok = false;
+  return O;
+}
+
+void Repl::apply(const Outcome &O) {
+  if (O.Reset)
+    S.clear();
+  S.apply(O.Added);
+}
+
+bool Repl::run(const Input &In) {
+  Outcome O = evaluate(In);
+  apply(O);
+  return O.Ok;
+}
+
+Outcome Repl::evaluate(const Input &In) {
+  Outcome O;
+  switch (classifyInput(In.Text)) {
+  case InputKind::Empty:
+    break;
+  case InputKind::Command:
+    O = command(In);
+    break;
+  case InputKind::Declaration:
+    O = declare(In, /*Lenient=*/true);
+    break;
+  case InputKind::Expression:
+    O = evaluateExpression(In);
+    break;
+  }
+  Out.flush();
+  return O;
+}
+
+llvm::Error Repl::ensureEngine() {
+  if (JIT)
+    return llvm::Error::success();
+  auto E = Engine::create();
+  if (!E)
+    return E.takeError();
+  JIT = std::move(*E);
+  return llvm::Error::success();
+}
+
+/// Reports an error that has no place in the source, as nnc does.
+static void reportError(llvm::raw_ostream &Err, llvm::Error E) {
+  llvm::WithColor::error(Err, "nnc-repl") << llvm::toString(std::move(E))
+                                          << '\n';
+}
+
+//===----------------------------------------------------------------------===//
+// Declarations and expressions
+//===----------------------------------------------------------------------===//
+
+Outcome Repl::declare(const Input &In, bool Lenient) {
+  Candidate C(S, Err, Opts.ShowColors);
+  std::optional<std::vector<SessionDecl>> New = C.addDeclarations(In, Lenient);
+  if (!New)
+    return failure();
+  llvm::StringSet<> Names;
+  for (const SessionDecl &D : *New)
+    Names.insert(D.Name);
+  // The old declarations of the names redefined give way to the new ones;
+  // every other declaration is checked again against them.
+  C.addSession(Names);
+  if (!C.check() || !C.lower() || !C.optimize())
+    return failure();
+  // The back end too: what enters the session compiles to machine code.
+  // Internal, as every expression's copy is (no C library name clashes).
+  for (auto &F : C.getIR().Functions)
+    F->Exported = false;
+  llvm::LLVMContext Ctx;
+  auto LM = emitOptimizedModule(C.getIR(), Ctx);
+  if (!LM) {
+    reportError(Err, LM.takeError());
+    return failure();
+  }
+  Outcome O;
+  O.Added = std::move(*New);
+  return O;
+}
+
+/// Whether \p E names a function rather than computing a value: a function
+/// of the session, or a transform of one (`grad(f)`).
+static bool isFunctionValued(const ast::Expr &E, const Session &S) {
+  if (const auto *N = llvm::dyn_cast<ast::NameExpr>(&E))
+    return S.lookup(N->Name) != nullptr;
+  if (const auto *C = llvm::dyn_cast<ast::CallExpr>(&E))
+    if (const auto *N = llvm::dyn_cast<ast::NameExpr>(C->Callee.get()))
+      return (N->Name == "grad" || N->Name == "value_and_grad" ||
+              N->Name == "vjp") &&
+             !S.lookup(N->Name);
+  return false;
+}
+
+/// Compiles an expression input as the body of the wrapper function.
+/// Returns the candidate holding the optimized wrapper, or null (errors
+/// reported); \p FunctionValued is set instead when the input names a
+/// function.
+static std::unique_ptr<Candidate>
+compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
+                  bool Colors, bool &FunctionValued) {
+  auto C = std::make_unique<Candidate>(S, Err, Colors);
+  C->addSession();
+  const ast::Expr *E = C->addWrapped(In, "fn __nnc_expr() =", ";",
+                                     ExprWrapperName);
+  FunctionValued = E && isFunctionValued(*E, S);
+  if (!E || FunctionValued)
+    return nullptr;
+  if (!C->check() || !C->lower({std::string(ExprWrapperName)}) ||
+      !C->optimize())
+    return nullptr;
+  return C;
+}
+
+Outcome Repl::evaluateExpression(const Input &In) {
+  bool FunctionValued = false;
+  std::unique_ptr<Candidate> C =
+      compileExpression(S, In, Err, Opts.ShowColors, FunctionValued);
+  if (FunctionValued)
+    return describeFunction(In);
+  if (!C)
+    return failure();
+  if (llvm::Error E = ensureEngine()) {
+    reportError(Err, std::move(E));
+    return failure();
+  }
+  auto Code = JIT->compile(C->getIR(), ExprWrapperName);
+  if (!Code) {
+    reportError(Err, Code.takeError());
+    return failure();
+  }
+  CompiledCall &Call = **Code;
+  if (!runInterruptibly([&] { Call.call(); }))
+    return interrupted();
+  printValue(Call.result(), Out);
+  Out << '\n';
+  return Outcome();
+}
+
+//===----------------------------------------------------------------------===//
+// Functions as values: :type, :ir, :grad, :nn, :llvm, :asm
+//===----------------------------------------------------------------------===//
+
+/// An identifier for a function written as an expression: `grad(f, x)`
+/// prints as `grad_f_x`.
+static std::string displayName(llvm::StringRef Text) {
+  std::string Name;
+  for (char C : Text) {
+    if (llvm::isAlnum(C) || C == '_')
+      Name += C;
+    else if (!Name.empty() && Name.back() != '_')
+      Name += '_';
+  }
+  while (!Name.empty() && Name.back() == '_')
+    Name.pop_back();
+  return Name;
+}
+
+/// The argument of a command without blanks and a trailing `;`.
+static Input stripArgument(Input Arg) {
+  llvm::StringRef T = llvm::StringRef(Arg.Text).rtrim();
+  if (T.ends_with(";"))
+    T = T.drop_back().rtrim();
+  Arg.Text = T.str();
+  return Arg;
+}
+
+namespace {
+/// A function a command is about, compiled with the session.
+struct FunctionView {
+  std::unique_ptr<Candidate> C;
+  std::string Name;    // in C's IR
+  std::string Display; // as printed
+};
+} // namespace
+
+/// Compiles the function that \p Arg names: a function of the session or a
+/// transform such as `grad(f, x)`. With \p GradOfPlain, a function that is
+/// not itself derived is replaced by its gradient (for :grad). Optimized
+/// with nnc's passes when \p Optimize.
+static std::optional<FunctionView>
+compileFunction(const Session &S, const Input &Arg, llvm::raw_ostream &Err,
+                bool Colors, bool GradOfPlain, bool Optimize) {
+  FunctionView V;
+  V.C = std::make_unique<Candidate>(S, Err, Colors);
+  Candidate &C = *V.C;
+  C.addSession();
+  llvm::StringRef Text = llvm::StringRef(Arg.Text).trim();
+  if (isIdentifier(Text)) {
+    const ast::Decl *D = nullptr;
+    for (const ast::DeclPtr &Decl : C.getAST().Decls)
+      if (Decl->Name == Text)
+        D = Decl.get();
+    if (!D) {
+      // Parsed only for its place in the input.
+      if (const ast::Expr *E = C.addWrapped(Arg, "fn __nnc_expr() =", ";",
+                                            ExprWrapperName))
+        C.error(E->getLoc(), "no function named '" + Text + "' in the session");
+      return std::nullopt;
+    }
+    V.Name = V.Display = Text.str();
+    if (GradOfPlain && !llvm::isa<ast::DerivedFnDecl>(D)) {
+      if (!C.addWrapped(Arg, "fn __nnc_fn = grad(", ");", FnWrapperName))
+        return std::nullopt;
+      V.Name = FnWrapperName.str();
+      V.Display = displayName(("grad(" + Text + ")").str());
+    }
+  } else {
+    const ast::Expr *E = C.addWrapped(Arg, "fn __nnc_fn =", ";", FnWrapperName);
+    if (!E)
+      return std::nullopt;
+    V.Name = FnWrapperName.str();
+    V.Display = displayName(Text);
+  }
+  if (!C.check() || !C.lower({V.Name}) || (Optimize && !C.optimize()))
+    return std::nullopt;
+  ir::Function *F = C.getIR().lookup(V.Name);
+  if (!F) {
+    C.error(llvm::SMLoc(), "internal error: '" + V.Name + "' was not built");
+    return std::nullopt;
+  }
+  F->Name = V.Display;
+  V.Name = V.Display;
+  return V;
+}
+
+/// `fn(x: f64, y: f64) -> f64`.
+static std::string signature(const ir::Function &F) {
+  std::string Sig = "fn(";
+  for (unsigned I = 0; I < F.getNumParams(); ++I) {
+    if (I)
+      Sig += ", ";
+    Sig += F.getParamName(I).str() + ": " + F.getParamType(I).str();
+  }
+  return Sig + ") -> " + F.ResultType.str();
+}
+
+Outcome Repl::describeFunction(const Input &In) {
+  std::optional<FunctionView> V = compileFunction(
+      S, stripArgument(In), Err, Opts.ShowColors, false, false);
+  if (!V)
+    return failure();
+  Out << signature(*V->C->getIR().lookup(V->Name)) << '\n';
+  return Outcome();
+}
+
+Outcome Repl::showType(const Input &Arg) {
+  bool FunctionValued = false;
+  auto C = std::make_unique<Candidate>(S, Err, Opts.ShowColors);
+  C->addSession();
+  const ast::Expr *E =
+      C->addWrapped(Arg, "fn __nnc_expr() =", ";", ExprWrapperName);
+  if (!E)
+    return failure();
+  FunctionValued = isFunctionValued(*E, S);
+  if (FunctionValued)
+    return describeFunction(Arg);
+  if (!C->check())
+    return failure();
+  const auto *W = llvm::cast<ast::FnDecl>(C->getAST().Decls.back().get());
+  Out << W->Result.str() << '\n';
+  return Outcome();
+}
+
+Outcome Repl::show(llvm::StringRef Command, const Input &Arg) {
+  bool Grad = Command == "grad";
+  std::optional<FunctionView> V =
+      compileFunction(S, Arg, Err, Opts.ShowColors, Grad, !Grad);
+  if (!V)
+    return failure();
+  ir::Module &IR = V->C->getIR();
+  if (Command == "ir" || Grad) {
+    ir::printFunction(*IR.lookup(V->Name), Out);
+    return Outcome();
+  }
+  std::unique_ptr<ir::Module> Sub = extractFunction(IR, V->Name);
+  Sub->lookup(V->Name)->Exported = true;
+  if (Command == "nn") {
+    ir::printModuleAsNN(*Sub, Out);
+    return Outcome();
+  }
+  if (Command == "llvm") {
+    llvm::LLVMContext Ctx;
+    auto LM = emitOptimizedModule(*Sub, Ctx);
+    if (!LM) {
+      reportError(Err, LM.takeError());
+      return failure();
+    }
+    (*LM)->print(Out, nullptr);
+    return Outcome();
+  }
+  auto Asm = emitAssembly(*Sub);
+  if (!Asm) {
+    reportError(Err, Asm.takeError());
+    return failure();
+  }
+  Out << *Asm;
+  return Outcome();
+}
+
+//===----------------------------------------------------------------------===//
+// :time, :list, :load
+//===----------------------------------------------------------------------===//
+
+/// `3.25 ns`, `12.5 us`, `1.20 ms`: three significant digits.
+static std::string formatDuration(double Seconds) {
+  const char *Unit = "s";
+  double V = Seconds;
+  if (Seconds < 1e-6) {
+    V = Seconds * 1e9;
+    Unit = "ns";
+  } else if (Seconds < 1e-3) {
+    V = Seconds * 1e6;
+    Unit = "us";
+  } else if (Seconds < 1) {
+    V = Seconds * 1e3;
+    Unit = "ms";
+  }
+  int Decimals = V < 10 ? 2 : V < 100 ? 1 : 0;
+  std::string S;
+  llvm::raw_string_ostream OS(S);
+  OS << llvm::format("%.*f", Decimals, V) << ' ' << Unit;
+  return S;
+}
+
+Outcome Repl::time(const Input &Arg) {
+  using Clock = std::chrono::steady_clock;
+  auto Seconds = [](Clock::duration D) {
+    return std::chrono::duration<double>(D).count();
+  };
+  Clock::time_point Start = Clock::now();
+  bool FunctionValued = false;
+  std::unique_ptr<Candidate> C =
+      compileExpression(S, Arg, Err, Opts.ShowColors, FunctionValued);
+  if (FunctionValued) {
+    llvm::WithColor::error(Err, "nnc-repl")
+        << ":time needs an expression to run, such as f(1, 2), not a "
+           "function\n";
+    return failure();
+  }
+  if (!C)
+    return failure();
+  if (llvm::Error E = ensureEngine()) {
+    reportError(Err, std::move(E));
+    return failure();
+  }
+  auto Code = JIT->compile(C->getIR(), ExprWrapperName);
+  if (!Code) {
+    reportError(Err, Code.takeError());
+    return failure();
+  }
+  double CompileTime = Seconds(Clock::now() - Start);
+  CompiledCall &Call = **Code;
+  // Calls are batched so that one sample is long enough for the clock.
+  uint64_t Batch = 1;
+  auto RunBatch = [&](double &Elapsed) {
+    Clock::time_point T0 = Clock::now();
+    bool Done = runInterruptibly([&] {
+      for (uint64_t I = 0; I < Batch; ++I)
+        Call.call();
+    });
+    Elapsed = Seconds(Clock::now() - T0);
+    return Done;
+  };
+  for (;;) {
+    double Elapsed;
+    if (!RunBatch(Elapsed))
+      return interrupted();
+    if (Elapsed >= 1e-4 || Batch >= (uint64_t(1) << 30))
+      break;
+    Batch *= 2;
+  }
+  std::vector<double> Samples;
+  Samples.reserve(101);
+  Clock::time_point Begin = Clock::now();
+  while (Samples.size() < 5 ||
+         (Samples.size() < 101 &&
+          Seconds(Clock::now() - Begin) < Opts.TimeBudget)) {
+    double Elapsed;
+    if (!RunBatch(Elapsed))
+      return interrupted();
+    Samples.push_back(Elapsed / Batch);
+  }
+  std::sort(Samples.begin(), Samples.end());
+  double Median = Samples[Samples.size() / 2];
+  Out << "median " << formatDuration(Median) << " per call (" << Samples.size()
+      << " samples of " << Batch << " call" << (Batch == 1 ? "" : "s")
+      << "); compiled in " << formatDuration(CompileTime) << '\n';
+  return Outcome();
+}
+
+Outcome Repl::list() {
+  if (S.getDecls().empty())
+    return Outcome();
+  Candidate C(S, Err, Opts.ShowColors);
+  C.addSession();
+  if (!C.check() || !C.lower())
+    return failure();
+  for (const SessionDecl &D : S.getDecls())
+    if (const ir::Function *F = C.getIR().lookup(D.Name))
+      Out << D.Name << ": " << signature(*F) << '\n';
+  return Outcome();
+}
+
+Outcome Repl::load(const Input &Arg) {
+  auto Buffer = llvm::MemoryBuffer::getFile(Arg.Text, /*IsText=*/false);
+  if (std::error_code EC = Buffer.getError()) {
+    llvm::WithColor::error(Err, "nnc-repl")
+        << "cannot open '" << Arg.Text << "': " << EC.message() << '\n';
+    return failure();
+  }
+  Input File;
+  File.Text = (*Buffer)->getBuffer().str();
+  File.SourceName = Arg.Text;
+  File.Line = 1;
+  return declare(File, /*Lenient=*/false);
+}
+
+//===----------------------------------------------------------------------===//
+// Commands
+//===----------------------------------------------------------------------===//
+
+Outcome Repl::command(const Input &In) {
+  llvm::StringRef Line = llvm::StringRef(In.Text).ltrim();
+  Line = Line.drop_front(); // ':'
+  size_t NameEnd = Line.find_first_of(" \t\r\n");
+  llvm::StringRef Name = Line.substr(0, NameEnd);
+  llvm::StringRef Rest =
+      NameEnd == llvm::StringRef::npos ? "" : Line.substr(NameEnd);
+  // The argument keeps its columns: blanks replace what came before it.
+  Input Arg = In;
+  size_t ArgStart = In.Text.size() - Rest.ltrim().size();
+  size_t LineStart = In.Text.rfind('\n', ArgStart ? ArgStart - 1 : 0);
+  LineStart = LineStart == std::string::npos ? 0 : LineStart + 1;
+  Arg.Text = std::string(ArgStart - LineStart, ' ') + Rest.ltrim().str();
+  Arg.Line = In.Line + llvm::StringRef(In.Text).take_front(LineStart).count('\n');
+  Arg = stripArgument(Arg);
+  bool HasArg = !Rest.trim().empty();
+
+  // A unique prefix names a command (`:q`, `:t`).
+  const CommandInfo *Cmd = nullptr;
+  for (const CommandInfo &C : Commands) {
+    if (C.Name == Name) {
+      Cmd = &C;
+      break;
+    }
+    if (!Name.empty() && C.Name.starts_with(Name)) {
+      if (Cmd) {
+        llvm::WithColor::error(Err, "nnc-repl")
+            << "ambiguous command ':" << Name << "'; :help lists them\n";
+        return failure();
+      }
+      Cmd = &C;
+    }
+  }
+  if (!Cmd) {
+    llvm::WithColor::error(Err, "nnc-repl")
+        << "unknown command ':" << Name << "'; :help lists them\n";
+    return failure();
+  }
+  if (Cmd->Args.empty() == HasArg) {
+    llvm::WithColor::error(Err, "nnc-repl")
+        << ":" << Cmd->Name
+        << (HasArg ? " takes no argument" : " needs an argument: " + Cmd->Args)
+        << '\n';
+    return failure();
+  }
+  llvm::StringRef C = Cmd->Name;
+  if (C == "help") {
+    Out << "Type a declaration (fn f(x) = x * x) or an expression (f(3)).\n"
+           "Commands:\n";
+    for (const CommandInfo &I : Commands) {
+      std::string Head = (":" + I.Name + " " + I.Args).str();
+      Out << "  " << llvm::left_justify(Head, 12) << I.Help << '\n';
+    }
+    return Outcome();
+  }
+  if (C == "quit") {
+    Outcome O;
+    O.Quit = true;
+    return O;
+  }
+  if (C == "reset") {
+    Outcome O;
+    O.Reset = true;
+    return O;
+  }
+  if (C == "list")
+    return list();
+  if (C == "load") {
+    Arg.Text = llvm::StringRef(Arg.Text).trim().str();
+    return load(Arg);
+  }
+  if (C == "type")
+    return showType(Arg);
+  if (C == "time")
+    return time(Arg);
+  return show(C, Arg);
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Drives nnc-repl through a real terminal (tmux): types keys, waits for
+# what should appear, and prints each screen for FileCheck.
+# Usage: interactive.sh NNC_REPL WORK_DIR
+set -u
+REPL=$1
+WORK=$2
+rm -rf "$WORK" && mkdir -p "$WORK/home"
+SOCK="$WORK/tmux.sock"
+export HOME="$WORK/home"
+unset NNC_REPL_HISTORY
+T() { tmux -S "$SOCK" "$@"; }
+
+# Waits until the pane shows a line matching $1 (a grep -E pattern).
+wait_for() {
+  for _ in $(seq 1 1200); do
+    if T capture-pane -p -t repl | grep -Eq -- "$1"; then return 0; fi
+    sleep 0.05
+  done
+  echo "TIMEOUT waiting for: $1"
+  T capture-pane -p -t repl
+  return 1
+}
+# Waits until nnc-repl has exited and prints its exit status.
+wait_exit() {
+  for _ in $(seq 1 1200); do
+    if [[ -s "$WORK/status" ]]; then
+      echo "EXIT STATUS $(cat "$WORK/status")"
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "TIMEOUT waiting for the exit"
+  return 1
+}
+screen() { echo "=== $1"; T capture-pane -p -t repl | sed -e '/^$/d'; }
+
+start() {
+  rm -f "$WORK/status"
+  # The shell around nnc-repl ignores Ctrl-C (an interactive shell would)
+  # and records the exit status.
+  T new-session -d -s repl -x 120 -y 40 \
+    "trap '' INT; env TERM=xterm LC_ALL=C $REPL $*; echo \$? > $WORK/status; sleep 600"
+  wait_for '^nn>'
+}
+trap 'T kill-server 2>/dev/null' EXIT
+
+# Session 1: a prompt, results, Tab completion, Ctrl-C, Ctrl-D.
+start
+T send-keys -t repl 'fn circuit(x, y, z) = (x + y) * z' Enter
+T send-keys -t repl 'circuit(-2, 5, -4)' Enter
+wait_for '^-12$'
+# Tab completes a built-in, then a function of the session.
+T send-keys -t repl 'gra' Tab '(cir' Tab ')(-2, 5, -4)' Enter
+wait_for '^\(-4, -4, 3\)$'
+# An ambiguous prefix lists the choices; Ctrl-C drops the line.
+T send-keys -t repl 'si' Tab
+wait_for 'sigmoid  sin'
+T send-keys -t repl C-c
+# Commands complete after ':'.
+T send-keys -t repl ':ty' Tab 'circuit' Enter
+wait_for '^fn\(x: f64, y: f64, z: f64\) -> f64$'
+# A multi-line input continues with '... '; Ctrl-C drops all of it.
+T send-keys -t repl 'circuit(1,' Enter
+wait_for '^\.\.\.'
+T send-keys -t repl C-c
+T send-keys -t repl 'circuit(1, 1, 1)' Enter
+wait_for '^2$'
+screen "session 1"
+T send-keys -t repl C-d
+wait_exit
+screen "session 1 after Ctrl-D"
+T kill-session -t repl
+
+# Session 2: the history of session 1 is recalled with the Up arrow (the
+# input dropped by Ctrl-C is not in it). The session itself is new.
+start
+T send-keys -t repl Up Up Up Up Up Enter
+T send-keys -t repl Up Up Up Up Enter
+wait_for '^\(-4, -4, 3\)$'
+screen "session 2"
+T send-keys -t repl ':quit' Enter
+wait_exit
+T kill-session -t repl
+
+# Session 3 (--isolate): Ctrl-C stops a long compilation, the session
+# goes on.
+start --isolate
+T send-keys -t repl 'fn s(x) = sigmoid(x) * tanh(x) / (1 + x * x)' Enter
+T send-keys -t repl 'grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(s))))))))))))))))))))(1)' Enter
+sleep 1
+T send-keys -t repl C-c
+wait_for 'interrupted$'
+T send-keys -t repl 's(1)' Enter
+wait_for '^0.27838497057296985$'
+screen "session 3"

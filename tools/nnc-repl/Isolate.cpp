@@ -1,0 +1,204 @@
+//===- Isolate.cpp - fork, evaluate, send the outcome back ----------------===//
+#include "Isolate.h"
+#include "nnc/JIT/Interrupt.h"
+#include <pthread.h>
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/thread.h"
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace nnc;
+using namespace nnc::repl;
+
+
+/// Deeply nested input recurses in the front end: give it room, as nnc does.
+static constexpr unsigned StackSize = 512u << 20;
+
+jit::Outcome nnc::repl::evaluateInProcess(jit::Repl &R, const jit::Input &In) {
+  // Ctrl-C must reach the thread running generated code: this thread
+  // blocks SIGINT until the worker is done, the worker (which inherits
+  // the mask) unblocks it.
+  sigset_t Int, Old;
+  sigemptyset(&Int);
+  sigaddset(&Int, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &Int, &Old);
+  jit::Outcome O;
+  llvm::thread Worker(std::optional<unsigned>(StackSize), [&] {
+    pthread_sigmask(SIG_UNBLOCK, &Int, nullptr);
+    O = R.evaluate(In);
+    pthread_sigmask(SIG_BLOCK, &Int, nullptr);
+  });
+  Worker.join();
+  pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+  return O;
+}
+
+//===----------------------------------------------------------------------===//
+// The outcome on the wire: flags, then length-prefixed strings.
+//===----------------------------------------------------------------------===//
+
+static void putNumber(std::string &Buf, uint64_t N) {
+  Buf.append(reinterpret_cast<const char *>(&N), sizeof N);
+}
+static void putString(std::string &Buf, const std::string &S) {
+  putNumber(Buf, S.size());
+  Buf += S;
+}
+
+static std::string encode(const jit::Outcome &O) {
+  std::string Buf;
+  putNumber(Buf, O.Ok | O.Reset << 1 | O.Quit << 2);
+  putNumber(Buf, O.Added.size());
+  for (const jit::SessionDecl &D : O.Added) {
+    putString(Buf, D.Name);
+    putString(Buf, D.Text);
+    putString(Buf, D.SourceName);
+    putNumber(Buf, D.Line);
+  }
+  return Buf;
+}
+
+namespace {
+struct Reader {
+  const std::string &Buf;
+  size_t Pos = 0;
+  bool Ok = true;
+  uint64_t number() {
+    uint64_t N = 0;
+    if (Buf.size() - Pos < sizeof N) {
+      Ok = false;
+      return 0;
+    }
+    std::memcpy(&N, Buf.data() + Pos, sizeof N);
+    Pos += sizeof N;
+    return N;
+  }
+  std::string string() {
+    uint64_t N = number();
+    if (!Ok || Buf.size() - Pos < N) {
+      Ok = false;
+      return {};
+    }
+    std::string S = Buf.substr(Pos, N);
+    Pos += N;
+    return S;
+  }
+};
+} // namespace
+
+static bool decode(const std::string &Buf, jit::Outcome &O) {
+  Reader R{Buf};
+  uint64_t Flags = R.number();
+  O.Ok = Flags & 1;
+  O.Reset = Flags & 2;
+  O.Quit = Flags & 4;
+  uint64_t N = R.number();
+  for (uint64_t I = 0; R.Ok && I < N; ++I) {
+    jit::SessionDecl D;
+    D.Name = R.string();
+    D.Text = R.string();
+    D.SourceName = R.string();
+    D.Line = R.number();
+    O.Added.push_back(std::move(D));
+  }
+  return R.Ok && R.Pos == Buf.size();
+}
+
+static bool writeAll(int FD, const std::string &Buf) {
+  size_t Done = 0;
+  while (Done < Buf.size()) {
+    ssize_t N = ::write(FD, Buf.data() + Done, Buf.size() - Done);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return false;
+    Done += N;
+  }
+  return true;
+}
+
+static jit::Outcome failed() {
+  jit::Outcome O;
+  O.Ok = false;
+  return O;
+}
+
+jit::Outcome nnc::repl::evaluateIsolated(jit::Repl &R, const jit::Input &In) {
+  int Pipe[2];
+  if (::pipe(Pipe) != 0) {
+    llvm::WithColor::error(llvm::errs(), "nnc-repl")
+        << "cannot create a pipe: " << std::strerror(errno) << '\n';
+    return failed();
+  }
+  // Nothing buffered may be written twice, by the parent and the child.
+  llvm::outs().flush();
+  std::fflush(stdout);
+  pid_t Child = ::fork();
+  if (Child < 0) {
+    llvm::WithColor::error(llvm::errs(), "nnc-repl")
+        << "cannot fork: " << std::strerror(errno) << '\n';
+    ::close(Pipe[0]);
+    ::close(Pipe[1]);
+    return failed();
+  }
+  if (Child == 0) {
+    // Ctrl-C reaches the whole process group: the child just dies.
+    std::signal(SIGINT, SIG_DFL);
+    ::close(Pipe[0]);
+    jit::Outcome O = evaluateInProcess(R, In);
+    llvm::outs().flush();
+    llvm::errs().flush();
+    bool Sent = writeAll(Pipe[1], encode(O));
+    // No exit handlers or static destructors: they belong to the parent.
+    ::_exit(Sent ? 0 : 3);
+  }
+  ::close(Pipe[1]);
+  std::string Buf;
+  char Chunk[4096];
+  bool Killed = false;
+  for (;;) {
+    ssize_t N = ::read(Pipe[0], Chunk, sizeof Chunk);
+    if (N > 0) {
+      Buf.append(Chunk, N);
+      continue;
+    }
+    if (N < 0 && errno == EINTR) {
+      if (jit::wasInterrupted() && !Killed) {
+        ::kill(Child, SIGKILL);
+        Killed = true;
+      }
+      continue;
+    }
+    break;
+  }
+  ::close(Pipe[0]);
+  int Status = 0;
+  while (::waitpid(Child, &Status, 0) < 0 && errno == EINTR) {
+  }
+  llvm::outs().flush();
+  if (WIFSIGNALED(Status)) {
+    int Sig = WTERMSIG(Status);
+    if (Killed || Sig == SIGINT) {
+      llvm::errs() << "interrupted\n";
+    } else {
+      const char *Name = strsignal(Sig);
+      llvm::WithColor::error(llvm::errs(), "nnc-repl")
+          << "the evaluation crashed (" << (Name ? Name : "signal") << ", "
+          << Sig << "); the session is unchanged\n";
+    }
+    return failed();
+  }
+  jit::Outcome O;
+  if (!WIFEXITED(Status) || WEXITSTATUS(Status) != 0 || !decode(Buf, O)) {
+    llvm::WithColor::error(llvm::errs(), "nnc-repl")
+        << "the evaluation ended without a result; the session is "
+           "unchanged\n";
+    return failed();
+  }
+  return O;
+}

@@ -1,0 +1,132 @@
+//===- LineEditor.cpp - libedit behind nnc-repl ---------------------------===//
+#include "LineEditor.h"
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <histedit.h>
+
+using namespace nnc::repl;
+
+struct LineEditor::Impl {
+  EditLine *EL = nullptr;
+  History *Hist = nullptr;
+  HistEvent Event;
+  std::string HistoryFile;
+  std::string Prompt;
+  Completer Complete;
+};
+
+static char *promptOf(EditLine *EL) {
+  void *Data = nullptr;
+  el_get(EL, EL_CLIENTDATA, &Data);
+  return const_cast<char *>(static_cast<LineEditor::Impl *>(Data)->Prompt.c_str());
+}
+
+static bool isWordChar(char C) {
+  return (C >= 'a' && C <= 'z') || (C >= 'A' && C <= 'Z') ||
+         (C >= '0' && C <= '9') || C == '_';
+}
+
+/// Tab: completes the word before the cursor as far as all candidates
+/// agree, and lists them when that adds nothing.
+static unsigned char complete(EditLine *EL, int) {
+  void *Data = nullptr;
+  el_get(EL, EL_CLIENTDATA, &Data);
+  auto &P = *static_cast<LineEditor::Impl *>(Data);
+  const LineInfo *LI = el_line(EL);
+  std::string Before(LI->buffer, LI->cursor);
+  size_t Start = Before.size();
+  while (Start > 0 && isWordChar(Before[Start - 1]))
+    --Start;
+  std::string Word = Before.substr(Start);
+  size_t First = Before.find_first_not_of(" \t");
+  bool IsCommand = First != std::string::npos && Before[First] == ':' &&
+                   Start == First + 1;
+  std::vector<std::string> Matches;
+  for (const std::string &C : P.Complete(IsCommand))
+    if (C.compare(0, Word.size(), Word) == 0)
+      Matches.push_back(C);
+  std::sort(Matches.begin(), Matches.end());
+  Matches.erase(std::unique(Matches.begin(), Matches.end()), Matches.end());
+  if (Matches.empty())
+    return CC_ERROR;
+  std::string Common = Matches[0];
+  for (const std::string &M : Matches) {
+    size_t I = 0;
+    while (I < Common.size() && I < M.size() && Common[I] == M[I])
+      ++I;
+    Common.resize(I);
+  }
+  if (Matches.size() == 1)
+    Common += IsCommand ? " " : "";
+  if (Common.size() > Word.size()) {
+    std::string Rest = Common.substr(Word.size());
+    if (el_insertstr(EL, Rest.c_str()) == -1)
+      return CC_ERROR;
+    return CC_REFRESH;
+  }
+  // Nothing to add: show the choices under the line, then redraw it.
+  std::fputc('\n', stdout);
+  for (const std::string &M : Matches)
+    std::fprintf(stdout, "%s%s  ", IsCommand ? ":" : "", M.c_str());
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  return CC_REDISPLAY;
+}
+
+LineEditor::LineEditor(std::string HistoryFile, Completer Complete)
+    : P(std::make_unique<Impl>()) {
+  P->HistoryFile = std::move(HistoryFile);
+  P->Complete = std::move(Complete);
+  P->Hist = history_init();
+  history(P->Hist, &P->Event, H_SETSIZE, 1000);
+  history(P->Hist, &P->Event, H_SETUNIQUE, 1);
+  if (!P->HistoryFile.empty())
+    history(P->Hist, &P->Event, H_LOAD, P->HistoryFile.c_str());
+
+  P->EL = el_init("nnc-repl", stdin, stdout, stderr);
+  el_set(P->EL, EL_CLIENTDATA, P.get());
+  el_set(P->EL, EL_EDITOR, "emacs");
+  el_set(P->EL, EL_PROMPT, promptOf);
+  el_set(P->EL, EL_HIST, history, P->Hist);
+  // Ctrl-C is ours (it cancels the input), so libedit installs no handlers.
+  el_set(P->EL, EL_SIGNAL, 0);
+  el_set(P->EL, EL_ADDFN, "nnc-complete", "complete a name or a command",
+         complete);
+  el_set(P->EL, EL_BIND, "^I", "nnc-complete", nullptr);
+  el_source(P->EL, nullptr); // the user's ~/.editrc, if any
+}
+
+LineEditor::~LineEditor() {
+  el_end(P->EL);
+  history_end(P->Hist);
+}
+
+LineEditor::Status LineEditor::readLine(const std::string &Prompt,
+                                        std::string &Line) {
+  P->Prompt = Prompt;
+  int Count = 0;
+  errno = 0;
+  const char *Text = el_gets(P->EL, &Count);
+  if (!Text || Count <= 0) {
+    if (errno == EINTR) {
+      // The terminal is left mid-line: libedit was interrupted.
+      el_reset(P->EL);
+      return Status::Interrupted;
+    }
+    return Status::EndOfFile;
+  }
+  Line.assign(Text, Count);
+  if (!Line.empty() && Line.back() == '\n')
+    Line.pop_back();
+  return Status::Line;
+}
+
+void LineEditor::addHistory(const std::string &Entry) {
+  if (Entry.find_first_not_of(" \t\n") == std::string::npos)
+    return;
+  history(P->Hist, &P->Event, H_ENTER, Entry.c_str());
+  if (!P->HistoryFile.empty())
+    history(P->Hist, &P->Event, H_SAVE, P->HistoryFile.c_str());
+}

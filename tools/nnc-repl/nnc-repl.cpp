@@ -1,0 +1,257 @@
+//===- nnc-repl.cpp - The interactive nnc ---------------------------------===//
+//
+//   nnc-repl [FILE.nn ...] [-e INPUT ...]
+//
+// Reads declarations, expressions and `:commands`, runs them through the
+// nnc pipeline and LLVM's ORC JIT, and prints the results. On a terminal it
+// edits lines with libedit; otherwise it reads a script and prints only
+// results and diagnostics, exiting with 1 if any input failed. docs/repl.md
+// describes it.
+//
+//===----------------------------------------------------------------------===//
+#include "Isolate.h"
+#include "LineEditor.h"
+#include "nnc/JIT/InputScanner.h"
+#include "nnc/JIT/Interrupt.h"
+#include "nnc/JIT/Repl.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/WithColor.h"
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+using namespace nnc;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory Category("nnc-repl options");
+cl::list<std::string> Files(cl::Positional, cl::desc("[FILE.nn ...]"),
+                            cl::cat(Category));
+cl::list<std::string> Evals("e", cl::desc("Evaluate INPUT (an expression, a "
+                                          "declaration or a :command), then exit"),
+                            cl::value_desc("INPUT"), cl::cat(Category));
+cl::opt<bool> Isolate("isolate",
+                      cl::desc("Evaluate each input in a child process: "
+                               "Ctrl-C also stops compilation, and a crash "
+                               "leaves the session (slower)"),
+                      cl::cat(Category));
+
+/// Runs inputs against one session and tracks whether any failed.
+class Driver {
+public:
+  explicit Driver(bool Colors) : R(llvm::outs(), llvm::errs(), options(Colors)) {}
+
+  /// Returns false when the input asks to quit.
+  bool submit(const jit::Input &In) {
+    jit::Outcome O = Isolate ? repl::evaluateIsolated(R, In)
+                             : repl::evaluateInProcess(R, In);
+    R.apply(O);
+    if (!O.Ok)
+      AnyFailed = true;
+    return !O.Quit;
+  }
+
+  bool anyFailed() const { return AnyFailed; }
+  jit::Repl &getRepl() { return R; }
+
+  /// Builds the JIT and LLVM's lazy state now, before the first prompt
+  /// (and before any fork, with --isolate).
+  void warmUp() { R.warmUp(); }
+
+private:
+  static jit::ReplOptions options(bool Colors) {
+    jit::ReplOptions O;
+    O.ShowColors = Colors;
+    return O;
+  }
+  jit::Repl R;
+  bool AnyFailed = false;
+};
+
+/// Reads inputs line by line from a script or a terminal: an input goes on
+/// while it is incomplete (an open bracket, a trailing operator).
+class InputReader {
+public:
+  virtual ~InputReader() = default;
+  enum class Status { Line, Interrupted, EndOfFile };
+  virtual Status read(bool Continuation, std::string &Line) = 0;
+  virtual void accepted(const std::string &Input) {}
+};
+
+class ScriptReader : public InputReader {
+public:
+  Status read(bool, std::string &Line) override {
+    char *Buf = nullptr;
+    size_t Cap = 0;
+    ssize_t N = ::getline(&Buf, &Cap, stdin);
+    if (N < 0) {
+      std::free(Buf);
+      return Status::EndOfFile;
+    }
+    Line.assign(Buf, N);
+    std::free(Buf);
+    if (!Line.empty() && Line.back() == '\n')
+      Line.pop_back();
+    return Status::Line;
+  }
+};
+
+class TerminalReader : public InputReader {
+public:
+  TerminalReader(std::string HistoryFile, repl::LineEditor::Completer C)
+      : Editor(std::move(HistoryFile), std::move(C)) {}
+  Status read(bool Continuation, std::string &Line) override {
+    switch (Editor.readLine(Continuation ? "... " : "nn> ", Line)) {
+    case repl::LineEditor::Status::Line:
+      return Status::Line;
+    case repl::LineEditor::Status::Interrupted:
+      return Status::Interrupted;
+    case repl::LineEditor::Status::EndOfFile:
+      return Status::EndOfFile;
+    }
+    return Status::EndOfFile;
+  }
+  void accepted(const std::string &Input) override {
+    // One history entry per input; a multi-line input is joined into one
+    // line unless a `//` comment would swallow what follows it.
+    if (Input.find("//") != std::string::npos) {
+      llvm::SmallVector<llvm::StringRef, 4> Lines;
+      llvm::StringRef(Input).split(Lines, '\n');
+      for (llvm::StringRef L : Lines)
+        Editor.addHistory(L.str());
+      return;
+    }
+    std::string Joined = Input;
+    std::replace(Joined.begin(), Joined.end(), '\n', ' ');
+    Editor.addHistory(Joined);
+  }
+
+private:
+  repl::LineEditor Editor;
+};
+
+/// The read-eval-print loop proper.
+void loop(Driver &D, InputReader &Reader, bool Interactive) {
+  std::string Pending;
+  unsigned LineNo = 0, StartLine = 1;
+  for (;;) {
+    std::string Line;
+    jit::clearInterrupt();
+    InputReader::Status St = Reader.read(!Pending.empty(), Line);
+    if (St == InputReader::Status::Interrupted) {
+      // Ctrl-C drops the input being typed.
+      std::fputc('\n', stdout);
+      std::fflush(stdout);
+      Pending.clear();
+      continue;
+    }
+    if (St == InputReader::Status::EndOfFile) {
+      if (Interactive) {
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+        return;
+      }
+      // A script's last input runs even if incomplete: its errors show.
+      if (!Pending.empty()) {
+        Pending.pop_back(); // the newline added to continue it
+        D.submit({Pending, "<stdin>", StartLine});
+      }
+      return;
+    }
+    ++LineNo;
+    if (Pending.empty())
+      StartLine = LineNo;
+    Pending += Line;
+    if (!jit::isInputComplete(Pending)) {
+      Pending += '\n';
+      continue;
+    }
+    std::string Text = std::move(Pending);
+    Pending.clear();
+    if (jit::classifyInput(Text) == jit::InputKind::Empty)
+      continue;
+    Reader.accepted(Text);
+    jit::clearInterrupt();
+    if (!D.submit({Text, "<stdin>", StartLine}))
+      return;
+  }
+}
+
+std::string historyFile() {
+  if (const char *F = std::getenv("NNC_REPL_HISTORY"))
+    return F;
+  llvm::SmallString<128> Home;
+  if (!llvm::sys::path::home_directory(Home))
+    return "";
+  llvm::sys::path::append(Home, ".nnc_repl_history");
+  return std::string(Home);
+}
+
+extern "C" void onInterrupt(int) { jit::handleInterrupt(); }
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM X(argc, argv);
+  if (cl::Option *O = cl::getRegisteredOptions().lookup("color")) {
+    O->Categories.assign(1, &Category);
+    O->setHiddenFlag(cl::NotHidden);
+  }
+  cl::HideUnrelatedOptions(Category);
+  cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
+    OS << "nnc-repl version " NNC_VERSION "\n  LLVM " LLVM_VERSION_STRING "\n";
+  });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "nnc-repl: declarations, expressions and their gradients, "
+      "interactively\n\n"
+      "  Type :help in the REPL for its commands; docs/repl.md has more.\n");
+
+  bool Interactive = Evals.empty() && ::isatty(STDIN_FILENO);
+  Driver D(llvm::WithColor(llvm::errs()).colorsEnabled());
+  D.warmUp();
+  for (const std::string &F : Files)
+    if (!D.submit({":load " + F, "<command line>", 1}))
+      return D.anyFailed();
+  if (!Evals.empty()) {
+    for (const std::string &E : Evals)
+      if (!D.submit({E, "<command line>", 1}))
+        break;
+    return D.anyFailed();
+  }
+  if (!Interactive) {
+    ScriptReader Reader;
+    loop(D, Reader, false);
+    return D.anyFailed();
+  }
+
+  // Ctrl-C interrupts the read or the wait for an evaluation (no
+  // SA_RESTART), which then drop the input.
+  struct sigaction SA = {};
+  SA.sa_handler = onInterrupt;
+  sigemptyset(&SA.sa_mask);
+  sigaction(SIGINT, &SA, nullptr);
+
+  TerminalReader Reader(historyFile(), [&](bool IsCommand) {
+    std::vector<std::string> Words;
+    if (IsCommand) {
+      for (const jit::CommandInfo &C : jit::Repl::getCommands())
+        Words.push_back(C.Name.str());
+      return Words;
+    }
+    Words = jit::Repl::getLanguageWords();
+    for (const std::string &N : D.getRepl().getSession().getNames())
+      Words.push_back(N);
+    return Words;
+  });
+  llvm::outs() << "nnc-repl " NNC_VERSION " — :help lists the commands, "
+                  "Ctrl-D leaves\n";
+  llvm::outs().flush();
+  loop(D, Reader, true);
+  return 0;
+}
