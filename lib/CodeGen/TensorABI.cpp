@@ -1,5 +1,6 @@
 //===- TensorABI.cpp - The C signature of tensor functions ----------------===//
 #include "TensorABI.h"
+#include "nnc/CodeGen/CodeGen.h"
 #include "ScalarOps.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -269,4 +270,13 @@ std::string codegen::workspaceSizeSymbol(llvm::StringRef Prefix,
                                          const ir::Function &F) {
   return (F.Exported ? Prefix.str() : std::string()) + F.Name +
          "_workspace_size";
+}
+
+bool nnc::hasStatusABI(const ir::Function &F) {
+  return codegen::usesStatusABI(F);
+}
+
+std::string nnc::getWorkspaceSizeSymbol(const ir::Function &F,
+                                        const CodeGenOptions &Opts) {
+  return codegen::workspaceSizeSymbol(Opts.SymbolPrefix, F);
 }

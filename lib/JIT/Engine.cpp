@@ -7,6 +7,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstring>
+#include <functional>
 
 using namespace nnc;
 using namespace nnc::jit;
@@ -125,11 +126,77 @@ static void addTrampoline(llvm::Module &LM, llvm::Function &Callee,
   B.CreateRetVoid();
 }
 
+/// For a status-ABI \p Callee: `void Entry(ptr Slots)` reads the workspace
+/// from Slots[1] and leaf I's buffer from Slots[2 + I], and stores the
+/// status in Slots[0]; `i64 Entry.size()` returns the workspace size.
+static void addStatusTrampoline(llvm::Module &LM, llvm::Function &Callee,
+                                unsigned NumLeaves, llvm::StringRef Entry,
+                                llvm::Function *SizeFn) {
+  llvm::LLVMContext &Ctx = LM.getContext();
+  llvm::IRBuilder<> B(Ctx);
+  auto *FT = llvm::FunctionType::get(B.getVoidTy(), {B.getPtrTy()}, false);
+  auto *F = llvm::Function::Create(FT, llvm::GlobalValue::ExternalLinkage,
+                                   Entry, LM);
+  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", F));
+  llvm::Value *Slots = F->getArg(0);
+  auto Slot = [&](unsigned I) {
+    return B.CreateConstInBoundsGEP1_64(B.getInt64Ty(), Slots, I);
+  };
+  std::vector<llvm::Value *> Args;
+  for (unsigned I = 0; I < NumLeaves; ++I)
+    Args.push_back(B.CreateLoad(B.getPtrTy(), Slot(2 + I)));
+  Args.push_back(B.CreateLoad(B.getPtrTy(), Slot(1)));
+  llvm::Value *St = B.CreateCall(&Callee, Args);
+  B.CreateStore(B.CreateSExt(St, B.getInt64Ty()), Slot(0));
+  B.CreateRetVoid();
+
+  auto *SFT = llvm::FunctionType::get(B.getInt64Ty(), {}, false);
+  auto *S = llvm::Function::Create(SFT, llvm::GlobalValue::ExternalLinkage,
+                                   Entry + ".size", LM);
+  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", S));
+  B.CreateRet(B.CreateCall(SizeFn, {}));
+}
+
 CompiledCall::CompiledCall(llvm::orc::ResourceTrackerSP RT,
                            void (*Entry)(void *), ir::Type ResultType,
                            unsigned NumSlots)
     : RT(std::move(RT)), Entry(Entry), ResultType(std::move(ResultType)),
       Slots(NumSlots, 0) {}
+
+/// The number of elements of a constant shape, or -1.
+static int64_t getConstantSize(const ir::Type &T) {
+  Dim N = getNumElements(T.getShape());
+  return N.isConstant() ? N.Factor : -1;
+}
+
+CompiledCall::CompiledCall(llvm::orc::ResourceTrackerSP RT,
+                           void (*Entry)(void *), ir::Type ResultType,
+                           int64_t WorkspaceBytes)
+    : RT(std::move(RT)), Entry(Entry), ResultType(std::move(ResultType)),
+      Status(true) {
+  std::vector<ir::Type> Leaves;
+  // Depth first, as the ABI flattens.
+  std::function<void(const ir::Type &)> Flatten = [&](const ir::Type &T) {
+    if (T.isLeaf()) {
+      Leaves.push_back(T);
+      return;
+    }
+    for (const ir::Type &E : T.getElements())
+      Flatten(E);
+  };
+  Flatten(this->ResultType);
+  Slots.assign(2 + Leaves.size(), 0);
+  // 64 bytes of slack to align the workspace as the ABI asks.
+  Workspace.assign(static_cast<size_t>(WorkspaceBytes) / 8 + 9, 0);
+  uintptr_t WS = reinterpret_cast<uintptr_t>(Workspace.data());
+  WS = (WS + 63) & ~uintptr_t(63);
+  Slots[1] = static_cast<uint64_t>(WS);
+  for (const ir::Type &L : Leaves) {
+    Buffers.emplace_back(std::max<int64_t>(1, getConstantSize(L)), 0);
+    Slots[2 + Buffers.size() - 1] =
+        reinterpret_cast<uintptr_t>(Buffers.back().data());
+  }
+}
 
 CompiledCall::~CompiledCall() {
   if (llvm::Error E = RT->remove())
@@ -175,9 +242,78 @@ static Value decode(const ir::Type &T, const std::vector<uint64_t> &Slots,
   return Value::scalar(Scalar::f64(0));
 }
 
-Value CompiledCall::result() const {
+/// Element \p I of a buffer of element kind \p K.
+static Scalar loadElement(ElementKind K, const std::vector<uint64_t> &Buf,
+                          size_t I) {
+  const auto *Bytes = reinterpret_cast<const unsigned char *>(Buf.data());
+  switch (K) {
+  case ElementKind::F64: {
+    double V;
+    std::memcpy(&V, Bytes + 8 * I, sizeof V);
+    return Scalar::f64(V);
+  }
+  case ElementKind::F32: {
+    float V;
+    std::memcpy(&V, Bytes + 4 * I, sizeof V);
+    return Scalar::f32(V);
+  }
+  case ElementKind::I64: {
+    int64_t V;
+    std::memcpy(&V, Bytes + 8 * I, sizeof V);
+    return Scalar::i64(V);
+  }
+  case ElementKind::I32: {
+    int32_t V;
+    std::memcpy(&V, Bytes + 4 * I, sizeof V);
+    return Scalar::i32(V);
+  }
+  case ElementKind::Bool:
+    return Scalar::boolean(Bytes[I] != 0);
+  }
+  return Scalar::f64(0);
+}
+
+static Value decodeBuffers(const ir::Type &T,
+                           const std::vector<std::vector<uint64_t>> &Buffers,
+                           unsigned &Next) {
+  if (T.isTuple()) {
+    std::vector<Value> Elements;
+    for (const ir::Type &E : T.getElements())
+      Elements.push_back(decodeBuffers(E, Buffers, Next));
+    return Value::tuple(std::move(Elements));
+  }
+  const std::vector<uint64_t> &Buf = Buffers[Next++];
+  if (T.isScalar())
+    return Value::scalar(loadElement(T.getElementKind(), Buf, 0));
+  std::vector<int64_t> Shape;
+  for (const Dim &D : T.getShape())
+    Shape.push_back(D.Factor);
+  std::vector<Scalar> Data;
+  for (size_t I = 0, N = getConstantSize(T); I < N; ++I)
+    Data.push_back(loadElement(T.getElementKind(), Buf, I));
+  return Value::tensor(T.getElementKind(), std::move(Shape), std::move(Data));
+}
+
+llvm::Expected<Value> CompiledCall::result() const {
   unsigned Next = 0;
-  return decode(ResultType, Slots, Next);
+  if (!Status)
+    return decode(ResultType, Slots, Next);
+  switch (static_cast<int64_t>(Slots[0])) {
+  case 0:
+    return decodeBuffers(ResultType, Buffers, Next);
+  case 1:
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "run-time error: tensor dimensions disagree (NNC_ERR_SHAPE)");
+  case 2:
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "run-time error: a label is out of range (NNC_ERR_INDEX)");
+  default:
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "run-time error: out of memory (NNC_ERR_NOMEM)");
+  }
 }
 
 Engine::~Engine() = default;
@@ -217,8 +353,14 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
                                    "internal error: no function '" + Name +
                                        "' without parameters to run");
   std::unique_ptr<ir::Module> Sub = extractFunction(M, Name);
+  std::string Unique = (Name + "." + llvm::Twine(NextId)).str();
+  bool Status = hasStatusABI(*F);
   // Internal: it is reached through the trampoline only, which inlines it.
-  Sub->lookup(Name)->Exported = false;
+  // A status-ABI function stays exported under a name of its own, since
+  // only exported ones come with a workspace-size function.
+  Sub->lookup(Name)->Exported = Status;
+  Sub->lookup(Name)->Name = Unique;
+  Name = Unique;
   auto Ctx = std::make_unique<llvm::LLVMContext>();
   if (llvm::Error E = takeHostMachineError())
     return E;
@@ -228,7 +370,32 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
   if (!LM)
     return LM.takeError();
   std::string Entry = "__nnc_run_" + std::to_string(NextId++);
-  addTrampoline(**LM, *(*LM)->getFunction(Name), F->ResultType, Entry);
+  if (Status) {
+    // Every dimension is a constant here: the function has no parameters.
+    std::vector<ir::Type> Leaves;
+    std::function<void(const ir::Type &)> Flatten = [&](const ir::Type &T) {
+      if (T.isLeaf())
+        Leaves.push_back(T);
+      else
+        for (const ir::Type &E : T.getElements())
+          Flatten(E);
+    };
+    Flatten(F->ResultType);
+    for (const ir::Type &L : Leaves)
+      if (getConstantSize(L) < 0)
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "internal error: a result of unknown size " + L.str());
+    llvm::Function *SizeFn =
+        (*LM)->getFunction(getWorkspaceSizeSymbol(*Sub->lookup(Name), Opts));
+    if (!SizeFn)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "internal error: no workspace size");
+    addStatusTrampoline(**LM, *(*LM)->getFunction(Name), Leaves.size(), Entry,
+                        SizeFn);
+  } else {
+    addTrampoline(**LM, *(*LM)->getFunction(Name), F->ResultType, Entry);
+  }
   optimizeLLVMModule(**LM, TM, Opts.OptLevel);
   (*LM)->setDataLayout(J->getDataLayout());
 
@@ -241,6 +408,22 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
   if (!Addr) {
     llvm::consumeError(RT->remove());
     return Addr.takeError();
+  }
+  if (Status) {
+    auto SizeAddr = J->lookup(Entry + ".size");
+    if (!SizeAddr) {
+      llvm::consumeError(RT->remove());
+      return SizeAddr.takeError();
+    }
+    int64_t Bytes = SizeAddr->toPtr<int64_t (*)()>()();
+    if (Bytes < 0 || Bytes > (int64_t(1) << 34)) {
+      llvm::consumeError(RT->remove());
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "run-time error: the tensors of this expression are too large");
+    }
+    return std::make_unique<CompiledCall>(
+        RT, Addr->toPtr<void (*)(void *)>(), F->ResultType, Bytes);
   }
   std::vector<ElementKind> Leaves;
   flatten(F->ResultType, Leaves);

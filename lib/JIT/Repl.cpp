@@ -206,7 +206,12 @@ Outcome Repl::evaluateExpression(const Input &In) {
   CompiledCall &Call = **Code;
   if (!runInterruptibly([&] { Call.call(); }))
     return interrupted();
-  printValue(Call.result(), Out);
+  llvm::Expected<Value> V = Call.result();
+  if (!V) {
+    reportError(Err, V.takeError());
+    return failure();
+  }
+  printValue(*V, Out);
   Out << '\n';
   return Outcome();
 }

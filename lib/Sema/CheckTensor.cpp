@@ -288,8 +288,10 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
     }
     return T;
   };
+  // Integer literals given as labels are labels: i64.
+  Type LabelHint = Type::scalar(ElementKind::I64);
   auto CheckLabels = [&](ExprPtr &Y, const Type &X, Shape Want) -> bool {
-    Type T = checkExpr(*Y, nullptr);
+    Type T = checkExpr(*Y, &LabelHint);
     if (!T.isValid())
       return false;
     if (!T.isInt() || T.Dims != Want) {
@@ -400,7 +402,7 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
   case Builtin::Onehot: {
     if (!checkArgNames(E, {}, 2, 2))
       return Type();
-    Type T = checkExpr(*E.Args[0].Value, nullptr);
+    Type T = checkExpr(*E.Args[0].Value, &LabelHint);
     std::optional<Dim> C = getDimExpr(*E.Args[1].Value);
     if (!T.isValid() || !C)
       return Type();

@@ -49,6 +49,14 @@ llvm::Error emitMachineCode(llvm::Module &LM, llvm::TargetMachine &TM,
 llvm::Error emitCHeader(const ir::Module &M, const CodeGenOptions &Opts,
                         llvm::StringRef SourceName, llvm::raw_ostream &OS);
 
+/// Whether \p F is called through the status ABI of docs/abi.md (it uses
+/// tensors or an instance struct): results through pointers, a workspace
+/// last, an int32_t status returned.
+bool hasStatusABI(const ir::Function &F);
+/// The symbol of the workspace-size function of a status-ABI \p F.
+std::string getWorkspaceSizeSymbol(const ir::Function &F,
+                                   const CodeGenOptions &Opts);
+
 /// The C names of the flattened results of \p F (one per tuple leaf).
 std::vector<std::string> getResultNames(const ir::Function &F);
 

@@ -42,29 +42,36 @@ emitOptimizedModule(const ir::Module &M, llvm::LLVMContext &Ctx);
 /// Assembly for the host of \p M (as `nnc -S`).
 llvm::Expected<std::string> emitAssembly(const ir::Module &M);
 
+/// Compiled code of one expression. A scalar function writes its results
+/// into eight-byte slots; a function of the status ABI (tensors) writes
+/// them into buffers sized at compile time, with a workspace allocated
+/// before the call, so the call itself never allocates and Ctrl-C may jump
+/// out of it.
 class CompiledCall {
 public:
   CompiledCall(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
                ir::Type ResultType, unsigned NumSlots);
+  /// A status-ABI call: \p WorkspaceBytes of workspace, one buffer per
+  /// result leaf.
+  CompiledCall(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
+               ir::Type ResultType, int64_t WorkspaceBytes);
   ~CompiledCall();
   CompiledCall(const CompiledCall &) = delete;
   CompiledCall &operator=(const CompiledCall &) = delete;
 
-  /// Calls the code and decodes its result.
-  Value run() {
-    call();
-    return result();
-  }
   /// Calls the code only: no allocation, so Ctrl-C may jump out of it.
   void call() { Entry(Slots.data()); }
-  /// The result of the last call.
-  Value result() const;
+  /// The result of the last call, or the run-time error it reported.
+  llvm::Expected<Value> result() const;
 
 private:
   llvm::orc::ResourceTrackerSP RT;
   void (*Entry)(void *);
   ir::Type ResultType;
+  bool Status = false;
   std::vector<uint64_t> Slots;
+  std::vector<std::vector<uint64_t>> Buffers;
+  std::vector<uint64_t> Workspace;
 };
 
 class Engine {
