@@ -67,6 +67,8 @@ static std::string fieldDeclaration(const codegen::StructField &F) {
 static void emitInstanceStructs(const ir::Module &M, const CodeGenOptions &Opts,
                                 llvm::raw_ostream &OS) {
   for (const ir::Module::Instance &I : M.Instances) {
+    if (I.Params.empty())
+      continue; // C has no empty structs; nothing passes one
     codegen::StructLayout L = codegen::layoutInstance(I);
     std::string Names[] = {codegen::paramsStructName(Opts.SymbolPrefix, I.Name),
                            codegen::gradsStructName(Opts.SymbolPrefix, I.Name)};

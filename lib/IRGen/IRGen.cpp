@@ -177,7 +177,8 @@ private:
     Info.Name = I.Name;
     Info.Params = N.Params;
     IRM->Instances.push_back(std::move(Info));
-    lowerInit(N, I.NameRange.Start);
+    if (!N.Params.empty())
+      lowerInit(N, I.NameRange.Start);
     for (const ast::LayerMember &LM : I.Layer->Members)
       if (LM.TheKind == ast::LayerMember::Method)
         methodFunction(N, *LM.MethodDecl);
