@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Checker.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace nnc;
 using namespace nnc::sema;
@@ -251,6 +252,15 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
     }
   }
   // A method of a top-level instance.
+  if (auto *L = llvm::dyn_cast_or_null<LayerDecl>(lookupDecl(Head))) {
+    Handled = true;
+    std::string Lower = L->Name;
+    Lower[0] = llvm::toLower(Lower[0]);
+    if (Lower == L->Name)
+      Lower = "my_" + Lower;
+    Diags.report(E.getRange(), DiagID::err_layer_not_instance, L->Name, Lower);
+    return R;
+  }
   auto *D = llvm::dyn_cast_or_null<LetDecl>(lookupDecl(Head));
   if (!D)
     return R;
@@ -261,7 +271,7 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
   R.Fn = getMethod(*D->Layer, Method);
   R.Instance = D;
   if (!R.Fn) {
-    Diags.report(Mem ? Mem->MemberRange : E.getRange(), DiagID::err_no_member,
+    Diags.report(Mem ? Mem->MemberRange : E.getRange(), DiagID::err_no_method,
                  D->Name, Method);
     return FunctionRef();
   }
