@@ -204,8 +204,16 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   }
   for (unsigned I : D.Wrt)
     G.ResultNames.push_back("d" + G.getParamName(I).str());
-  if (D.Kind != DeriveKind::ValueAndGrad && D.Wrt.size() == 1)
-    G.ResultNames.clear(); // a scalar result needs no name
+  // A single gradient of a scalar function is its return value and needs no
+  // name. With tensor parameters the function has the status ABI, so even a
+  // single gradient is written through an out-pointer, which the header
+  // names after it (`dx`).
+  bool HasTensorParam = false;
+  for (unsigned I = 0; I < G.getNumParams(); ++I)
+    HasTensorParam |= G.getParamType(I).isTensor();
+  if (D.Kind != DeriveKind::ValueAndGrad && D.Wrt.size() == 1 &&
+      !HasTensorParam)
+    G.ResultNames.clear();
   G.ResultType = G.typeOf(Result);
   B.ret(Result);
   return &G;
