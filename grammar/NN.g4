@@ -89,7 +89,12 @@ type
   | '(' type ( ',' type )+ ')'                                    # tupleType
   ;
 
+// A dimension is a product: `B`, `784`, `2*n`.
 dim
+  : dimFactor ( '*' dimFactor )*
+  ;
+
+dimFactor
   : size=INT
   | name=IDENT
   ;

@@ -61,10 +61,15 @@ void ASTPrinter::printType(const TypeSyntax &T) {
   for (size_t I = 0, E = T.Dims.size(); I != E; ++I) {
     if (I)
       OS << ',';
-    if (T.Dims[I].Name.empty())
-      OS << T.Dims[I].Size;
-    else
-      OS << T.Dims[I].Name;
+    const auto &Fs = T.Dims[I].Factors;
+    for (size_t J = 0; J < Fs.size(); ++J) {
+      if (J)
+        OS << '*';
+      if (Fs[J].Name.empty())
+        OS << Fs[J].Size;
+      else
+        OS << Fs[J].Name;
+    }
   }
   OS << ']';
 }

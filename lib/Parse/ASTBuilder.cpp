@@ -359,24 +359,35 @@ bool ASTBuilder::buildType(NNParser::TypeContext *Ctx, ast::TypeSyntax &Type) {
   return false;
 }
 
-// dim : size=INT | name=IDENT ;
+// dim : dimFactor ('*' dimFactor)* ; dimFactor : size=INT | name=IDENT ;
 bool ASTBuilder::buildDim(NNParser::DimContext *Ctx, ast::DimSyntax &Dim) {
   if (!check(Ctx))
     return false;
-  if (Ctx->size) {
-    if (!check(Ctx->size))
+  Dim.Range = Locs.getRange(Ctx);
+  for (NNParser::DimFactorContext *FC : Ctx->dimFactor()) {
+    if (!check(FC))
       return false;
-    Dim.Range = Locs.getRange(Ctx->size);
-    std::string Spelling = Locs.getText(Ctx->size);
-    // An invalid literal was reported by the lexer pass (LexicalErrors).
-    if (llvm::StringRef(Spelling).getAsInteger(10, Dim.Size))
-      Dim.Size = 0;
-    return true;
+    ast::DimSyntax::Factor F;
+    if (FC->size) {
+      if (!check(FC->size))
+        return false;
+      F.Range = Locs.getRange(FC->size);
+      std::string Spelling = Locs.getText(FC->size);
+      // An invalid literal was reported by the lexer pass (LexicalErrors).
+      if (llvm::StringRef(Spelling).getAsInteger(10, F.Size))
+        F.Size = 0;
+    } else {
+      if (!check(FC->name))
+        return false;
+      F.Range = Locs.getRange(FC->name);
+      F.Name = Locs.getText(FC->name);
+    }
+    Dim.Factors.push_back(std::move(F));
   }
-  if (!check(Ctx->name))
+  if (Dim.Factors.empty()) {
+    Failed = true;
     return false;
-  Dim.Range = Locs.getRange(Ctx->name);
-  Dim.Name = Locs.getText(Ctx->name);
+  }
   return true;
 }
 

@@ -78,18 +78,22 @@ bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out,
   }
   Shape Dims;
   for (const DimSyntax &D : TS.Dims) {
-    if (D.Name.empty()) {
-      Dims.push_back(Dim::constant(D.Size));
-      continue;
-    }
-    if (!isDimInScope(D.Name)) {
-      if (!Introduce) {
-        Diags.report(D.Range, DiagID::err_unbound_dim, D.Name);
-        return false;
+    Dim Product = Dim::constant(1);
+    for (const DimSyntax::Factor &F : D.Factors) {
+      if (F.Name.empty()) {
+        Product = Product * Dim::constant(F.Size);
+        continue;
       }
-      DimVars.push_back(D.Name);
+      if (!isDimInScope(F.Name)) {
+        if (!Introduce) {
+          Diags.report(F.Range, DiagID::err_unbound_dim, F.Name);
+          return false;
+        }
+        DimVars.push_back(F.Name);
+      }
+      Product = Product * Dim::var(F.Name);
     }
-    Dims.push_back(Dim::var(D.Name));
+    Dims.push_back(Product);
   }
   Out = Type::tensor(*K, std::move(Dims));
   return true;

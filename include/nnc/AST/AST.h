@@ -34,10 +34,15 @@ BuiltinFamily getBuiltinFamily(Builtin B);
 // Types as written, and types as Sema computes them.
 //===----------------------------------------------------------------------===//
 
-/// One dimension as written: an integer literal or a dimension variable.
+/// One dimension as written: an integer literal, a dimension variable, or a
+/// product of them (`2*n`).
 struct DimSyntax {
-  std::string Name; // empty for a literal
-  int64_t Size = 0;
+  struct Factor {
+    std::string Name; // empty for a literal
+    int64_t Size = 0;
+    llvm::SMRange Range;
+  };
+  std::vector<Factor> Factors;
   llvm::SMRange Range;
 };
 
