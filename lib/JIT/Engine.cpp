@@ -7,7 +7,6 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstring>
-#include <functional>
 
 using namespace nnc;
 using namespace nnc::jit;
@@ -163,6 +162,18 @@ CompiledCall::CompiledCall(llvm::orc::ResourceTrackerSP RT,
     : RT(std::move(RT)), Entry(Entry), ResultType(std::move(ResultType)),
       Slots(NumSlots, 0) {}
 
+/// The scalar and tensor leaves of \p T, depth first, as the ABI
+/// flattens results.
+static std::vector<ir::Type> flattenLeaves(const ir::Type &T) {
+  if (T.isLeaf())
+    return {T};
+  std::vector<ir::Type> Out;
+  for (const ir::Type &E : T.getElements())
+    for (ir::Type &L : flattenLeaves(E))
+      Out.push_back(std::move(L));
+  return Out;
+}
+
 /// The number of elements of a constant shape, or -1.
 static int64_t getConstantSize(const ir::Type &T) {
   Dim N = getNumElements(T.getShape());
@@ -174,17 +185,7 @@ CompiledCall::CompiledCall(llvm::orc::ResourceTrackerSP RT,
                            int64_t WorkspaceBytes)
     : RT(std::move(RT)), Entry(Entry), ResultType(std::move(ResultType)),
       Status(true) {
-  std::vector<ir::Type> Leaves;
-  // Depth first, as the ABI flattens.
-  std::function<void(const ir::Type &)> Flatten = [&](const ir::Type &T) {
-    if (T.isLeaf()) {
-      Leaves.push_back(T);
-      return;
-    }
-    for (const ir::Type &E : T.getElements())
-      Flatten(E);
-  };
-  Flatten(this->ResultType);
+  std::vector<ir::Type> Leaves = flattenLeaves(this->ResultType);
   Slots.assign(2 + Leaves.size(), 0);
   // 64 bytes of slack to align the workspace as the ABI asks.
   Workspace.assign(static_cast<size_t>(WorkspaceBytes) / 8 + 9, 0);
@@ -372,15 +373,7 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
   std::string Entry = "__nnc_run_" + std::to_string(NextId++);
   if (Status) {
     // Every dimension is a constant here: the function has no parameters.
-    std::vector<ir::Type> Leaves;
-    std::function<void(const ir::Type &)> Flatten = [&](const ir::Type &T) {
-      if (T.isLeaf())
-        Leaves.push_back(T);
-      else
-        for (const ir::Type &E : T.getElements())
-          Flatten(E);
-    };
-    Flatten(F->ResultType);
+    std::vector<ir::Type> Leaves = flattenLeaves(F->ResultType);
     for (const ir::Type &L : Leaves)
       if (getConstantSize(L) < 0)
         return llvm::createStringError(

@@ -288,6 +288,21 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
     }
     return T;
   };
+  // A tensor of numbers of rank 1 or more (argmax, pick).
+  auto CheckNumericTensor = [&](ExprPtr &X) -> Type {
+    Type T = checkExpr(*X, nullptr);
+    if (T.isValid() && (!T.isTensor() || T.isBoolLeaf())) {
+      Diags.report(X->getRange(), DiagID::err_needs_tensor, What, "at least 1",
+                   T.str());
+      return Type();
+    }
+    return T;
+  };
+  // The `axis=` argument, the last axis when there is none.
+  auto AxisOrLast = [&](const Type &T) -> std::optional<unsigned> {
+    const Arg *A = findArg(E, "axis");
+    return A ? getAxis(*A, T.getRank(), What, T) : T.getRank() - 1;
+  };
   // Integer literals given as labels are labels: i64.
   Type LabelHint = Type::scalar(ElementKind::I64);
   auto CheckLabels = [&](ExprPtr &Y, const Type &X, Shape Want) -> bool {
@@ -316,17 +331,10 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
   case Builtin::Argmax: {
     if (!checkArgNames(E, {"axis"}, 1, 1))
       return Type();
-    Type T = checkExpr(*E.Args[0].Value, nullptr);
+    Type T = CheckNumericTensor(E.Args[0].Value);
     if (!T.isValid())
       return T;
-    if (!T.isTensor() || T.isBoolLeaf()) {
-      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
-                   What, "at least 1", T.str());
-      return Type();
-    }
-    const Arg *A = findArg(E, "axis");
-    std::optional<unsigned> Axis =
-        A ? getAxis(*A, T.getRank(), What, T) : T.getRank() - 1;
+    std::optional<unsigned> Axis = AxisOrLast(T);
     if (!Axis)
       return Type();
     E.Axis = *Axis;
@@ -419,14 +427,9 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
   case Builtin::Pick: {
     if (!checkArgNames(E, {}, 2, 2))
       return Type();
-    Type X = checkExpr(*E.Args[0].Value, nullptr);
+    Type X = CheckNumericTensor(E.Args[0].Value);
     if (!X.isValid())
       return X;
-    if (!X.isTensor() || X.isBoolLeaf()) {
-      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
-                   What, "at least 1", X.str());
-      return Type();
-    }
     Shape Rows(X.Dims.begin(), X.Dims.end() - 1);
     if (!CheckLabels(E.Args[1].Value, X, Rows))
       return Type();
@@ -440,9 +443,7 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
     Type T = CheckFloatTensor(E.Args[0].Value, 1);
     if (!T.isValid())
       return T;
-    const Arg *A = findArg(E, "axis");
-    std::optional<unsigned> Axis =
-        A ? getAxis(*A, T.getRank(), What, T) : T.getRank() - 1;
+    std::optional<unsigned> Axis = AxisOrLast(T);
     if (!Axis)
       return Type();
     E.Axis = *Axis;
