@@ -115,6 +115,7 @@ class Function:
         for (kind, ty, pname, rank), a in zip(self.inputs, args):
             if kind == "scalar":
                 cargs.append(CTYPES[ty](a))
+                by_name[pname] = ()
                 continue
             dtype = self.structs[ty].dtype if kind == "struct" else DTYPES[ty]
             arr = np.ascontiguousarray(a, dtype=dtype)

@@ -9,7 +9,8 @@ Usage: tensor_gradcheck.py LIB.so HEADER.h
 * The lecture's l2 example against its exact values.
 * The two-layer network in f64: the loss and the gradient of every parameter
   and of the input x, element by element, against finite differences of the
-  compiled loss (softmax cross-entropy and multiclass SVM heads).
+  compiled loss (softmax cross-entropy and multiclass SVM heads, and the
+  L2-regularized loss of examples/two_layer_net.nn, also in reg).
 * Every op with a vjp: the adjoint test <J v, w> = <v, J^T w> for random
   directions v and cotangents w, J v by finite differences of the compiled
   function, J^T w from its compiled vjp.
@@ -97,20 +98,20 @@ def check_l2(mod):
         report("exact", "l2 n=7 d%s (%d partials)" % (name, arg.size), e)
 
 
-def check_net(mod, loss, gx):
+def check_net(mod, loss, gx, extra=()):
     B, D = 6, 3
     rng = np.random.default_rng(2)
     x = rng.standard_normal((B, D))
     y = np.array([0, 1, 2, 3, 1, 2], dtype=np.int32)
     st, (params,) = mod.net_init(1)
     ok(st, "net_init")
-    st, (value,) = loss(params, x, y, shapes=[()])
+    st, (value,) = loss(params, x, y, *extra, shapes=[()])
     ok(st, loss.name)
-    st, (grads, dx) = gx(params, x, y)
+    st, (grads, dx, *dextra) = gx(params, x, y, *extra)
     ok(st, gx.name)
     # The same call with a caller-provided workspace gives the same bits.
     ws = np.empty(mod.__dict__[gx.name + "_workspace_size"](B), dtype=np.uint8)
-    st, (grads2, dx2) = gx(params, x, y, workspace=ws)
+    st, (grads2, dx2, *_) = gx(params, x, y, *extra, workspace=ws)
     ok(st, gx.name + " with a workspace")
     assert np.array_equal(grads, grads2) and np.array_equal(dx, dx2)
     print("%s = %.12f" % (loss.name, value))
@@ -123,8 +124,8 @@ def check_net(mod, loss, gx):
     margins[np.arange(B), y] = 1
     assert np.min(np.abs(margins)) > 2e-2
 
-    def loss_at(p, xx):
-        st, (v,) = loss(p, xx, y, shapes=[()])
+    def loss_at(p, xx, ex=extra):
+        st, (v,) = loss(p, xx, y, *ex, shapes=[()])
         ok(st, loss.name)
         return v
 
@@ -151,6 +152,13 @@ def check_net(mod, loss, gx):
             return loss_at(params, xx.reshape(x.shape))
         e = max(e, rel(dx.ravel()[i], derivative(f, 1e-3)))
     report("net", "%s dx (%d partials)" % (gx.name, x.size), e)
+    for i, d in enumerate(dextra):     # scalar extra inputs, in order
+        def f(t, i=i):
+            ex = list(extra)
+            ex[i] += t
+            return loss_at(params, x, ex)
+        report("net", "%s d%s" % (gx.name, gx.inputs[3 + i][2]),
+               rel(d, derivative(f, 1e-3)))
     return value, grads
 
 
@@ -218,6 +226,7 @@ def main():
     check_l2(mod)
     check_net(mod, mod.net_loss, mod.net_gx)
     check_net(mod, mod.net_hinge, mod.net_hinge_gx)
+    check_net(mod, mod.net_reg_loss, mod.net_reg_gx, extra=(0.25,))
     # value_and_grad(net.loss, params) is net_loss and the same gradients.
     st, (params,) = mod.net_init(1)
     x = np.random.default_rng(2).standard_normal((6, 3))
