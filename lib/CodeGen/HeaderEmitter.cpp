@@ -88,12 +88,11 @@ static void emitInstanceStructs(const ir::Module &M, const CodeGenOptions &Opts,
   }
 }
 
-/// The declarations of a status-ABI function and its workspace size.
-static std::string statusDeclaration(const ir::Function &F,
-                                     const CodeGenOptions &Opts,
-                                     const std::string &Symbol) {
-  llvm::StringSet<> Used;
-  auto Unique = [&](std::string N) {
+/// Parameter names of one declaration: C-reserved names get a `_`, and a
+/// repeated name a number.
+class ParamNamer {
+public:
+  std::string operator()(std::string N) {
     if (codegen::isReservedInHeader(N))
       N += '_';
     std::string Base = N;
@@ -101,7 +100,17 @@ static std::string statusDeclaration(const ir::Function &F,
       N = Base + "_" + std::to_string(I);
     Used.insert(N);
     return N;
-  };
+  }
+
+private:
+  llvm::StringSet<> Used;
+};
+
+/// The declarations of a status-ABI function and its workspace size.
+static std::string statusDeclaration(const ir::Function &F,
+                                     const CodeGenOptions &Opts,
+                                     const std::string &Symbol) {
+  ParamNamer Unique;
   std::string Params;
   std::string LastTensor;
   for (const codegen::EntryArg &A : codegen::getEntryArgs(F)) {
@@ -191,16 +200,7 @@ llvm::Error nnc::emitCHeader(const ir::Module &Original,
       OS << "\n" << statusDeclaration(*F, Opts, Symbol);
       continue;
     }
-    llvm::StringSet<> Used;
-    auto Unique = [&](std::string N) {
-      if (codegen::isReservedInHeader(N))
-        N += '_';
-      std::string Base = N;
-      for (unsigned I = 1; Used.contains(N); ++I)
-        N = Base + "_" + std::to_string(I);
-      Used.insert(N);
-      return N;
-    };
+    ParamNamer Unique;
     std::string Params;
     for (unsigned I = 0; I < F->getNumParams(); ++I) {
       if (I)

@@ -204,49 +204,9 @@ CompiledCall::~CompiledCall() {
     llvm::consumeError(std::move(E)); // the process keeps the memory
 }
 
-static Value decode(const ir::Type &T, const std::vector<uint64_t> &Slots,
-                    unsigned &Next) {
-  if (T.isTuple()) {
-    std::vector<Value> Elements;
-    for (const ir::Type &E : T.getElements())
-      Elements.push_back(decode(E, Slots, Next));
-    return Value::tuple(std::move(Elements));
-  }
-  const void *Slot = &Slots[Next++];
-  switch (T.getElementKind()) {
-  case ElementKind::F64: {
-    double V;
-    std::memcpy(&V, Slot, sizeof V);
-    return Value::scalar(Scalar::f64(V));
-  }
-  case ElementKind::F32: {
-    float V;
-    std::memcpy(&V, Slot, sizeof V);
-    return Value::scalar(Scalar::f32(V));
-  }
-  case ElementKind::I64: {
-    int64_t V;
-    std::memcpy(&V, Slot, sizeof V);
-    return Value::scalar(Scalar::i64(V));
-  }
-  case ElementKind::I32: {
-    int32_t V;
-    std::memcpy(&V, Slot, sizeof V);
-    return Value::scalar(Scalar::i32(V));
-  }
-  case ElementKind::Bool: {
-    uint8_t V;
-    std::memcpy(&V, Slot, sizeof V);
-    return Value::scalar(Scalar::boolean(V != 0));
-  }
-  }
-  return Value::scalar(Scalar::f64(0));
-}
-
 /// Element \p I of a buffer of element kind \p K.
-static Scalar loadElement(ElementKind K, const std::vector<uint64_t> &Buf,
+static Scalar loadElement(ElementKind K, const unsigned char *Bytes,
                           size_t I) {
-  const auto *Bytes = reinterpret_cast<const unsigned char *>(Buf.data());
   switch (K) {
   case ElementKind::F64: {
     double V;
@@ -274,6 +234,19 @@ static Scalar loadElement(ElementKind K, const std::vector<uint64_t> &Buf,
   return Scalar::f64(0);
 }
 
+static Value decode(const ir::Type &T, const std::vector<uint64_t> &Slots,
+                    unsigned &Next) {
+  if (T.isTuple()) {
+    std::vector<Value> Elements;
+    for (const ir::Type &E : T.getElements())
+      Elements.push_back(decode(E, Slots, Next));
+    return Value::tuple(std::move(Elements));
+  }
+  return Value::scalar(loadElement(
+      T.getElementKind(),
+      reinterpret_cast<const unsigned char *>(&Slots[Next++]), 0));
+}
+
 static Value decodeBuffers(const ir::Type &T,
                            const std::vector<std::vector<uint64_t>> &Buffers,
                            unsigned &Next) {
@@ -285,13 +258,17 @@ static Value decodeBuffers(const ir::Type &T,
   }
   const std::vector<uint64_t> &Buf = Buffers[Next++];
   if (T.isScalar())
-    return Value::scalar(loadElement(T.getElementKind(), Buf, 0));
+    return Value::scalar(loadElement(
+        T.getElementKind(),
+        reinterpret_cast<const unsigned char *>(Buf.data()), 0));
   std::vector<int64_t> Shape;
   for (const Dim &D : T.getShape())
     Shape.push_back(D.Factor);
   std::vector<Scalar> Data;
   for (size_t I = 0, N = getConstantSize(T); I < N; ++I)
-    Data.push_back(loadElement(T.getElementKind(), Buf, I));
+    Data.push_back(loadElement(
+        T.getElementKind(),
+        reinterpret_cast<const unsigned char *>(Buf.data()), I));
   return Value::tensor(T.getElementKind(), std::move(Shape), std::move(Data));
 }
 
