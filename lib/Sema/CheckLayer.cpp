@@ -204,7 +204,7 @@ void Checker::checkInstance(LetDecl &D) {
   D.LayerArgs = std::move(Args);
 }
 
-/// The `forward` method of \p L, or null.
+/// The method \p Name of \p L, or null.
 static FnDecl *getMethod(const LayerDecl &L, llvm::StringRef Name) {
   int M = L.findMember(Name);
   if (M < 0 || L.Members[M].TheKind != LayerMember::Method)
@@ -218,7 +218,10 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
   auto *N = llvm::dyn_cast<NameExpr>(&E);
   auto *Mem = llvm::dyn_cast<MemberExpr>(&E);
   auto *Base = Mem ? llvm::dyn_cast<NameExpr>(Mem->Base.get()) : nullptr;
-  llvm::StringRef Head = N ? N->Name : Base ? Base->Name : "";
+  // Not a std::string temporary: a StringRef into the node.
+  llvm::StringRef Head = N      ? llvm::StringRef(N->Name)
+                         : Base ? llvm::StringRef(Base->Name)
+                                : llvm::StringRef();
   if (Head.empty() || Names.lookup(Head) || isDimInScope(Head))
     return R;
 
