@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "Loops.h"
 #include "TensorFunction.h"
+#include <cstdint>
 #include <limits>
 
 using namespace nnc;
@@ -45,8 +46,20 @@ TensorFunctionEmitter::strides(const ir::Type &T) {
   return R;
 }
 
+/// An integer element held in a double (tensor data holds integers exactly
+/// up to 2^53), saturated: 2^63 does not fit an int64_t.
+static int64_t toInt64(double V) {
+  if (!(V > -9223372036854775808.0))
+    return V != V ? 0 : INT64_MIN;
+  if (V >= 9223372036854775808.0)
+    return INT64_MAX;
+  return static_cast<int64_t>(V);
+}
+
 llvm::Value *TensorFunctionEmitter::elemConst(ElementKind K, double V) {
-  return S.constant(K, V, static_cast<int64_t>(V));
+  // The integer value only for integer kinds: a float (-inf, say) need
+  // not fit an int64_t.
+  return S.constant(K, V, isFloatKind(K) ? 0 : toInt64(V));
 }
 
 static llvm::Value *addElems(llvm::IRBuilder<> &B, ElementKind K,
@@ -552,7 +565,7 @@ llvm::Value *TensorFunctionEmitter::emitTensorConstant(const ir::Op &O) {
     else if (K == ElementKind::Bool)
       Elems.push_back(llvm::ConstantInt::get(T, V != 0));
     else
-      Elems.push_back(llvm::ConstantInt::get(T, static_cast<int64_t>(V), true));
+      Elems.push_back(llvm::ConstantInt::get(T, toInt64(V), true));
   }
   auto *AT = llvm::ArrayType::get(T, Elems.size());
   auto *GV = new llvm::GlobalVariable(
