@@ -282,15 +282,15 @@ llvm::Expected<Value> CompiledCall::result() const {
   case 1:
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "run-time error: tensor dimensions disagree (NNC_ERR_SHAPE)");
+        "tensor dimensions disagree (NNC_ERR_SHAPE)");
   case 2:
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "run-time error: a label is out of range (NNC_ERR_INDEX)");
+        "a label is out of range (NNC_ERR_INDEX)");
   default:
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "run-time error: out of memory (NNC_ERR_NOMEM)");
+        "out of memory (NNC_ERR_NOMEM)");
   }
 }
 

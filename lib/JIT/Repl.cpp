@@ -121,6 +121,26 @@ static void reportError(llvm::raw_ostream &Err, llvm::Error E) {
                                           << '\n';
 }
 
+/// A status the generated code returned, reported like a compile error:
+/// at the input's place, with its line and a caret under the expression.
+void Repl::reportRunTimeError(const Input &In, llvm::StringRef Message) {
+  llvm::SourceMgr SM;
+  unsigned ID = SM.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(In.Text, In.SourceName), llvm::SMLoc());
+  DiagnosticEngine Diags(SM, Err);
+  Diags.setShowColors(Opts.ShowColors);
+  Diags.setLineOffset(ID, static_cast<int>(In.Line) - 1);
+  llvm::StringRef Text = SM.getMemoryBuffer(ID)->getBuffer();
+  size_t Start = std::min(Text.find_first_not_of(" \t\r\n"), Text.size());
+  size_t End = Text.find_last_not_of(" \t\r\n;");
+  End = End == llvm::StringRef::npos || End < Start ? Start : End + 1;
+  // One line of the input is underlined: the caret cannot span lines.
+  End = std::min(End, Text.find('\n', Start));
+  Diags.report(llvm::SMRange(llvm::SMLoc::getFromPointer(Text.data() + Start),
+                             llvm::SMLoc::getFromPointer(Text.data() + End)),
+               DiagID::err_run_time, Message);
+}
+
 //===----------------------------------------------------------------------===//
 // Declarations and expressions
 //===----------------------------------------------------------------------===//
@@ -208,7 +228,7 @@ Outcome Repl::evaluateExpression(const Input &In) {
     return interrupted();
   llvm::Expected<Value> V = Call.result();
   if (!V) {
-    reportError(Err, V.takeError());
+    reportRunTimeError(In, llvm::toString(V.takeError()));
     return failure();
   }
   printValue(*V, Out);

@@ -76,6 +76,7 @@ private:
   Outcome list();
   Outcome load(const Input &Arg);
   Outcome failure();
+  void reportRunTimeError(const Input &In, llvm::StringRef Message);
   Outcome interrupted();
   llvm::Error ensureEngine();
 
