@@ -225,6 +225,12 @@ private:
     std::vector<ir::Type> Types;
     unsigned Stream = 0;
     lowerInitValues(B, N, Seed, Stream, Values);
+    // One parameter is returned as itself: the language has no 1-tuples.
+    if (Values.size() == 1) {
+      F.ResultType = F.typeOf(Values[0]);
+      B.ret(Values[0]);
+      return;
+    }
     for (ValueId V : Values)
       Types.push_back(F.typeOf(V));
     F.ResultType = ir::Type::tuple(Types);
