@@ -61,6 +61,14 @@ bool ir::bindDims(const Type &Formal, const Type &Actual, DimSubstitution &S) {
     return false;
   for (unsigned I = 0; I < Formal.getRank(); ++I) {
     const Dim &F = Formal.getShape()[I];
+    const Dim &A = Actual.getShape()[I];
+    if (F.Factor > 1 && F.Vars.size() == 1 && A.isConstant() &&
+        A.Factor % F.Factor == 0 &&
+        llvm::none_of(S, [&](const auto &P) { return P.first == F.Vars[0]; })) {
+      // Seen scaled only (`2*n` given 6): bound by division, as at run time.
+      S.emplace_back(F.Vars[0], Dim::constant(A.Factor / F.Factor));
+      continue;
+    }
     if (F.Factor != 1 || F.Vars.size() != 1)
       continue; // checked once every plain variable is bound
     auto It =

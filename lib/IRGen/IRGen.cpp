@@ -204,11 +204,15 @@ private:
       B.param(PTy, PName);
     for (const ast::Param &P : M.Params)
       B.param(lowerType(P.Ty, N.Sub), P.Name);
+    // A method is lowered when first called, in the middle of its caller's
+    // body: keep the caller's context and locals aside.
     Context Saved = Ctx;
+    std::vector<ValueId> SavedLocals = std::move(Locals);
     Ctx = Context{&N, static_cast<unsigned>(N.Params.size()), N.Sub, false,
                   0, 0};
     lowerBody(B, M.Body);
     Ctx = Saved;
+    Locals = std::move(SavedLocals);
     return Name;
   }
 

@@ -351,11 +351,19 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
   if (Status) {
     // Every dimension is a constant here: the function has no parameters.
     std::vector<ir::Type> Leaves = flattenLeaves(F->ResultType);
-    for (const ir::Type &L : Leaves)
-      if (getConstantSize(L) < 0)
+    // Results live in buffers of the REPL's: keep them to what memory can
+    // hold (16 GiB), as the workspace below.
+    for (const ir::Type &L : Leaves) {
+      int64_t N = getConstantSize(L);
+      if (N < 0)
         return llvm::createStringError(
             llvm::inconvertibleErrorCode(),
             "internal error: a result of unknown size " + L.str());
+      if (N > (int64_t(1) << 31))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "run-time error: the tensors of this expression are too large");
+    }
     llvm::Function *SizeFn =
         (*LM)->getFunction(getWorkspaceSizeSymbol(*Sub->lookup(Name), Opts));
     if (!SizeFn)

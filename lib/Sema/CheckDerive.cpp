@@ -39,16 +39,34 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
       Sub = getLayerSubstitution(*CurLayer->SubLayers[Ref.ViaMember],
                                  CurLayer->SubLayerArgs[Ref.ViaMember]);
     }
-    for (const Param &P : F->Params) {
-      Sig.ParamNames.push_back(P.Name);
-      Sig.ParamTypes.push_back(substituteType(P.Ty, Sub));
-      collectTypeDims(P.Ty, Sig.Bindable);
-    }
+    std::vector<std::string> Own;
+    for (const Param &P : F->Params)
+      collectTypeDims(P.Ty, Own);
     if (F->Owner)
-      llvm::erase_if(Sig.Bindable, [&](const std::string &V) {
+      llvm::erase_if(Own, [&](const std::string &V) {
         return llvm::any_of(F->Owner->Params,
                             [&](const Param &P) { return P.Name == V; });
       });
+    // The method's own variables must not be confused with the names the
+    // layer arguments became (`B` of the caller's layer): rename those that
+    // collide. Substitution is simultaneous, so both happen at once.
+    std::vector<std::string> Taken;
+    for (const auto &[From, To] : Sub)
+      for (const std::string &V : To.Vars)
+        Taken.push_back(V);
+    for (std::string &V : Own)
+      if (llvm::is_contained(Taken, V)) {
+        std::string Fresh = V + "'";
+        while (llvm::is_contained(Taken, Fresh) || llvm::is_contained(Own, Fresh))
+          Fresh += "'";
+        Sub.emplace_back(V, Dim::var(Fresh));
+        V = Fresh;
+      }
+    Sig.Bindable = Own;
+    for (const Param &P : F->Params) {
+      Sig.ParamNames.push_back(P.Name);
+      Sig.ParamTypes.push_back(substituteType(P.Ty, Sub));
+    }
     Sig.Result = substituteType(F->Result, Sub);
     return true;
   }

@@ -175,6 +175,11 @@ Type Checker::checkName(NameExpr &E) {
     if (M >= 0) {
       const LayerMember &LM = CurLayer->Members[M];
       if (LM.TheKind == LayerMember::Param) {
+        if (InInitializer) {
+          Diags.report(E.getRange(), DiagID::err_init_expr,
+                       "the parameter '" + E.Name + "'");
+          return Type();
+        }
         if (static_cast<size_t>(M) >= CurLayer->ParamTypes.size() ||
             !CurLayer->ParamTypes[M].isValid())
           return Type();
@@ -417,8 +422,11 @@ bool Checker::checkArgs(CallExpr &E, llvm::StringRef Name,
     return false;
   }
   bool OK = true;
-  // The callee's dimension variables take the arguments' dimensions.
+  // The callee's dimension variables take the arguments' dimensions: type
+  // every argument, bind every plain variable, then compare, so the order
+  // of the parameters does not matter (`f(x: f64[2*n], y: f64[n])`).
   DimSubstitution Dims;
+  std::vector<bool> Typed(E.Args.size(), false);
   for (size_t I = 0; I < E.Args.size(); ++I) {
     const Type &P = Sig.ParamTypes[I];
     Type T = checkExpr(*E.Args[I].Value, &P);
@@ -434,27 +442,47 @@ bool Checker::checkArgs(CallExpr &E, llvm::StringRef Name,
       }
       T = E.Args[I].Value->Ty;
     }
-    if (P.isTensor() && T.isLeaf() && T.getRank() == P.getRank()) {
-      bool Bound = true;
-      for (unsigned D = 0; D < P.getRank() && Bound; ++D) {
-        const Dim &F = P.Dims[D];
-        if (F.Factor != 1 || F.Vars.size() != 1 ||
-            !llvm::is_contained(Sig.Bindable, F.Vars[0]))
-          continue;
-        auto It = llvm::find_if(
-            Dims, [&](const auto &B) { return B.first == F.Vars[0]; });
-        if (It == Dims.end())
-          Dims.emplace_back(F.Vars[0], T.Dims[D]);
-        else
-          Bound = It->second == T.Dims[D];
-      }
-      if (Bound && substitute(P.Dims, Dims) == T.Dims)
+    Typed[I] = true;
+    if (!P.isTensor() || !T.isLeaf() || T.getRank() != P.getRank())
+      continue;
+    for (unsigned D = 0; D < P.getRank(); ++D) {
+      const Dim &F = P.Dims[D];
+      if (F.Factor != 1 || F.Vars.size() != 1 ||
+          !llvm::is_contained(Sig.Bindable, F.Vars[0]))
         continue;
+      if (llvm::none_of(Dims,
+                        [&](const auto &B) { return B.first == F.Vars[0]; }))
+        Dims.emplace_back(F.Vars[0], T.Dims[D]);
     }
-    if (T != substituteType(P, Dims)) {
+  }
+  // A variable seen only scaled (`f64[2*n]` given `f64[6]`) is bound by
+  // division, as entry points do at run time.
+  for (size_t I = 0; I < E.Args.size(); ++I) {
+    const Type &P = Sig.ParamTypes[I];
+    const Type &T = E.Args[I].Value->Ty;
+    if (!Typed[I] || !P.isTensor() || !T.isLeaf() ||
+        T.getRank() != P.getRank())
+      continue;
+    for (unsigned D = 0; D < P.getRank(); ++D) {
+      const Dim &F = P.Dims[D];
+      const Dim &A = T.Dims[D];
+      if (F.Factor <= 1 || F.Vars.size() != 1 || !A.isConstant() ||
+          A.Factor % F.Factor != 0 ||
+          !llvm::is_contained(Sig.Bindable, F.Vars[0]) ||
+          llvm::any_of(Dims,
+                       [&](const auto &B) { return B.first == F.Vars[0]; }))
+        continue;
+      Dims.emplace_back(F.Vars[0], Dim::constant(A.Factor / F.Factor));
+    }
+  }
+  for (size_t I = 0; I < E.Args.size(); ++I) {
+    if (!Typed[I])
+      continue;
+    const Type &T = E.Args[I].Value->Ty;
+    Type Want = substituteType(Sig.ParamTypes[I], Dims);
+    if (T != Want) {
       Diags.report(E.Args[I].Value->getRange(), DiagID::err_arg_shape,
-                   Sig.ParamNames[I], T.str(), Name,
-                   substituteType(P, Dims).str());
+                   Sig.ParamNames[I], T.str(), Name, Want.str());
       OK = false;
     }
   }
@@ -463,6 +491,26 @@ bool Checker::checkArgs(CallExpr &E, llvm::StringRef Name,
 }
 
 Type Checker::checkCall(CallExpr &E, const Type *Expected) {
+  // An initializer is computed element by element: no user functions,
+  // methods or tensor built-ins.
+  if (InInitializer) {
+    auto *N = llvm::dyn_cast<NameExpr>(E.Callee.get());
+    Builtin B = N ? lookupBuiltin(N->Name) : Builtin::None;
+    BuiltinFamily Fam = getBuiltinFamily(B);
+    bool Allowed = B != Builtin::None && !lookupDecl(N->Name) &&
+                   !(CurLayer && CurLayer->findMember(N->Name) >= 0) &&
+                   (Fam == BuiltinFamily::Math1 || Fam == BuiltinFamily::Math2 ||
+                    Fam == BuiltinFamily::Select ||
+                    Fam == BuiltinFamily::Convert ||
+                    B == Builtin::Randn || B == Builtin::Rand) &&
+                   !llvm::any_of(E.Args,
+                                 [](const Arg &A) { return !A.Name.empty(); });
+    if (!Allowed) {
+      Diags.report(E.Callee->getRange(), DiagID::err_init_expr,
+                   "this call");
+      return Type();
+    }
+  }
   // A builtin, unless a parameter, a local or a user function of that name
   // hides it.
   if (auto *N = llvm::dyn_cast<NameExpr>(E.Callee.get())) {

@@ -73,6 +73,11 @@ void Checker::checkLayer(LayerDecl &L) {
       Diags.report(P.DeclaredType->Range, DiagID::err_layer_arg, L.Name,
                    P.Name);
   }
+  // Methods know their layer before any member is checked: an initializer
+  // or a sub-layer may lead to them.
+  for (LayerMember &LM : L.Members)
+    if (LM.TheKind == LayerMember::Method && LM.MethodDecl)
+      LM.MethodDecl->Owner = &L;
   L.ParamTypes.assign(L.Members.size(), Type());
   L.SubLayers.assign(L.Members.size(), nullptr);
   L.SubLayerArgs.assign(L.Members.size(), {});
@@ -147,7 +152,9 @@ void Checker::checkLayer(LayerDecl &L) {
       break;
     }
     case LayerMember::Method:
-      LM.MethodDecl->Owner = &L;
+      if (LM.MethodDecl->Backward)
+        Diags.report(LM.MethodDecl->Backward->Range,
+                     DiagID::err_method_backward);
       break;
     }
   }
@@ -165,6 +172,19 @@ void Checker::checkLayer(LayerDecl &L) {
 }
 
 void Checker::checkInstance(LetDecl &D) {
+  // Checked once, from the top level or on demand from an earlier use.
+  if (!CheckedInstances.insert(&D).second)
+    return;
+  std::vector<std::string> SavedDims = std::move(DimVars);
+  Scope SavedScope = std::move(Names);
+  DimVars.clear();
+  Names.clear();
+  checkInstanceDecl(D);
+  DimVars = std::move(SavedDims);
+  Names = std::move(SavedScope);
+}
+
+void Checker::checkInstanceDecl(LetDecl &D) {
   auto *C = llvm::dyn_cast_or_null<CallExpr>(D.Value.get());
   auto *N = C ? llvm::dyn_cast<NameExpr>(C->Callee.get()) : nullptr;
   auto *L = N ? llvm::dyn_cast_or_null<LayerDecl>(lookupDecl(N->Name)) : nullptr;
@@ -200,6 +220,32 @@ void Checker::checkInstance(LetDecl &D) {
     Args.push_back(*V);
   }
   CurLayer = SavedLayer;
+  // Sizes that overflow, and names that clash with what the instance
+  // exports (`net_forward`, `net_init`).
+  std::vector<std::string> PNames;
+  std::vector<Type> PTypes;
+  collectInstanceParams(*L, getLayerSubstitution(*L, Args), "", PNames,
+                        PTypes);
+  for (const Type &T : PTypes)
+    if (!getNumElements(T.Dims).isValid()) {
+      Diags.report(D.Value->getRange(), DiagID::err_dim_too_large);
+      return;
+    }
+  std::vector<std::string> Exports{D.Name + "_init"};
+  for (const LayerMember &LM : L->Members)
+    if (LM.TheKind == LayerMember::Method) {
+      std::string E = D.Name + "_" + LM.Name;
+      if (llvm::is_contained(Exports, E)) {
+        Diags.report(LM.NameRange, DiagID::err_instance_clash, D.Name, E);
+        return;
+      }
+      Exports.push_back(E);
+    }
+  for (const std::string &E : Exports)
+    if (Decl *Other = lookupDecl(E)) {
+      Diags.report(Other->NameRange, DiagID::err_instance_clash, D.Name, E);
+      return;
+    }
   D.Layer = L;
   D.LayerArgs = std::move(Args);
 }
@@ -268,8 +314,9 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
   if (!D)
     return R;
   Handled = true;
+  checkInstance(*D);
   if (!D->Layer)
-    return R; // the instance has an error already reported
+    return R; // the instance has an error, reported
   llvm::StringRef Method = Mem ? llvm::StringRef(Mem->Member) : "forward";
   R.Fn = getMethod(*D->Layer, Method);
   R.Instance = D;

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Checker.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace nnc;
 using namespace nnc::sema;
@@ -34,10 +35,20 @@ bool Checker::checkArgNames(CallExpr &E,
                             size_t MinPositional, size_t MaxPositional) {
   llvm::StringRef Name = getBuiltinName(E.B);
   size_t Positional = 0;
+  llvm::StringSet<> Seen;
   for (const Arg &A : E.Args) {
     if (A.Name.empty()) {
+      // Built-ins read positional arguments by index.
+      if (Seen.size()) {
+        Diags.report(A.Value->getRange(), DiagID::err_positional_after_named);
+        return false;
+      }
       ++Positional;
       continue;
+    }
+    if (!Seen.insert(A.Name).second) {
+      Diags.report(A.NameRange, DiagID::err_duplicate_arg, A.Name);
+      return false;
     }
     if (!llvm::is_contained(Allowed, A.Name)) {
       Diags.report(A.NameRange, DiagID::err_unknown_keyword_arg, Name,
@@ -100,7 +111,16 @@ std::optional<Dim> Checker::getDimExpr(Expr &E) {
     if (!R)
       return std::nullopt;
     E.Ty = Type::scalar(ElementKind::I64);
-    return *L * *R;
+    Dim P = *L * *R;
+    if (!P.isValid()) {
+      Diags.report(E.getRange(), DiagID::err_dim_too_large);
+      return std::nullopt;
+    }
+    if (P.Factor == 0 && !(L->Vars.empty() && R->Vars.empty())) {
+      Diags.report(E.getRange(), DiagID::err_dim_expr);
+      return std::nullopt;
+    }
+    return P;
   }
   Diags.report(E.getRange(), DiagID::err_dim_expr);
   return std::nullopt;
@@ -119,6 +139,10 @@ std::optional<Shape> Checker::getShapeArg(Expr &E) {
     if (!V)
       return std::nullopt;
     S.push_back(*V);
+  }
+  if (!getNumElements(S).isValid()) {
+    Diags.report(E.getRange(), DiagID::err_dim_too_large);
+    return std::nullopt;
   }
   return S;
 }

@@ -81,6 +81,11 @@ bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out,
     Dim Product = Dim::constant(1);
     for (const DimSyntax::Factor &F : D.Factors) {
       if (F.Name.empty()) {
+        if (F.Size == 0 && D.Factors.size() > 1) {
+          // 0*n would bind n to nothing.
+          Diags.report(D.Range, DiagID::err_dim_expr);
+          return false;
+        }
         Product = Product * Dim::constant(F.Size);
         continue;
       }
@@ -94,6 +99,10 @@ bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out,
       Product = Product * Dim::var(F.Name);
     }
     Dims.push_back(Product);
+  }
+  if (!getNumElements(Dims).isValid()) {
+    Diags.report(TS.Range, DiagID::err_dim_too_large);
+    return false;
   }
   Out = Type::tensor(*K, std::move(Dims));
   return true;

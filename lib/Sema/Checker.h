@@ -5,6 +5,7 @@
 #include "nnc/AST/AST.h"
 #include "nnc/Support/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include <map>
@@ -85,6 +86,8 @@ private:
   //===--- Layers (CheckLayer.cpp) ---===//
   void checkLayer(LayerDecl &L);
   void checkInstance(LetDecl &D);
+  void checkInstanceDecl(LetDecl &D);
+  llvm::SmallPtrSet<const LetDecl *, 4> CheckedInstances;
   /// The parameters of an instance of \p L with arguments \p Args,
   /// flattened depth first: names such as `fc1.W` and their types.
   void collectInstanceParams(const LayerDecl &L, const DimSubstitution &Args,

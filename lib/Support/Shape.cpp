@@ -12,7 +12,11 @@ Dim Dim::var(llvm::StringRef Name) {
 
 Dim Dim::operator*(const Dim &O) const {
   Dim R;
-  R.Factor = Factor * O.Factor;
+  // An overflowing size saturates to the invalid factor -1, which every
+  // product keeps and Sema and the IR parser report.
+  if (!isValid() || !O.isValid() ||
+      __builtin_mul_overflow(Factor, O.Factor, &R.Factor))
+    return Dim{-1, {}};
   R.Vars = Vars;
   R.Vars.append(O.Vars.begin(), O.Vars.end());
   llvm::sort(R.Vars);

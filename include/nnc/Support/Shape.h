@@ -30,6 +30,8 @@ struct Dim {
   static Dim var(llvm::StringRef Name);
   bool isConstant() const { return Vars.empty(); }
   bool isOne() const { return Vars.empty() && Factor == 1; }
+  /// False for a product that overflowed int64_t.
+  bool isValid() const { return Factor >= 0; }
   Dim operator*(const Dim &O) const;
   bool operator==(const Dim &O) const {
     return Factor == O.Factor && Vars == O.Vars;
