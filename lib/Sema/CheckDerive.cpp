@@ -273,6 +273,12 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
     }
   }
 
+  if (Spec->Wrt.empty()) {
+    // `grad(net.loss, params)` of an instance without parameters.
+    Diags.report(E.Args[0].Value->getRange(),
+                 DiagID::err_grad_no_float_params, Of.key());
+    return {};
+  }
   Spec->ParamNames = Sig.ParamNames;
   Spec->ParamTypes = Sig.ParamTypes;
   Spec->NumOfParams = Sig.ParamNames.size();
