@@ -6,7 +6,9 @@
 # Installs what is missing and builds (scripts/setup.sh), then compiles
 # examples/neuron.nn -- the sigmoid neuron and its gradient, derived at compile
 # time -- to an object file and a C header, links it with
-# examples/neuron_main.c, and runs the program.
+# examples/neuron_main.c, and runs the program; then compiles
+# examples/two_layer_net.nn and trains it on the spiral data set with
+# examples/train_spiral.c.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -31,3 +33,11 @@ run "$BUILD_DIR/bin/nnc" examples/neuron.nn -c -o "$DEMO_DIR/neuron.o" \
 run cc -I "$DEMO_DIR" examples/neuron_main.c "$DEMO_DIR/neuron.o" -lm \
   -o "$DEMO_DIR/neuron"
 run "$DEMO_DIR/neuron"
+echo
+# The lecture's two-layer network, its gradients derived at compile time,
+# trained from C on the spiral data (docs/tutorial.md).
+run "$BUILD_DIR/bin/nnc" examples/two_layer_net.nn -c -o "$DEMO_DIR/net.o" \
+  --header "$DEMO_DIR/net.h"
+run cc -O2 -I "$DEMO_DIR" examples/train_spiral.c "$DEMO_DIR/net.o" -lm \
+  -o "$DEMO_DIR/train_spiral"
+run "$DEMO_DIR/train_spiral"
