@@ -206,6 +206,19 @@ compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
   return C;
 }
 
+std::unique_ptr<CompiledCall> Repl::compileCall(Candidate &C) {
+  if (llvm::Error E = ensureEngine()) {
+    reportError(Err, std::move(E));
+    return nullptr;
+  }
+  auto Code = JIT->compile(C.getIR(), ExprWrapperName);
+  if (!Code) {
+    reportError(Err, Code.takeError());
+    return nullptr;
+  }
+  return std::move(*Code);
+}
+
 Outcome Repl::evaluateExpression(const Input &In) {
   bool FunctionValued = false;
   std::unique_ptr<Candidate> C =
@@ -214,16 +227,10 @@ Outcome Repl::evaluateExpression(const Input &In) {
     return describeFunction(In);
   if (!C)
     return failure();
-  if (llvm::Error E = ensureEngine()) {
-    reportError(Err, std::move(E));
+  std::unique_ptr<CompiledCall> Code = compileCall(*C);
+  if (!Code)
     return failure();
-  }
-  auto Code = JIT->compile(C->getIR(), ExprWrapperName);
-  if (!Code) {
-    reportError(Err, Code.takeError());
-    return failure();
-  }
-  CompiledCall &Call = **Code;
+  CompiledCall &Call = *Code;
   if (!runInterruptibly([&] { Call.call(); }))
     return interrupted();
   llvm::Expected<Value> V = Call.result();
@@ -439,17 +446,11 @@ Outcome Repl::time(const Input &Arg) {
   }
   if (!C)
     return failure();
-  if (llvm::Error E = ensureEngine()) {
-    reportError(Err, std::move(E));
+  std::unique_ptr<CompiledCall> Code = compileCall(*C);
+  if (!Code)
     return failure();
-  }
-  auto Code = JIT->compile(C->getIR(), ExprWrapperName);
-  if (!Code) {
-    reportError(Err, Code.takeError());
-    return failure();
-  }
   double CompileTime = Seconds(Clock::now() - Start);
-  CompiledCall &Call = **Code;
+  CompiledCall &Call = *Code;
   // Calls are batched so that one sample is long enough for the clock.
   uint64_t Batch = 1;
   auto RunBatch = [&](double &Elapsed) {

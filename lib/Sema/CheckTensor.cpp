@@ -224,16 +224,21 @@ Type Checker::checkTensorLiteral(TensorLitExpr &E, const Type *Expected) {
   Type Elem = Type::scalar(ElementKind::F64);
   if (Expected && Expected->isLeaf() && Expected->Elem != ElementKind::Bool)
     Elem = Expected->getElementType();
-  bool OK = true;
+  // The number leaves, in any order: first to choose the element type, then
+  // to type them with it.
+  std::vector<Expr *> Leaves;
   std::vector<Expr *> Work{&E};
   while (!Work.empty()) {
     Expr *X = Work.back();
     Work.pop_back();
-    if (auto *L = llvm::dyn_cast<TensorLitExpr>(X)) {
+    if (auto *L = llvm::dyn_cast<TensorLitExpr>(X))
       for (ExprPtr &C : L->Elements)
         Work.push_back(C.get());
-      continue;
-    }
+    else
+      Leaves.push_back(X);
+  }
+  bool OK = true;
+  for (Expr *X : Leaves) {
     const Expr *Num = X;
     if (auto *U = llvm::dyn_cast<UnaryExpr>(X); U && U->Op == UnaryOp::Neg)
       Num = U->Operand.get();
@@ -249,16 +254,7 @@ Type Checker::checkTensorLiteral(TensorLitExpr &E, const Type *Expected) {
   }
   if (!OK)
     return Type();
-  // Type the elements now that the element type is known.
-  Work.push_back(&E);
-  while (!Work.empty()) {
-    Expr *X = Work.back();
-    Work.pop_back();
-    if (auto *L = llvm::dyn_cast<TensorLitExpr>(X)) {
-      for (ExprPtr &C : L->Elements)
-        Work.push_back(C.get());
-      continue;
-    }
+  for (Expr *X : Leaves) {
     if (!checkExpr(*X, &Elem).isValid())
       return Type();
   }

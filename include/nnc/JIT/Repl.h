@@ -20,6 +20,8 @@
 
 namespace nnc::jit {
 
+class Candidate;
+
 /// What evaluating one input changes.
 struct Outcome {
   bool Ok = true;
@@ -77,6 +79,8 @@ private:
   Outcome load(const Input &Arg);
   Outcome failure();
   void reportRunTimeError(const Input &In, llvm::StringRef Message);
+  /// JIT-compiles an expression's candidate; null (reported) on failure.
+  std::unique_ptr<CompiledCall> compileCall(Candidate &C);
   Outcome interrupted();
   llvm::Error ensureEngine();
 
