@@ -208,8 +208,7 @@ private:
     // body: keep the caller's context and locals aside.
     Context Saved = Ctx;
     std::vector<ValueId> SavedLocals = std::move(Locals);
-    Ctx = Context{&N, static_cast<unsigned>(N.Params.size()), N.Sub, false,
-                  0, 0};
+    Ctx = Context{&N, static_cast<unsigned>(N.Params.size()), N.Sub, 0, 0};
     lowerBody(B, M.Body);
     Ctx = Saved;
     Locals = std::move(SavedLocals);
@@ -262,8 +261,7 @@ private:
       // Computed in f64 element by element: randn() is a tensor of the
       // parameter's shape, constants broadcast to it.
       Context Saved = Ctx;
-      Ctx = Context{&N, 0, N.Sub, true, Seed, 0};
-      Ctx.Stream = Stream;
+      Ctx = Context{&N, 0, N.Sub, Seed, Stream};
       Ctx.InitType = T.withElementKind(ElementKind::F64);
       ValueId V = lower(B, *LM.Init);
       Stream = Ctx.Stream;
@@ -681,8 +679,7 @@ private:
     /// The method's own parameters follow the instance's.
     unsigned NumStateParams = 0;
     DimSubstitution Sub;
-    /// Lowering a parameter initializer: randn() draws from Seed.
-    bool InInit = false;
+    /// In a parameter initializer, randn() draws from Seed.
     ValueId Seed = 0;
     unsigned Stream = 0;
     ir::Type InitType;
