@@ -49,10 +49,11 @@ void Checker::collectInstanceParams(const LayerDecl &L,
 }
 
 void Checker::checkLayer(LayerDecl &L) {
-  State &St = LayerStates[&L];
-  if (St != State::Unchecked)
+  // No reference into LayerStates is kept: checking a sub-layer inserts
+  // into it.
+  if (LayerStates[&L] != State::Unchecked)
     return;
-  St = State::InProgress;
+  LayerStates[&L] = State::InProgress;
   unsigned ErrorsBefore = Diags.getNumErrors();
   const LayerDecl *SavedLayer = CurLayer;
   std::vector<std::string> SavedDims = std::move(DimVars);
@@ -163,7 +164,7 @@ void Checker::checkLayer(LayerDecl &L) {
   Names = std::move(SavedScope);
   // Methods may call each other in any order; each is checked on demand.
   bool MembersOK = Diags.getNumErrors() == ErrorsBefore;
-  St = MembersOK ? State::Checked : State::Failed;
+  LayerStates[&L] = MembersOK ? State::Checked : State::Failed;
   for (LayerMember &LM : L.Members)
     if (LM.TheKind == LayerMember::Method && MembersOK)
       ensureChecked(*LM.MethodDecl, LM.NameRange);
