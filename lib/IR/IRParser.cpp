@@ -525,6 +525,7 @@ bool IRParser::parseType(Type &T, unsigned Depth) {
     if (!K)
       return error(Tok.getLoc(), DiagID::err_unknown_type, Tok.Text);
     T = Type::scalar(*K);
+    llvm::SMLoc Start = Tok.getLoc();
     consume();
     if (!consumeIf(TokKind::LBracket))
       return true;
@@ -537,6 +538,8 @@ bool IRParser::parseType(Type &T, unsigned Depth) {
     } while (consumeIf(TokKind::Comma));
     if (!expect(TokKind::RBracket, "',' or ']'"))
       return false;
+    if (!getNumElements(S).isValid())
+      return error(Start, DiagID::err_dim_too_large);
     T = Type::tensor(*K, std::move(S));
     return true;
   }
@@ -575,6 +578,8 @@ bool IRParser::parseDim(Dim &D) {
     }
     consume();
   } while (consumeIf(TokKind::Star));
+  if (!D.isValid())
+    return error(Tok.getLoc(), DiagID::err_dim_too_large);
   return true;
 }
 
