@@ -223,7 +223,7 @@ void Checker::checkFunction(FnDecl &F) {
   }
   // A name is a value or a dimension, never both.
   for (const Param &P : F.Params)
-    if (llvm::is_contained(DimVars, P.Name)) {
+    if (isDimInScope(P.Name)) {
       Diags.report(P.Range, DiagID::err_dim_param_clash, P.Name);
       ParamsOK = false;
     }
@@ -288,6 +288,10 @@ Type Checker::checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
     }
     if (!T.isValid())
       OK = false;
+    if (isDimInScope(S.Name)) {
+      Diags.report(S.NameRange, DiagID::err_dim_param_clash, S.Name);
+      OK = false;
+    }
     // A later `let` of the same name shadows the earlier one.
     unsigned Index = LocalTypes.size();
     LocalTypes.push_back(T);
