@@ -17,6 +17,7 @@
 #include "ValueNames.h"
 #include "nnc/IR/IR.h"
 #include "llvm/ADT/StringSet.h"
+#include <algorithm>
 #include <cmath>
 
 using namespace nnc;
@@ -358,13 +359,23 @@ void ir::printModuleAsNN(const Module &M, llvm::raw_ostream &OS) {
     Reserved.insert(K);
   for (const char *B : BuiltinNames)
     Reserved.insert(B);
-  llvm::StringSet<> BackwardFns;
+  llvm::StringSet<> BackwardFns, Taken;
+  for (const auto &F : M.Functions)
+    Taken.insert(F->Name);
   for (const auto &F : M.Functions) {
     if (!F->BackwardFn.empty())
       BackwardFns.insert(F->BackwardFn);
     std::string Printed = F->Name;
     if (UsedBuiltins.contains(Printed))
       Printed += "_fn";
+    // A sub-layer's method (`net.fc1.forward`) is an identifier in .nn.
+    if (Printed.find('.') != std::string::npos) {
+      std::replace(Printed.begin(), Printed.end(), '.', '_');
+      std::string Base = Printed;
+      for (unsigned I = 1; Taken.contains(Printed); ++I)
+        Printed = Base + "_" + std::to_string(I);
+      Taken.insert(Printed);
+    }
     FnNames[F->Name] = Printed;
     Reserved.insert(Printed);
   }
@@ -377,8 +388,10 @@ void ir::printModuleAsNN(const Module &M, llvm::raw_ostream &OS) {
       OS << '\n';
     First = false;
     if (FnNames[F->Name] != F->Name)
-      OS << "// '" << F->Name
-         << "' is renamed: its name is a built-in this module also uses\n";
+      OS << "// '" << F->Name << "' is renamed: "
+         << (F->Name.find('.') != std::string::npos
+                 ? "'.' cannot appear in a .nn name\n"
+                 : "its name is a built-in this module also uses\n");
     FunctionPrinter P(*F, Reserved, FnNames);
     OS << "fn " << FnNames[F->Name] << '(' << P.paramList() << ") -> "
        << F->ResultType.str() << " {\n";
