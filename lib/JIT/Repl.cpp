@@ -496,9 +496,34 @@ Outcome Repl::list() {
   C.addSession();
   if (!C.check() || !C.lower())
     return failure();
-  for (const SessionDecl &D : S.getDecls())
-    if (const ir::Function *F = C.getIR().lookup(D.Name))
+  const ir::Module &M = C.getIR();
+  for (const SessionDecl &D : S.getDecls()) {
+    if (const ir::Function *F = M.lookup(D.Name)) {
       Out << D.Name << ": " << signature(*F) << '\n';
+      continue;
+    }
+    // A layer instance: its methods, named as C sees them.
+    if (const ir::Module::Instance *I = M.lookupInstance(D.Name)) {
+      Out << D.Name << ": instance with " << I->Params.size()
+          << " parameter" << (I->Params.size() == 1 ? "" : "s") << '\n';
+      // Its initializer and methods; transforms of them are declarations
+      // of their own.
+      for (const auto &F : M.Functions) {
+        bool Mine = (F->ParamStruct.Count && F->ParamStruct.Instance == D.Name) ||
+                    (F->ResultStruct.Count && !F->ResultStruct.IsGrads &&
+                     F->ResultStruct.Instance == D.Name);
+        bool Declared = llvm::any_of(S.getDecls(), [&](const SessionDecl &O) {
+          return O.Name == F->Name;
+        });
+        if (F->Exported && Mine && !Declared)
+          Out << "  " << F->Name << ": " << signature(*F) << '\n';
+      }
+      continue;
+    }
+    // What lowers to nothing by itself is a layer: its instances have code.
+    if (!M.lookupDerived(D.Name))
+      Out << D.Name << ": layer\n";
+  }
   return Outcome();
 }
 
