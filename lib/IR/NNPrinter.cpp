@@ -234,6 +234,10 @@ private:
       return Rendered{S + ")", PAtom};
     };
     std::string Axis = "axis=" + std::to_string(O.IntValue);
+    // Reductions and the softmax family: `sum(x, axis=1)`; iota also
+    // spells its shape, below.
+    if (hasAxis(O.Kind) && O.Kind != OpKind::Iota)
+      return Fn(getBuiltinName(O.Kind), Axis);
     switch (O.Kind) {
     case OpKind::Const:
       return constant(O);
@@ -279,14 +283,6 @@ private:
     }
     case OpKind::MatMul:
       return Bin("@", PMul);
-    case OpKind::ReduceSum:
-    case OpKind::ReduceMax:
-    case OpKind::ReduceMin:
-    case OpKind::ArgMax:
-    case OpKind::LogSumExp:
-    case OpKind::Softmax:
-    case OpKind::LogSoftmax:
-      return Fn(getBuiltinName(O.Kind), Axis);
     case OpKind::Broadcast: {
       // A literal alone reads back as f64: spell any other kind.
       const Op &X = F.op(O.Operands[0]);
