@@ -244,7 +244,7 @@ void TensorFunctionEmitter::emitEpilogue(ir::ValueId Returned) {
     }
     if (R[J] == Dest[J])
       continue; // computed in place
-    llvm::Align A(ScalarOps::storageSize(T.getElementKind()));
+    llvm::Align A(getElementSize(T.getElementKind()));
     B.CreateMemCpy(Dest[J], A, R[J], A,
                    dim(getByteSize(T.getElementKind(), T.getShape())));
   }

@@ -33,20 +33,6 @@ llvm::Type *ScalarOps::storageType(ElementKind K) {
   return K == ElementKind::Bool ? B.getInt8Ty() : type(K);
 }
 
-unsigned ScalarOps::storageSize(ElementKind K) {
-  switch (K) {
-  case ElementKind::Bool:
-    return 1;
-  case ElementKind::I32:
-  case ElementKind::F32:
-    return 4;
-  case ElementKind::I64:
-  case ElementKind::F64:
-    return 8;
-  }
-  return 8;
-}
-
 llvm::Value *ScalarOps::constant(ElementKind K, double FloatValue,
                                  int64_t IntValue) {
   llvm::Type *T = type(K);

@@ -22,8 +22,6 @@ public:
   llvm::Type *type(ElementKind K);
   /// The type of an element in memory (bool is a byte, as C's bool).
   llvm::Type *storageType(ElementKind K);
-  /// Bytes of one element in memory.
-  static unsigned storageSize(ElementKind K);
 
   llvm::Value *constant(ElementKind K, double FloatValue, int64_t IntValue);
   llvm::Value *convert(llvm::Value *A, ElementKind From, ElementKind To);

@@ -27,6 +27,13 @@ llvm::Value *ShapeEnv::get(const ir::Dim &D) {
   std::string Key = D.str();
   if (llvm::Value *V = Cache.lookup(Key))
     return V;
+  if (!D.isValid()) {
+    // A size that already overflowed int64_t at compile time (a tensor of
+    // constant shape that Sema could not see, such as a derivative's f64
+    // mask of an f32 value): the call can only fail, before any access.
+    Overflow = B.getTrue();
+    return B.getInt64(0);
+  }
   llvm::Value *R =
       D.Factor == 1 && !D.Vars.empty() ? nullptr : B.getInt64(D.Factor);
   for (const std::string &Var : D.Vars) {
@@ -45,11 +52,6 @@ ir::Dim codegen::getExtent(const ir::Shape &S, unsigned Begin, unsigned End) {
   for (unsigned I = Begin; I < End; ++I)
     R = R * S[I];
   return R;
-}
-
-ir::Dim codegen::getByteSize(ElementKind K, const ir::Shape &S) {
-  return ir::Dim::constant(ScalarOps::storageSize(K)) *
-         getExtent(S, 0, S.size());
 }
 
 void ShapeEnv::prepare(const ir::Type &T) {

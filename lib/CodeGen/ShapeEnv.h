@@ -46,8 +46,6 @@ private:
   bool Sealed = false;
 };
 
-/// The number of elements of \p S times the element size of \p K.
-ir::Dim getByteSize(ElementKind K, const ir::Shape &S);
 /// The product of the axes [Begin, End) of \p S.
 ir::Dim getExtent(const ir::Shape &S, unsigned Begin, unsigned End);
 

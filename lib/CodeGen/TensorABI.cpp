@@ -236,7 +236,7 @@ StructLayout codegen::layoutInstance(const ir::Module::Instance &I) {
     F.CName = cIdentifier(Name);
     F.Ty = Ty;
     F.NumElements = getNumElements(Ty.getShape()).Factor;
-    uint64_t Align = ScalarOps::storageSize(Ty.getElementKind());
+    uint64_t Align = getElementSize(Ty.getElementKind());
     MaxAlign = std::max(MaxAlign, Align);
     F.Offset = (L.Size + Align - 1) / Align * Align;
     L.Size = F.Offset + F.NumElements * Align;

@@ -572,6 +572,6 @@ llvm::Value *TensorFunctionEmitter::emitTensorConstant(const ir::Op &O) {
       LM, AT, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantArray::get(AT, Elems), F.Name + ".const");
   GV->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  GV->setAlignment(llvm::Align(ScalarOps::storageSize(K)));
+  GV->setAlignment(llvm::Align(getElementSize(K)));
   return GV;
 }

@@ -106,9 +106,7 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F) {
     for (size_t S = 0; S < Holders.size(); ++S)
       if (!Free[S] && LastUse[Holders[S].back()] < I)
         Free[S] = true;
-    ir::Dim Bytes =
-        ir::Dim::constant(ScalarOps::storageSize(O.Ty.getElementKind())) *
-        getNumElements(O.Ty.getShape());
+    ir::Dim Bytes = getByteSize(O.Ty.getElementKind(), O.Ty.getShape());
     int Chosen = -1;
     for (size_t S = 0; S < Holders.size() && Chosen < 0; ++S)
       if (Free[S] && P.SlotBytes[S] == Bytes)

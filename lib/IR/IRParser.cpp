@@ -541,6 +541,8 @@ bool IRParser::parseType(Type &T, unsigned Depth) {
     if (!getNumElements(S).isValid())
       return error(Start, DiagID::err_dim_too_large);
     T = Type::tensor(*K, std::move(S));
+    if (!getByteSize(*K, T.getShape()).isValid())
+      return error(Start, DiagID::err_tensor_too_large, T.str());
     return true;
   }
   if (!is(TokKind::LParen))

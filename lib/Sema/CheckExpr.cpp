@@ -155,6 +155,11 @@ Type Checker::checkExpr(Expr &E, const Type *Expected) {
     T = checkTensorLiteral(llvm::cast<TensorLitExpr>(E), Expected);
     break;
   }
+  // Every tensor an expression makes is checked in bytes here, once, so
+  // no size that overflows reaches code generation (rand(s, [2^60]) is
+  // an f64 tensor of 2^63 bytes).
+  if (!checkByteSize(T, E.getRange()))
+    T = Type();
   E.Ty = T;
   return T;
 }

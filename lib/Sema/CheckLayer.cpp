@@ -232,6 +232,19 @@ void Checker::checkInstanceDecl(LetDecl &D) {
       Diags.report(D.Value->getRange(), DiagID::err_dim_too_large);
       return;
     }
+  // The parameters are one C struct (and the gradients another): each
+  // field and their sum, padding included, must be addressable, or the
+  // header declares an array no C compiler accepts.
+  int64_t StructBytes = 0;
+  for (const Type &T : PTypes) {
+    Dim Bytes = getByteSize(T.Elem, T.Dims);
+    if (!Bytes.isValid() ||
+        __builtin_add_overflow(StructBytes, Bytes.Factor + 7, &StructBytes)) {
+      Diags.report(D.Value->getRange(), DiagID::err_instance_too_large,
+                   D.Name);
+      return;
+    }
+  }
   std::vector<std::string> Exports{D.Name + "_init"};
   for (const LayerMember &LM : L->Members)
     if (LM.TheKind == LayerMember::Method) {

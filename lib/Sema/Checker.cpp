@@ -105,7 +105,14 @@ bool Checker::resolveTypeSyntax(const TypeSyntax &TS, Type &Out,
     return false;
   }
   Out = Type::tensor(*K, std::move(Dims));
-  return true;
+  return checkByteSize(Out, TS.Range);
+}
+
+bool Checker::checkByteSize(const Type &T, llvm::SMRange Range) {
+  if (!T.isTensor() || getByteSize(T.Elem, T.Dims).isValid())
+    return true;
+  Diags.report(Range, DiagID::err_tensor_too_large, T.str());
+  return false;
 }
 
 bool Checker::ensureChecked(FnDecl &F, llvm::SMRange UseRange) {

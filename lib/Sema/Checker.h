@@ -46,6 +46,9 @@ private:
   /// with \p Introduce false each must already be in scope.
   bool resolveTypeSyntax(const TypeSyntax &TS, Type &Out,
                          bool Introduce = false);
+  /// Reports, at \p Range, a tensor type whose size in bytes overflows
+  /// int64_t; returns whether \p T fits.
+  bool checkByteSize(const Type &T, llvm::SMRange Range);
   /// Checks a statement list; returns the type of its `return`.
   Type checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
                  const Type *Expected, std::vector<Type> &LocalTypes);

@@ -51,6 +51,10 @@ Dim nnc::getNumElements(const Shape &S) {
   return N;
 }
 
+Dim nnc::getByteSize(ElementKind K, const Shape &S) {
+  return Dim::constant(getElementSize(K)) * getNumElements(S);
+}
+
 std::string nnc::shapeToString(const Shape &S) {
   std::string R = "[";
   for (size_t I = 0; I < S.size(); ++I)

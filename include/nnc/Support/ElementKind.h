@@ -30,6 +30,19 @@ inline std::optional<ElementKind> parseElementKind(llvm::StringRef Name) {
   return std::nullopt;
 }
 
+/// The bytes one element takes in memory, at the C ABI and in the IR's
+/// size computations (a bool is one byte).
+inline unsigned getElementSize(ElementKind K) {
+  switch (K) {
+  case ElementKind::Bool: return 1;
+  case ElementKind::I32:
+  case ElementKind::F32: return 4;
+  case ElementKind::I64:
+  case ElementKind::F64: return 8;
+  }
+  return 8;
+}
+
 inline bool isFloatKind(ElementKind K) {
   return K == ElementKind::F32 || K == ElementKind::F64;
 }

@@ -8,6 +8,7 @@
 #ifndef NNC_SUPPORT_SHAPE_H
 #define NNC_SUPPORT_SHAPE_H
 
+#include "nnc/Support/ElementKind.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -45,6 +46,12 @@ using Shape = std::vector<Dim>;
 /// The number of elements of \p S, as a dimension.
 Dim getNumElements(const Shape &S);
 std::string shapeToString(const Shape &S);
+/// The bytes a tensor of \p K elements and shape \p S takes: invalid
+/// (isValid() false) when the count overflows int64_t, as for any product.
+/// Every size a program can name must pass this test, at compile time
+/// where the dimensions are constants and at run time otherwise, since
+/// code indexes memory with byte offsets in int64_t.
+Dim getByteSize(ElementKind K, const Shape &S);
 
 /// Replaces dimension variables by dimensions, all at once (a callee's
 /// variables become the caller's dimensions; a layer's arguments become
