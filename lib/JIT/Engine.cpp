@@ -1,5 +1,6 @@
 //===- Engine.cpp - ORC LLJIT behind the REPL -----------------------------===//
 #include "nnc/JIT/Engine.h"
+#include "nnc/Support/Limits.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -180,23 +181,64 @@ static int64_t getConstantSize(const ir::Type &T) {
   return N.isConstant() ? N.Factor : -1;
 }
 
-CompiledCall::CompiledCall(llvm::orc::ResourceTrackerSP RT,
-                           void (*Entry)(void *), ir::Type ResultType,
-                           int64_t WorkspaceBytes)
-    : RT(std::move(RT)), Entry(Entry), ResultType(std::move(ResultType)),
-      Status(true) {
-  std::vector<ir::Type> Leaves = flattenLeaves(this->ResultType);
-  Slots.assign(2 + Leaves.size(), 0);
+/// The bytes a result leaf of \p T holds: its buffer, then its decoded
+/// Value (a Scalar an element); nullopt when that overflows.
+static std::optional<uint64_t> getResultBytes(const ir::Type &T) {
+  uint64_t N = std::max<int64_t>(1, getConstantSize(T)), Bytes;
+  if (__builtin_mul_overflow(N, getElementSize(T.getElementKind()) +
+                                    sizeof(Scalar),
+                             &Bytes))
+    return std::nullopt;
+  return Bytes;
+}
+
+char ResourceError::ID = 0;
+
+static llvm::Error tooLarge(uint64_t Need, uint64_t Avail) {
+  return llvm::make_error<ResourceError>(
+      "the tensors of this expression need " +
+      (Need == UINT64_MAX ? std::string("more than 16 EiB")
+                          : formatBytes(Need)) +
+      " of memory, but this process may allocate only " + formatBytes(Avail) +
+      " more (physical memory, ulimit -v)");
+}
+
+llvm::Expected<std::unique_ptr<CompiledCall>>
+CompiledCall::create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
+                     ir::Type ResultType, int64_t WorkspaceBytes) {
+  std::vector<ir::Type> Leaves = flattenLeaves(ResultType);
   // 64 bytes of slack to align the workspace as the ABI asks.
-  Workspace.assign(static_cast<size_t>(WorkspaceBytes) / 8 + 9, 0);
-  uintptr_t WS = reinterpret_cast<uintptr_t>(Workspace.data());
-  WS = (WS + 63) & ~uintptr_t(63);
-  Slots[1] = static_cast<uint64_t>(WS);
+  uint64_t Need = uint64_t(WorkspaceBytes) + 64;
   for (const ir::Type &L : Leaves) {
-    Buffers.emplace_back(std::max<int64_t>(1, getConstantSize(L)), 0);
-    Slots[2 + Buffers.size() - 1] =
-        reinterpret_cast<uintptr_t>(Buffers.back().data());
+    std::optional<uint64_t> Bytes = getResultBytes(L);
+    if (!Bytes || __builtin_add_overflow(Need, *Bytes, &Need))
+      Need = UINT64_MAX;
   }
+  uint64_t Avail = getAllocatableMemory();
+  if (Need > Avail)
+    return tooLarge(Need, Avail);
+  std::unique_ptr<CompiledCall> C(
+      new CompiledCall(std::move(RT), Entry, std::move(ResultType), 0u));
+  C->Status = true;
+  C->Slots.assign(2 + Leaves.size(), 0);
+  C->Workspace.reset(
+      static_cast<unsigned char *>(std::malloc(WorkspaceBytes + 64)));
+  if (!C->Workspace)
+    return tooLarge(Need, Avail);
+  uintptr_t WS = reinterpret_cast<uintptr_t>(C->Workspace.get());
+  C->Slots[1] = (WS + 63) & ~uintptr_t(63);
+  for (const ir::Type &L : Leaves) {
+    size_t N = std::max<int64_t>(1, getConstantSize(L));
+    // calloc: a result leaf the code does not write (an empty tensor)
+    // still decodes to defined bytes.
+    C->Buffers.emplace_back(static_cast<unsigned char *>(
+        std::calloc(N, getElementSize(L.getElementKind()))));
+    if (!C->Buffers.back())
+      return tooLarge(Need, Avail);
+    C->Slots[2 + C->Buffers.size() - 1] =
+        reinterpret_cast<uintptr_t>(C->Buffers.back().get());
+  }
+  return std::move(C);
 }
 
 CompiledCall::~CompiledCall() {
@@ -247,8 +289,8 @@ static Value decode(const ir::Type &T, const std::vector<uint64_t> &Slots,
       reinterpret_cast<const unsigned char *>(&Slots[Next++]), 0));
 }
 
-static Value decodeBuffers(const ir::Type &T,
-                           const std::vector<std::vector<uint64_t>> &Buffers,
+template <typename BufferList>
+static Value decodeBuffers(const ir::Type &T, const BufferList &Buffers,
                            unsigned &Next) {
   if (T.isTuple()) {
     std::vector<Value> Elements;
@@ -256,19 +298,17 @@ static Value decodeBuffers(const ir::Type &T,
       Elements.push_back(decodeBuffers(E, Buffers, Next));
     return Value::tuple(std::move(Elements));
   }
-  const std::vector<uint64_t> &Buf = Buffers[Next++];
+  const unsigned char *Buf = Buffers[Next++].get();
   if (T.isScalar())
-    return Value::scalar(loadElement(
-        T.getElementKind(),
-        reinterpret_cast<const unsigned char *>(Buf.data()), 0));
+    return Value::scalar(loadElement(T.getElementKind(), Buf, 0));
   std::vector<int64_t> Shape;
   for (const Dim &D : T.getShape())
     Shape.push_back(D.Factor);
   std::vector<Scalar> Data;
-  for (size_t I = 0, N = getConstantSize(T); I < N; ++I)
-    Data.push_back(loadElement(
-        T.getElementKind(),
-        reinterpret_cast<const unsigned char *>(Buf.data()), I));
+  size_t N = getConstantSize(T);
+  Data.reserve(N); // weighed against the memory budget by create()
+  for (size_t I = 0; I < N; ++I)
+    Data.push_back(loadElement(T.getElementKind(), Buf, I));
   return Value::tensor(T.getElementKind(), std::move(Shape), std::move(Data));
 }
 
@@ -351,19 +391,11 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
   if (Status) {
     // Every dimension is a constant here: the function has no parameters.
     std::vector<ir::Type> Leaves = flattenLeaves(F->ResultType);
-    // Results live in buffers of the REPL's: keep them to what memory can
-    // hold (16 GiB), as the workspace below.
-    for (const ir::Type &L : Leaves) {
-      int64_t N = getConstantSize(L);
-      if (N < 0)
+    for (const ir::Type &L : Leaves)
+      if (getConstantSize(L) < 0)
         return llvm::createStringError(
             llvm::inconvertibleErrorCode(),
             "internal error: a result of unknown size " + L.str());
-      if (N > (int64_t(1) << 31))
-        return llvm::createStringError(
-            llvm::inconvertibleErrorCode(),
-            "run-time error: the tensors of this expression are too large");
-    }
     llvm::Function *SizeFn =
         (*LM)->getFunction(getWorkspaceSizeSymbol(*Sub->lookup(Name), Opts));
     if (!SizeFn)
@@ -393,15 +425,15 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
       llvm::consumeError(RT->remove());
       return SizeAddr.takeError();
     }
+    // A size that overflows (-1) cannot pass Sema's checks; a huge one is
+    // weighed against what this process may allocate.
     int64_t Bytes = SizeAddr->toPtr<int64_t (*)()>()();
-    if (Bytes < 0 || Bytes > (int64_t(1) << 34)) {
+    auto Call = CompiledCall::create(RT, Addr->toPtr<void (*)(void *)>(),
+                                     F->ResultType,
+                                     Bytes < 0 ? INT64_MAX - 64 : Bytes);
+    if (!Call)
       llvm::consumeError(RT->remove());
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "run-time error: the tensors of this expression are too large");
-    }
-    return std::make_unique<CompiledCall>(
-        RT, Addr->toPtr<void (*)(void *)>(), F->ResultType, Bytes);
+    return Call;
   }
   std::vector<ElementKind> Leaves;
   flatten(F->ResultType, Leaves);

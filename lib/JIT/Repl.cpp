@@ -206,14 +206,23 @@ compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
   return C;
 }
 
-std::unique_ptr<CompiledCall> Repl::compileCall(Candidate &C) {
+std::unique_ptr<CompiledCall> Repl::compileCall(Candidate &C,
+                                               const Input &In) {
   if (llvm::Error E = ensureEngine()) {
     reportError(Err, std::move(E));
     return nullptr;
   }
   auto Code = JIT->compile(C.getIR(), ExprWrapperName);
   if (!Code) {
-    reportError(Err, Code.takeError());
+    llvm::Error Rest = llvm::handleErrors(
+        Code.takeError(), [&](const ResourceError &E) {
+          std::string Message;
+          llvm::raw_string_ostream OS(Message);
+          E.log(OS);
+          reportRunTimeError(In, Message);
+        });
+    if (Rest)
+      reportError(Err, std::move(Rest));
     return nullptr;
   }
   return std::move(*Code);
@@ -227,7 +236,7 @@ Outcome Repl::evaluateExpression(const Input &In) {
     return describeFunction(In);
   if (!C)
     return failure();
-  std::unique_ptr<CompiledCall> Code = compileCall(*C);
+  std::unique_ptr<CompiledCall> Code = compileCall(*C, In);
   if (!Code)
     return failure();
   CompiledCall &Call = *Code;
@@ -446,7 +455,7 @@ Outcome Repl::time(const Input &Arg) {
   }
   if (!C)
     return failure();
-  std::unique_ptr<CompiledCall> Code = compileCall(*C);
+  std::unique_ptr<CompiledCall> Code = compileCall(*C, Arg);
   if (!Code)
     return failure();
   double CompileTime = Seconds(Clock::now() - Start);
@@ -528,10 +537,10 @@ Outcome Repl::list() {
 }
 
 Outcome Repl::load(const Input &Arg) {
-  auto Buffer = llvm::MemoryBuffer::getFile(Arg.Text, /*IsText=*/false);
-  if (std::error_code EC = Buffer.getError()) {
+  auto Buffer = readSource(Arg.Text, Opts.MaxInputBytes);
+  if (!Buffer) {
     llvm::WithColor::error(Err, "nnc-repl")
-        << "cannot open '" << Arg.Text << "': " << EC.message() << '\n';
+        << llvm::toString(Buffer.takeError()) << '\n';
     return failure();
   }
   Input File;

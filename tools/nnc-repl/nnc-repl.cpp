@@ -14,6 +14,7 @@
 #include "nnc/JIT/InputScanner.h"
 #include "nnc/JIT/Interrupt.h"
 #include "nnc/JIT/Repl.h"
+#include "nnc/Support/Limits.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -35,6 +36,12 @@ cl::list<std::string> Files(cl::Positional, cl::desc("[FILE.nn ...]"),
 cl::list<std::string> Evals("e", cl::desc("Evaluate INPUT (an expression, a "
                                           "declaration or a :command), then exit"),
                             cl::value_desc("INPUT"), cl::cat(Category));
+cl::opt<std::string> MaxInputSize(
+    "max-input-size",
+    cl::desc("Refuse an input or a :load file larger than SIZE bytes (K, M, "
+             "G suffixes; default 64M)"),
+    cl::value_desc("SIZE"), cl::init("64M"), cl::cat(Category));
+uint64_t MaxInputBytes = DefaultMaxInputBytes;
 cl::opt<bool> Isolate("isolate",
                       cl::desc("Evaluate each input in a child process: "
                                "Ctrl-C also stops compilation, and a crash "
@@ -57,6 +64,7 @@ public:
   }
 
   bool anyFailed() const { return AnyFailed; }
+  void markFailed() { AnyFailed = true; }
   jit::Repl &getRepl() { return R; }
 
   /// Builds the JIT and LLVM's lazy state now, before the first prompt
@@ -67,6 +75,7 @@ private:
   static jit::ReplOptions options(bool Colors) {
     jit::ReplOptions O;
     O.ShowColors = Colors;
+    O.MaxInputBytes = MaxInputBytes;
     return O;
   }
   jit::Repl R;
@@ -78,7 +87,9 @@ private:
 class InputReader {
 public:
   virtual ~InputReader() = default;
-  enum class Status { Line, Interrupted, EndOfFile };
+  /// TooLong: a line past the input size limit, read to its end and
+  /// dropped.
+  enum class Status { Line, Interrupted, EndOfFile, TooLong };
   virtual Status read(bool Continuation, std::string &Line) = 0;
   virtual void accepted(const std::string &Input) {}
 };
@@ -86,17 +97,21 @@ public:
 class ScriptReader : public InputReader {
 public:
   Status read(bool, std::string &Line) override {
-    char *Buf = nullptr;
-    size_t Cap = 0;
-    ssize_t N = ::getline(&Buf, &Cap, stdin);
-    if (N < 0) {
-      std::free(Buf);
-      return Status::EndOfFile;
+    // Never more than the limit in memory: a 3 GB line without a newline
+    // is read through and refused, not held.
+    Line.clear();
+    bool TooLong = false;
+    int C;
+    while ((C = getc_unlocked(stdin)) != EOF && C != '\n') {
+      if (Line.size() < MaxInputBytes)
+        Line += static_cast<char>(C);
+      else
+        TooLong = true;
     }
-    Line.assign(Buf, N);
-    std::free(Buf);
-    if (!Line.empty() && Line.back() == '\n')
-      Line.pop_back();
+    if (TooLong)
+      return Status::TooLong;
+    if (C == EOF && Line.empty())
+      return Status::EndOfFile;
     return Status::Line;
   }
 };
@@ -166,6 +181,17 @@ void loop(Driver &D, InputReader &Reader, bool Interactive) {
     ++LineNo;
     if (Pending.empty())
       StartLine = LineNo;
+    if (St == InputReader::Status::TooLong ||
+        Pending.size() + Line.size() > MaxInputBytes) {
+      llvm::errs() << "<stdin>:" << LineNo << ":1: ";
+      llvm::WithColor::error(llvm::errs())
+          << "this input is larger than the input size limit of "
+          << formatBytes(MaxInputBytes)
+          << " (--max-input-size=SIZE raises it); it was dropped\n";
+      D.markFailed();
+      Pending.clear();
+      continue;
+    }
     Pending += Line;
     if (!jit::isInputComplete(Pending)) {
       Pending += '\n';
@@ -212,6 +238,14 @@ int main(int argc, char **argv) {
       "interactively\n\n"
       "  Type :help in the REPL for its commands; docs/repl.md has more.\n");
 
+  std::optional<uint64_t> Max = parseByteSize(MaxInputSize);
+  if (!Max) {
+    llvm::WithColor::error(llvm::errs(), "nnc-repl")
+        << "invalid --max-input-size '" << MaxInputSize
+        << "' (use a positive number of bytes, with K, M or G)\n";
+    return 1;
+  }
+  MaxInputBytes = *Max;
   bool Interactive = Evals.empty() && ::isatty(STDIN_FILENO);
   Driver D(llvm::WithColor(llvm::errs()).colorsEnabled());
   D.warmUp();

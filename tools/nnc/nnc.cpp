@@ -16,6 +16,7 @@
 #include "nnc/Parse/Parser.h"
 #include "nnc/Sema/Sema.h"
 #include "nnc/Support/Diagnostics.h"
+#include "nnc/Support/Limits.h"
 #include "nnc/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
@@ -87,6 +88,9 @@ cl::opt<unsigned> BracketDepth("fbracket-depth", cl::desc("Deepest bracket nesti
                                cl::init(256), cl::cat(Category));
 cl::opt<unsigned> ErrorLimit("ferror-limit", cl::desc("Stop after this many errors (0: no limit)"),
                              cl::init(20), cl::cat(Category));
+cl::opt<std::string> MaxInputSize("max-input-size",
+                                  cl::desc("Refuse inputs larger than SIZE bytes (K, M, G suffixes; default 64M)"),
+                                  cl::value_desc("SIZE"), cl::init("64M"), cl::cat(Category));
 /// Reports an error with no source location, as `nnc: error: ...`.
 int fail(const llvm::Twine &Message) {
   llvm::WithColor::error(llvm::errs(), "nnc") << Message << '\n';
@@ -141,6 +145,7 @@ int printStage(llvm::function_ref<void(llvm::raw_ostream &)> Print) {
 }
 
 unsigned OptLevelValue = 2;
+uint64_t MaxInputBytes = DefaultMaxInputBytes;
 
 /// Checks options whose values cl::opt cannot check, before any work.
 bool validateOptions() {
@@ -159,6 +164,13 @@ bool validateOptions() {
          "': a prefix is letters, digits and '_', not starting with a digit");
     return false;
   }
+  std::optional<uint64_t> Max = parseByteSize(MaxInputSize);
+  if (!Max) {
+    fail("invalid --max-input-size '" + MaxInputSize +
+         "' (use a positive number of bytes, with K, M or G)");
+    return false;
+  }
+  MaxInputBytes = *Max;
   if (Shared && EmitAssembly) {
     fail("-shared and -S ask for different outputs; give one");
     return false;
@@ -219,10 +231,10 @@ int writeCode(llvm::Module &LM, llvm::TargetMachine &TM) {
 }
 
 int compile() {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
-      llvm::MemoryBuffer::getFileOrSTDIN(InputFile, /*IsText=*/false);
-  if (std::error_code EC = Buffer.getError())
-    return fail("cannot open '" + InputFile + "': " + EC.message());
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
+      readSource(InputFile, MaxInputBytes);
+  if (!Buffer)
+    return fail(Buffer.takeError());
   llvm::SourceMgr SM;
   unsigned BufferID = SM.AddNewSourceBuffer(std::move(*Buffer), llvm::SMLoc());
   DiagnosticEngine Diags(SM);

@@ -18,6 +18,7 @@
 #include "nnc/JIT/Value.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/Support/Error.h"
+#include <cstdlib>
 #include <memory>
 
 namespace llvm::orc {
@@ -42,6 +43,22 @@ emitOptimizedModule(const ir::Module &M, llvm::LLVMContext &Ctx);
 /// Assembly for the host of \p M (as `nnc -S`).
 llvm::Expected<std::string> emitAssembly(const ir::Module &M);
 
+/// The input's code cannot run: its tensors need more memory than this
+/// process may allocate. Reported at the input's place, as a status the
+/// code returns is.
+class ResourceError : public llvm::ErrorInfo<ResourceError> {
+public:
+  static char ID;
+  explicit ResourceError(std::string Message) : Message(std::move(Message)) {}
+  void log(llvm::raw_ostream &OS) const override { OS << Message; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+private:
+  std::string Message;
+};
+
 /// Compiled code of one expression. A scalar function writes its results
 /// into eight-byte slots; a function of the status ABI (tensors) writes
 /// them into buffers sized at compile time, with a workspace allocated
@@ -52,9 +69,11 @@ public:
   CompiledCall(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
                ir::Type ResultType, unsigned NumSlots);
   /// A status-ABI call: \p WorkspaceBytes of workspace, one buffer per
-  /// result leaf.
-  CompiledCall(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
-               ir::Type ResultType, int64_t WorkspaceBytes);
+  /// result leaf, allocated here; an error when this process may not
+  /// allocate them (physical memory, `ulimit -v`) or malloc fails.
+  static llvm::Expected<std::unique_ptr<CompiledCall>>
+  create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
+         ir::Type ResultType, int64_t WorkspaceBytes);
   ~CompiledCall();
   CompiledCall(const CompiledCall &) = delete;
   CompiledCall &operator=(const CompiledCall &) = delete;
@@ -70,8 +89,14 @@ private:
   ir::Type ResultType;
   bool Status = false;
   std::vector<uint64_t> Slots;
-  std::vector<std::vector<uint64_t>> Buffers;
-  std::vector<uint64_t> Workspace;
+  struct FreeDeleter {
+    void operator()(void *P) const { std::free(P); }
+  };
+  using HeapBuffer = std::unique_ptr<unsigned char, FreeDeleter>;
+  /// Result buffers and the workspace, from malloc: a failed allocation is
+  /// an error for the input, never an abort of the session.
+  std::vector<HeapBuffer> Buffers;
+  HeapBuffer Workspace;
 };
 
 class Engine {

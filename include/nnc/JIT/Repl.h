@@ -14,6 +14,7 @@
 
 #include "nnc/JIT/Engine.h"
 #include "nnc/JIT/Session.h"
+#include "nnc/Support/Limits.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/raw_ostream.h"
 #include <memory>
@@ -41,6 +42,8 @@ struct ReplOptions {
   bool ShowColors = false;
   /// Time `:time` spends measuring, in seconds.
   double TimeBudget = 0.3;
+  /// The largest file `:load` reads, and the longest input.
+  uint64_t MaxInputBytes = DefaultMaxInputBytes;
 };
 
 class Repl {
@@ -80,7 +83,7 @@ private:
   Outcome failure();
   void reportRunTimeError(const Input &In, llvm::StringRef Message);
   /// JIT-compiles an expression's candidate; null (reported) on failure.
-  std::unique_ptr<CompiledCall> compileCall(Candidate &C);
+  std::unique_ptr<CompiledCall> compileCall(Candidate &C, const Input &In);
   Outcome interrupted();
   llvm::Error ensureEngine();
 
