@@ -16,6 +16,7 @@
 #   NNC_BUILD_DIR   build directory (default: build, relative to the repo root)
 #   NNC_BUILD_TYPE  CMAKE_BUILD_TYPE for a fresh configure (default: Release)
 #   NNC_JOBS        parallel build jobs (default: nproc)
+#   NNC_CMAKE_ARGS  extra arguments for a fresh configure (split on spaces)
 #
 #===----------------------------------------------------------------------===#
 
@@ -103,8 +104,10 @@ nnc_build() {
   fi
   if [[ ! -f "$build_dir/build.ninja" ]]; then
     nnc_log "configuring $build_dir (${NNC_BUILD_TYPE:-Release}, Ninja)"
+    # shellcheck disable=SC2086 # NNC_CMAKE_ARGS is split on purpose.
     cmake -G Ninja -S . -B "$build_dir" \
-      -DCMAKE_BUILD_TYPE="${NNC_BUILD_TYPE:-Release}" || return 1
+      -DCMAKE_BUILD_TYPE="${NNC_BUILD_TYPE:-Release}" ${NNC_CMAKE_ARGS:-} ||
+      return 1
   fi
   nnc_log "building $build_dir with $jobs jobs"
   cmake --build "$build_dir" -j "$jobs" || return 1

@@ -17,7 +17,7 @@
 #   %s %S %t %T %p %%: lit's usual ones
 #
 # Features for REQUIRES/UNSUPPORTED: nnc-repl (the REPL is built), numpy,
-# tmux, plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
+# tmux, asan (nnc is built with the sanitizers, NNC_SANITIZE), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
 
 import os
 import shutil
@@ -81,6 +81,11 @@ if os.path.exists(os.path.join(config.nnc_tools_dir, "nnc-repl")):
 
 # FileCheck everywhere, `not` and `count` after a pipe: as in LLVM itself.
 llvm_config.use_default_substitutions()
+
+# A build with AddressSanitizer (NNC_SANITIZE): its shadow memory takes
+# terabytes of address space, so tests under `ulimit -v` cannot run there.
+if getattr(config, "nnc_sanitize", "").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("asan")
 
 if shutil.which("tmux"):
     config.available_features.add("tmux")
