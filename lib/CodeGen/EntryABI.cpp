@@ -21,15 +21,16 @@ static constexpr uint64_t SlotAlign = 64;
 std::pair<llvm::Function *, llvm::Function *>
 codegen::declareTensorFunction(const ir::Function &F, llvm::Module &LM,
                                const std::string &Symbol,
-                               const std::string &SizeSymbol) {
+                               const std::string &SizeSymbol, bool ABIChecks) {
   llvm::IRBuilder<> B(LM.getContext());
   ScalarOps S(B, LM);
-  std::vector<EntryArg> Args = getEntryArgs(F);
+  std::vector<EntryArg> Args = getEntryArgs(F, ABIChecks);
   std::vector<llvm::Type *> Types;
   for (const EntryArg &A : Args)
     Types.push_back(A.K == EntryArg::Kind::Scalar
                         ? S.type(A.Ty.getElementKind())
-                    : A.K == EntryArg::Kind::DimSize
+                    : A.K == EntryArg::Kind::DimSize ||
+                            A.K == EntryArg::Kind::WorkspaceSize
                         ? static_cast<llvm::Type *>(B.getInt64Ty())
                         : B.getPtrTy());
   auto Linkage = F.Exported ? llvm::GlobalValue::ExternalLinkage
@@ -50,6 +51,9 @@ codegen::declareTensorFunction(const ir::Function &F, llvm::Module &LM,
     case EntryArg::Kind::DimSize:
       X->setName(A.Name + "_d" + std::to_string(A.Axis));
       continue;
+    case EntryArg::Kind::WorkspaceSize:
+      X->setName(A.Name);
+      continue;
     case EntryArg::Kind::Tensor:
     case EntryArg::Kind::ParamStruct:
       X->addAttr(llvm::Attribute::ReadOnly);
@@ -58,10 +62,12 @@ codegen::declareTensorFunction(const ir::Function &F, llvm::Module &LM,
       break;
     }
     X->setName(A.Name);
-    // Inputs, results and the workspace never overlap (docs/abi.md), which
-    // lets LLVM vectorize loops without run-time overlap checks.
-    X->addAttr(llvm::Attribute::NoAlias);
     X->addAttr(llvm::Attribute::NoCapture);
+    // Inputs, results and the workspace never overlap (docs/abi.md), which
+    // lets LLVM vectorize loops without run-time overlap checks. With
+    // --abi-checks the code tests that promise instead of relying on it.
+    if (!ABIChecks)
+      X->addAttr(llvm::Attribute::NoAlias);
   }
   if (!F.Exported)
     return {LF, nullptr};
@@ -171,6 +177,8 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
     case EntryArg::Kind::Workspace:
       Workspace = X;
       break;
+    case EntryArg::Kind::WorkspaceSize:
+      break;
     }
   }
   if (llvm::Error E = bindDims())
@@ -188,6 +196,8 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
   llvm::Value *Total = layOutWorkspace(Shapes, SlotOffsets);
   failIf(B.CreateOr(Bad, Shapes.overflowed(), "bad.shape"), StatusShape);
   Shapes.seal();
+  if (ABIChecks)
+    failIf(checkPointers(Workspace, Total), StatusArg);
 
   // A null workspace: allocate it here, once, and free it at the exit.
   llvm::LLVMContext &Ctx = LF->getContext();
@@ -233,6 +243,74 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
   return llvm::Error::success();
 }
 
+llvm::Value *TensorFunctionEmitter::checkPointers(llvm::Value *Workspace,
+                                                 llvm::Value *Total) {
+  struct Buffer {
+    llvm::Value *Begin, *Bytes;
+    bool Written;
+  };
+  std::vector<Buffer> Buffers;
+  std::vector<ir::Type> ResultLeaves = flattenLeaves(F.ResultType);
+  auto BytesOf = [&](const ir::Type &T) {
+    return dim(getByteSize(T.getElementKind(), T.getShape()));
+  };
+  llvm::Value *WorkspaceSize = nullptr;
+  for (unsigned I = 0; I < Args.size(); ++I) {
+    const EntryArg &A = Args[I];
+    llvm::Value *X = LF->getArg(I);
+    switch (A.K) {
+    case EntryArg::Kind::Tensor:
+      Buffers.push_back({X, BytesOf(A.Ty), false});
+      break;
+    case EntryArg::Kind::Result:
+      Buffers.push_back({X, BytesOf(ResultLeaves[A.Index]), true});
+      break;
+    case EntryArg::Kind::ParamStruct:
+    case EntryArg::Kind::ResultStruct:
+      Buffers.push_back(
+          {X, B.getInt64(layoutInstance(*M.lookupInstance(A.Instance)).Size),
+           A.K == EntryArg::Kind::ResultStruct});
+      break;
+    case EntryArg::Kind::WorkspaceSize:
+      WorkspaceSize = X;
+      break;
+    default:
+      break;
+    }
+  }
+  llvm::Value *Zero = B.getInt64(0);
+  llvm::Value *Null = llvm::ConstantPointerNull::get(B.getPtrTy());
+  llvm::Value *Bad = B.getFalse();
+  // A buffer of no bytes may be anything, NULL included.
+  for (const Buffer &Buf : Buffers)
+    Bad = B.CreateOr(Bad, B.CreateAnd(B.CreateICmpNE(Buf.Bytes, Zero),
+                                      B.CreateICmpEQ(Buf.Begin, Null)));
+  // A workspace the caller gives is written: it must be large enough and
+  // overlap nothing.
+  llvm::Value *HasWorkspace = B.CreateICmpNE(Workspace, Null);
+  Bad = B.CreateOr(Bad, B.CreateAnd(HasWorkspace,
+                                    B.CreateICmpSLT(WorkspaceSize, Total)));
+  Buffers.push_back({Workspace, B.CreateSelect(HasWorkspace, Total, Zero),
+                     true});
+  // Inputs may share memory with each other; whatever is written may not
+  // share it with anything.
+  auto Addr = [&](llvm::Value *P) { return B.CreatePtrToInt(P, B.getInt64Ty()); };
+  for (size_t I = 0; I < Buffers.size(); ++I)
+    for (size_t J = I + 1; J < Buffers.size(); ++J) {
+      const Buffer &P = Buffers[I], &Q = Buffers[J];
+      if (!P.Written && !Q.Written)
+        continue;
+      llvm::Value *PB = Addr(P.Begin), *QB = Addr(Q.Begin);
+      llvm::Value *Overlap = B.CreateAnd(
+          B.CreateICmpULT(PB, B.CreateAdd(QB, Q.Bytes)),
+          B.CreateICmpULT(QB, B.CreateAdd(PB, P.Bytes)));
+      Overlap = B.CreateAnd(Overlap, B.CreateAnd(B.CreateICmpNE(P.Bytes, Zero),
+                                                 B.CreateICmpNE(Q.Bytes, Zero)));
+      Bad = B.CreateOr(Bad, Overlap);
+    }
+  return Bad;
+}
+
 void TensorFunctionEmitter::emitEpilogue(ir::ValueId Returned) {
   std::vector<ir::Type> Types = flattenLeaves(F.ResultType);
   const Leaves &R = Vals[Returned];
@@ -270,7 +348,7 @@ void TensorFunctionEmitter::defineSizeFunction(llvm::Function *SizeFn) {
 llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
                                           llvm::Function *SizeFn) {
   LF = Entry;
-  Args = getEntryArgs(F);
+  Args = getEntryArgs(F, ABIChecks);
   Plan = planWorkspace(F);
   Vals.assign(F.Ops.size(), {});
   Storage.assign(F.Ops.size(), nullptr);

@@ -41,6 +41,8 @@ static void emitStatusMacros(llvm::raw_ostream &OS) {
       {"NNC_ERR_INDEX", codegen::StatusIndex, "a label is out of range"},
       {"NNC_ERR_NOMEM", codegen::StatusNoMem,
        "the workspace could not be allocated"},
+      {"NNC_ERR_ARG", codegen::StatusArg,
+       "--abi-checks: a null or overlapping pointer, or a small workspace"},
   };
   OS << "\n/* Status codes of functions that take or compute tensors. */\n";
   for (const auto &C : Codes)
@@ -113,7 +115,7 @@ static std::string statusDeclaration(const ir::Function &F,
   ParamNamer Unique;
   std::string Params;
   std::string LastTensor;
-  for (const codegen::EntryArg &A : codegen::getEntryArgs(F)) {
+  for (const codegen::EntryArg &A : codegen::getEntryArgs(F, Opts.ABIChecks)) {
     if (!Params.empty())
       Params += ", ";
     const char *T = A.Ty.isLeaf() ? cType(A.Ty.getElementKind()) : "";
@@ -145,6 +147,9 @@ static std::string statusDeclaration(const ir::Function &F,
       break;
     case codegen::EntryArg::Kind::Workspace:
       Params += "void *" + Unique(A.Name);
+      break;
+    case codegen::EntryArg::Kind::WorkspaceSize:
+      Params += "int64_t " + Unique(A.Name);
       break;
     }
   }

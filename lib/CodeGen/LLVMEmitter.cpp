@@ -71,7 +71,8 @@ private:
   void declare(const ir::Function &F) {
     if (usesStatusABI(F)) {
       auto [Entry, SizeFn] = declareTensorFunction(
-          F, LM, symbolName(F), workspaceSizeSymbol(Opts.SymbolPrefix, F));
+          F, LM, symbolName(F), workspaceSizeSymbol(Opts.SymbolPrefix, F),
+          Opts.ABIChecks);
       Functions[F.Name] = Entry;
       SizeFunctions[F.Name] = SizeFn;
       return;
@@ -166,7 +167,7 @@ private:
   llvm::Error define(const ir::Function &F) {
     llvm::Function *LF = Functions[F.Name];
     if (usesStatusABI(F))
-      return TensorFunctionEmitter(M, F, LM, Functions)
+      return TensorFunctionEmitter(M, F, LM, Functions, Opts.ABIChecks)
           .define(LF, SizeFunctions.lookup(F.Name));
     B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", LF));
     std::vector<Leaves> Vals(F.Ops.size());

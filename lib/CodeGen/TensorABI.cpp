@@ -175,7 +175,8 @@ static EntryArg makeArg(EntryArg::Kind K, std::string Name) {
   return A;
 }
 
-std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F) {
+std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F,
+                                            bool ABIChecks) {
   std::vector<EntryArg> Args;
   const ir::Function::ABIStruct &PS = F.ParamStruct, &RS = F.ResultStruct;
   for (unsigned I = 0; I < F.getNumParams(); ++I) {
@@ -225,6 +226,8 @@ std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F) {
     Args.push_back(A);
   }
   Args.push_back(makeArg(EntryArg::Kind::Workspace, "workspace"));
+  if (ABIChecks)
+    Args.push_back(makeArg(EntryArg::Kind::WorkspaceSize, "workspace_size"));
   return Args;
 }
 

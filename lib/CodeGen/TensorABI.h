@@ -22,6 +22,7 @@ enum Status : int32_t {
   StatusShape = 1,
   StatusIndex = 2,
   StatusNoMem = 3,
+  StatusArg = 4, // --abi-checks: a null, overlapping or small buffer
 };
 
 /// Whether \p F uses the status ABI: a tensor anywhere (a parameter, a
@@ -47,6 +48,7 @@ struct EntryArg {
     Result,       // `T *name`: a scalar or tensor result leaf
     ResultStruct, // `<inst>_grads *grads` or `<inst>_params *params_out`
     Workspace,    // `void *workspace`
+    WorkspaceSize, // `int64_t workspace_size`, with --abi-checks
   };
   Kind K = Kind::Scalar;
   std::string Name;     // the C name before keyword escaping
@@ -56,7 +58,10 @@ struct EntryArg {
   std::string Instance; // the structs
   bool IsGrads = false; // ResultStruct
 };
-std::vector<EntryArg> getEntryArgs(const ir::Function &F);
+/// The C parameters of \p F's entry point; \p ABIChecks adds the size of
+/// the workspace after it.
+std::vector<EntryArg> getEntryArgs(const ir::Function &F,
+                                   bool ABIChecks = false);
 
 /// A field of an instance struct: C's layout, each field at the next
 /// offset aligned to its element size.

@@ -26,15 +26,17 @@ using Leaves = llvm::SmallVector<llvm::Value *, 2>;
 /// workspace size function (returned second, or null).
 std::pair<llvm::Function *, llvm::Function *>
 declareTensorFunction(const ir::Function &F, llvm::Module &LM,
-                      const std::string &Symbol, const std::string &SizeSymbol);
+                      const std::string &Symbol, const std::string &SizeSymbol,
+                      bool ABIChecks);
 
 class TensorFunctionEmitter {
 public:
   TensorFunctionEmitter(const ir::Module &M, const ir::Function &F,
                         llvm::Module &LM,
-                        const llvm::StringMap<llvm::Function *> &Functions)
+                        const llvm::StringMap<llvm::Function *> &Functions,
+                        bool ABIChecks)
       : M(M), F(F), LM(LM), B(LM.getContext()), S(B, LM), Shapes(B),
-        Functions(Functions) {}
+        Functions(Functions), ABIChecks(ABIChecks) {}
 
   llvm::Error define(llvm::Function *Entry, llvm::Function *SizeFn);
 
@@ -48,6 +50,10 @@ private:
                                std::vector<llvm::Value *> &SlotOffsets);
   void emitEpilogue(ir::ValueId Returned);
   void defineSizeFunction(llvm::Function *SizeFn);
+  /// --abi-checks: whether any pointer argument is null (for a non-empty
+  /// buffer), an output overlaps another buffer, or the workspace given is
+  /// smaller than \p Total or overlaps a buffer.
+  llvm::Value *checkPointers(llvm::Value *Workspace, llvm::Value *Total);
   /// Branches to the exit with \p Code when \p Failed holds.
   void failIf(llvm::Value *Failed, Status Code);
 
@@ -94,6 +100,7 @@ private:
   ScalarOps S;
   ShapeEnv Shapes;
   const llvm::StringMap<llvm::Function *> &Functions;
+  bool ABIChecks;
 
   llvm::Function *LF = nullptr;
   std::vector<EntryArg> Args;

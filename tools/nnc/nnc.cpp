@@ -66,6 +66,9 @@ cl::opt<std::string> TargetTriple("target", cl::desc("Target triple, e.g. aarch6
                                   cl::value_desc("triple"), cl::cat(Category));
 cl::opt<std::string> CPU("mcpu", cl::desc("Target CPU ('native' for this machine)"),
                          cl::init("generic"), cl::cat(Category));
+cl::opt<bool> ABIChecks("abi-checks",
+                        cl::desc("Entry points also take the workspace's size and check their pointers (null, overlapping, too small), returning NNC_ERR_ARG"),
+                        cl::cat(Category));
 cl::opt<std::string> SymbolPrefix("prefix", cl::desc("Prefix for every exported symbol"),
                                   cl::init(""), cl::cat(Category));
 
@@ -308,6 +311,7 @@ int compile() {
   CGO.CPU = CPU;
   CGO.OptLevel = OptLevelValue;
   CGO.SymbolPrefix = SymbolPrefix;
+  CGO.ABIChecks = ABIChecks;
 
   auto TM = createTargetMachine(CGO);
   if (!TM)

@@ -25,6 +25,10 @@ struct CodeGenOptions {
   std::string CPU = "generic";
   unsigned OptLevel = 2;    // 0 to 3, as -O0 ... -O3
   std::string SymbolPrefix; // prepended to every exported symbol
+  /// --abi-checks: entry points also take the workspace's size and check
+  /// every pointer (null, overlapping outputs, a small workspace) before
+  /// touching memory, returning NNC_ERR_ARG (docs/abi.md).
+  bool ABIChecks = false;
 };
 
 /// Creates the target machine for \p Opts (all LLVM targets are usable).
