@@ -54,8 +54,9 @@ lit_rc=$?
 #--- ctest --------------------------------------------------------------------#
 ctest_log="$BUILD_DIR/ctest-output.log"
 echo
-nnc_log "ctest: ctest --test-dir $BUILD_DIR --output-on-failure -j $JOBS"
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" \
+# --no-tests=error: a build that registered no unit tests fails, not passes.
+nnc_log "ctest: ctest --test-dir $BUILD_DIR --output-on-failure --no-tests=error -j $JOBS"
+ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j "$JOBS" \
   --timeout "$TIMEOUT" 2>&1 | tee "$ctest_log"
 ctest_rc=${PIPESTATUS[0]}
 
