@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 
 using namespace nnc;
@@ -71,6 +72,22 @@ std::vector<int64_t> concreteShape(const Type &T, const DimBinding &Dims) {
     S.push_back(N);
   }
   return S;
+}
+
+/// The larger of two errors, where a NaN or inf error is the worst of all:
+/// std::max(0.0, NaN) is 0.0, which would let a NaN gradient pass.
+double worse(double A, double B) {
+  if (!std::isfinite(A) || !std::isfinite(B))
+    return std::numeric_limits<double>::infinity();
+  return std::max(A, B);
+}
+
+/// |A - B|, or inf when either is NaN or inf: a non-finite value in a
+/// compared gradient is a failure, never a match.
+double distance(double A, double B) {
+  if (!std::isfinite(A) || !std::isfinite(B))
+    return std::numeric_limits<double>::infinity();
+  return std::fabs(A - B);
 }
 
 class Checker {
@@ -139,8 +156,8 @@ private:
   }
 
   void note(double &Worst, double Err) {
-    Worst = std::max(Worst, Err);
-    WorstSeen = std::max(WorstSeen, Err);
+    Worst = worse(Worst, Err);
+    WorstSeen = worse(WorstSeen, Err);
   }
 };
 
@@ -219,8 +236,9 @@ GradCheckResult Checker::run(const std::string &Text, bool SecondOrder) {
         Args[P].Data[E] += T;
         return Loss(Args);
       });
-      Diff = std::max(Diff, std::fabs(FD - GP.Data[E]));
-      Scale = std::max({Scale, std::fabs(FD), std::fabs(GP.Data[E])});
+      Diff = worse(Diff, distance(FD, GP.Data[E]));
+      if (std::isfinite(Diff))
+        Scale = std::max({Scale, std::fabs(FD), std::fabs(GP.Data[E])});
     }
     note(R.WorstGrad, Diff / Scale);
   }
@@ -242,7 +260,7 @@ GradCheckResult Checker::run(const std::string &Text, bool SecondOrder) {
     return Args;
   };
   double Primal = derivative([&](double T) { return Loss(Moved(T)); });
-  note(R.WorstAdjoint, std::fabs(Primal - Dual) / Mag);
+  note(R.WorstAdjoint, distance(Primal, Dual) / Mag);
 
   // Second order: <d/dt vf(x + t v, w), u> = <v, vvf(x, w, u)>.
   std::vector<Value> VvfArgs = VfArgs;
@@ -270,7 +288,7 @@ GradCheckResult Checker::run(const std::string &Text, bool SecondOrder) {
         return std::nan("");
       return dot(Y, U);
     });
-    note(R.WorstSecond, std::fabs(Primal2 - Dual2) / Mag2);
+    note(R.WorstSecond, distance(Primal2, Dual2) / Mag2);
   }
 
   // The optimized module computes the same values.
@@ -286,10 +304,11 @@ GradCheckResult Checker::run(const std::string &Text, bool SecondOrder) {
     double Diff = 0, Scale = 1e-300;
     for (size_t I = 0; I < LW.size(); ++I)
       for (size_t E = 0; E < LW[I]->Data.size(); ++E) {
-        Diff = std::max(Diff, std::fabs(LW[I]->Data[E] - LG.at(I)->Data.at(E)));
-        Scale = std::max(Scale, std::fabs(LW[I]->Data[E]));
+        Diff = worse(Diff, distance(LW[I]->Data[E], LG.at(I)->Data.at(E)));
+        if (std::isfinite(Diff))
+          Scale = std::max(Scale, std::fabs(LW[I]->Data[E]));
       }
-    R.WorstPipeline = std::max(R.WorstPipeline, Diff / Scale);
+    R.WorstPipeline = worse(R.WorstPipeline, Diff / Scale);
   };
   Compare("vf", VfArgs, G);
   if (SecondOrder)

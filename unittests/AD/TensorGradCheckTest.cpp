@@ -11,6 +11,7 @@
 #include "nnc/AD/AD.h"
 #include "gtest/gtest.h"
 #include <cstdio>
+#include <limits>
 #include <regex>
 
 using namespace nnc;
@@ -416,6 +417,37 @@ func internal @fb(%x: f64[n], %g: f64[n]) -> f64[n] {
   ASSERT_EQ(R.Failure, "");
   EXPECT_GT(R.WorstGrad, 0.4);
   EXPECT_GT(R.WorstAdjoint, 0.4);
+}
+
+TEST(TensorGradCheck, HarnessCatchesANaNRule) {
+  // The right rule 2 g x, plus 0 * log(x): NaN where x < 0 and exactly the
+  // right value elsewhere. A check that keeps the worst error with
+  // std::max(Worst, Err) skips the NaN elements and passes this rule; a
+  // NaN anywhere in a compared value must make the error infinite.
+  GradCheckResult R = gradCheck(R"(
+func @f(%x: f64[n]) -> f64[n] backward @fb {
+  %r = mul %x, %x : f64[n]
+  return %r
+}
+func internal @fb(%x: f64[n], %g: f64[n]) -> f64[n] {
+  %two = const 2 : f64
+  %twos = broadcast %two : f64[n]
+  %zero = const 0 : f64
+  %zeros = broadcast %zero : f64[n]
+  %gx = mul %g, %x : f64[n]
+  %right = mul %gx, %twos : f64[n]
+  %l = log %x : f64[n]
+  %nan = mul %l, %zeros : f64[n]
+  %r = add %right, %nan : f64[n]
+  return %r
+}
+)",
+                                {{"n", 6}}, Inputs::AwayFromZero, 7, "c",
+                                false);
+  ASSERT_EQ(R.Failure, "");
+  EXPECT_EQ(R.WorstGrad, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(R.WorstAdjoint, std::numeric_limits<double>::infinity());
+  EXPECT_FALSE(R.WorstGrad <= Tolerance);
 }
 
 } // namespace

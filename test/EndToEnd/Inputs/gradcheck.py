@@ -9,7 +9,8 @@ SOURCE.nn names what to check in comment lines:
 
 For function `f` and every point, the derived function `f__grad` (declared in
 the source as `fn f__grad = grad(f);`) must match the finite-difference
-gradient of `f` with relative error <= 1e-7. The finite difference is central
+gradient of `f` with relative error <= 1e-7; a NaN or inf on either side
+fails. The finite difference is central
 with Richardson extrapolation, (4 D(h/2) - D(h)) / 3, whose error is O(h^4):
 far below the tolerance, so the check measures the derivative, not the
 difference formula. Signatures are read from the generated C header.
@@ -95,10 +96,12 @@ def main():
             analytic = g(*x)
             for i, a in enumerate(analytic):
                 n = numeric_grad(f, x, i)
-                denom = max(abs(a), abs(n), 1e-12)
-                err = abs(a - n) / denom if (a != n) else 0.0
-                if math.isnan(err):
+                # NaN or inf on either side is a failure, even inf == inf
+                # (and max(0.0, nan) would drop a NaN from the worst).
+                if not (math.isfinite(a) and math.isfinite(n)):
                     err = math.inf
+                else:
+                    err = abs(a - n) / max(abs(a), abs(n), 1e-12)
                 count += 1
                 worst = max(worst, err)
                 status = "ok" if err <= TOL else "FAIL"

@@ -3,7 +3,7 @@
 
 Usage: randprog.py NNC [--seed S] [-n N] [--points K] [--workdir DIR]
                        [--keep] [-v] [--exclude FEATURE,...] [--only fK,...]
-                       [--nnc-flag FLAG]... [--hoist-derived] [--corrupt]
+                       [--nnc-flag FLAG]... [--hoist-derived] [--corrupt [nan|inf]]
 
 Generates N random scalar .nn functions f0 ... f{N-1} of 1-4 f64 parameters
 (plus helper functions they call, some with a user `backward` rule derived
@@ -31,8 +31,18 @@ as "kink"). A partial whose error exceeds the tolerance but is within what
 double precision can resolve there (10x the spread of the two differences
 plus the rounding of f over the step, plus 128 ulps of the largest
 intermediate value: a derivative that is 0 up to rounding) is skipped too
-("noise"). Points where the function overflows or any intermediate value
-exceeds 1e8 in magnitude are re-drawn (up to 40 tries, else "no point").
+("noise"), and so is one where |analytic| * h exceeds 1000 times every |f|
+within the step: f oscillates faster than h resolves ("unresolved"; a
+smooth f changes over the step by at most a few times its size). Points
+where the function overflows or any intermediate value
+exceeds 1e8 in magnitude are re-drawn (up to 40 tries, else "no point"), and
+so are points where a comparison's two sides agree to rounding ("a tie":
+nnc may round one side differently and take the other branch, a jump like
+a kink's). A NaN or inf in a compared value is a failure, never a match.
+
+The interpreter evaluates grad(hK) of a helper with a backward rule through
+that rule, as nnc does (not by differentiating hK's body, which agrees with
+the rule only to rounding).
 
 The last line is
   randprog: N functions, P partials checked, S skipped, F failed, worst rel err E
@@ -54,6 +64,8 @@ Options for hunting bugs:
                     materializes derived functions
   --corrupt         perturb the first checked gradient value by a relative
                     1e-5, to show that the check fails
+  --corrupt nan, --corrupt inf
+                    make it NaN or inf instead: the check fails as well
   -v                print every check, passed and skipped
 """
 import argparse
@@ -74,6 +86,7 @@ KINK_TOL = 1e-4     # two extrapolated differences disagree: a kink
 VALUE_TOL = 1e-9    # compiled value vs interpreter
 SAME_TOL = 1e-12    # round trip, vjp / value_and_grad vs grad
 MAX_MAG = 1e8       # re-draw a point if an intermediate value exceeds this
+UNRESOLVED = 1e3    # |analytic| * step / max |f| in the step: f too fast
 
 FEATURES = [
     "div", "pow", "varpow", "negpow", "exp", "log", "sqrt", "tanh",
@@ -363,6 +376,7 @@ class Func:
         self.ret = ret
         self.kind = kind              # 'fn' or 'derived'
         self.rule = None              # text of the backward clause
+        self.rule_expr = None         # it as (upstream, lets, results)
         self.of = None                # derived: (function, wrt index)
         self.depth = 0                # longest chain of user calls below
         self.annotate = False
@@ -491,6 +505,7 @@ class Interp:
         self.funcs = funcs
         self.mag = 0.0
         self.bad = False
+        self.tie = False
         self.dcache = {}
 
     def note(self, v):
@@ -500,6 +515,16 @@ class Interp:
             else:
                 self.bad = True
         return v
+
+    def note_tie(self, a, b):
+        """Notes a comparison whose sides differ, but only by rounding: nnc
+        may round a side differently (a libm function, a rule instead of
+        the body's derivative) and take the other branch, a jump like a
+        kink's. Sides that are equal are equal by construction (relu(x)
+        == 0, select(c, w, w) == abs(w)), exactly in nnc too."""
+        if isinstance(a, float) and isinstance(b, float) and a != b and \
+                abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-15:
+            self.tie = True
 
     def run(self, lets, ret, env):
         env = dict(env)
@@ -515,6 +540,14 @@ class Interp:
 
     def deriv(self, name, wrt, args):
         f = self.funcs[name]
+        if f.rule_expr:
+            # grad(f) is f's backward rule with the upstream value 1, as
+            # nnc computes it, not the derivative of f's body: the two
+            # agree only to rounding.
+            g, lets, outs = f.rule_expr
+            env = dict(zip(f.params, args))
+            env[g] = 1.0
+            return self.run(lets, outs[wrt], env)
         if name not in self.dcache:
             self.dcache[name] = diff_function(f)
         lets, rets = self.dcache[name]
@@ -558,7 +591,9 @@ class Interp:
                     return a
             return other
         if k == 'cmp':
-            return CMP[e[1]](self.ev(e[2], env), self.ev(e[3], env))
+            a, b = self.ev(e[2], env), self.ev(e[3], env)
+            self.note_tie(a, b)
+            return CMP[e[1]](a, b)
         if k == 'not':
             return not self.ev(e[1], env)
         if k == 'and':
@@ -598,37 +633,62 @@ def b_(op, a, b):
     return ('bin', op, a, b)
 
 
+def call(f, *args):
+    return ('call', f, args)
+
+
 # Helpers with hand-written rules (that may call the function itself).
-# Each: (arity, body builder(params) -> expr, rule text with {f} and params).
-# The rules' own lets are named apart from PARAM_NAMES.
+# Each: (arity, body builder(params) -> expr, rule text with {f} and params,
+# the same rule as expressions: builder(f, g, params) -> (lets, results)).
+# The interpreter evaluates grad(hK) through the rule, as nnc does: the
+# rule's rounding differs from that of the body's derivative. The rules'
+# own lets are named apart from PARAM_NAMES.
 LIBRARY = [
     (1, lambda x: b_('*', x, x),
-     'backward({g}) = 2 * {g} * {0};'),
+     'backward({g}) = 2 * {g} * {0};',
+     lambda f, g, x: ([], [b_('*', b_('*', num(2), g), x)])),
     (1, lambda x: b_('/', ONE, b_('+', ONE, ('un', 'exp', ('neg', x)))),
-     'backward({g}) = {g} * {f}({0}) * (1 - {f}({0}));'),
+     'backward({g}) = {g} * {f}({0}) * (1 - {f}({0}));',
+     lambda f, g, x: ([], [b_('*', b_('*', g, call(f, x)),
+                              b_('-', ONE, call(f, x)))])),
     (1, lambda x: ('un', 'log', b_('+', ONE, ('un', 'exp', x))),
-     'backward({g}) = {g} * sigmoid({0});'),
+     'backward({g}) = {g} * sigmoid({0});',
+     lambda f, g, x: ([], [b_('*', g, ('un', 'sigmoid', x))])),
     (1, lambda x: ('un', 'tanh', x),
      'backward({g}) {{\n  let th = {f}({0});\n'
-     '  return {g} * (1 - th * th);\n}}'),
+     '  return {g} * (1 - th * th);\n}}',
+     lambda f, g, x: ([('th', call(f, x))],
+                      [b_('*', g, b_('-', ONE, b_('*', v('th'), v('th'))))])),
     (1, lambda x: ('un', 'sqrt', b_('+', b_('*', x, x), ONE)),
-     'backward({g}) = {g} * {0} / {f}({0});'),
+     'backward({g}) = {g} * {0} / {f}({0});',
+     lambda f, g, x: ([], [b_('/', b_('*', g, x), call(f, x))])),
     (1, lambda x: b_('*', b_('*', x, x), x),
-     'backward({g}) = 3 * {g} * {0} * {0};'),
+     'backward({g}) = 3 * {g} * {0} * {0};',
+     lambda f, g, x: ([], [b_('*', b_('*', b_('*', num(3), g), x), x)])),
     (1, lambda x: ('un', 'exp', ('neg', b_('*', x, x))),
-     'backward({g}) = -2 * {0} * {f}({0}) * {g};'),
+     'backward({g}) = -2 * {0} * {f}({0}) * {g};',
+     lambda f, g, x: ([], [b_('*', b_('*', b_('*', num(-2), x),
+                                          call(f, x)), g)])),
     (2, lambda a, b: b_('*', a, b),
-     'backward({g}) = ({g} * {1}, {g} * {0});'),
+     'backward({g}) = ({g} * {1}, {g} * {0});',
+     lambda f, g, a, b: ([], [b_('*', g, b), b_('*', g, a)])),
     (2, lambda a, b: ('un', 'sqrt', b_('+', b_('+', ONE, b_('*', a, a)),
                                         b_('*', b, b))),
      'backward({g}) {{\n  let len = {f}({0}, {1});\n'
-     '  return ({g} * {0} / len, {g} * {1} / len);\n}}'),
+     '  return ({g} * {0} / len, {g} * {1} / len);\n}}',
+     lambda f, g, a, b: ([('len', call(f, a, b))],
+                         [b_('/', b_('*', g, a), v('len')),
+                          b_('/', b_('*', g, b), v('len'))])),
     (2, lambda a, b: ('un', 'log', b_('+', ('un', 'exp', a),
                                        ('un', 'exp', b))),
      'backward({g}) {{\n  let lse = {f}({0}, {1});\n'
-     '  return ({g} * exp({0} - lse), {g} * exp({1} - lse));\n}}'),
+     '  return ({g} * exp({0} - lse), {g} * exp({1} - lse));\n}}',
+     lambda f, g, a, b: ([('lse', call(f, a, b))],
+                         [b_('*', g, ('un', 'exp', b_('-', a, v('lse')))),
+                          b_('*', g, ('un', 'exp', b_('-', b, v('lse'))))])),
     (3, lambda a, b, c: b_('+', b_('*', a, b), c),
-     'backward({g}) = ({g} * {1}, {g} * {0}, {g});'),
+     'backward({g}) = ({g} * {1}, {g} * {0}, {g});',
+     lambda f, g, a, b, c: ([], [b_('*', g, b), b_('*', g, a), g])),
 ]
 
 
@@ -826,12 +886,13 @@ class Gen:
         self.callees, self.dtargets, self.named = [], [], []
         self.maincallees = []
         if self.on('libcall') and self.on('rule') and r.random() < 0.35:
-            arity, build, rule = r.choice(LIBRARY)
+            arity, build, rule, rule_expr = r.choice(LIBRARY)
             ps = self.new_params(arity)
             f = Func(name, ps, [], build(*(v(p) for p in ps)))
             f.block = r.random() < 0.3
             g = r.choice([u for u in UPSTREAM if u not in ps])
             f.rule = rule.format(*ps, f=name, g=g)
+            f.rule_expr = (g,) + rule_expr(name, v(g), *(v(p) for p in ps))
         else:
             ps = self.new_params(r.choice([1, 1, 2, 2, 3]))
             f = Func(name, ps, [], None)
@@ -861,6 +922,7 @@ class Gen:
                 outs.append(b_('*', v(g), d))
             else:
                 outs.append(b_('*', d, v(g)))
+        f.rule_expr = (g, lets, outs)
         res = outs[0] if len(outs) == 1 else None
         restext = pr(res) if res else '(' + ', '.join(pr(o) for o in outs) + ')'
         if not lets and r.random() < 0.6:
@@ -1011,10 +1073,12 @@ class Gen:
 # Checking
 # ---------------------------------------------------------------------------
 def rel(a, b, floor):
+    """Relative error; inf if either side is NaN or inf (inf == inf is no
+    match either: every compared value is finite where it is checked)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.inf
     if a == b:
         return 0.0
-    if math.isnan(a) or math.isnan(b):
-        return math.inf
     return abs(a - b) / max(abs(a), abs(b), floor)
 
 
@@ -1022,13 +1086,14 @@ class Checker:
     def __init__(self, args):
         self.args = args
         self.partials = 0
-        self.skips = {'kink': 0, 'noise': 0, 'not finite': 0,
-                      'no point': 0}
+        self.skips = {'kink': 0, 'noise': 0, 'unresolved': 0,
+                      'not finite': 0, 'no point': 0}
         self.failed = 0
         self.worst = 0.0
         self.values = 0
         self.same = 0
         self.redrawn = 0
+        self.ties = 0
         self.corrupt = args.corrupt
         self.failed_funcs = set()
 
@@ -1071,8 +1136,9 @@ class Checker:
             self.log('skip %s: kink (%.17g vs %.17g)' % (where, n, n2))
             return
         if self.corrupt:
-            self.corrupt = False
-            a = a * (1 + 1e-5)
+            a = {'rel': a * (1 + 1e-5), 'nan': math.nan,
+                 'inf': math.inf}[self.corrupt]
+            self.corrupt = None
         err = rel(a, n, 1e-8)
         # What the difference quotient itself cannot resolve: rounding of
         # the function values (a few ulps of |f| over the step) and the
@@ -1086,6 +1152,19 @@ class Checker:
             self.log('skip %s: below the difference noise %.2e (analytic '
                      '%.17g numeric %.17g)' % (where, noise, a, n))
             return
+        # A function that is smooth over the step changes there by at most
+        # a few times its size: |a| h far above every value of f in
+        # [x - h, x + h] means it oscillates faster than the step resolves
+        # (cos((1 + p^2)^4) at p = 7.8: a period of 1e-7), where the
+        # differences of all three steps agree on a meaningless 0.
+        scale[0] = max(scale[0], abs(fn(*x)[0]))
+        if err > TOL and math.isfinite(a) and \
+                abs(a) * h > UNRESOLVED * scale[0]:
+            self.skips['unresolved'] += 1
+            self.log('skip %s: the step does not resolve f (analytic '
+                     '%.17g, |f| <= %.3g within the step)'
+                     % (where, a, scale[0]))
+            return
         self.partials += 1
         self.worst = max(self.worst, err)
         if err > TOL:
@@ -1098,9 +1177,7 @@ class Checker:
     def same_values(self, fname, what, got, want, tol=SAME_TOL):
         self.same += 1
         for j, (a, b) in enumerate(zip(got, want)):
-            if a == b or (math.isnan(a) and math.isnan(b)):
-                continue
-            if rel(a, b, 1e-300) > tol:
+            if not rel(a, b, 1e-300) <= tol:
                 self.fail(fname, '%s: result %d is %.17g, expected %.17g'
                           % (what, j, a, b))
                 return
@@ -1155,7 +1232,8 @@ def main():
     ap.add_argument('--keep', action='store_true')
     ap.add_argument('--exclude', default='')
     ap.add_argument('--only', default='')
-    ap.add_argument('--corrupt', action='store_true')
+    ap.add_argument('--corrupt', nargs='?', const='rel',
+                    choices=['rel', 'nan', 'inf'])
     ap.add_argument('--hoist-derived', action='store_true')
     ap.add_argument('--nnc-flag', action='append', default=[],
                     help='pass this option to every nnc run, e.g. -O0 or '
@@ -1235,10 +1313,11 @@ def main():
             # Full precision: a rounded coordinate can sit exactly on a
             # kink (max(sigmoid(0), 0.5)), where finite differences average.
             x = [prng.uniform(-2, 2) for _ in m.params]
-            interp.mag, interp.bad = 0.0, False
+            interp.mag, interp.bad, interp.tie = 0.0, False, False
             val = interp.call(m.name, x)
-            if interp.bad or interp.mag > MAX_MAG:
+            if interp.bad or interp.mag > MAX_MAG or interp.tie:
                 ck.redrawn += 1
+                ck.ties += interp.tie
                 continue
             pts.append((x, val, interp.mag))
             if len(pts) == args.points:
@@ -1297,16 +1376,27 @@ def main():
             rt = bind(rtlib, 'rt_' + name, rtsigs['rt_' + name])
             pts = [x + [0.5] * (len(ins) - len(x))
                    for x in points_of.get(owner.get(name), [])]
-            while len(pts) < 2:
-                pts.append([prng.uniform(-2, 2) for _ in ins])
+            # More points, drawn as for the main functions: where the
+            # interpreter finds finite values (the function's own, or for
+            # a derived function those of the function it derives from)
+            # and no tie.
+            f = gen.funcs[owner.get(name, name)]
+            for _ in range(40):
+                if len(pts) >= 2:
+                    break
+                x = [prng.uniform(-2, 2) for _ in ins]
+                interp.mag, interp.bad, interp.tie = 0.0, False, False
+                interp.call(f.name, x[:len(f.params)])
+                if not (interp.bad or interp.tie or interp.mag > MAX_MAG):
+                    pts.append(x)
             for x in pts:
                 ck.same_values(owner.get(name, name),
                                'round trip of %s at %r' % (name, tuple(x)),
                                rt(*x), get(name)(*x))
 
     print('randprog: seed %d: %d values, %d same-value checks, %d points '
-          're-drawn; skipped: %s'
-          % (args.seed, ck.values, ck.same, ck.redrawn,
+          're-drawn (%d at a tie); skipped: %s'
+          % (args.seed, ck.values, ck.same, ck.redrawn, ck.ties,
              ', '.join('%d %s' % (n, k) for k, n in ck.skips.items())))
     if ck.failed_funcs:
         print('randprog: failing functions: %s (reproduce one with --only '

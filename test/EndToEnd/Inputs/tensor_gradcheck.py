@@ -23,6 +23,8 @@ margins are checked to be farther from their kinks). A relative error is
 compared absolutely, since rounding in the differences is about 1e-12. The
 tolerance is 1e-6.
 """
+import functools
+import math
 import sys
 import zlib
 
@@ -37,12 +39,24 @@ failures = 0
 
 
 def rel(a, n, floor=1e-4):
+    """Relative error; inf when either side is NaN or inf (a non-finite
+    gradient or difference is a failure, never a match)."""
+    if not (np.isfinite(a) and np.isfinite(n)):
+        return math.inf
     return abs(a - n) / max(abs(a), abs(n), floor)
+
+
+def worse(a, b):
+    """max() that keeps NaN and inf: max(0.0, nan) is 0.0, which would drop
+    a NaN error."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.inf
+    return max(a, b)
 
 
 def report(kind, what, err):
     global failures
-    worst[kind] = max(worst[kind], err)
+    worst[kind] = worse(worst[kind], err)
     ok = err <= TOL
     failures += not ok
     print("%s %s: rel %.2e" % ("ok" if ok else "FAIL", what, err))
@@ -75,7 +89,8 @@ def check_l2(mod):
     for got, want, name in [(dW, [[0.088, 0.176], [0.104, 0.208]], "dW"),
                             (dx, [-0.112, 0.636], "dx")]:
         report("exact", "l2 " + name,
-               max(rel(g, w) for g, w in zip(got.ravel(), np.ravel(want))))
+               functools.reduce(worse, (rel(g, w) for g, w in
+                                         zip(got.ravel(), np.ravel(want)))))
     st, (v2, dW2, dx2) = mod.vgl2(x, W)
     ok(st, "vgl2")
     assert v2 == value and np.array_equal(dW2, dW) and np.array_equal(dx2, dx), \
@@ -94,7 +109,7 @@ def check_l2(mod):
                 a = a.reshape(arg.shape)
                 return mod.l2(a if name == "x" else x, a if name == "W" else W,
                               shapes=[()])[1][0]
-            e = max(e, rel(grad.ravel()[i], derivative(f, 1e-3)))
+            e = worse(e, rel(grad.ravel()[i], derivative(f, 1e-3)))
         report("exact", "l2 n=7 d%s (%d partials)" % (name, arg.size), e)
 
 
@@ -140,7 +155,7 @@ def check_net(mod, loss, gx, extra=()):
                 p = params.copy()
                 p[i] += t
                 return loss_at(p, x)
-            e = max(e, rel(grads[i], derivative(f, 1e-3)))
+            e = worse(e, rel(grads[i], derivative(f, 1e-3)))
         report("net", "%s d%s (%d partials)" % (gx.name, name, n), e)
         assert analytic[name].shape == shape
         at += n
@@ -150,7 +165,7 @@ def check_net(mod, loss, gx, extra=()):
             xx = x.copy().ravel()
             xx[i] += t
             return loss_at(params, xx.reshape(x.shape))
-        e = max(e, rel(dx.ravel()[i], derivative(f, 1e-3)))
+        e = worse(e, rel(dx.ravel()[i], derivative(f, 1e-3)))
     report("net", "%s dx (%d partials)" % (gx.name, x.size), e)
     for i, d in enumerate(dextra):     # scalar extra inputs, in order
         def f(t, i=i):
@@ -185,7 +200,7 @@ def adjoint(mod, name, inputs, out_shape, diff, labels=None, trials=3):
                         shapes=shapes)
         ok(st, name + "_vjp")
         v_jtw = sum(np.sum(vi * di) for vi, di in zip(v, douts))
-        e = max(e, rel(jv_w, v_jtw))
+        e = worse(e, rel(jv_w, v_jtw))
     report("adjoint", "%s <Jv, w> = <v, J^T w> (%d trials)" % (name, trials), e)
 
 
