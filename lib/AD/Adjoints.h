@@ -29,6 +29,11 @@ public:
   /// The adjoint of tuple value \p V as one value, zeros where no
   /// contribution arrived. Empty if nothing arrived at all.
   std::optional<ValueId> getTuple(ValueId V);
+  /// The adjoint of element \p I of tuple value \p V, if any arrived.
+  std::optional<ValueId> getElement(ValueId V, unsigned I) const {
+    const auto &Elts = ElementAdj[V];
+    return I < Elts.size() ? Elts[I] : std::nullopt;
+  }
 
   ir::Builder &builder() { return B; }
 

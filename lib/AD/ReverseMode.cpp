@@ -171,6 +171,17 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   for (size_t I = NumForward; I-- > NumParams;) {
     if (!A.isActive(I))
       continue;
+    if (G.op(I).Kind == OpKind::Tuple) {
+      // Each element's adjoint goes to its operand; an element nothing
+      // flowed to sends nothing, rather than a zero that its partials
+      // multiply: 0 * inf is NaN where a partial is infinite (the unused
+      // result of a backward rule, exp(exp(x)) at x = 8).
+      const ir::Op O = G.op(I);
+      for (unsigned E = 0; E < O.Operands.size(); ++E)
+        if (std::optional<ValueId> Adj = A.getElement(I, E))
+          A.accumulate(O.Operands[E], *Adj);
+      continue;
+    }
     std::optional<ValueId> Adj =
         G.typeOf(I).isTuple() ? A.getTuple(I) : A.get(I);
     if (!Adj)
