@@ -189,6 +189,8 @@ void ASTPrinter::printArgs(const std::vector<Arg> &Args) {
 }
 
 void ASTPrinter::printExpr(const Expr *E) {
+  if (isStackNearlyExhausted())
+    return continueOnNewStack([&] { printExpr(E); });
   if (!E) {
     OS << "<null>";
     return;

@@ -374,6 +374,8 @@ private:
   }
 
   ValueId lower(ir::Builder &B, const ast::Expr &E) {
+    if (isStackNearlyExhausted())
+      return continueOnNewStack([&] { return lower(B, E); });
     switch (E.getKind()) {
     case ast::Expr::EK_Number: {
       B.setLoc(E.getLoc());

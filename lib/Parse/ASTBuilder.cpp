@@ -457,6 +457,8 @@ void ASTBuilder::reportTooDeep(antlr4::ParserRuleContext *Ctx) {
 
 // expr : (every alternative; see buildExprKind)
 ast::ExprPtr ASTBuilder::buildExpr(NNParser::ExprContext *Ctx) {
+  if (isStackNearlyExhausted())
+    return continueOnNewStack([&] { return buildExpr(Ctx); });
   if (Failed || !check(Ctx))
     return nullptr;
   if (Depth >= MaxExprDepth) {

@@ -17,6 +17,7 @@
 
 #include "nnc/Parse/Parser.h"
 #include "ParserImpl.h"
+#include "nnc/Support/Stack.h"
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/Error.h"
@@ -24,6 +25,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 using namespace nnc;
 using namespace nnc::parse;
@@ -572,8 +574,21 @@ std::unique_ptr<ast::Module> nnc::parseModule(unsigned BufferID,
       Diags.getSourceMgr().getMemoryBuffer(BufferID);
   M->Name = Buffer->getBufferIdentifier().str();
   llvm::StringRef Text = Buffer->getBuffer();
+  // ANTLR's generated parser recurses as deep as the input nests, up to
+  // MaxRuleDepth rule invocations, and cannot be told to change stacks:
+  // it runs where that much stack is free. The exception it may throw is
+  // carried back to this thread.
+  std::exception_ptr Thrown;
+  runWithStackOf(ParserStackBytes, [&] {
+    try {
+      parseImpl(Text, Diags, Opts, *M);
+    } catch (...) {
+      Thrown = std::current_exception();
+    }
+  });
   try {
-    parseImpl(Text, Diags, Opts, *M);
+    if (Thrown)
+      std::rethrow_exception(Thrown);
   } catch (const StopParsing &) {
     // The error limit was reached, or the input nests too deeply (both
     // reported); the driver stops after this stage.

@@ -35,6 +35,12 @@ constexpr unsigned MaxExprDepth = 20000;
 /// `else if` chain whose conditions contain operators.
 constexpr unsigned MaxRuleDepth = 8 * MaxExprDepth;
 
+/// The stack the parser runs with: room for MaxRuleDepth invocations of
+/// the generated rule functions and ANTLR's prediction below each, with
+/// the sanitizers' larger frames. Address space only: pages are touched
+/// as deep as the input goes.
+constexpr size_t ParserStackBytes = size_t(512) << 20;
+
 /// Thrown once the diagnostic engine is saturated: parsing stops at once.
 struct StopParsing {};
 

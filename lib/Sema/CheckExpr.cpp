@@ -13,6 +13,8 @@ using namespace nnc;
 using namespace nnc::sema;
 
 bool sema::isUntypedLiteral(const Expr &E) {
+  if (isStackNearlyExhausted())
+    return continueOnNewStack([&] { return isUntypedLiteral(E); });
   if (llvm::isa<NumberExpr>(E))
     return true;
   if (auto *U = llvm::dyn_cast<UnaryExpr>(&E))
@@ -110,6 +112,10 @@ bool Checker::coerce(ExprPtr &E, const Type &To, llvm::StringRef What) {
 }
 
 Type Checker::checkExpr(Expr &E, const Type *Expected) {
+  // Expressions nest as deep as the input: continue on a fresh stack when
+  // this one runs out (a library user may be on a small one).
+  if (isStackNearlyExhausted())
+    return continueOnNewStack([&] { return checkExpr(E, Expected); });
   Type T;
   switch (E.getKind()) {
   case Expr::EK_Number: {

@@ -32,7 +32,6 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/TargetParser/Host.h"
-#include "llvm/Support/thread.h"
 
 using namespace nnc;
 namespace cl = llvm::cl;
@@ -375,9 +374,7 @@ int main(int argc, char **argv) {
     return 1;
   if (!InputLanguage.empty() && InputLanguage != "nn" && InputLanguage != "ir")
     return fail("unknown input language '" + InputLanguage + "' (-x nn or -x ir)");
-  // Deeply nested input recurses in the front end: give it room.
-  int RC = 0;
-  llvm::thread Worker(std::optional<unsigned>(512u << 20), [&] { RC = compile(); });
-  Worker.join();
-  return RC;
+  // No large stack needed: the stages continue on fresh stacks as deep
+  // input requires (nnc/Support/Stack.h).
+  return compile();
 }

@@ -9,6 +9,7 @@
 
 #include "nnc/Support/ElementKind.h"
 #include "nnc/Support/Shape.h"
+#include "nnc/Support/Stack.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/SMLoc.h"
@@ -171,7 +172,20 @@ private:
   const ExprKind Kind;
   llvm::SMRange Range;
 };
-using ExprPtr = std::unique_ptr<Expr>;
+/// Deletes an expression tree, continuing on a fresh stack when this
+/// thread's is nearly exhausted: a tree 20,000 levels deep is destroyed
+/// recursively, as it was built (nnc/Support/Stack.h).
+struct ExprDeleter {
+  ExprDeleter() = default;
+  template <typename T> ExprDeleter(std::default_delete<T>) {}
+  void operator()(Expr *E) const {
+    if (isStackNearlyExhausted())
+      runOnNewStack([E] { delete E; });
+    else
+      delete E;
+  }
+};
+using ExprPtr = std::unique_ptr<Expr, ExprDeleter>;
 
 /// `3`, `2.5`, `1e-3`. Integer-looking literals adapt to the type their
 /// context needs; see docs/language.md.
