@@ -138,11 +138,15 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
     });
     return true;
   case OpKind::LogSumExp:
-    // y = log sum_axis exp(a): dy/da = exp(a) / sum exp(a) = softmax(a),
-    // da = softmax(a) * broadcast(g).
+    // y = log sum_axis exp(a): dy/da = exp(a) / sum exp(a) = exp(a - y),
+    // da = exp(a - broadcast(y)) * broadcast(g). Written with the forward
+    // value rather than softmax(a), as PyTorch does: a row holding +inf has
+    // y = inf and gives NaN only where a is infinite (softmax(a) is NaN
+    // throughout), and the values agree with PyTorch's to the last bit.
     Acc(0, [&] {
-      ValueId S = B.softmax(OpKind::Softmax, Arg(0), Axis);
-      return Mul(S, expandAxis(B, G, TA, Axis));
+      ValueId Y = expandAxis(B, V, TA, Axis);
+      ValueId E = B.unary(OpKind::Exp, B.binary(OpKind::Sub, Arg(0), Y));
+      return Mul(E, expandAxis(B, G, TA, Axis));
     });
     return true;
   case OpKind::Softmax:

@@ -4,7 +4,7 @@
 // <stdbool.h>, and an extern "C" block.
 //
 //===----------------------------------------------------------------------===//
-#include "ReservedNames.h"
+#include "nnc/Support/ReservedNames.h"
 #include "TensorABI.h"
 #include "nnc/CodeGen/CodeGen.h"
 #include "llvm/ADT/StringSet.h"

@@ -7,7 +7,7 @@
 // first (prepareForCodeGen), so no call crosses the two ABIs.
 //
 //===----------------------------------------------------------------------===//
-#include "ReservedNames.h"
+#include "nnc/Support/ReservedNames.h"
 #include "ScalarOps.h"
 #include "TensorABI.h"
 #include "TensorFunction.h"

@@ -453,9 +453,11 @@ void TensorFunctionEmitter::emitSoftmaxFamily(const ir::Op &O,
                                Inner),
                 J);
           };
-          // Subtracting the maximum keeps exp() from overflowing; an infinite
-          // maximum (or none: an empty axis) shifts by 0 instead, so that
-          // log(sum) gives the right infinity.
+          // Subtracting the maximum keeps exp() from overflowing. For
+          // logsumexp an infinite maximum (or none: an empty axis) shifts by
+          // 0 instead, so that log(sum) gives the right infinity; softmax
+          // and log_softmax shift by it anyway, so a row holding +inf (or
+          // only -inf) is NaN throughout, as in PyTorch.
           B.CreateStore(elemConst(K, extremeOf(K, true)), Max);
           emitLoop(
               B, Axis,
@@ -471,7 +473,9 @@ void TensorFunctionEmitter::emitSoftmaxFamily(const ir::Op &O,
               S.intrinsic(llvm::Intrinsic::fabs, {M}),
               elemConst(K, std::numeric_limits<double>::infinity()));
           llvm::Value *Shift =
-              B.CreateSelect(Finite, M, elemConst(K, 0), "shift");
+              O.Kind == OpKind::LogSumExp
+                  ? B.CreateSelect(Finite, M, elemConst(K, 0), "shift")
+                  : M;
           B.CreateStore(elemConst(K, 0), Sum);
           emitLoop(
               B, Axis,

@@ -607,21 +607,36 @@ private:
       return B.unary(ir::OpKind::Neg, B.binary(ir::OpKind::Div, S, N));
     }
     case ast::Builtin::SvmLoss: {
-      // mean over rows of sum_j max(0, s_j - s_label + 1) for j != label:
-      // the label's own term is max(0, 1) = 1, so sum every term and take
-      // one per row off.
+      // CS231n's multiclass hinge: the mean over rows of
+      //   sum_{j != y} max(0, (1 - s_y) + s_j),
+      // PyTorch's multi_margin_loss times C (it also divides by the class
+      // count), with its order of rounding. The label's own column is
+      // masked out rather than counted as max(0, 1) = 1 and taken off
+      // afterwards: s_y - s_y is NaN for an infinite score, and 1 + m - 1
+      // rounds a tiny margin m away while relu' still sees it. A margin
+      // that is exactly 0 gets relu'(0) = 0, as PyTorch's `z > 0`.
       ir::Type T = TypeOf(0);
       ElementKind K = T.getElementKind();
       const Shape &S = T.getShape();
-      ValueId P = B.pick(Args[0], Args[1]);
-      P = B.reshape(P, ir::Type::tensor(K, {S[0], Dim::constant(1)}));
-      ValueId Margin = elementwise(B, ir::OpKind::Sub, Args[0], P);
-      Margin = elementwise(B, ir::OpKind::Add, Margin, B.constant(T.getElementType(), 1));
-      ValueId H = B.unary(ir::OpKind::Relu, Margin);
-      ValueId Total = reduceAll(B, ir::OpKind::ReduceSum, H, -1);
-      ValueId N = countOf(B, T, 0, K);
-      ValueId Excess = B.binary(ir::OpKind::Sub, Total, N);
-      return B.binary(ir::OpKind::Div, Excess, N);
+      ValueId Target = B.reshape(B.pick(Args[0], Args[1]),
+                                 ir::Type::tensor(K, {S[0], Dim::constant(1)}));
+      ValueId Base = elementwise(B, ir::OpKind::Sub,
+                                 B.constant(T.getElementType(), 1), Target);
+      ValueId H = B.unary(ir::OpKind::Relu,
+                          elementwise(B, ir::OpKind::Add, Base, Args[0]));
+      ValueId Labels = Args[1];
+      if (TypeOf(1).getElementKind() != ElementKind::I64)
+        Labels = B.convert(Labels, ElementKind::I64);
+      Labels = B.reshape(Labels, ir::Type::tensor(ElementKind::I64,
+                                                  {S[0], Dim::constant(1)}));
+      ValueId IsLabel =
+          elementwise(B, ir::OpKind::Eq,
+                      B.iota(T.withElementKind(ElementKind::I64), 1), Labels);
+      ValueId Hinge =
+          select(B, IsLabel, B.constant(T.getElementType(), 0), H);
+      ValueId Rows = B.reduce(ir::OpKind::ReduceSum, Hinge, 1);
+      ValueId Total = B.reduce(ir::OpKind::ReduceSum, Rows, 0);
+      return B.binary(ir::OpKind::Div, Total, countOf(B, T, 0, K));
     }
     default:
       break;

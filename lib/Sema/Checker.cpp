@@ -12,10 +12,13 @@
 using namespace nnc;
 using namespace nnc::sema;
 
-bool nnc::checkModule(Module &M, DiagnosticEngine &Diags) {
+bool nnc::checkModule(Module &M, DiagnosticEngine &Diags,
+                      const SemaOptions &Opts) {
   unsigned ErrorsBefore = Diags.getNumErrors();
+  DiagnosticEngine::Deferral InSourceOrder(Diags);
   Checker C(M, Diags);
   C.run();
+  sema::checkExportedSymbols(M, Diags, Opts);
   return Diags.getNumErrors() == ErrorsBefore;
 }
 

@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace nnc {
+struct SemaOptions;
+} // namespace nnc
+
 namespace nnc::sema {
 
 using namespace nnc::ast;
@@ -184,6 +188,10 @@ private:
 bool isUntypedLiteral(const Expr &E);
 Type substituteType(const Type &T, const DimSubstitution &S);
 void collectTypeDims(const Type &T, std::vector<std::string> &Out);
+
+/// The C ABI's rules on names and parameter dimensions (CheckSymbols.cpp).
+void checkExportedSymbols(const Module &M, DiagnosticEngine &Diags,
+                          const SemaOptions &Opts);
 
 } // namespace nnc::sema
 

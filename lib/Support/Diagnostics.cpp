@@ -27,9 +27,78 @@ const char *DiagnosticEngine::getFormat(DiagID ID) {
   return "";
 }
 
+/// \p Message with every run of identifier characters longer than
+/// MaxWordLength cut to that length and "...".
+static std::string cutLongWords(const std::string &Message) {
+  auto IsWord = [](char C) {
+    return (C >= 'a' && C <= 'z') || (C >= 'A' && C <= 'Z') ||
+           (C >= '0' && C <= '9') || C == '_' ||
+           static_cast<unsigned char>(C) >= 0x80;
+  };
+  std::string Out;
+  size_t I = 0;
+  while (I < Message.size()) {
+    size_t J = I;
+    while (J < Message.size() && IsWord(Message[J]))
+      ++J;
+    if (J == I) {
+      Out += Message[I++];
+      continue;
+    }
+    size_t Len = J - I;
+    if (Len > DiagnosticEngine::MaxWordLength) {
+      size_t Keep = DiagnosticEngine::MaxWordLength;
+      // Never split a UTF-8 sequence: back up to a lead byte.
+      while (Keep > 0 && (static_cast<unsigned char>(Message[I + Keep]) & 0xC0) == 0x80)
+        --Keep;
+      Out.append(Message, I, Keep);
+      Out += "...";
+    } else {
+      Out.append(Message, I, Len);
+    }
+    I = J;
+  }
+  return Out;
+}
+
 void DiagnosticEngine::print(llvm::SMLoc Loc, llvm::SourceMgr::DiagKind Kind,
                              const std::string &Message,
                              llvm::ArrayRef<llvm::SMRange> Ranges) {
+  if (DeferDepth) {
+    Deferred.push_back({Loc, Kind, Message, Ranges.vec()});
+    return;
+  }
+  printNow(Loc, Kind, Message, Ranges);
+}
+
+void DiagnosticEngine::flush() {
+  // Groups: a diagnostic that is not a note, with the notes after it.
+  std::vector<std::pair<size_t, size_t>> Groups;
+  for (size_t I = 0; I < Deferred.size(); ++I)
+    if (Deferred[I].Kind != llvm::SourceMgr::DK_Note || Groups.empty())
+      Groups.push_back({I, I + 1});
+    else
+      Groups.back().second = I + 1;
+  auto Key = [&](const std::pair<size_t, size_t> &G) {
+    llvm::SMLoc L = Deferred[G.first].Loc;
+    if (!L.isValid())
+      return std::make_pair(~0u, static_cast<const char *>(nullptr));
+    return std::make_pair(SM.FindBufferContainingLoc(L), L.getPointer());
+  };
+  std::stable_sort(Groups.begin(), Groups.end(),
+                   [&](const auto &A, const auto &B) { return Key(A) < Key(B); });
+  std::vector<Pending> All = std::move(Deferred);
+  Deferred.clear();
+  for (const auto &[Begin, End] : Groups)
+    for (size_t I = Begin; I < End; ++I)
+      printNow(All[I].Loc, All[I].Kind, All[I].Message, All[I].Ranges);
+}
+
+void DiagnosticEngine::printNow(llvm::SMLoc Loc,
+                                llvm::SourceMgr::DiagKind Kind,
+                                const std::string &RawMessage,
+                                llvm::ArrayRef<llvm::SMRange> Ranges) {
+  std::string Message = cutLongWords(RawMessage);
   if (!Loc.isValid()) {
     // No place in the source: `error: message`, as clang says it.
     llvm::SMDiagnostic D("", Kind, Message);

@@ -4,7 +4,7 @@
 // gives it a name of its own, with which the module computes the right value.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: not %nnc %S/Inputs/libm_clash.nn -c -o %t/clash.o 2>&1 | FileCheck %s --check-prefix=ERR
-// ERR: nnc: error: function 'exp' would replace the C library's function of that name, which generated code calls; rename it or use --prefix
+// ERR: libm_clash.nn:2:4: error: function 'exp' would replace the C library's function of that name, which generated code calls; rename it or use --prefix
 // RUN: %nnc %S/Inputs/libm_clash.nn -c --prefix=m_ -o %t/clash.o --header %t/clash.h
 // RUN: %cc -std=c99 %inc %s %t/clash.o -lm -o %t/clash
 // RUN: %t/clash | FileCheck %s

@@ -266,7 +266,13 @@ int compile() {
       return 1;
     if (Emit == Stage::AST)
       return printStage([&](llvm::raw_ostream &OS) { ast::printModule(*AST, OS); });
-    if (!checkModule(*AST, Diags) || Diags.hasErrors())
+    // Printing a stage exports no symbols; everything else (and
+    // -fsyntax-only, which says whether the rest would) compiles to them.
+    SemaOptions SO;
+    SO.ExportsSymbols = Emit == Stage::None;
+    SO.CHeader = !HeaderFile.empty();
+    SO.SymbolPrefix = SymbolPrefix;
+    if (!checkModule(*AST, Diags, SO) || Diags.hasErrors())
       return 1;
     if (SyntaxOnly)
       return 0;

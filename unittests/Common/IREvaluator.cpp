@@ -81,6 +81,30 @@ double floatToInt(double X, ElementKind To) {
 
 double sigmoid(double X) { return 1 / (1 + std::exp(-X)); }
 
+/// Whether \p X replaces the running maximum (Greater) or minimum \p Best,
+/// as the generated code decides: strictly better, so ties keep the first;
+/// a NaN wins once, so it propagates and argmax finds the first one.
+bool isBetter(double X, double Best, bool Greater) {
+  if (std::isnan(X))
+    return !std::isnan(Best);
+  return Greater ? X > Best : X < Best;
+}
+
+/// The softmax family subtracts the row maximum, found as reduce_max does
+/// (a NaN wins), so exp() cannot overflow. As in the generated code,
+/// logsumexp (\p ZeroIfInfinite) shifts by 0 when the maximum is infinite
+/// (or there is none); softmax and log_softmax shift by it anyway.
+template <typename AtFn>
+double softmaxShift(int64_t N, AtFn At, bool ZeroIfInfinite) {
+  double Mx = -std::numeric_limits<double>::infinity();
+  for (int64_t I = 0; I < N; ++I)
+    if (isBetter(At(I), Mx, /*Greater=*/true))
+      Mx = At(I);
+  if (ZeroIfInfinite && !(std::fabs(Mx) < std::numeric_limits<double>::infinity()))
+    return 0;
+  return Mx;
+}
+
 /// A 64-bit mix (splitmix64), the random ops' counter-based generator.
 uint64_t mix(uint64_t X) {
   X += 0x9e3779b97f4a7c15ULL;
@@ -217,7 +241,7 @@ Value Evaluator::elementwise(const Op &O, const std::vector<const Value *> &In) 
     case OpKind::Sqrt: Y = std::sqrt(A); break;
     case OpKind::Tanh: Y = std::tanh(A); break;
     case OpKind::Sigmoid: Y = sigmoid(A); break;
-    case OpKind::Relu: Y = A > 0 ? A : 0; break;
+    case OpKind::Relu: Y = A > 0 || std::isnan(A) ? A : 0; break;
     case OpKind::Sin: Y = std::sin(A); break;
     case OpKind::Cos: Y = std::cos(A); break;
     case OpKind::Lt: Y = A < B; break;
@@ -352,26 +376,32 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
     for (int64_t A = 0; A < Outer; ++A)
       for (int64_t C = 0; C < Inner; ++C) {
         auto At = [&](int64_t I) { return X.Data[(A * N + I) * Inner + C]; };
+        // In the element kind's precision, in the generated code's order,
+        // so f32 sums round as the compiled ones do.
+        auto Round = [&](double V) { return normalize(R.Kind, V); };
         double Y = 0;
         if (O.Kind == OpKind::ReduceSum) {
           for (int64_t I = 0; I < N; ++I)
-            Y += At(I);
+            Y = Round(Y + At(I));
         } else if (O.Kind == OpKind::LogSumExp) {
-          double Mx = -std::numeric_limits<double>::infinity();
-          for (int64_t I = 0; I < N; ++I)
-            Mx = std::max(Mx, At(I));
+          double Shift = softmaxShift(N, At, /*ZeroIfInfinite=*/true);
           double S = 0;
           for (int64_t I = 0; I < N; ++I)
-            S += std::exp(At(I) - Mx);
-          Y = Mx + std::log(S);
+            S = Round(S + Round(std::exp(Round(At(I) - Shift))));
+          Y = Shift + Round(std::log(S));
         } else {
-          // The first extremal element wins ties.
-          int64_t Best = 0;
-          for (int64_t I = 1; I < N; ++I)
-            if (O.Kind == OpKind::ReduceMin ? At(I) < At(Best)
-                                            : At(I) > At(Best))
-              Best = I;
-          Y = O.Kind == OpKind::ArgMax ? static_cast<double>(Best) : At(Best);
+          // Starts from the identity of the reduction (argmax from -inf at
+          // index 0), so an empty axis gives -inf (+inf for min).
+          bool Greater = O.Kind != OpKind::ReduceMin;
+          double Best = Greater ? -std::numeric_limits<double>::infinity()
+                                : std::numeric_limits<double>::infinity();
+          int64_t BestIndex = 0;
+          for (int64_t I = 0; I < N; ++I)
+            if (isBetter(At(I), Best, Greater)) {
+              Best = At(I);
+              BestIndex = I;
+            }
+          Y = O.Kind == OpKind::ArgMax ? static_cast<double>(BestIndex) : Best;
         }
         R.Data[A * Inner + C] = normalize(R.Kind, Y);
       }
@@ -383,20 +413,19 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
     int64_t Outer, N, Inner;
     Reduction(X, O.IntValue, Outer, N, Inner);
     Value R = blank(O.Ty);
+    auto Round = [&](double V) { return normalize(R.Kind, V); };
     for (int64_t A = 0; A < Outer; ++A)
       for (int64_t C = 0; C < Inner; ++C) {
-        auto Idx = [&](int64_t I) { return (A * N + I) * Inner + C; };
-        double Mx = -std::numeric_limits<double>::infinity();
-        for (int64_t I = 0; I < N; ++I)
-          Mx = std::max(Mx, X.Data[Idx(I)]);
+        auto At = [&](int64_t I) { return X.Data[(A * N + I) * Inner + C]; };
+        double Shift = softmaxShift(N, At, /*ZeroIfInfinite=*/false);
         double S = 0;
         for (int64_t I = 0; I < N; ++I)
-          S += std::exp(X.Data[Idx(I)] - Mx);
+          S = Round(S + Round(std::exp(Round(At(I) - Shift))));
         for (int64_t I = 0; I < N; ++I) {
-          double Z = X.Data[Idx(I)] - Mx;
-          R.Data[Idx(I)] = normalize(R.Kind, O.Kind == OpKind::Softmax
-                                                 ? std::exp(Z) / S
-                                                 : Z - std::log(S));
+          double Z = Round(At(I) - Shift);
+          R.Data[(A * N + I) * Inner + C] =
+              Round(O.Kind == OpKind::Softmax ? Round(std::exp(Z)) / S
+                                              : Z - Round(std::log(S)));
         }
       }
     return R;

@@ -14,9 +14,23 @@
 
 namespace nnc {
 
+/// What the module will be compiled to, for the checks of exported names.
+struct SemaOptions {
+  /// The module's functions become symbols of an object file (the driver
+  /// compiles to one): an exported name must not be one of the C library's
+  /// functions that generated code calls, nor the workspace size function
+  /// of another exported name. The REPL's JIT renames its symbols.
+  bool ExportsSymbols = false;
+  /// The module's functions are declared in a C header (--header).
+  bool CHeader = false;
+  /// Prepended to every exported symbol (--prefix).
+  std::string SymbolPrefix;
+};
+
 /// Checks \p M, reporting every independent error. Returns true when the
 /// module is well-formed and may be lowered.
-bool checkModule(ast::Module &M, DiagnosticEngine &Diags);
+bool checkModule(ast::Module &M, DiagnosticEngine &Diags,
+                 const SemaOptions &Opts = {});
 
 } // namespace nnc
 

@@ -56,6 +56,30 @@ public:
   }
   llvm::SourceMgr &getSourceMgr() { return SM; }
 
+  /// While a Deferral lives, diagnostics are counted as they come but
+  /// printed when it ends, in source order: each error with the notes after
+  /// it, sorted stably by its place (so several on one line read left to
+  /// right, whatever order the checks ran in). Those without a place come
+  /// last. Sema defers, since it checks functions on demand and the C ABI's
+  /// rules after the bodies.
+  class Deferral {
+  public:
+    explicit Deferral(DiagnosticEngine &D) : D(D) { ++D.DeferDepth; }
+    ~Deferral() {
+      if (--D.DeferDepth == 0)
+        D.flush();
+    }
+    Deferral(const Deferral &) = delete;
+    Deferral &operator=(const Deferral &) = delete;
+
+  private:
+    DiagnosticEngine &D;
+  };
+
+  /// Identifiers longer than this are cut in messages (the rest becomes
+  /// "..."): a 10 000-character name would bury the message.
+  static constexpr size_t MaxWordLength = 64;
+
   static Severity getSeverity(DiagID ID);
   static const char *getFormat(DiagID ID);
 
@@ -63,6 +87,19 @@ private:
   void emit(llvm::SMRange Range, DiagID ID, const std::string &Message);
   void print(llvm::SMLoc Loc, llvm::SourceMgr::DiagKind Kind,
              const std::string &Message, llvm::ArrayRef<llvm::SMRange> Ranges);
+  void printNow(llvm::SMLoc Loc, llvm::SourceMgr::DiagKind Kind,
+                const std::string &Message,
+                llvm::ArrayRef<llvm::SMRange> Ranges);
+  void flush();
+
+  struct Pending {
+    llvm::SMLoc Loc;
+    llvm::SourceMgr::DiagKind Kind;
+    std::string Message;
+    std::vector<llvm::SMRange> Ranges;
+  };
+  std::vector<Pending> Deferred;
+  unsigned DeferDepth = 0;
 
   llvm::SourceMgr &SM;
   llvm::raw_ostream &OS;

@@ -1,6 +1,12 @@
 //===- ReservedNames.h - Names a C header or object must not define -*- C++ -*-===//
-#ifndef NNC_LIB_CODEGEN_RESERVEDNAMES_H
-#define NNC_LIB_CODEGEN_RESERVEDNAMES_H
+//
+// Shared by Sema, which reports a function whose exported symbol would be
+// one of these at its name, and CodeGen, which keeps the same checks for IR
+// input (-x ir), where no Sema runs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_SUPPORT_RESERVEDNAMES_H
+#define NNC_SUPPORT_RESERVEDNAMES_H
 
 #include "llvm/ADT/StringRef.h"
 

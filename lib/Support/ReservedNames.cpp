@@ -1,5 +1,5 @@
 //===- ReservedNames.cpp --------------------------------------------------===//
-#include "ReservedNames.h"
+#include "nnc/Support/ReservedNames.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace nnc;
