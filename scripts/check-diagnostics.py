@@ -50,8 +50,9 @@ ALLOWED = {
         "run-time status of the REPL; reported as err_run_time with a place",
     ("JIT/Engine.cpp", "out of memory (NNC_ERR_NOMEM)"):
         "run-time status of the REPL; reported as err_run_time with a place",
-    ("JIT/Engine.cpp", "run-time error: the tensors of this expression"):
-        "run-time status of the REPL; reported as err_run_time with a place",
+    ("Support/Limits.cpp", "cannot open '"):
+        "the input file itself cannot be read (too large, a device): there "
+        "is no place in it to point at, as with a missing file",
     ("Transforms/PassRegistry.cpp", "unknown pass"): "the --passes option",
     ("CodeGen/Target.cpp", "unknown target"): "the --target option",
     ("CodeGen/Target.cpp", "cannot create a target machine"):
