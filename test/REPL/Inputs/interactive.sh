@@ -21,6 +21,18 @@ wait_for() {
   T capture-pane -p -t repl
   return 1
 }
+# Waits until the pane shows at least $1 prompts: the input before them
+# was evaluated, so keys typed next reach the line editor, not the
+# terminal's echo while the REPL is busy (a race on a loaded machine).
+wait_prompts() {
+  for _ in $(seq 1 1200); do
+    if (($(T capture-pane -p -t repl | grep -c '^nn>') >= $1)); then return 0; fi
+    sleep 0.05
+  done
+  echo "TIMEOUT waiting for $1 prompts"
+  T capture-pane -p -t repl
+  return 1
+}
 # Waits until nnc-repl has exited and prints its exit status.
 wait_exit() {
   for _ in $(seq 1 1200); do
@@ -48,6 +60,7 @@ trap 'T kill-server 2>/dev/null' EXIT
 # Session 1: a prompt, results, Tab completion, Ctrl-C, Ctrl-D.
 start
 T send-keys -t repl 'fn circuit(x, y, z) = (x + y) * z' Enter
+wait_prompts 2
 T send-keys -t repl 'circuit(-2, 5, -4)' Enter
 wait_for '^-12$'
 # Tab completes a built-in, then a function of the session.
@@ -76,6 +89,7 @@ T kill-session -t repl
 # input dropped by Ctrl-C is not in it). The session itself is new.
 start
 T send-keys -t repl Up Up Up Up Up Enter
+wait_prompts 2
 T send-keys -t repl Up Up Up Up Enter
 wait_for '^\(-4, -4, 3\)$'
 screen "session 2"
@@ -87,6 +101,7 @@ T kill-session -t repl
 # goes on.
 start --isolate
 T send-keys -t repl 'fn s(x) = sigmoid(x) * tanh(x) / (1 + x * x)' Enter
+wait_prompts 2
 T send-keys -t repl 'grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(s))))))))))))))))))))(1)' Enter
 sleep 1
 T send-keys -t repl C-c
