@@ -28,13 +28,19 @@ static uintptr_t getStackLimit() {
   return Limit;
 }
 
+/// Where the caller's frame is on the machine stack. Not the address of a
+/// local: AddressSanitizer may move locals to a "fake stack" on the heap
+/// (detect_stack_use_after_return), and then every check would find the
+/// stack exhausted and start a thread.
+static inline __attribute__((always_inline)) uintptr_t getStackPointer() {
+  return reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+}
+
 bool nnc::isStackNearlyExhausted() {
   uintptr_t Limit = getStackLimit();
   if (!Limit)
     return false;
-  char Here;
-  uintptr_t SP = reinterpret_cast<uintptr_t>(&Here);
-  return SP < Limit + MinFreeStack;
+  return getStackPointer() < Limit + MinFreeStack;
 }
 
 /// Runs \p Fn on a new thread with \p Bytes of stack and waits for it.
@@ -56,8 +62,7 @@ void nnc::runWithSufficientStack(llvm::function_ref<void()> Fn) {
 
 void nnc::runWithStackOf(size_t Bytes, llvm::function_ref<void()> Fn) {
   uintptr_t Limit = getStackLimit();
-  char Here;
-  uintptr_t SP = reinterpret_cast<uintptr_t>(&Here);
+  uintptr_t SP = getStackPointer();
   if (Limit && SP > Limit && SP - Limit >= Bytes + MinFreeStack)
     Fn();
   else

@@ -138,4 +138,19 @@ TEST(FrontEndStack, ContinuesOnANewStack) {
   EXPECT_EQ(Result, 20000u);
 }
 
+TEST(FrontEndStack, AmpleStackIsNotExhausted) {
+  // Measured at the machine stack, not at a local's address, which
+  // AddressSanitizer may put on its heap "fake stack": a wrong answer here
+  // starts a thread at every check.
+  volatile char Frame[4096];
+  Frame[0] = 1;
+  EXPECT_FALSE(isStackNearlyExhausted());
+  bool InThread = true;
+  llvm::thread T(std::optional<unsigned>(DefaultStack),
+                 [&] { InThread = isStackNearlyExhausted(); });
+  T.join();
+  EXPECT_FALSE(InThread);
+  EXPECT_EQ(Frame[0], 1);
+}
+
 } // namespace
