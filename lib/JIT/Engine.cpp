@@ -194,18 +194,25 @@ static std::optional<uint64_t> getResultBytes(const ir::Type &T) {
 
 char ResourceError::ID = 0;
 
-static llvm::Error tooLarge(uint64_t Need, uint64_t Avail) {
+/// \p ByLimit: the session's own cap, not the process's, bounded it.
+static llvm::Error tooLarge(uint64_t Need, uint64_t Avail, bool ByLimit) {
+  std::string Needed = Need == UINT64_MAX ? std::string("more than 16 EiB")
+                                          : formatBytes(Need);
+  if (ByLimit)
+    return llvm::make_error<ResourceError>(
+        "the tensors of this expression need " + Needed +
+        " of memory, more than the " + formatBytes(Avail) +
+        " one evaluation may allocate (--max-memory)");
   return llvm::make_error<ResourceError>(
-      "the tensors of this expression need " +
-      (Need == UINT64_MAX ? std::string("more than 16 EiB")
-                          : formatBytes(Need)) +
+      "the tensors of this expression need " + Needed +
       " of memory, but this process may allocate only " + formatBytes(Avail) +
       " more (physical memory, ulimit -v)");
 }
 
 llvm::Expected<std::unique_ptr<CompiledCall>>
 CompiledCall::create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
-                     ir::Type ResultType, int64_t WorkspaceBytes) {
+                     ir::Type ResultType, int64_t WorkspaceBytes,
+                     uint64_t MemoryLimit) {
   std::vector<ir::Type> Leaves = flattenLeaves(ResultType);
   // 64 bytes of slack to align the workspace as the ABI asks.
   uint64_t Need = uint64_t(WorkspaceBytes) + 64;
@@ -214,9 +221,11 @@ CompiledCall::create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
     if (!Bytes || __builtin_add_overflow(Need, *Bytes, &Need))
       Need = UINT64_MAX;
   }
-  uint64_t Avail = getAllocatableMemory();
+  uint64_t Process = getAllocatableMemory();
+  uint64_t Avail = std::min(Process, MemoryLimit);
+  bool ByLimit = MemoryLimit < Process;
   if (Need > Avail)
-    return tooLarge(Need, Avail);
+    return tooLarge(Need, Avail, ByLimit);
   std::unique_ptr<CompiledCall> C(
       new CompiledCall(std::move(RT), Entry, std::move(ResultType), 0u));
   C->Status = true;
@@ -224,7 +233,7 @@ CompiledCall::create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
   C->Workspace.reset(
       static_cast<unsigned char *>(std::malloc(WorkspaceBytes + 64)));
   if (!C->Workspace)
-    return tooLarge(Need, Avail);
+    return tooLarge(Need, Avail, false);
   uintptr_t WS = reinterpret_cast<uintptr_t>(C->Workspace.get());
   C->Slots[1] = (WS + 63) & ~uintptr_t(63);
   for (const ir::Type &L : Leaves) {
@@ -234,7 +243,7 @@ CompiledCall::create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
     C->Buffers.emplace_back(static_cast<unsigned char *>(
         std::calloc(N, getElementSize(L.getElementKind()))));
     if (!C->Buffers.back())
-      return tooLarge(Need, Avail);
+      return tooLarge(Need, Avail, false);
     C->Slots[2 + C->Buffers.size() - 1] =
         reinterpret_cast<uintptr_t>(C->Buffers.back().get());
   }
@@ -430,7 +439,8 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
     int64_t Bytes = SizeAddr->toPtr<int64_t (*)()>()();
     auto Call = CompiledCall::create(RT, Addr->toPtr<void (*)(void *)>(),
                                      F->ResultType,
-                                     Bytes < 0 ? INT64_MAX - 64 : Bytes);
+                                     Bytes < 0 ? INT64_MAX - 64 : Bytes,
+                                     MemoryLimit);
     if (!Call)
       llvm::consumeError(RT->remove());
     return Call;

@@ -112,6 +112,7 @@ llvm::Error Repl::ensureEngine() {
   if (!E)
     return E.takeError();
   JIT = std::move(*E);
+  JIT->setMemoryLimit(Opts.MaxEvalBytes);
   return llvm::Error::success();
 }
 

@@ -42,6 +42,13 @@ cl::opt<std::string> MaxInputSize(
              "G suffixes; default 64M)"),
     cl::value_desc("SIZE"), cl::init("64M"), cl::cat(Category));
 uint64_t MaxInputBytes = DefaultMaxInputBytes;
+cl::opt<std::string> MaxMemory(
+    "max-memory",
+    cl::desc("Refuse to evaluate an input whose tensors need more than SIZE "
+             "bytes (K, M, G suffixes; default: what the process may "
+             "allocate)"),
+    cl::value_desc("SIZE"), cl::cat(Category));
+uint64_t MaxEvalBytes = UINT64_MAX;
 cl::opt<bool> Isolate("isolate",
                       cl::desc("Evaluate each input in a child process: "
                                "Ctrl-C also stops compilation, and a crash "
@@ -76,6 +83,7 @@ private:
     jit::ReplOptions O;
     O.ShowColors = Colors;
     O.MaxInputBytes = MaxInputBytes;
+    O.MaxEvalBytes = MaxEvalBytes;
     return O;
   }
   jit::Repl R;
@@ -246,6 +254,16 @@ int main(int argc, char **argv) {
     return 1;
   }
   MaxInputBytes = *Max;
+  if (!MaxMemory.empty()) {
+    std::optional<uint64_t> Mem = parseByteSize(MaxMemory);
+    if (!Mem) {
+      llvm::WithColor::error(llvm::errs(), "nnc-repl")
+          << "invalid --max-memory '" << MaxMemory
+          << "' (use a positive number of bytes, with K, M or G)\n";
+      return 1;
+    }
+    MaxEvalBytes = *Mem;
+  }
   bool Interactive = Evals.empty() && ::isatty(STDIN_FILENO);
   Driver D(llvm::WithColor(llvm::errs()).colorsEnabled());
   D.warmUp();

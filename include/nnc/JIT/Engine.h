@@ -73,7 +73,7 @@ public:
   /// allocate them (physical memory, `ulimit -v`) or malloc fails.
   static llvm::Expected<std::unique_ptr<CompiledCall>>
   create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
-         ir::Type ResultType, int64_t WorkspaceBytes);
+         ir::Type ResultType, int64_t WorkspaceBytes, uint64_t MemoryLimit);
   ~CompiledCall();
   CompiledCall(const CompiledCall &) = delete;
   CompiledCall &operator=(const CompiledCall &) = delete;
@@ -109,10 +109,15 @@ public:
   llvm::Expected<std::unique_ptr<CompiledCall>> compile(const ir::Module &M,
                                                         llvm::StringRef Name);
 
+  /// At most \p Bytes for one call's workspace, results and values, on
+  /// top of what the process may allocate (an embedding's own cap).
+  void setMemoryLimit(uint64_t Bytes) { MemoryLimit = Bytes; }
+
 private:
   Engine() = default;
   std::unique_ptr<llvm::orc::LLJIT> J;
   unsigned NextId = 0;
+  uint64_t MemoryLimit = UINT64_MAX;
 };
 
 } // namespace nnc::jit

@@ -44,6 +44,9 @@ struct ReplOptions {
   double TimeBudget = 0.3;
   /// The largest file `:load` reads, and the longest input.
   uint64_t MaxInputBytes = DefaultMaxInputBytes;
+  /// The most memory one evaluation may allocate for its tensors, below
+  /// what the process may allocate (physical memory, `ulimit -v`).
+  uint64_t MaxEvalBytes = UINT64_MAX;
 };
 
 class Repl {
