@@ -4,9 +4,14 @@
 #
 #   bash fuzz/run.sh [SECONDS] [extra libFuzzer flags...]
 #
-# SECONDS defaults to 60. The corpus grows in build-fuzz/corpus (seeded from
-# fuzz/corpus); crashes, timeouts and OOMs land in build-fuzz/artifacts/.
+# SECONDS defaults to 60. The corpus grows in build-fuzz/corpus-TARGET
+# (seeded from fuzz/corpus, or fuzz/corpus-ir for the IR targets); crashes,
+# timeouts and OOMs land in build-fuzz/artifacts-TARGET/.
 # Environment:
+#   FUZZ_TARGET=nnc-fuzzer the target: nnc-fuzzer (whole pipeline and round
+#                          trip), nnc-fuzz-parse, nnc-fuzz-check,
+#                          nnc-fuzz-middle, nnc-fuzz-codegen (IR text),
+#                          nnc-fuzz-repl (REPL input sequences)
 #   CXX_FUZZ=clang++-19    the clang++ to build with (C compiler: same name
 #                          with clang instead of clang++)
 #   JOBS=1                 libFuzzer -jobs/-workers (one per core at most)
@@ -42,9 +47,17 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     -DCMAKE_C_COMPILER="$CC_FUZZ" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" \
     -DNNC_BUILD_FUZZERS=ON -DNNC_BUILD_TESTS=OFF
 fi
-flock "$BUILD_LOCK" cmake --build "$BUILD" --target nnc-fuzzer -j2
+TARGET=${FUZZ_TARGET:-nnc-fuzzer}
+flock "$BUILD_LOCK" cmake --build "$BUILD" --target "$TARGET" -j2
+SEEDS="$ROOT/fuzz/corpus"
+case "$TARGET" in
+nnc-fuzz-middle | nnc-fuzz-codegen) SEEDS="$ROOT/fuzz/corpus-ir" ;;
+esac
 
-mkdir -p "$BUILD/corpus" "$BUILD/artifacts"
+# The whole-pipeline target keeps its historical folders.
+SUFFIX=${TARGET#nnc-fuzz}
+SUFFIX=${SUFFIX#er}
+mkdir -p "$BUILD/corpus$SUFFIX" "$BUILD/artifacts$SUFFIX"
 cd "$BUILD"
 PARALLEL=()
 if [ "$JOBS" -gt 1 ]; then
@@ -53,8 +66,8 @@ if [ "$JOBS" -gt 1 ]; then
 fi
 # -max_len=2048: the seeds are small and short inputs mutate faster.
 # -timeout=10: a .nn file of 2 KiB that takes 10 s is a bug.
-exec "$BUILD/bin/nnc-fuzzer" \
+exec "$BUILD/bin/$TARGET" \
   -max_total_time="$SECONDS_TO_RUN" -max_len=2048 -timeout=10 \
-  -dict="$ROOT/fuzz/nn.dict" -artifact_prefix="$BUILD/artifacts/" \
+  -dict="$ROOT/fuzz/nn.dict" -artifact_prefix="$BUILD/artifacts$SUFFIX/" \
   -print_final_stats=1 "${PARALLEL[@]}" \
-  "$@" "$BUILD/corpus" "$ROOT/fuzz/corpus"
+  "$@" "$BUILD/corpus$SUFFIX" "$SEEDS"
