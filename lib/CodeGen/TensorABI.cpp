@@ -8,21 +8,6 @@ using namespace nnc;
 using namespace nnc::codegen;
 using ir::OpKind;
 
-static void flattenInto(const ir::Type &T, std::vector<ir::Type> &Out) {
-  if (T.isLeaf()) {
-    Out.push_back(T);
-    return;
-  }
-  for (const ir::Type &E : T.getElements())
-    flattenInto(E, Out);
-}
-
-std::vector<ir::Type> codegen::flattenLeaves(const ir::Type &T) {
-  std::vector<ir::Type> Out;
-  flattenInto(T, Out);
-  return Out;
-}
-
 static bool hasTensor(const ir::Type &T) {
   for (const ir::Type &L : flattenLeaves(T))
     if (L.isTensor())
@@ -111,37 +96,14 @@ static llvm::Error structError(const ir::Function &F, const std::string &Msg) {
                                  "internal error: @" + F.Name + ": " + Msg);
 }
 
-/// The struct runs of \p F must match their instance field by field.
+/// The struct runs of \p F must match their instance field by field: the
+/// IR verifier's check, here since code generation may get unverified IR.
 static llvm::Error checkStructs(const ir::Module &M, const ir::Function &F) {
-  auto Check = [&](const ir::Function::ABIStruct &S,
-                   const std::vector<ir::Type> &Types,
-                   const char *What) -> llvm::Error {
-    if (!S.Count)
-      return llvm::Error::success();
-    const ir::Module::Instance *I = M.lookupInstance(S.Instance);
-    if (!I)
-      return structError(F, std::string(What) +
-                                " struct of unknown instance '" + S.Instance +
-                                "'");
-    if (I->Params.size() != S.Count || S.First + S.Count > Types.size())
-      return structError(F, std::string(What) + " struct does not match '" +
-                                S.Instance + "'");
-    for (unsigned J = 0; J < S.Count; ++J) {
-      const ir::Type &T = I->Params[J].second;
-      if (Types[S.First + J] != T || !T.isLeaf() ||
-          !getNumElements(T.getShape()).isConstant())
-        return structError(F, std::string(What) + " struct field '" +
-                                  I->Params[J].first + "' differs from '" +
-                                  S.Instance + "'");
-    }
+  std::string Err = ir::verifyABIStructs(F, M);
+  if (Err.empty())
     return llvm::Error::success();
-  };
-  std::vector<ir::Type> Params;
-  for (unsigned I = 0; I < F.getNumParams(); ++I)
-    Params.push_back(F.getParamType(I));
-  if (llvm::Error E = Check(F.ParamStruct, Params, "parameter"))
-    return E;
-  return Check(F.ResultStruct, flattenLeaves(F.ResultType), "result");
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "internal error: " + Err);
 }
 
 llvm::Expected<std::unique_ptr<ir::Module>>

@@ -29,8 +29,7 @@ enum Status : int32_t {
 /// result leaf, an op) or an ABI struct.
 bool usesStatusABI(const ir::Function &F);
 
-/// The flattened leaves of \p T (a tuple's components, depth first).
-std::vector<ir::Type> flattenLeaves(const ir::Type &T);
+using ir::flattenLeaves;
 
 /// A copy of \p M in which every call to a status-ABI function is inlined,
 /// callees first, so code generation never lowers a tensor call; calls

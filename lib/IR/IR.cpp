@@ -612,3 +612,18 @@ std::string ir::formatDouble(double V) {
   auto Res = std::to_chars(Buf, Buf + sizeof(Buf), V);
   return std::string(Buf, Res.ptr);
 }
+
+static void flattenInto(const ir::Type &T, std::vector<ir::Type> &Out) {
+  if (T.isLeaf()) {
+    Out.push_back(T);
+    return;
+  }
+  for (const ir::Type &E : T.getElements())
+    flattenInto(E, Out);
+}
+
+std::vector<ir::Type> ir::flattenLeaves(const Type &T) {
+  std::vector<Type> Out;
+  flattenInto(T, Out);
+  return Out;
+}

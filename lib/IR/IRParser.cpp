@@ -277,15 +277,6 @@ bool isAllDigits(llvm::StringRef S) {
   return !S.empty() && llvm::all_of(S, llvm::isDigit);
 }
 
-void flattenLeaves(const Type &T, std::vector<Type> &Out) {
-  if (T.isLeaf()) {
-    Out.push_back(T);
-    return;
-  }
-  for (const Type &E : T.getElements())
-    flattenLeaves(E, Out);
-}
-
 bool hasFloatLeaves(const Type &T) {
   if (T.isLeaf())
     return T.isFloat();
@@ -316,7 +307,7 @@ Signature deriveSignature(DeriveKind Kind, const Signature &Of,
   Signature S;
   S.Params = Of.Params;
   if (Kind == DeriveKind::Vjp)
-    flattenLeaves(Of.Result, S.Params);
+    S.Params = flattenLeaves(Of.Result);
   std::vector<Type> Grads;
   for (unsigned I : Wrt)
     Grads.push_back(Of.Params[I]);

@@ -253,7 +253,41 @@ std::string ir::verifyFunction(const Function &F, const Module *M) {
     return llvm::formatv("@{0}: unknown backward function @{1}", F.Name,
                          F.BackwardFn)
         .str();
-  return "";
+  return M ? verifyABIStructs(F, *M) : "";
+}
+
+std::string ir::verifyABIStructs(const Function &F, const Module &M) {
+  auto Check = [&](const Function::ABIStruct &S,
+                   const std::vector<Type> &Types,
+                   const char *What) -> std::string {
+    if (!S.Count)
+      return "";
+    const Module::Instance *I = M.lookupInstance(S.Instance);
+    if (!I)
+      return llvm::formatv("@{0}: {1} struct of unknown instance '{2}'",
+                           F.Name, What, S.Instance)
+          .str();
+    if (I->Params.size() != S.Count || S.First + S.Count > Types.size())
+      return llvm::formatv("@{0}: {1} struct does not match '{2}'", F.Name,
+                           What, S.Instance)
+          .str();
+    for (unsigned J = 0; J < S.Count; ++J) {
+      const Type &T = I->Params[J].second;
+      if (Types[S.First + J] != T || !T.isLeaf() ||
+          !getNumElements(T.getShape()).isConstant())
+        return llvm::formatv("@{0}: {1} struct field '{2}' differs from '{3}'",
+                             F.Name, What, I->Params[J].first, S.Instance)
+            .str();
+    }
+    return "";
+  };
+  std::vector<Type> Params;
+  for (unsigned I = 0; I < F.getNumParams(); ++I)
+    Params.push_back(F.getParamType(I));
+  std::string Err = Check(F.ParamStruct, Params, "parameter");
+  if (Err.empty())
+    Err = Check(F.ResultStruct, flattenLeaves(F.ResultType), "result");
+  return Err;
 }
 
 std::string ir::verifyModule(const Module &M) {

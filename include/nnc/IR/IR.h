@@ -277,9 +277,16 @@ void printModule(const Module &M, llvm::raw_ostream &OS);
 /// Prints functions as .nn source that nnc compiles again.
 void printModuleAsNN(const Module &M, llvm::raw_ostream &OS);
 
+/// The scalar and tensor leaves of \p T, depth first (a leaf is itself):
+/// the order in which the C ABI passes a tuple's parts.
+std::vector<Type> flattenLeaves(const Type &T);
+
 /// Checks the invariants; returns a description of the first broken one.
 /// A failure is a compiler bug, never a user error.
 std::string verifyFunction(const Function &F, const Module *M = nullptr);
+/// The parameter and result struct runs of \p F against their instances
+/// of \p M, field by field (part of verifyFunction given a module).
+std::string verifyABIStructs(const Function &F, const Module &M);
 std::string verifyModule(const Module &M);
 
 /// Copies the ops of \p Callee into the function \p B builds, mapping its
