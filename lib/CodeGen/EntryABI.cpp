@@ -8,6 +8,7 @@
 // shape error leaves every buffer untouched.
 //
 //===----------------------------------------------------------------------===//
+#include "Outline.h"
 #include "TensorFunction.h"
 #include "llvm/IR/Verifier.h"
 
@@ -361,8 +362,16 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
   B.CreateStore(llvm::ConstantPointerNull::get(B.getPtrTy()), Owned);
   if (llvm::Error E = emitPrologue())
     return E;
+  // Each op starts a block of its own, where a large function may be cut
+  // into parts (Outline.h); the epilogue's block ends the last part.
+  std::vector<llvm::BasicBlock *> OpStarts;
   for (ir::ValueId I = F.getNumParams(); I < F.Ops.size(); ++I) {
     const ir::Op &O = F.Ops[I];
+    if (SplitInstructions) {
+      OpStarts.push_back(llvm::BasicBlock::Create(Ctx, "op", LF));
+      B.CreateBr(OpStarts.back());
+      B.SetInsertPoint(OpStarts.back());
+    }
     if (O.Kind == OpKind::Return) {
       emitEpilogue(O.Operands[0]);
       break;
@@ -388,6 +397,7 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
   B.CreateBr(Ret);
   B.SetInsertPoint(Ret);
   B.CreateRet(StatusPhi);
+  outlineRegions(*LF, OpStarts, SplitInstructions);
   if (SizeFn)
     defineSizeFunction(SizeFn);
   return llvm::Error::success();

@@ -167,7 +167,8 @@ private:
   llvm::Error define(const ir::Function &F) {
     llvm::Function *LF = Functions[F.Name];
     if (usesStatusABI(F))
-      return TensorFunctionEmitter(M, F, LM, Functions, Opts.ABIChecks)
+      return TensorFunctionEmitter(M, F, LM, Functions, Opts.ABIChecks,
+                                   Opts.OptLevel ? Opts.SplitInstructions : 0)
           .define(LF, SizeFunctions.lookup(F.Name));
     B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", LF));
     std::vector<Leaves> Vals(F.Ops.size());

@@ -3,6 +3,8 @@
 #include "llvm/Analysis/CGSCCPassManager.h"
 #include "llvm/Analysis/LoopAnalysisManager.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/OptBisect.h"
+#include "llvm/IR/PassInstrumentation.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -75,7 +77,16 @@ void nnc::optimizeLLVMModule(llvm::Module &LM, llvm::TargetMachine &TM,
   llvm::FunctionAnalysisManager FAM;
   llvm::CGSCCAnalysisManager CGAM;
   llvm::ModuleAnalysisManager MAM;
-  llvm::PassBuilder PB(&TM);
+  // The context's pass gate (-opt-bisect-limit, or the REPL's Ctrl-C) may
+  // skip optional passes, here as in the legacy pass manager of codegen.
+  llvm::PassInstrumentationCallbacks PIC;
+  llvm::OptPassGate &Gate = LM.getContext().getOptPassGate();
+  if (Gate.isEnabled())
+    PIC.registerShouldRunOptionalPassCallback(
+        [&Gate](llvm::StringRef Pass, llvm::Any) {
+          return Gate.shouldRunPass(Pass, "module");
+        });
+  llvm::PassBuilder PB(&TM, llvm::PipelineTuningOptions(), std::nullopt, &PIC);
   PB.registerModuleAnalyses(MAM);
   PB.registerCGSCCAnalyses(CGAM);
   PB.registerFunctionAnalyses(FAM);

@@ -34,9 +34,10 @@ public:
   TensorFunctionEmitter(const ir::Module &M, const ir::Function &F,
                         llvm::Module &LM,
                         const llvm::StringMap<llvm::Function *> &Functions,
-                        bool ABIChecks)
+                        bool ABIChecks, unsigned SplitInstructions)
       : M(M), F(F), LM(LM), B(LM.getContext()), S(B, LM), Shapes(B),
-        Functions(Functions), ABIChecks(ABIChecks) {}
+        Functions(Functions), ABIChecks(ABIChecks),
+        SplitInstructions(SplitInstructions) {}
 
   llvm::Error define(llvm::Function *Entry, llvm::Function *SizeFn);
 
@@ -101,6 +102,8 @@ private:
   ShapeEnv Shapes;
   const llvm::StringMap<llvm::Function *> &Functions;
   bool ABIChecks;
+  /// CodeGenOptions::SplitInstructions (0 at -O0 and when off).
+  unsigned SplitInstructions;
 
   llvm::Function *LF = nullptr;
   std::vector<EntryArg> Args;

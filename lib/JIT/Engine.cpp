@@ -1,5 +1,6 @@
 //===- Engine.cpp - ORC LLJIT behind the REPL -----------------------------===//
 #include "nnc/JIT/Engine.h"
+#include "nnc/JIT/Interrupt.h"
 #include "nnc/Support/Limits.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
@@ -163,17 +164,7 @@ CompiledCall::CompiledCall(llvm::orc::ResourceTrackerSP RT,
     : RT(std::move(RT)), Entry(Entry), ResultType(std::move(ResultType)),
       Slots(NumSlots, 0) {}
 
-/// The scalar and tensor leaves of \p T, depth first, as the ABI
-/// flattens results.
-static std::vector<ir::Type> flattenLeaves(const ir::Type &T) {
-  if (T.isLeaf())
-    return {T};
-  std::vector<ir::Type> Out;
-  for (const ir::Type &E : T.getElements())
-    for (ir::Type &L : flattenLeaves(E))
-      Out.push_back(std::move(L));
-  return Out;
-}
+using ir::flattenLeaves;
 
 /// The number of elements of a constant shape, or -1.
 static int64_t getConstantSize(const ir::Type &T) {
@@ -389,6 +380,8 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
   Sub->lookup(Name)->Name = Unique;
   Name = Unique;
   auto Ctx = std::make_unique<llvm::LLVMContext>();
+  // Ctrl-C skips the remaining passes (nnc/JIT/Interrupt.h).
+  Ctx->setOptPassGate(getInterruptGate());
   if (llvm::Error E = takeHostMachineError())
     return E;
   CodeGenOptions Opts = getReplCodeGenOptions();
@@ -416,6 +409,11 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
     addTrampoline(**LM, *(*LM)->getFunction(Name), F->ResultType, Entry);
   }
   optimizeLLVMModule(**LM, TM, Opts.OptLevel);
+  // Ctrl-C during the passes: machine code would never run. (The REPL
+  // prints "interrupted" itself.)
+  if (wasInterrupted())
+    return llvm::errorCodeToError(
+        std::make_error_code(std::errc::interrupted));
   (*LM)->setDataLayout(J->getDataLayout());
 
   llvm::orc::ResourceTrackerSP RT =

@@ -20,6 +20,21 @@ void nnc::jit::handleInterrupt() {
 bool nnc::jit::wasInterrupted() { return Interrupted; }
 void nnc::jit::clearInterrupt() { Interrupted = 0; }
 
+namespace {
+class InterruptGate : public llvm::OptPassGate {
+public:
+  bool shouldRunPass(const llvm::StringRef, llvm::StringRef) override {
+    return !Interrupted;
+  }
+  bool isEnabled() const override { return true; }
+};
+} // namespace
+
+llvm::OptPassGate &nnc::jit::getInterruptGate() {
+  static InterruptGate Gate;
+  return Gate;
+}
+
 bool nnc::jit::runInterruptibly(llvm::function_ref<void()> Fn) {
   if (Interrupted)
     return false;

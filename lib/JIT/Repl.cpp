@@ -125,6 +125,14 @@ static void reportError(llvm::raw_ostream &Err, llvm::Error E) {
 /// A status the generated code returned, reported like a compile error:
 /// at the input's place, with its line and a caret under the expression.
 void Repl::reportRunTimeError(const Input &In, llvm::StringRef Message) {
+  reportAtInput(In, [&](DiagnosticEngine &Diags, llvm::SMRange Range) {
+    Diags.report(Range, DiagID::err_run_time, Message);
+  });
+}
+
+void Repl::reportAtInput(
+    const Input &In,
+    llvm::function_ref<void(DiagnosticEngine &, llvm::SMRange)> Report) {
   llvm::SourceMgr SM;
   unsigned ID = SM.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(In.Text, In.SourceName), llvm::SMLoc());
@@ -137,9 +145,8 @@ void Repl::reportRunTimeError(const Input &In, llvm::StringRef Message) {
   End = End == llvm::StringRef::npos || End < Start ? Start : End + 1;
   // One line of the input is underlined: the caret cannot span lines.
   End = std::min(End, Text.find('\n', Start));
-  Diags.report(llvm::SMRange(llvm::SMLoc::getFromPointer(Text.data() + Start),
-                             llvm::SMLoc::getFromPointer(Text.data() + End)),
-               DiagID::err_run_time, Message);
+  Report(Diags, llvm::SMRange(llvm::SMLoc::getFromPointer(Text.data() + Start),
+                              llvm::SMLoc::getFromPointer(Text.data() + End)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -213,7 +220,24 @@ std::unique_ptr<CompiledCall> Repl::compileCall(Candidate &C,
     reportError(Err, std::move(E));
     return nullptr;
   }
+  // Code generation takes time linear in the ops, milliseconds each: past
+  // the limit, say so now rather than compile for minutes.
+  if (const ir::Function *F = C.getIR().lookup(ExprWrapperName)) {
+    OpCount N = countBodyOps(*F);
+    if (exceedsMaxOps(N, Opts.MaxOps)) {
+      reportAtInput(In, [&](DiagnosticEngine &Diags, llvm::SMRange Range) {
+        Diags.report(Range, DiagID::err_expr_too_many_ops, N.Tensor, N.Scalar,
+                     Opts.MaxOps);
+      });
+      return nullptr;
+    }
+  }
   auto Code = JIT->compile(C.getIR(), ExprWrapperName);
+  if (!Code && wasInterrupted()) {
+    // Ctrl-C cut the compilation short; the caller says so.
+    llvm::consumeError(Code.takeError());
+    return nullptr;
+  }
   if (!Code) {
     llvm::Error Rest = llvm::handleErrors(
         Code.takeError(), [&](const ResourceError &E) {
@@ -239,7 +263,7 @@ Outcome Repl::evaluateExpression(const Input &In) {
     return failure();
   std::unique_ptr<CompiledCall> Code = compileCall(*C, In);
   if (!Code)
-    return failure();
+    return wasInterrupted() ? interrupted() : failure();
   CompiledCall &Call = *Code;
   if (!runInterruptibly([&] { Call.call(); }))
     return interrupted();

@@ -11,6 +11,10 @@
 // RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= -c -o %t/ops.o --header %t/tensor_ops.h
 // RUN: %cc -std=c99 -Wall -Wextra -Werror -fsanitize=address %inc %s %t/ops.o -lm -o %t/errors
 // RUN: %t/errors | FileCheck %s
+// The same errors from functions cut into parts, one op each (Outline.h).
+// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= --split-functions=1 -c -o %t/ops1.o
+// RUN: %cc -std=c99 -fsanitize=address %inc %s %t/ops1.o -lm -o %t/errors1
+// RUN: %t/errors1 | FileCheck %s
 // CHECK-NOT: MISMATCH
 // CHECK: all ok
 

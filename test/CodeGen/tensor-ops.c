@@ -15,6 +15,10 @@
 // RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= -O0 -c -o %t/ops0.o
 // RUN: %cc -std=c99 -ffp-contract=off %inc %s %t/ops0.o -lm -o %t/ops0
 // RUN: %t/ops0 | FileCheck %s
+// And with every op of every function in a part of its own (Outline.h).
+// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= --split-functions=1 -c -o %t/ops1.o
+// RUN: %cc -std=c99 -ffp-contract=off %inc %s %t/ops1.o -lm -o %t/ops1
+// RUN: %t/ops1 | FileCheck %s
 // CHECK-NOT: MISMATCH
 // CHECK: l2 = 0.116
 // CHECK-NOT: MISMATCH

@@ -49,6 +49,11 @@ cl::opt<std::string> MaxMemory(
              "allocate)"),
     cl::value_desc("SIZE"), cl::cat(Category));
 uint64_t MaxEvalBytes = UINT64_MAX;
+cl::opt<unsigned> MaxOps(
+    "max-ops",
+    cl::desc("Refuse to compile an expression of more than N ops of "
+             "optimized IR (0: no limit; default 10000)"),
+    cl::value_desc("N"), cl::init(DefaultMaxOps), cl::cat(Category));
 cl::opt<bool> Isolate("isolate",
                       cl::desc("Evaluate each input in a child process: "
                                "Ctrl-C also stops compilation, and a crash "
@@ -84,6 +89,7 @@ private:
     O.ShowColors = Colors;
     O.MaxInputBytes = MaxInputBytes;
     O.MaxEvalBytes = MaxEvalBytes;
+    O.MaxOps = MaxOps;
     return O;
   }
   jit::Repl R;

@@ -90,6 +90,16 @@ cl::opt<unsigned> BracketDepth("fbracket-depth", cl::desc("Deepest bracket nesti
                                cl::init(256), cl::cat(Category));
 cl::opt<unsigned> ErrorLimit("ferror-limit", cl::desc("Stop after this many errors (0: no limit)"),
                              cl::init(20), cl::cat(Category));
+cl::opt<unsigned> MaxOps("max-ops",
+                        cl::desc("Refuse to generate code for a function of more than N ops of optimized IR (0: no limit; default 10000)"),
+                        cl::value_desc("N"), cl::init(DefaultMaxOps), cl::cat(Category));
+cl::opt<unsigned> SplitFunctions(
+    "split-functions",
+    cl::desc("At -O1 and above, cut a function of more than N LLVM "
+             "instructions into parts of at most N, so compile time stays "
+             "linear (0: never; default 2000)"),
+    cl::value_desc("N"), cl::init(CodeGenOptions::DefaultSplitInstructions),
+    cl::cat(Category));
 cl::opt<std::string> MaxInputSize("max-input-size",
                                   cl::desc("Refuse inputs larger than SIZE bytes (K, M, G suffixes; default 64M)"),
                                   cl::value_desc("SIZE"), cl::init("64M"), cl::cat(Category));
@@ -311,10 +321,13 @@ int compile() {
   if (Emit == Stage::NN)
     return printStage([&](llvm::raw_ostream &OS) { ir::printModuleAsNN(*IR, OS); });
 
+  if (!checkFunctionSizes(*IR, MaxOps, Diags))
+    return 1;
   CodeGenOptions CGO;
   CGO.TargetTriple = TargetTriple;
   CGO.CPU = CPU;
   CGO.OptLevel = OptLevelValue;
+  CGO.SplitInstructions = SplitFunctions;
   CGO.SymbolPrefix = SymbolPrefix;
   CGO.ABIChecks = ABIChecks;
 

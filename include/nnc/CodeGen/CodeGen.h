@@ -10,6 +10,7 @@
 #define NNC_CODEGEN_CODEGEN_H
 
 #include "nnc/IR/IR.h"
+#include "nnc/Support/Diagnostics.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
@@ -29,7 +30,36 @@ struct CodeGenOptions {
   /// every pointer (null, overlapping outputs, a small workspace) before
   /// touching memory, returning NNC_ERR_ARG (docs/abi.md).
   bool ABIChecks = false;
+  /// At -O1 and above, a function whose emitted code has more LLVM
+  /// instructions than this is cut at op boundaries into internal functions
+  /// of at most this many each, so that LLVM's compile time stays linear
+  /// in the size of the program (`nnc --split-functions=N`; 0: never).
+  unsigned SplitInstructions = DefaultSplitInstructions;
+  static constexpr unsigned DefaultSplitInstructions = 2000;
 };
+
+/// The most tensor ops one function of the optimized IR may have by
+/// default (`nnc --max-ops`, `nnc-repl --max-ops`); five scalar ops count
+/// as one. Code generation takes time linear in the ops (large functions
+/// are cut into parts), some 6 ms per tensor op at -O2 on one core: this
+/// bounds one function's compile time to about a minute
+/// (docs/performance.md).
+constexpr unsigned DefaultMaxOps = 10000;
+
+/// The ops of a function's body, as `--emit=opt` prints them (not its
+/// params): those with a tensor result or operand, and the others.
+struct OpCount {
+  uint64_t Tensor = 0, Scalar = 0;
+};
+OpCount countBodyOps(const ir::Function &F);
+
+/// Whether \p N is past the limit \p MaxOps (0: no limit).
+bool exceedsMaxOps(const OpCount &N, unsigned MaxOps);
+
+/// Reports each function of \p M past \p MaxOps at its declaration;
+/// returns whether there was none.
+bool checkFunctionSizes(const ir::Module &M, unsigned MaxOps,
+                        DiagnosticEngine &Diags);
 
 /// Creates the target machine for \p Opts (all LLVM targets are usable).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

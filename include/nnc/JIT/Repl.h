@@ -12,9 +12,12 @@
 #ifndef NNC_JIT_REPL_H
 #define NNC_JIT_REPL_H
 
+#include "nnc/CodeGen/CodeGen.h"
 #include "nnc/JIT/Engine.h"
 #include "nnc/JIT/Session.h"
+#include "nnc/Support/Diagnostics.h"
 #include "nnc/Support/Limits.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/raw_ostream.h"
 #include <memory>
@@ -47,6 +50,9 @@ struct ReplOptions {
   /// The most memory one evaluation may allocate for its tensors, below
   /// what the process may allocate (physical memory, `ulimit -v`).
   uint64_t MaxEvalBytes = UINT64_MAX;
+  /// The most ops an expression may have after optimization (0: no
+  /// limit); code generation takes milliseconds per op.
+  unsigned MaxOps = DefaultMaxOps;
 };
 
 class Repl {
@@ -85,6 +91,11 @@ private:
   Outcome load(const Input &Arg);
   Outcome failure();
   void reportRunTimeError(const Input &In, llvm::StringRef Message);
+  /// Reports through \p Report with the input's text as the source and
+  /// the range of its first line's code, which a caret underlines.
+  void reportAtInput(
+      const Input &In,
+      llvm::function_ref<void(DiagnosticEngine &, llvm::SMRange)> Report);
   /// JIT-compiles an expression's candidate; null (reported) on failure.
   std::unique_ptr<CompiledCall> compileCall(Candidate &C, const Input &In);
   Outcome interrupted();
