@@ -64,6 +64,10 @@ if [ "$JOBS" -gt 1 ]; then
   # Each job logs to build-fuzz/fuzz-N.log; they share the corpus.
   PARALLEL=(-jobs="$JOBS" -workers="$JOBS")
 fi
+# The parser wants 512 MiB of stack (nnc/Support/Stack.h) and starts a
+# thread of that size for every input unless its own stack has it: give
+# the main thread 1 GiB so it runs in place (when the hard limit allows).
+ulimit -s 1048576 2>/dev/null || true
 # -max_len=2048: the seeds are small and short inputs mutate faster.
 # -timeout=10: a .nn file of 2 KiB that takes 10 s is a bug.
 exec "$BUILD/bin/$TARGET" \

@@ -307,7 +307,8 @@ Signature deriveSignature(DeriveKind Kind, const Signature &Of,
   Signature S;
   S.Params = Of.Params;
   if (Kind == DeriveKind::Vjp)
-    S.Params = flattenLeaves(Of.Result);
+    for (Type &L : flattenLeaves(Of.Result))
+      S.Params.push_back(std::move(L));
   std::vector<Type> Grads;
   for (unsigned I : Wrt)
     Grads.push_back(Of.Params[I]);
