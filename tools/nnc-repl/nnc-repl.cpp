@@ -60,6 +60,20 @@ cl::opt<bool> Isolate("isolate",
                                "leaves the session (slower)"),
                       cl::cat(Category));
 
+/// Parses the value of --\p Name into \p Bytes, or says why it cannot.
+bool parseSizeOption(llvm::StringRef Name, llvm::StringRef Value,
+                     uint64_t &Bytes) {
+  std::optional<uint64_t> N = parseByteSize(Value);
+  if (!N) {
+    llvm::WithColor::error(llvm::errs(), "nnc-repl")
+        << "invalid --" << Name << " '" << Value
+        << "' (use a positive number of bytes, with K, M or G)\n";
+    return false;
+  }
+  Bytes = *N;
+  return true;
+}
+
 /// Runs inputs against one session and tracks whether any failed.
 class Driver {
 public:
@@ -252,24 +266,10 @@ int main(int argc, char **argv) {
       "interactively\n\n"
       "  Type :help in the REPL for its commands; docs/repl.md has more.\n");
 
-  std::optional<uint64_t> Max = parseByteSize(MaxInputSize);
-  if (!Max) {
-    llvm::WithColor::error(llvm::errs(), "nnc-repl")
-        << "invalid --max-input-size '" << MaxInputSize
-        << "' (use a positive number of bytes, with K, M or G)\n";
+  if (!parseSizeOption("max-input-size", MaxInputSize, MaxInputBytes) ||
+      (!MaxMemory.empty() &&
+       !parseSizeOption("max-memory", MaxMemory, MaxEvalBytes)))
     return 1;
-  }
-  MaxInputBytes = *Max;
-  if (!MaxMemory.empty()) {
-    std::optional<uint64_t> Mem = parseByteSize(MaxMemory);
-    if (!Mem) {
-      llvm::WithColor::error(llvm::errs(), "nnc-repl")
-          << "invalid --max-memory '" << MaxMemory
-          << "' (use a positive number of bytes, with K, M or G)\n";
-      return 1;
-    }
-    MaxEvalBytes = *Mem;
-  }
   bool Interactive = Evals.empty() && ::isatty(STDIN_FILENO);
   Driver D(llvm::WithColor(llvm::errs()).colorsEnabled());
   D.warmUp();
