@@ -39,21 +39,27 @@ nnc::createTargetMachine(const CodeGenOptions &Opts) {
                                    "unknown target '" + Opts.TargetTriple +
                                        "': " + Error);
   std::string CPU = Opts.CPU;
-  if (CPU == "native")
-    CPU = llvm::sys::getHostCPUName().str();
+  if (CPU.empty())
+    CPU = Opts.TargetTriple.empty() ? "native" : "generic";
   llvm::Triple Triple(TripleName);
+  std::string Features;
+  if (CPU == "native") {
+    // The name and the features: a virtual machine may hide some of what
+    // its CPU's name implies (AVX-512 on a Zen 4 guest).
+    CPU = llvm::sys::getHostCPUName().str();
+    for (const auto &F : llvm::sys::getHostCPUFeatures())
+      Features += (Features.empty() ? "" : ",") +
+                  std::string(F.getValue() ? "+" : "-") + F.getKey().str();
+  }
   if (CPU == "generic" && Triple.getArch() == llvm::Triple::x86_64)
     CPU = "x86-64";
   llvm::TargetOptions TO;
   // LLVM's RISC-V default is the soft-float RV64I ABI; Linux distributions
   // use RV64GC with hardware floats, so code must match to link with them.
-  std::string Features;
-  if (Triple.isRISCV64()) {
-    Features = "+m,+a,+f,+d,+c";
-    TO.MCOptions.ABIName = "lp64d";
-  } else if (Triple.isRISCV32()) {
-    Features = "+m,+a,+f,+d,+c";
-    TO.MCOptions.ABIName = "ilp32d";
+  if (Triple.isRISCV()) {
+    if (Features.empty())
+      Features = "+m,+a,+f,+d,+c";
+    TO.MCOptions.ABIName = Triple.isRISCV64() ? "lp64d" : "ilp32d";
   }
   llvm::CodeGenOptLevel Level = llvm::CodeGenOptLevel::Default;
   switch (Opts.OptLevel) {

@@ -43,7 +43,7 @@ std::unique_ptr<ir::Module> jit::extractFunction(const ir::Module &M,
 CodeGenOptions jit::getReplCodeGenOptions() {
   CodeGenOptions Opts;
   Opts.OptLevel = 2;
-  Opts.CPU = "generic";
+  Opts.CPU = "native"; // the code runs here and now
   return Opts;
 }
 

@@ -63,8 +63,8 @@ cl::opt<std::string> OptLevel("O", cl::desc("Optimization level: -O0 ... -O3 (de
                               cl::cat(Category));
 cl::opt<std::string> TargetTriple("target", cl::desc("Target triple, e.g. aarch64-linux-gnu"),
                                   cl::value_desc("triple"), cl::cat(Category));
-cl::opt<std::string> CPU("mcpu", cl::desc("Target CPU ('native' for this machine)"),
-                         cl::init("generic"), cl::cat(Category));
+cl::opt<std::string> CPU("mcpu", cl::desc("Target CPU: 'native' (this machine's; the default without --target), 'generic' (portable; the default with --target) or an LLVM CPU name"),
+                         cl::cat(Category));
 cl::opt<bool> ABIChecks("abi-checks",
                         cl::desc("Entry points also take the workspace's size and check their pointers (null, overlapping, too small), returning NNC_ERR_ARG"),
                         cl::cat(Category));

@@ -23,7 +23,10 @@ namespace nnc {
 
 struct CodeGenOptions {
   std::string TargetTriple; // empty: the host
-  std::string CPU = "generic";
+  /// Empty: this machine's CPU and features when compiling for this
+  /// machine (no TargetTriple), the portable "generic" otherwise.
+  /// "native": this machine's; anything else: an LLVM CPU name.
+  std::string CPU;
   unsigned OptLevel = 2;    // 0 to 3, as -O0 ... -O3
   std::string SymbolPrefix; // prepended to every exported symbol
   /// --abi-checks: entry points also take the workspace's size and check
