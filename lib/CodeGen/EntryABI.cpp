@@ -372,11 +372,23 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
       B.CreateBr(OpStarts.back());
       B.SetInsertPoint(OpStarts.back());
     }
+    // Each op that touches a tensor gets private copies of the dimensions,
+    // loaded in a block of its own before its code (ShapeEnv::beginScope).
+    bool Tensors = O.Ty.isTensor() || O.Kind == OpKind::Return;
+    for (ir::ValueId V : O.Operands)
+      Tensors |= F.typeOf(V).isTensor();
+    if (Tensors) {
+      auto *Body = llvm::BasicBlock::Create(Ctx, "op.body", LF);
+      Shapes.beginScope(B.CreateBr(Body));
+      B.SetInsertPoint(Body);
+    }
     if (O.Kind == OpKind::Return) {
       emitEpilogue(O.Operands[0]);
+      Shapes.endScope();
       break;
     }
     emitOp(I);
+    Shapes.endScope();
     if (!O.Name.empty() && Vals[I].size() == 1 &&
         !llvm::isa<llvm::Constant>(Vals[I][0]) &&
         !llvm::isa<llvm::Argument>(Vals[I][0]) && !Vals[I][0]->hasName())

@@ -25,6 +25,8 @@ llvm::Value *ShapeEnv::alignTo(llvm::Value *V, uint64_t Align) {
 
 llvm::Value *ShapeEnv::get(const ir::Dim &D) {
   std::string Key = D.str();
+  if (ScopeAt && D.isValid() && !D.Vars.empty())
+    return getInScope(D, Key);
   if (llvm::Value *V = Cache.lookup(Key))
     return V;
   if (!D.isValid()) {
@@ -45,6 +47,71 @@ llvm::Value *ShapeEnv::get(const ir::Dim &D) {
   if (!Sealed)
     Cache[Key] = R;
   return R;
+}
+
+void ShapeEnv::seal() {
+  Sealed = true;
+  llvm::Function *F = B.GetInsertBlock()->getParent();
+  llvm::IRBuilder<> Entry(&F->getEntryBlock(), F->getEntryBlock().begin());
+  auto Spill = [&](llvm::StringRef Key, llvm::Value *V) {
+    if (llvm::isa<llvm::Constant>(V))
+      return;
+    llvm::AllocaInst *Slot = Entry.CreateAlloca(B.getInt64Ty(), nullptr, "dim");
+    B.CreateStore(V, Slot);
+    Slots[Key] = Slot;
+  };
+  for (const auto &E : Cache)
+    Spill(E.getKey(), E.getValue());
+  for (const auto &E : Vars)
+    Spill(("$" + E.getKey()).str(), E.getValue());
+}
+
+void ShapeEnv::beginScope(llvm::Instruction *At) {
+  assert(Sealed && "scopes copy the values seal() stored");
+  ScopeAt = At;
+  ScopeCache.clear();
+}
+
+llvm::Value *ShapeEnv::getInScope(const ir::Dim &D, const std::string &Key) {
+  if (llvm::Value *V = ScopeCache.lookup(Key))
+    return V;
+  llvm::IRBuilder<> At(ScopeAt);
+  auto Load = [&](llvm::AllocaInst *Slot) {
+    return At.CreateAlignedLoad(At.getInt64Ty(), Slot, llvm::Align(8),
+                                /*isVolatile=*/true, "dim.copy");
+  };
+  llvm::Value *R = nullptr;
+  if (llvm::AllocaInst *Slot = Slots.lookup(Key)) {
+    R = Load(Slot);
+  } else if (llvm::Value *V = Cache.lookup(Key)) {
+    R = V; // a constant
+  } else {
+    // A product prepare() checked but did not keep: of copies of its
+    // variables.
+    R = D.Factor == 1 ? nullptr : At.getInt64(D.Factor);
+    for (const std::string &Var : D.Vars) {
+      std::string VarKey = "$" + Var;
+      llvm::Value *X = ScopeCache.lookup(VarKey);
+      if (!X) {
+        llvm::AllocaInst *Slot = Slots.lookup(VarKey);
+        X = Slot ? Load(Slot) : Vars.lookup(Var);
+        assert(X && "dimension variables are bound before use");
+        ScopeCache[VarKey] = X;
+      }
+      R = R ? At.CreateMul(R, X) : X;
+    }
+  }
+  ScopeCache[Key] = R;
+  return R;
+}
+
+llvm::Value *ShapeEnv::copyPointer(llvm::Value *P) {
+  if (!ScopeAt || llvm::isa<llvm::Constant>(P) || llvm::isa<llvm::AllocaInst>(P))
+    return P;
+  llvm::Value *&Copy = PointerCopies[P];
+  if (!Copy)
+    Copy = llvm::IRBuilder<>(ScopeAt).CreateLaunderInvariantGroup(P);
+  return Copy;
 }
 
 ir::Dim codegen::getExtent(const ir::Shape &S, unsigned Begin, unsigned End) {

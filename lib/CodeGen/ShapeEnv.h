@@ -4,11 +4,18 @@
 // is called. Every product the code will need is computed once, up front,
 // in int64 with overflow checks, so loops never recompute or overflow.
 //
+// Each op's loop nest then reads its own copies of them and of the pointers
+// it uses (beginScope, copyPointer). With one value used by the loops of
+// every op, LLVM's LoopStrengthReduce, which visits every use of a
+// loop-invariant value that the loop dominates, takes time quadratic in the
+// size of the function (docs/performance.md).
+//
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_CODEGEN_SHAPEENV_H
 #define NNC_LIB_CODEGEN_SHAPEENV_H
 
 #include "nnc/IR/IR.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/IRBuilder.h"
 
@@ -29,8 +36,26 @@ public:
   /// and its size in bytes.
   void prepare(const ir::Type &T);
   /// Stops remembering: later evaluations are emitted where they are used
-  /// (they cannot overflow once prepare() has seen the same product).
-  void seal() { Sealed = true; }
+  /// (they cannot overflow once prepare() has seen the same product). Every
+  /// value computed so far is stored, here, to a stack slot of its own.
+  void seal();
+  /// Until endScope(), get() returns copies private to the scope: volatile
+  /// loads of the stack slots, emitted before \p At (the start of one op),
+  /// with products of them there too. Volatile, so that no pass merges the
+  /// copies of two scopes back into one value; a load per dimension and op
+  /// costs nothing next to the op's loops. Needs seal().
+  void beginScope(llvm::Instruction *At);
+  void endScope() {
+    ScopeAt = nullptr;
+    ScopeCache.clear();
+    PointerCopies.clear();
+  }
+  /// Within a scope, a copy of the pointer \p P private to it (outside,
+  /// \p P): `llvm.launder.invariant.group`, which alias analysis looks
+  /// through to \p P's object, so the copy keeps \p P's noalias facts,
+  /// but which scalar evolution and CSE treat as a new value. CodeGenPrepare
+  /// removes it after LoopStrengthReduce; it emits no instruction.
+  llvm::Value *copyPointer(llvm::Value *P);
 
   llvm::Value *mul(llvm::Value *A, llvm::Value *B);
   llvm::Value *add(llvm::Value *A, llvm::Value *B);
@@ -40,10 +65,19 @@ public:
   llvm::Value *overflowed() const { return Overflow; }
 
 private:
+  /// get() within a scope.
+  llvm::Value *getInScope(const ir::Dim &D, const std::string &Key);
+
   llvm::IRBuilder<> &B;
   llvm::StringMap<llvm::Value *> Vars, Cache;
   llvm::Value *Overflow;
   bool Sealed = false;
+  /// After seal(): the stack slot of each remembered product (by its key)
+  /// and of each variable (by "$" and its name).
+  llvm::StringMap<llvm::AllocaInst *> Slots;
+  llvm::Instruction *ScopeAt = nullptr;
+  llvm::StringMap<llvm::Value *> ScopeCache;
+  llvm::DenseMap<llvm::Value *, llvm::Value *> PointerCopies;
 };
 
 /// The product of the axes [Begin, End) of \p S.

@@ -25,7 +25,7 @@ static constexpr int64_t NBlock = 256, KBlock = 128;
 llvm::Value *TensorFunctionEmitter::pointerTo(ValueId V) {
   const ir::Type &T = F.typeOf(V);
   if (T.isTensor())
-    return Vals[V][0];
+    return Shapes.copyPointer(Vals[V][0]);
   llvm::AllocaInst *A = entryAlloca(S.storageType(T.getElementKind()));
   S.store(T.getElementKind(), Vals[V][0], A, B.getInt64(0));
   return A;
@@ -134,8 +134,10 @@ void TensorFunctionEmitter::emitOp(ValueId I) {
     return;
   }
   case OpKind::Reshape: {
-    // Same elements in the same order: an alias, never a copy.
-    llvm::Value *P = pointerTo(O.Operands[0]);
+    // Same elements in the same order: an alias, never a copy (and not the
+    // pointer private to this op, which later ops must not use).
+    ValueId X = O.Operands[0];
+    llvm::Value *P = F.typeOf(X).isTensor() ? Vals[X][0] : pointerTo(X);
     Vals[I] = {O.Ty.isTensor() ? P : S.load(K, P, B.getInt64(0))};
     return;
   }
@@ -167,10 +169,10 @@ void TensorFunctionEmitter::emitOp(ValueId I) {
   }
   // A tensor op with a scalar result (a full reduction, a dot product)
   // writes it to the stack.
-  llvm::Value *Out =
-      O.Ty.isTensor() ? Storage[I] : entryAlloca(S.storageType(K));
+  llvm::Value *Out = O.Ty.isTensor() ? Shapes.copyPointer(Storage[I])
+                                     : entryAlloca(S.storageType(K));
   emitTensorOp(O, Out);
-  Vals[I] = {O.Ty.isTensor() ? Out : S.load(K, Out, B.getInt64(0))};
+  Vals[I] = {O.Ty.isTensor() ? Storage[I] : S.load(K, Out, B.getInt64(0))};
 }
 
 void TensorFunctionEmitter::emitTensorOp(const ir::Op &O, llvm::Value *Out) {
