@@ -482,7 +482,7 @@ Outcome Repl::time(const Input &Arg) {
     return failure();
   std::unique_ptr<CompiledCall> Code = compileCall(*C, Arg);
   if (!Code)
-    return failure();
+    return wasInterrupted() ? interrupted() : failure();
   double CompileTime = Seconds(Clock::now() - Start);
   CompiledCall &Call = *Code;
   // Calls are batched so that one sample is long enough for the clock.
