@@ -238,7 +238,9 @@ namespace {
 /// forward sweep expands those calls and needs their bodies.
 class DerivedBuilder {
 public:
-  explicit DerivedBuilder(Module &M) : M(M), Pending(std::move(M.Derived)) {
+  DerivedBuilder(Module &M,
+                 llvm::function_ref<llvm::Error(Module &)> AfterEach)
+      : M(M), AfterEach(AfterEach), Pending(std::move(M.Derived)) {
     M.Derived = Pending; // visible to the verifier until built
     State.assign(Pending.size(), NotBuilt);
     for (size_t I = 0; I < Pending.size(); ++I)
@@ -279,7 +281,7 @@ private:
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal error: AD produced invalid IR: " +
                                          Err);
-    return llvm::Error::success();
+    return AfterEach ? AfterEach(M) : llvm::Error::success();
   }
 
   /// Builds every pending derived function reachable from \p Root through
@@ -312,6 +314,7 @@ private:
   }
 
   Module &M;
+  llvm::function_ref<llvm::Error(Module &)> AfterEach;
   std::vector<DerivedDecl> Pending;
   std::vector<BuildState> State;
   llvm::StringMap<size_t> Index;
@@ -319,6 +322,8 @@ private:
 
 } // namespace
 
-llvm::Error nnc::differentiateModule(Module &M) {
-  return DerivedBuilder(M).run();
+llvm::Error
+nnc::differentiateModule(Module &M,
+                         llvm::function_ref<llvm::Error(Module &)> AfterEach) {
+  return DerivedBuilder(M, AfterEach).run();
 }

@@ -141,7 +141,8 @@ bool Candidate::check() {
   return checkModule(AST, Diags) && !Diags.hasErrors();
 }
 
-bool Candidate::lower(llvm::ArrayRef<std::string> Keep) {
+bool Candidate::lower(llvm::ArrayRef<std::string> Keep,
+                      bool OptimizeDerivatives) {
   IR = lowerModule(AST);
   std::string VerifyError = ir::verifyModule(*IR);
   if (!VerifyError.empty())
@@ -154,7 +155,14 @@ bool Candidate::lower(llvm::ArrayRef<std::string> Keep) {
     for (ir::DerivedDecl &D : IR->Derived)
       D.Exported = llvm::is_contained(Keep, D.Name);
   }
-  if (llvm::Error E = differentiateModule(*IR))
+  // As nnc does: a derivative of a derivative starts from optimized code.
+  auto Optimize = [](ir::Module &M) {
+    PipelineOptions Opts;
+    Opts.MaxIterations = 4;
+    return runPipeline(M, getDefaultPipeline(), Opts);
+  };
+  if (llvm::Error E = OptimizeDerivatives ? differentiateModule(*IR, Optimize)
+                                          : differentiateModule(*IR))
     return fail(std::move(E));
   return true;
 }

@@ -352,7 +352,8 @@ compileFunction(const Session &S, const Input &Arg, llvm::raw_ostream &Err,
     V.Name = FnWrapperName.str();
     V.Display = displayName(Text);
   }
-  if (!C.check() || !C.lower({V.Name}) || (Optimize && !C.optimize()))
+  if (!C.check() || !C.lower({V.Name}, Optimize) ||
+      (Optimize && !C.optimize()))
     return std::nullopt;
   ir::Function *F = C.getIR().lookup(V.Name);
   if (!F) {

@@ -295,15 +295,11 @@ int compile() {
   if (Emit == Stage::IR)
     return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
 
-  if (llvm::Error E = differentiateModule(*IR))
-    return fail(std::move(E));
-  if (Emit == Stage::Grad)
-    return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
-
   std::vector<std::string> Pipeline = getDefaultPipeline();
   PipelineOptions PipeOpts;
   PipeOpts.MaxIterations = 4;
-  if (Passes.getNumOccurrences()) {
+  bool DefaultPipeline = !Passes.getNumOccurrences();
+  if (!DefaultPipeline) {
     Pipeline.clear();
     llvm::SmallVector<llvm::StringRef, 8> Names;
     llvm::StringRef(Passes).split(Names, ',', -1, /*KeepEmpty=*/false);
@@ -314,6 +310,20 @@ int compile() {
   // LLVM's own --print-after-all also prints nnc's passes.
   if (llvm::shouldPrintAfterAll())
     PipeOpts.PrintAfterEach = &llvm::outs();
+  // With the default pipeline, each derivative is optimized before it is
+  // differentiated again; --emit=grad shows AD's own output, and
+  // --passes= runs exactly what it names, once, after AD.
+  auto OptimizeEach = [&](ir::Module &M) {
+    return runPipeline(M, Pipeline, PipeOpts);
+  };
+  bool Interleave = DefaultPipeline && Emit != Stage::Grad &&
+                    !PipeOpts.PrintAfterEach;
+  if (llvm::Error E = Interleave ? differentiateModule(*IR, OptimizeEach)
+                                 : differentiateModule(*IR))
+    return fail(std::move(E));
+  if (Emit == Stage::Grad)
+    return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
+
   if (llvm::Error E = runPipeline(*IR, Pipeline, PipeOpts))
     return fail(std::move(E));
   if (Emit == Stage::Opt)

@@ -61,7 +61,11 @@ public:
   bool check();
   /// IRGen and AD. Functions not named in \p Keep become internal, so the
   /// inliner drops them once inlined (all are kept when it is empty).
-  bool lower(llvm::ArrayRef<std::string> Keep = {});
+  /// \p OptimizeDerivatives: run nnc's pipeline after each derived
+  /// function is built, as `nnc` does (not for :grad, which shows AD's own
+  /// output).
+  bool lower(llvm::ArrayRef<std::string> Keep = {},
+             bool OptimizeDerivatives = true);
   /// nnc's default pipeline (inline, simplify, cse, dce).
   bool optimize();
 
