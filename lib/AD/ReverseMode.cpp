@@ -239,7 +239,7 @@ namespace {
 class DerivedBuilder {
 public:
   DerivedBuilder(Module &M,
-                 llvm::function_ref<llvm::Error(Module &)> AfterEach)
+                 llvm::function_ref<llvm::Error(Module &, llvm::StringRef)> AfterEach)
       : M(M), AfterEach(AfterEach), Pending(std::move(M.Derived)) {
     M.Derived = Pending; // visible to the verifier until built
     State.assign(Pending.size(), NotBuilt);
@@ -281,7 +281,7 @@ private:
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal error: AD produced invalid IR: " +
                                          Err);
-    return AfterEach ? AfterEach(M) : llvm::Error::success();
+    return AfterEach ? AfterEach(M, Pending[I].Name) : llvm::Error::success();
   }
 
   /// Builds every pending derived function reachable from \p Root through
@@ -314,7 +314,7 @@ private:
   }
 
   Module &M;
-  llvm::function_ref<llvm::Error(Module &)> AfterEach;
+  llvm::function_ref<llvm::Error(Module &, llvm::StringRef)> AfterEach;
   std::vector<DerivedDecl> Pending;
   std::vector<BuildState> State;
   llvm::StringMap<size_t> Index;
@@ -324,6 +324,6 @@ private:
 
 llvm::Error
 nnc::differentiateModule(Module &M,
-                         llvm::function_ref<llvm::Error(Module &)> AfterEach) {
+                         llvm::function_ref<llvm::Error(Module &, llvm::StringRef)> AfterEach) {
   return DerivedBuilder(M, AfterEach).run();
 }

@@ -35,16 +35,25 @@ bool nnc::exceedsMaxOps(const OpCount &N, unsigned MaxOps) {
          uint64_t(MaxOps) * ScalarOpsPerTensorOp;
 }
 
+bool nnc::checkFunctionSize(const ir::Function &F, unsigned MaxOps,
+                            DiagnosticEngine &Diags) {
+  OpCount N = countBodyOps(F);
+  if (!exceedsMaxOps(N, MaxOps))
+    return true;
+  // A derivative nested in an expression has an internal name ("__grad_f");
+  // the caret shows which one it is.
+  std::string What = llvm::StringRef(F.Name).starts_with("__")
+                         ? std::string("this derivative")
+                         : "'" + F.Name + "'";
+  Diags.report(F.Loc, DiagID::err_too_many_ops, What, N.Tensor, N.Scalar,
+               MaxOps);
+  return false;
+}
+
 bool nnc::checkFunctionSizes(const ir::Module &M, unsigned MaxOps,
                              DiagnosticEngine &Diags) {
   bool OK = true;
-  for (const auto &F : M.Functions) {
-    OpCount N = countBodyOps(*F);
-    if (exceedsMaxOps(N, MaxOps)) {
-      Diags.report(F->Loc, DiagID::err_too_many_ops, F->Name, N.Tensor,
-                   N.Scalar, MaxOps);
-      OK = false;
-    }
-  }
+  for (const auto &F : M.Functions)
+    OK &= checkFunctionSize(*F, MaxOps, Diags);
   return OK;
 }

@@ -156,7 +156,7 @@ private:
       return methodFunction(*Instances.lookup(Ref.Instance), *Ref.Fn);
     if (Ref.Fn)
       return Ref.Fn->Name;
-    return declareDerived(*Ref.Derived, "", llvm::SMLoc());
+    return declareDerived(*Ref.Derived, "", Ref.Derived->Loc);
   }
 
   //===--- Layer instances ---===//

@@ -3,6 +3,7 @@
 #include "nnc/AD/AD.h"
 #include "nnc/IRGen/IRGen.h"
 #include "nnc/JIT/InputScanner.h"
+#include "nnc/JIT/Interrupt.h"
 #include "nnc/Parse/Parser.h"
 #include "nnc/Sema/Sema.h"
 #include "nnc/Transforms/Passes.h"
@@ -155,15 +156,30 @@ bool Candidate::lower(llvm::ArrayRef<std::string> Keep,
     for (ir::DerivedDecl &D : IR->Derived)
       D.Exported = llvm::is_contained(Keep, D.Name);
   }
-  // As nnc does: a derivative of a derivative starts from optimized code.
-  auto Optimize = [](ir::Module &M) {
-    PipelineOptions Opts;
-    Opts.MaxIterations = 4;
-    return runPipeline(M, getDefaultPipeline(), Opts);
+  // As nnc does: a derivative of a derivative starts from optimized code,
+  // and one past --max-ops stops AD before it grows further. Ctrl-C stops
+  // it between derived functions.
+  auto AfterEach = [&](ir::Module &M, llvm::StringRef Built) -> llvm::Error {
+    if (OptimizeDerivatives) {
+      PipelineOptions Opts;
+      Opts.MaxIterations = 4;
+      if (llvm::Error E = runPipeline(M, getDefaultPipeline(), Opts))
+        return E;
+    }
+    const ir::Function *F = M.lookup(Built);
+    if (wasInterrupted() || (F && !checkFunctionSize(*F, MaxOps, Diags)))
+      return llvm::make_error<llvm::StringError>(
+          "stopped", llvm::inconvertibleErrorCode());
+    return llvm::Error::success();
   };
-  if (llvm::Error E = OptimizeDerivatives ? differentiateModule(*IR, Optimize)
-                                          : differentiateModule(*IR))
+  if (llvm::Error E = differentiateModule(*IR, AfterEach)) {
+    // Reported already, or Ctrl-C, which the REPL reports.
+    if (Diags.hasErrors() || wasInterrupted()) {
+      llvm::consumeError(std::move(E));
+      return false;
+    }
     return fail(std::move(E));
+  }
   return true;
 }
 

@@ -200,8 +200,9 @@ static bool isFunctionValued(const ast::Expr &E, const Session &S) {
 /// function.
 static std::unique_ptr<Candidate>
 compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
-                  bool Colors, bool &FunctionValued) {
+                  bool Colors, unsigned MaxOps, bool &FunctionValued) {
   auto C = std::make_unique<Candidate>(S, Err, Colors);
+  C->setMaxOps(MaxOps);
   C->addSession();
   const ast::Expr *E = C->addWrapped(In, "fn __nnc_expr() =", ";",
                                      ExprWrapperName);
@@ -256,11 +257,11 @@ std::unique_ptr<CompiledCall> Repl::compileCall(Candidate &C,
 Outcome Repl::evaluateExpression(const Input &In) {
   bool FunctionValued = false;
   std::unique_ptr<Candidate> C =
-      compileExpression(S, In, Err, Opts.ShowColors, FunctionValued);
+      compileExpression(S, In, Err, Opts.ShowColors, Opts.MaxOps, FunctionValued);
   if (FunctionValued)
     return describeFunction(In);
   if (!C)
-    return failure();
+    return wasInterrupted() ? interrupted() : failure();
   std::unique_ptr<CompiledCall> Code = compileCall(*C, In);
   if (!Code)
     return wasInterrupted() ? interrupted() : failure();
@@ -472,7 +473,8 @@ Outcome Repl::time(const Input &Arg) {
   Clock::time_point Start = Clock::now();
   bool FunctionValued = false;
   std::unique_ptr<Candidate> C =
-      compileExpression(S, Arg, Err, Opts.ShowColors, FunctionValued);
+      compileExpression(S, Arg, Err, Opts.ShowColors, Opts.MaxOps,
+                        FunctionValued);
   if (FunctionValued) {
     llvm::WithColor::error(Err, "nnc-repl")
         << ":time needs an expression to run, such as f(1, 2), not a "
@@ -480,7 +482,7 @@ Outcome Repl::time(const Input &Arg) {
     return failure();
   }
   if (!C)
-    return failure();
+    return wasInterrupted() ? interrupted() : failure();
   std::unique_ptr<CompiledCall> Code = compileCall(*C, Arg);
   if (!Code)
     return wasInterrupted() ? interrupted() : failure();

@@ -194,6 +194,7 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
                : B == Builtin::ValueAndGrad ? DeriveKind::ValueAndGrad
                                             : DeriveKind::Vjp;
   Spec->Of = Of;
+  Spec->Loc = E.getRange().Start;
 
   if (Spec->Kind != DeriveKind::Vjp && !Sig.Result.isFloatScalar()) {
     Diags.report(E.getRange(), DiagID::err_grad_nonscalar, What, Of.key(),

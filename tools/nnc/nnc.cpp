@@ -312,15 +312,27 @@ int compile() {
     PipeOpts.PrintAfterEach = &llvm::outs();
   // With the default pipeline, each derivative is optimized before it is
   // differentiated again; --emit=grad shows AD's own output, and
-  // --passes= runs exactly what it names, once, after AD.
-  auto OptimizeEach = [&](ir::Module &M) {
-    return runPipeline(M, Pipeline, PipeOpts);
-  };
+  // --passes= runs exactly what it names, once, after AD. Either way a
+  // derived function past --max-ops stops AD before it grows further.
   bool Interleave = DefaultPipeline && Emit != Stage::Grad &&
                     !PipeOpts.PrintAfterEach;
-  if (llvm::Error E = Interleave ? differentiateModule(*IR, OptimizeEach)
-                                 : differentiateModule(*IR))
+  auto AfterEach = [&](ir::Module &M, llvm::StringRef Built) -> llvm::Error {
+    if (Interleave)
+      if (llvm::Error E = runPipeline(M, Pipeline, PipeOpts))
+        return E;
+    const ir::Function *F = M.lookup(Built);
+    if (F && !checkFunctionSize(*F, MaxOps, Diags))
+      return llvm::make_error<llvm::StringError>(
+          "reported", llvm::inconvertibleErrorCode());
+    return llvm::Error::success();
+  };
+  if (llvm::Error E = differentiateModule(*IR, AfterEach)) {
+    if (Diags.hasErrors()) {
+      llvm::consumeError(std::move(E));
+      return 1;
+    }
     return fail(std::move(E));
+  }
   if (Emit == Stage::Grad)
     return printStage([&](llvm::raw_ostream &OS) { ir::printModule(*IR, OS); });
 

@@ -151,6 +151,9 @@ struct DerivedSpec {
   /// How many of the parameters are those of Of (vjp appends upstream
   /// gradients after them).
   unsigned NumOfParams = 0;
+  /// Where the transform is first written (`grad(` ...), for diagnostics
+  /// about the function it derives.
+  llvm::SMLoc Loc;
 };
 
 class Expr {

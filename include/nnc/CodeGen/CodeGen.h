@@ -59,8 +59,11 @@ OpCount countBodyOps(const ir::Function &F);
 /// Whether \p N is past the limit \p MaxOps (0: no limit).
 bool exceedsMaxOps(const OpCount &N, unsigned MaxOps);
 
-/// Reports each function of \p M past \p MaxOps at its declaration;
-/// returns whether there was none.
+/// Reports \p F at its declaration if it is past \p MaxOps; returns
+/// whether it is not.
+bool checkFunctionSize(const ir::Function &F, unsigned MaxOps,
+                       DiagnosticEngine &Diags);
+/// The same for each function of \p M; returns whether none is past.
 bool checkFunctionSizes(const ir::Module &M, unsigned MaxOps,
                         DiagnosticEngine &Diags);
 

@@ -16,6 +16,7 @@
 #define NNC_JIT_CANDIDATE_H
 
 #include "nnc/AST/AST.h"
+#include "nnc/CodeGen/CodeGen.h"
 #include "nnc/IR/IR.h"
 #include "nnc/JIT/Session.h"
 #include "nnc/Support/Diagnostics.h"
@@ -66,6 +67,9 @@ public:
   /// output).
   bool lower(llvm::ArrayRef<std::string> Keep = {},
              bool OptimizeDerivatives = true);
+  /// A derived function with more ops than this (as nnc --max-ops counts
+  /// them) stops AD with an error at its declaration (0: no limit).
+  void setMaxOps(unsigned N) { MaxOps = N; }
   /// nnc's default pipeline (inline, simplify, cse, dce).
   bool optimize();
 
@@ -80,6 +84,7 @@ private:
   llvm::raw_ostream &Diag;
   llvm::SourceMgr SM;
   DiagnosticEngine Diags;
+  unsigned MaxOps = DefaultMaxOps;
   ast::Module AST;
   std::unique_ptr<ir::Module> IR;
 };

@@ -99,7 +99,7 @@ T kill-session -t repl
 
 # Session 3 (--isolate): Ctrl-C stops a long compilation, the session
 # goes on.
-start --isolate
+start --isolate --max-ops=0
 T send-keys -t repl 'fn s(x) = sigmoid(x) * tanh(x) / (1 + x * x)' Enter
 wait_prompts 2
 T send-keys -t repl 'grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(s))))))))))))))))))))(1)' Enter
@@ -109,3 +109,18 @@ wait_for 'interrupted$'
 T send-keys -t repl 's(1)' Enter
 wait_for '^0.27838497057296985$'
 screen "session 3"
+T kill-session -t repl
+
+# Session 4 (in process, no --max-ops): Ctrl-C stops the same compilation
+# between two derived functions (it would otherwise run for hours), the
+# session goes on.
+start --max-ops=0
+T send-keys -t repl 'fn s(x) = sigmoid(x) * tanh(x) / (1 + x * x)' Enter
+wait_prompts 2
+T send-keys -t repl 'grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(s))))))))))))))))))))(1)' Enter
+sleep 0.5
+T send-keys -t repl C-c
+wait_for 'interrupted$'
+T send-keys -t repl 's(2)' Enter
+wait_for '^0.1698225351241737$'
+screen "session 4"
