@@ -44,8 +44,8 @@ struct CodeGenOptions {
 /// The most tensor ops one function of the optimized IR may have by
 /// default (`nnc --max-ops`, `nnc-repl --max-ops`); five scalar ops count
 /// as one. Code generation takes time linear in the ops (large functions
-/// are cut into parts), some 6 ms per tensor op at -O2 on one core: this
-/// bounds one function's compile time to about a minute
+/// are cut into parts), some 8 ms per tensor op at -O2 on one core: this
+/// bounds one function's compile time to a minute or two
 /// (docs/performance.md).
 constexpr unsigned DefaultMaxOps = 10000;
 
