@@ -97,30 +97,31 @@ T send-keys -t repl ':quit' Enter
 wait_exit
 T kill-session -t repl
 
-# Session 3 (--isolate): Ctrl-C stops a long compilation, the session
+# Starts a session with the given flags, types a compilation that would
+# run for hours (the 20th derivative, no --max-ops), presses Ctrl-C after
+# $1 seconds, and checks that the session goes on with $2.
+interrupt_compile() {
+  local delay=$1 after=$2
+  shift 2
+  start "$@" --max-ops=0
+  T send-keys -t repl 'fn s(x) = sigmoid(x) * tanh(x) / (1 + x * x)' Enter
+  wait_prompts 2
+  T send-keys -t repl 'grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(s))))))))))))))))))))(1)' Enter
+  sleep "$delay"
+  T send-keys -t repl C-c
+  wait_for 'interrupted$'
+  T send-keys -t repl "$after" Enter
+}
+
+# Session 3 (--isolate): Ctrl-C kills the child compiling, the session
 # goes on.
-start --isolate --max-ops=0
-T send-keys -t repl 'fn s(x) = sigmoid(x) * tanh(x) / (1 + x * x)' Enter
-wait_prompts 2
-T send-keys -t repl 'grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(s))))))))))))))))))))(1)' Enter
-sleep 1
-T send-keys -t repl C-c
-wait_for 'interrupted$'
-T send-keys -t repl 's(1)' Enter
+interrupt_compile 1 's(1)' --isolate
 wait_for '^0.27838497057296985$'
 screen "session 3"
 T kill-session -t repl
 
-# Session 4 (in process, no --max-ops): Ctrl-C stops the same compilation
-# between two derived functions (it would otherwise run for hours), the
-# session goes on.
-start --max-ops=0
-T send-keys -t repl 'fn s(x) = sigmoid(x) * tanh(x) / (1 + x * x)' Enter
-wait_prompts 2
-T send-keys -t repl 'grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(grad(s))))))))))))))))))))(1)' Enter
-sleep 0.5
-T send-keys -t repl C-c
-wait_for 'interrupted$'
-T send-keys -t repl 's(2)' Enter
+# Session 4 (in process): Ctrl-C stops the same compilation between two
+# derived functions in AD.
+interrupt_compile 0.5 's(2)'
 wait_for '^0.1698225351241737$'
 screen "session 4"
