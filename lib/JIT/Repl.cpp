@@ -155,6 +155,7 @@ void Repl::reportAtInput(
 
 Outcome Repl::declare(const Input &In, bool Lenient) {
   Candidate C(S, Err, Opts.ShowColors);
+  C.setMaxOps(Opts.MaxOps);
   std::optional<std::vector<SessionDecl>> New = C.addDeclarations(In, Lenient);
   if (!New)
     return failure();
@@ -321,9 +322,10 @@ struct FunctionView {
 /// with nnc's passes when \p Optimize.
 static std::optional<FunctionView>
 compileFunction(const Session &S, const Input &Arg, llvm::raw_ostream &Err,
-                bool Colors, bool GradOfPlain, bool Optimize) {
+                bool Colors, unsigned MaxOps, bool GradOfPlain, bool Optimize) {
   FunctionView V;
   V.C = std::make_unique<Candidate>(S, Err, Colors);
+  V.C->setMaxOps(MaxOps);
   Candidate &C = *V.C;
   C.addSession();
   llvm::StringRef Text = llvm::StringRef(Arg.Text).trim();
@@ -379,7 +381,7 @@ static std::string signature(const ir::Function &F) {
 
 Outcome Repl::describeFunction(const Input &In) {
   std::optional<FunctionView> V = compileFunction(
-      S, stripArgument(In), Err, Opts.ShowColors, false, false);
+      S, stripArgument(In), Err, Opts.ShowColors, Opts.MaxOps, false, false);
   if (!V)
     return failure();
   Out << signature(*V->C->getIR().lookup(V->Name)) << '\n';
@@ -389,6 +391,7 @@ Outcome Repl::describeFunction(const Input &In) {
 Outcome Repl::showType(const Input &Arg) {
   bool FunctionValued = false;
   auto C = std::make_unique<Candidate>(S, Err, Opts.ShowColors);
+  C->setMaxOps(Opts.MaxOps);
   C->addSession();
   const ast::Expr *E =
       C->addWrapped(Arg, "fn __nnc_expr() =", ";", ExprWrapperName);
@@ -407,7 +410,7 @@ Outcome Repl::showType(const Input &Arg) {
 Outcome Repl::show(llvm::StringRef Command, const Input &Arg) {
   bool Grad = Command == "grad";
   std::optional<FunctionView> V =
-      compileFunction(S, Arg, Err, Opts.ShowColors, Grad, !Grad);
+      compileFunction(S, Arg, Err, Opts.ShowColors, Opts.MaxOps, Grad, !Grad);
   if (!V)
     return failure();
   ir::Module &IR = V->C->getIR();
@@ -530,6 +533,7 @@ Outcome Repl::list() {
   if (S.getDecls().empty())
     return Outcome();
   Candidate C(S, Err, Opts.ShowColors);
+  C.setMaxOps(Opts.MaxOps);
   C.addSession();
   if (!C.check() || !C.lower())
     return failure();
