@@ -67,6 +67,8 @@ config.substitutions.append(
     ("%inc", "-I%t -I%T -I" + os.path.join("%S", "Inputs")))
 config.substitutions.append(
     ("%examples", os.path.join(config.nnc_src_root, "examples")))
+# The build tree itself (what `cmake --install` installs from).
+config.substitutions.append(("%nnc_build", config.nnc_obj_root))
 config.substitutions.append(("%cxx", config.cxx_compiler))
 config.substitutions.append(("%cc", config.c_compiler))
 
@@ -87,6 +89,8 @@ llvm_config.use_default_substitutions()
 if getattr(config, "nnc_sanitize", "").upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("asan")
 
+if shutil.which("cmake") and shutil.which("ninja"):
+    config.available_features.add("cmake")
 if shutil.which("tmux"):
     config.available_features.add("tmux")
 try:
