@@ -2,6 +2,7 @@
 #include "nnc/JIT/Value.h"
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 using namespace nnc;
 using namespace nnc::jit;
@@ -31,6 +32,10 @@ Value Value::tensor(ElementKind Elem, std::vector<int64_t> Shape,
 }
 
 std::string jit::formatScalar(const Scalar &S) {
+  // NaN's sign bit says nothing a user can use (0/0 on x86 sets it, and
+  // to_chars prints "-nan"); NumPy prints every NaN as "nan".
+  if (isFloatKind(S.Kind) && std::isnan(S.Float))
+    return "nan";
   char Buf[64];
   std::to_chars_result R;
   switch (S.Kind) {

@@ -88,7 +88,9 @@ void sema::checkExportedSymbols(const Module &M, DiagnosticEngine &Diags,
     BySymbol.try_emplace(Opts.SymbolPrefix + Name, Name);
   for (const auto &[Name, Range] : Exports) {
     std::string Symbol = Opts.SymbolPrefix + Name;
-    if (Opts.ExportsSymbols && codegen::isCLibrarySymbol(Symbol))
+    if (Symbol == "main")
+      Diags.report(Range, DiagID::err_symbol_main, Name);
+    else if (Opts.ExportsSymbols && codegen::isCLibrarySymbol(Symbol))
       Diags.report(Range, DiagID::err_symbol_c_library, Symbol);
     else if (Opts.CHeader && codegen::isReservedInHeader(Symbol))
       Diags.report(Range, DiagID::err_symbol_c_header, Name);

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "nnc/JIT/Value.h"
 #include "gtest/gtest.h"
+#include <cmath>
 
 using namespace nnc;
 using namespace nnc::jit;
@@ -33,6 +34,11 @@ TEST(ValueTest, Scalars) {
             "0.7310585786300049");
   EXPECT_EQ(formatScalar(Scalar::f64(1e300)), "1e+300");
   EXPECT_EQ(formatScalar(Scalar::f64(-0.0)), "-0");
+  // Every NaN prints as NumPy prints it, whatever its sign bit.
+  EXPECT_EQ(formatScalar(Scalar::f64(std::nan(""))), "nan");
+  EXPECT_EQ(formatScalar(Scalar::f64(-std::nan(""))), "nan");
+  EXPECT_EQ(formatScalar(Scalar::f32(-std::nanf(""))), "nan");
+  EXPECT_EQ(formatScalar(Scalar::f64(-HUGE_VAL)), "-inf");
   // An f32 prints its own shortest digits, not its double's.
   EXPECT_EQ(formatScalar(Scalar::f32(0.1f)), "0.1");
   EXPECT_EQ(formatScalar(Scalar::f64(static_cast<float>(0.1))),
