@@ -530,8 +530,10 @@ Outcome Repl::time(const Input &Arg) {
 }
 
 Outcome Repl::list() {
-  if (S.getDecls().empty())
+  if (S.getDecls().empty()) {
+    Out << "(nothing declared yet)\n";
     return Outcome();
+  }
   Candidate C(S, Err, Opts.ShowColors);
   C.setMaxOps(Opts.MaxOps);
   C.addSession();
