@@ -197,6 +197,9 @@ void loop(Driver &D, InputReader &Reader, bool Interactive) {
       if (Interactive) {
         std::fputc('\n', stdout);
         std::fflush(stdout);
+        // Ctrl-D at "... ": say what became of the lines typed so far.
+        if (!Pending.empty())
+          llvm::errs() << "nnc-repl: the unfinished input was dropped\n";
         return;
       }
       // A script's last input runs even if incomplete: its errors show.

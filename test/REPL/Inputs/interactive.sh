@@ -125,3 +125,13 @@ T kill-session -t repl
 interrupt_compile 0.5 's(2)'
 wait_for '^0.1698225351241737$'
 screen "session 4"
+T kill-session -t repl
+
+# Session 5: Ctrl-D at the "..." prompt says the unfinished input is
+# dropped.
+start
+T send-keys -t repl 'fn f(x) = (x +' Enter
+wait_for '^\.\.\.'
+T send-keys -t repl C-d
+wait_exit
+screen "session 5"
