@@ -541,6 +541,7 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
         return checkBuiltinCall(E, B, Expected);
       }
       Diags.report(N->getRange(), DiagID::err_unknown_function, N->Name);
+      suggestFunction(N->Name, N->getRange());
       for (Arg &A : E.Args)
         checkExpr(*A.Value, nullptr);
       return Type();

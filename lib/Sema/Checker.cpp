@@ -27,6 +27,28 @@ Decl *Checker::lookupDecl(llvm::StringRef Name) const {
   return It == Decls.end() ? nullptr : It->second;
 }
 
+void Checker::suggestFunction(llvm::StringRef Name, llvm::SMRange Range) {
+  // At most a third of the name's letters wrong (one for short names): a
+  // guess further off misleads more than it helps.
+  unsigned Best = std::max<size_t>(1, Name.size() / 3) + 1;
+  std::string Choice;
+  auto Consider = [&](llvm::StringRef Candidate) {
+    unsigned D = Name.edit_distance(Candidate, /*AllowReplacements=*/true,
+                                    /*MaxEditDistance=*/Best);
+    if (D < Best) {
+      Best = D;
+      Choice = Candidate.str();
+    }
+  };
+  for (const auto &[Key, D] : Decls)
+    if (llvm::isa<FnDecl>(D) || llvm::isa<DerivedFnDecl>(D))
+      Consider(Key);
+#define BUILTIN(Id, Spelling, Family) Consider(Spelling);
+#include "nnc/AST/Builtins.def"
+  if (!Choice.empty())
+    Diags.report(Range, DiagID::note_did_you_mean, Choice);
+}
+
 void Checker::collectDecls() {
   for (DeclPtr &D : M.Decls) {
     auto [It, Inserted] = Decls.try_emplace(D->Name, D.get());

@@ -152,6 +152,9 @@ private:
     llvm::StringMap<unsigned> Latest;
   };
   Decl *lookupDecl(llvm::StringRef Name) const;
+  /// Notes the declared or built-in function whose name is closest to
+  /// \p Name at \p Range, if one is close enough to be a typo.
+  void suggestFunction(llvm::StringRef Name, llvm::SMRange Range);
   /// The dimension variables bound by the current function's parameters.
   std::vector<std::string> DimVars;
   /// The layer whose method or member is being checked.
