@@ -156,6 +156,9 @@ private:
   bool claim(llvm::SMLoc Loc);
   /// The last default-channel token before \p T, or null.
   antlr4::Token *getPreviousToken(antlr4::Token *T);
+  /// A note after the error when the text looks like another language's
+  /// way of saying something .nn says otherwise (`**`, `x[0]`).
+  void noteLikelyIntent(antlr4::Token *Offending);
   std::string describeToken(antlr4::Token *T) const;
   std::vector<std::string>
   describeExpected(const antlr4::misc::IntervalSet &Expected) const;

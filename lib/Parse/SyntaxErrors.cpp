@@ -179,8 +179,9 @@ void SyntaxErrorReporter::report(Token *Offending, const IntervalSet &Expected,
     if (Items[0] == "';'")
       if (Token *Prev = getPreviousToken(Offending))
         Loc = Locs.getEnd(Prev);
-    if (claim(Loc))
-      Diags.report(Loc, DiagID::err_expected, Items[0]);
+    if (!claim(Loc))
+      return;
+    Diags.report(Loc, DiagID::err_expected, Items[0]);
   } else {
     llvm::SMRange Range = Locs.getRange(Offending);
     if (!claim(Range.Start))
@@ -197,8 +198,25 @@ void SyntaxErrorReporter::report(Token *Offending, const IntervalSet &Expected,
       Diags.report(Range, DiagID::err_unexpected_token, What, List);
     }
   }
+  noteLikelyIntent(Offending);
   if (Diags.isSaturated())
     throw StopParsing();
+}
+
+void SyntaxErrorReporter::noteLikelyIntent(Token *Offending) {
+  Token *Prev = getPreviousToken(Offending);
+  if (!Prev)
+    return;
+  size_t Type = Offending->getType(), PrevType = Prev->getType();
+  // `x ** 2`, as in Python: the second '*' is where parsing fails.
+  if (Type == NNParser::STAR && PrevType == NNParser::STAR &&
+      Locs.getEnd(Prev) == Locs.getStart(Offending))
+    Diags.report(Locs.getRange(Offending), DiagID::note_power_operator);
+  // `x[0]`, `x[:, 1]`: a '[' right after a value.
+  else if (Type == NNParser::LBRACKET &&
+           (PrevType == NNParser::IDENT || PrevType == NNParser::RPAREN ||
+            PrevType == NNParser::RBRACKET))
+    Diags.report(Locs.getRange(Offending), DiagID::note_no_indexing);
 }
 
 //===----------------------------------------------------------------------===//
