@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <cwchar>
+#include <unistd.h>
 #include <histedit.h>
 
 using namespace nnc::repl;
@@ -15,7 +17,43 @@ struct LineEditor::Impl {
   std::string HistoryFile;
   std::string Prompt;
   Completer Complete;
+  bool (*Interrupted)() = nullptr;
+  std::mbstate_t Shift{};
 };
+
+/// libedit's character reader, as its own but for Ctrl-C: a SIGINT that
+/// interrupts a write (a redraw after Tab's list) would leave the line
+/// as it was, and the next keys would be appended to it. Here every read
+/// first looks at the handler's flag.
+static int readChar(EditLine *EL, wchar_t *Out) {
+  void *Data = nullptr;
+  el_get(EL, EL_CLIENTDATA, &Data);
+  auto *P = static_cast<LineEditor::Impl *>(Data);
+  for (;;) {
+    if (P->Interrupted && P->Interrupted()) {
+      errno = EINTR;
+      return -1;
+    }
+    char C;
+    ssize_t N = ::read(STDIN_FILENO, &C, 1);
+    if (N == 0)
+      return 0;
+    if (N < 0) {
+      if (errno == EINTR)
+        continue; // the flag says whether it was Ctrl-C
+      return -1;
+    }
+    size_t R = std::mbrtowc(Out, &C, 1, &P->Shift);
+    if (R == static_cast<size_t>(-2))
+      continue; // more bytes of one character
+    if (R == static_cast<size_t>(-1)) {
+      // Not valid in the locale: pass the byte on as it is.
+      P->Shift = std::mbstate_t{};
+      *Out = static_cast<unsigned char>(C);
+    }
+    return 1;
+  }
+}
 
 static char *promptOf(EditLine *EL) {
   void *Data = nullptr;
@@ -75,10 +113,12 @@ static unsigned char complete(EditLine *EL, int) {
   return CC_REDISPLAY;
 }
 
-LineEditor::LineEditor(std::string HistoryFile, Completer Complete)
+LineEditor::LineEditor(std::string HistoryFile, Completer Complete,
+                       bool (*Interrupted)())
     : P(std::make_unique<Impl>()) {
   P->HistoryFile = std::move(HistoryFile);
   P->Complete = std::move(Complete);
+  P->Interrupted = Interrupted;
   P->Hist = history_init();
   history(P->Hist, &P->Event, H_SETSIZE, 1000);
   history(P->Hist, &P->Event, H_SETUNIQUE, 1);
@@ -92,6 +132,7 @@ LineEditor::LineEditor(std::string HistoryFile, Completer Complete)
   el_set(P->EL, EL_HIST, history, P->Hist);
   // Ctrl-C is ours (it cancels the input), so libedit installs no handlers.
   el_set(P->EL, EL_SIGNAL, 0);
+  el_wset(P->EL, EL_GETCFN, readChar);
   // The wide form stores the name and help as given; the narrow el_set
   // copies them and el_end never frees the copies (a leak LeakSanitizer
   // reports at every exit).
@@ -113,7 +154,7 @@ LineEditor::Status LineEditor::readLine(const std::string &Prompt,
   errno = 0;
   const char *Text = el_gets(P->EL, &Count);
   if (!Text || Count <= 0) {
-    if (errno == EINTR) {
+    if (errno == EINTR || (P->Interrupted && P->Interrupted())) {
       // The terminal is left mid-line: libedit was interrupted.
       el_reset(P->EL);
       return Status::Interrupted;

@@ -23,7 +23,11 @@ public:
   using Completer =
       std::function<std::vector<std::string>(bool IsCommand)>;
 
-  LineEditor(std::string HistoryFile, Completer Complete);
+  /// \p Interrupted tells whether Ctrl-C came (the SIGINT handler's flag):
+  /// readLine then returns Interrupted, even when the signal arrived while
+  /// libedit was redrawing rather than waiting for a key.
+  LineEditor(std::string HistoryFile, Completer Complete,
+             bool (*Interrupted)());
   ~LineEditor();
 
   enum class Status { Line, Interrupted, EndOfFile };

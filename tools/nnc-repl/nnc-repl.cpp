@@ -147,7 +147,7 @@ public:
 class TerminalReader : public InputReader {
 public:
   TerminalReader(std::string HistoryFile, repl::LineEditor::Completer C)
-      : Editor(std::move(HistoryFile), std::move(C)) {}
+      : Editor(std::move(HistoryFile), std::move(C), jit::wasInterrupted) {}
   Status read(bool Continuation, std::string &Line) override {
     switch (Editor.readLine(Continuation ? "... " : "nn> ", Line)) {
     case repl::LineEditor::Status::Line:
