@@ -236,10 +236,12 @@ namespace {
 /// derived function it needs: its source, and any derived function that
 /// code reachable from its source calls (`grad(h)(x)` in a body), since the
 /// forward sweep expands those calls and needs their bodies.
+using AfterEachFn =
+    llvm::function_ref<llvm::Error(Module &, llvm::StringRef Built)>;
+
 class DerivedBuilder {
 public:
-  DerivedBuilder(Module &M,
-                 llvm::function_ref<llvm::Error(Module &, llvm::StringRef)> AfterEach)
+  DerivedBuilder(Module &M, AfterEachFn AfterEach)
       : M(M), AfterEach(AfterEach), Pending(std::move(M.Derived)) {
     M.Derived = Pending; // visible to the verifier until built
     State.assign(Pending.size(), NotBuilt);
@@ -314,7 +316,7 @@ private:
   }
 
   Module &M;
-  llvm::function_ref<llvm::Error(Module &, llvm::StringRef)> AfterEach;
+  AfterEachFn AfterEach;
   std::vector<DerivedDecl> Pending;
   std::vector<BuildState> State;
   llvm::StringMap<size_t> Index;
@@ -322,8 +324,6 @@ private:
 
 } // namespace
 
-llvm::Error
-nnc::differentiateModule(Module &M,
-                         llvm::function_ref<llvm::Error(Module &, llvm::StringRef)> AfterEach) {
+llvm::Error nnc::differentiateModule(Module &M, AfterEachFn AfterEach) {
   return DerivedBuilder(M, AfterEach).run();
 }

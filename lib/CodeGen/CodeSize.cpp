@@ -17,13 +17,8 @@ static constexpr uint64_t ScalarOpsPerTensorOp = 5;
 
 OpCount nnc::countBodyOps(const ir::Function &F) {
   OpCount N;
-  for (ir::ValueId I = F.getNumParams(); I < F.Ops.size(); ++I) {
-    const ir::Op &O = F.Ops[I];
-    bool Tensor = O.Ty.isTensor();
-    for (ir::ValueId V : O.Operands)
-      Tensor |= F.typeOf(V).isTensor();
-    ++(Tensor ? N.Tensor : N.Scalar);
-  }
+  for (ir::ValueId I = F.getNumParams(); I < F.Ops.size(); ++I)
+    ++(F.touchesTensor(I) ? N.Tensor : N.Scalar);
   return N;
 }
 

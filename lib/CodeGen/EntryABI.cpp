@@ -374,10 +374,7 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
     }
     // Each op that touches a tensor gets private copies of the dimensions,
     // loaded in a block of its own before its code (ShapeEnv::beginScope).
-    bool Tensors = O.Ty.isTensor() || O.Kind == OpKind::Return;
-    for (ir::ValueId V : O.Operands)
-      Tensors |= F.typeOf(V).isTensor();
-    if (Tensors) {
+    if (F.touchesTensor(I) || O.Kind == OpKind::Return) {
       auto *Body = llvm::BasicBlock::Create(Ctx, "op.body", LF);
       Shapes.beginScope(B.CreateBr(Body));
       B.SetInsertPoint(Body);

@@ -91,7 +91,7 @@ cl::opt<unsigned> BracketDepth("fbracket-depth", cl::desc("Deepest bracket nesti
 cl::opt<unsigned> ErrorLimit("ferror-limit", cl::desc("Stop after this many errors (0: no limit)"),
                              cl::init(20), cl::cat(Category));
 cl::opt<unsigned> MaxOps("max-ops",
-                        cl::desc("Refuse to generate code for a function of more than N ops of optimized IR (0: no limit; default 10000)"),
+                        cl::desc("Refuse a function of more than N tensor ops of optimized IR, five scalar ops counting as one; derived functions are checked as AD builds them (0: no limit; default 10000)"),
                         cl::value_desc("N"), cl::init(DefaultMaxOps), cl::cat(Category));
 cl::opt<unsigned> SplitFunctions(
     "split-functions",

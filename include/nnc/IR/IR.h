@@ -164,6 +164,16 @@ public:
   const Op &op(ValueId V) const { return Ops[V]; }
   Op &op(ValueId V) { return Ops[V]; }
   const Type &typeOf(ValueId V) const { return Ops[V].Ty; }
+  /// Whether op \p V has a tensor result or operand: one that becomes a
+  /// loop nest in code generation, not straight-line scalar code.
+  bool touchesTensor(ValueId V) const {
+    if (Ops[V].Ty.isTensor())
+      return true;
+    for (ValueId A : Ops[V].Operands)
+      if (Ops[A].Ty.isTensor())
+        return true;
+    return false;
+  }
 };
 
 enum class DeriveKind { Grad, ValueAndGrad, Vjp };
