@@ -146,7 +146,25 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
     SlotOffsets.push_back(Total);
     Total = SE.add(Total, SE.alignTo(SE.get(Bytes), SlotAlign));
   }
-  return Total;
+  // Products run one at a time, so they share one scratch, as large as
+  // the largest needs. Its size is bounded by the kernel's blocks, so it
+  // cannot overflow.
+  llvm::Value *Scratch = B.getInt64(0);
+  for (const ir::Op &O : F.Ops) {
+    if (!usesGemm(O))
+      continue;
+    const ir::Type &TA = F.typeOf(O.Operands[0]), &TB = F.typeOf(O.Operands[1]);
+    ElementKind K = O.Ty.getElementKind();
+    llvm::Value *Rows = TA.getRank() == 2 ? SE.get(TA.getShape()[0])
+                                          : B.getInt64(1);
+    Scratch = B.CreateBinaryIntrinsic(
+        llvm::Intrinsic::umax, Scratch,
+        emitGemmScratchBytes(B, getGemmConfig(Vectors, K), K, Rows,
+                             SE.get(TB.getShape()[1]),
+                             SE.get(TA.getShape().back())));
+  }
+  SlotOffsets.push_back(Total);
+  return SE.add(Total, Scratch);
 }
 
 llvm::Error TensorFunctionEmitter::emitPrologue() {
@@ -222,6 +240,8 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
   Base->addIncoming(Workspace, Before);
   Base->addIncoming(P, Allocated);
   WorkspaceBase = Base;
+  GemmScratch =
+      B.CreateInBoundsGEP(B.getInt8Ty(), Base, SlotOffsets.back(), "scratch");
 
   for (size_t I = 0; I < F.Ops.size(); ++I) {
     if (Plan.Slot[I] >= 0)

@@ -26,8 +26,9 @@ namespace {
 class Emitter {
 public:
   Emitter(const ir::Module &M, llvm::LLVMContext &Ctx, llvm::Module &LM,
-          const CodeGenOptions &Opts)
-      : M(M), Ctx(Ctx), LM(LM), Opts(Opts), B(Ctx), S(B, LM) {}
+          const CodeGenOptions &Opts, const VectorUnit &Vectors)
+      : M(M), Ctx(Ctx), LM(LM), Opts(Opts), Vectors(Vectors), B(Ctx),
+        S(B, LM) {}
 
   llvm::Error run() {
     llvm::StringSet<> Symbols;
@@ -168,7 +169,8 @@ private:
     llvm::Function *LF = Functions[F.Name];
     if (usesStatusABI(F))
       return TensorFunctionEmitter(M, F, LM, Functions, Opts.ABIChecks,
-                                   Opts.OptLevel ? Opts.SplitInstructions : 0)
+                                   Opts.OptLevel ? Opts.SplitInstructions : 0,
+                                   Vectors, Opts.FP == FPModel::Contract)
           .define(LF, SizeFunctions.lookup(F.Name));
     B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", LF));
     std::vector<Leaves> Vals(F.Ops.size());
@@ -205,6 +207,7 @@ private:
   llvm::LLVMContext &Ctx;
   llvm::Module &LM;
   const CodeGenOptions &Opts;
+  VectorUnit Vectors;
   llvm::IRBuilder<> B;
   ScalarOps S;
   llvm::StringMap<llvm::Function *> Functions, SizeFunctions;
@@ -221,7 +224,8 @@ nnc::emitLLVMModule(const ir::Module &M, llvm::LLVMContext &Ctx,
   auto LM = std::make_unique<llvm::Module>(M.Name, Ctx);
   LM->setTargetTriple(TM.getTargetTriple().str());
   LM->setDataLayout(TM.createDataLayout());
-  if (llvm::Error E = Emitter(**Prepared, Ctx, *LM, Opts).run())
+  if (llvm::Error E =
+          Emitter(**Prepared, Ctx, *LM, Opts, getVectorUnit(TM, *LM)).run())
     return E;
   return LM;
 }

@@ -11,6 +11,7 @@
 #ifndef NNC_LIB_CODEGEN_TENSORFUNCTION_H
 #define NNC_LIB_CODEGEN_TENSORFUNCTION_H
 
+#include "Gemm.h"
 #include "ScalarOps.h"
 #include "ShapeEnv.h"
 #include "TensorABI.h"
@@ -34,10 +35,12 @@ public:
   TensorFunctionEmitter(const ir::Module &M, const ir::Function &F,
                         llvm::Module &LM,
                         const llvm::StringMap<llvm::Function *> &Functions,
-                        bool ABIChecks, unsigned SplitInstructions)
+                        bool ABIChecks, unsigned SplitInstructions,
+                        const VectorUnit &Vectors, bool Contract)
       : M(M), F(F), LM(LM), B(LM.getContext()), S(B, LM), Shapes(B),
         Functions(Functions), ABIChecks(ABIChecks),
-        SplitInstructions(SplitInstructions) {}
+        SplitInstructions(SplitInstructions), Vectors(Vectors),
+        Contract(Contract) {}
 
   llvm::Error define(llvm::Function *Entry, llvm::Function *SizeFn);
 
@@ -45,10 +48,13 @@ private:
   // EntryABI.cpp
   llvm::Error emitPrologue();
   llvm::Error bindDims();
-  /// Evaluates every dimension the body uses and the workspace layout;
-  /// returns the total workspace size.
+  /// Evaluates every dimension the body uses and the workspace layout:
+  /// the offset of each slot, then of the matrix-product scratch; returns
+  /// the total workspace size.
   llvm::Value *layOutWorkspace(ShapeEnv &SE,
                                std::vector<llvm::Value *> &SlotOffsets);
+  /// Whether \p O is a product the kernel computes (Gemm.h).
+  bool usesGemm(const ir::Op &O) const;
   void emitEpilogue(ir::ValueId Returned);
   void defineSizeFunction(llvm::Function *SizeFn);
   /// --abi-checks: whether any pointer argument is null (for a non-empty
@@ -104,6 +110,11 @@ private:
   bool ABIChecks;
   /// CodeGenOptions::SplitInstructions (0 at -O0 and when off).
   unsigned SplitInstructions;
+  VectorUnit Vectors;
+  /// CodeGenOptions::FP == FPModel::Contract.
+  bool Contract;
+  /// The scratch every matrix product shares (Gemm.h).
+  llvm::Value *GemmScratch = nullptr;
 
   llvm::Function *LF = nullptr;
   std::vector<EntryArg> Args;

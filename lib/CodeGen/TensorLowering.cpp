@@ -2,10 +2,12 @@
 //
 // Each tensor op writes its result into memory the workspace plan gave it.
 // Inner loops run over contiguous memory where the op allows, so LLVM's
-// vectorizer can use them (element-wise ops are one flat loop; matmul is a
-// blocked i-k-j nest whose inner loop is a row of B and of C). Sums add in
-// index order, so results do not depend on the machine. Ops along an axis
-// view their operand as (outer, axis, inner).
+// vectorizer can use them (element-wise ops are one flat loop; an integer
+// matmul is a blocked i-k-j nest whose inner loop is a row of B and of C,
+// a floating-point one calls the module's kernel, Gemm.h). Sums add in
+// index order, so results do not depend on the machine (with
+// --fp-model=strict). Ops along an axis view their operand as (outer,
+// axis, inner).
 //
 //===----------------------------------------------------------------------===//
 #include "Loops.h"
@@ -282,12 +284,25 @@ void TensorFunctionEmitter::emitTranspose(const ir::Op &O, llvm::Value *Out) {
       });
 }
 
+bool TensorFunctionEmitter::usesGemm(const ir::Op &O) const {
+  return O.Kind == OpKind::MatMul && isFloatKind(O.Ty.getElementKind()) &&
+         F.typeOf(O.Operands[1]).getRank() == 2;
+}
+
 void TensorFunctionEmitter::emitMatMul(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &TA = F.typeOf(O.Operands[0]), &TB = F.typeOf(O.Operands[1]);
   llvm::Value *A = pointerTo(O.Operands[0]), *Bm = pointerTo(O.Operands[1]);
   ElementKind K = O.Ty.getElementKind();
   llvm::Value *M = TA.getRank() == 2 ? dim(TA.getShape()[0]) : B.getInt64(1);
   llvm::Value *Inner = dim(TA.getShape().back());
+  if (usesGemm(O)) {
+    llvm::Value *N = dim(TB.getShape()[1]);
+    llvm::Value *One = B.getInt64(1);
+    B.CreateCall(getGemmFunction(LM, K, getGemmConfig(Vectors, K), Contract),
+                 {M, N, Inner, A, Inner, One, Bm, N, One, Out, N,
+                  Shapes.copyPointer(GemmScratch)});
+    return;
+  }
   if (TB.getRank() == 1) {
     // out[i] = sum_p a[i][p] * b[p]: a dot product per row of A.
     llvm::AllocaInst *Acc = entryAlloca(S.type(K), "acc");

@@ -8,15 +8,15 @@
 // to tensor functions (inlined) next to scalar calls (kept). --passes= keeps
 // the IR as written, so code generation does its own inlining.
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= -c -o %t/ops.o --header %t/tensor_ops.h
+// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= --fp-model=strict -c -o %t/ops.o --header %t/tensor_ops.h
 // RUN: %cc -std=c99 -ffp-contract=off -Wall -Wextra -Werror %inc %s %t/ops.o -lm -o %t/ops
 // RUN: %t/ops | FileCheck %s
 // Also at -O0, where nothing is vectorized or folded.
-// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= -O0 -c -o %t/ops0.o
+// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= --fp-model=strict -O0 -c -o %t/ops0.o
 // RUN: %cc -std=c99 -ffp-contract=off %inc %s %t/ops0.o -lm -o %t/ops0
 // RUN: %t/ops0 | FileCheck %s
 // And with every op of every function in a part of its own (Outline.h).
-// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= --split-functions=1 -c -o %t/ops1.o
+// RUN: %nnc -x ir %S/Inputs/tensor_ops.nnir --passes= --fp-model=strict --split-functions=1 -c -o %t/ops1.o
 // RUN: %cc -std=c99 -ffp-contract=off %inc %s %t/ops1.o -lm -o %t/ops1
 // RUN: %t/ops1 | FileCheck %s
 // CHECK-NOT: MISMATCH

@@ -100,6 +100,15 @@ cl::opt<unsigned> SplitFunctions(
              "linear (0: never; default 2000)"),
     cl::value_desc("N"), cl::init(CodeGenOptions::DefaultSplitInstructions),
     cl::cat(Category));
+cl::opt<FPModel> FP(
+    "fp-model", cl::desc("Floating-point rounding of generated code"),
+    cl::values(clEnumValN(FPModel::Contract, "contract",
+                          "fuse a multiply and its add where the target can "
+                          "(default; matrix products still sum in order)"),
+               clEnumValN(FPModel::Strict, "strict",
+                          "round every operation: the same bits on every "
+                          "target")),
+    cl::init(FPModel::Contract), cl::cat(Category));
 cl::opt<std::string> MaxInputSize("max-input-size",
                                   cl::desc("Refuse inputs larger than SIZE bytes (K, M, G suffixes; default 64M)"),
                                   cl::value_desc("SIZE"), cl::init("64M"), cl::cat(Category));
@@ -350,6 +359,7 @@ int compile() {
   CGO.CPU = CPU;
   CGO.OptLevel = OptLevelValue;
   CGO.SplitInstructions = SplitFunctions;
+  CGO.FP = FP;
   CGO.SymbolPrefix = SymbolPrefix;
   CGO.ABIChecks = ABIChecks;
 

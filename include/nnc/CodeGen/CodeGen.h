@@ -21,6 +21,17 @@
 
 namespace nnc {
 
+/// How floating-point arithmetic may be rounded (`nnc --fp-model`).
+enum class FPModel {
+  /// A multiply and the add of its product may be one fused operation
+  /// where the target has it (as C compilers do within an expression):
+  /// matrix products still add each element's products in order of k.
+  Contract,
+  /// Every operation rounds on its own: results are bit for bit the same
+  /// on every target.
+  Strict,
+};
+
 struct CodeGenOptions {
   std::string TargetTriple; // empty: the host
   /// Empty: this machine's CPU and features when compiling for this
@@ -39,6 +50,7 @@ struct CodeGenOptions {
   /// in the size of the program (`nnc --split-functions=N`; 0: never).
   unsigned SplitInstructions = DefaultSplitInstructions;
   static constexpr unsigned DefaultSplitInstructions = 2000;
+  FPModel FP = FPModel::Contract;
 };
 
 /// The most tensor ops one function of the optimized IR may have by

@@ -1,0 +1,602 @@
+//===- Gemm.cpp - The matrix-product kernel -------------------------------===//
+//
+// See Gemm.h for the design. The kernel is LLVM IR written here with
+// explicit vector types, so its speed does not hang on what the loop
+// vectorizer makes of a scalar loop nest.
+//
+//===----------------------------------------------------------------------===//
+#include "Gemm.h"
+#include "Loops.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include <algorithm>
+
+using namespace nnc;
+using namespace nnc::codegen;
+
+VectorUnit codegen::getVectorUnit(llvm::TargetMachine &TM, llvm::Module &LM) {
+  // The cost model answers per function (a function may name its own CPU);
+  // a scratch declaration stands for the module's functions, which all use
+  // the target machine's defaults.
+  llvm::Function *Probe = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(LM.getContext()), false),
+      llvm::GlobalValue::PrivateLinkage, "nnc.vector.probe", LM);
+  llvm::TargetTransformInfo TTI = TM.getTargetTransformInfo(*Probe);
+  VectorUnit U;
+  U.Bits = std::max<unsigned>(
+      TTI.getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
+          .getFixedValue(),
+      32);
+  // On Intel CPUs with AVX-512 the cost model gives the width the
+  // vectorizers prefer, 256 bits. A kernel that keeps its tile in registers
+  // for a whole product gains from the full width (it asks for it with
+  // "min-legal-vector-width").
+  if (TM.getTargetTriple().isX86() && TM.getMCSubtargetInfo() &&
+      TM.getMCSubtargetInfo()->checkFeatures("+avx512f"))
+    U.Bits = 512;
+  U.Registers = std::max<unsigned>(
+      TTI.getNumberOfRegisters(TTI.getRegisterClassForType(true)), 8);
+  if (auto L1 = TTI.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L1D))
+    U.L1Bytes = *L1;
+  if (auto L2 = TTI.getCacheSize(llvm::TargetTransformInfo::CacheLevel::L2D))
+    U.L2Bytes = *L2;
+  Probe->eraseFromParent();
+  return U;
+}
+
+GemmConfig codegen::getGemmConfig(const VectorUnit &U, ElementKind K) {
+  int64_t ES = getElementSize(K);
+  GemmConfig C;
+  C.Lanes = std::max<unsigned>(1, U.Bits / (8 * ES));
+  C.Vecs = 2;
+  // The tile, one row of the B panel and the broadcast element of A fill
+  // the vector registers (14 x 2 vectors with 32 registers, 6 x 2 with 16).
+  // At most 15 rows: remainders are cut into tiles of 8, 4, 2 and 1 rows.
+  C.Rows = std::clamp<int>((int(U.Registers) - int(C.Vecs) - 1) / int(C.Vecs),
+                           1, 15);
+  // A panel of B (KC rows of NR) fills L1 and is reused by every tile of a
+  // block of A; the block of A (MC rows of KC) takes half of L2.
+  C.KC = std::clamp<int64_t>(U.L1Bytes / (C.nr() * ES), 64, 512) / 8 * 8;
+  C.MC = std::max<int64_t>(C.Rows, int64_t(U.L2Bytes) / 2 / (C.KC * ES) /
+                                       C.Rows * C.Rows);
+  C.NC = (4096 + C.nr() - 1) / C.nr() * C.nr();
+  return C;
+}
+
+static llvm::Value *roundUp(llvm::IRBuilderBase &B, llvm::Value *V,
+                            int64_t To) {
+  return B.CreateMul(B.CreateSDiv(B.CreateAdd(V, B.getInt64(To - 1)),
+                                  B.getInt64(To)),
+                     B.getInt64(To));
+}
+
+static llvm::Value *smin(llvm::IRBuilderBase &B, llvm::Value *X,
+                         llvm::Value *Y) {
+  return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, X, Y);
+}
+
+/// Bytes of the copy of a block of A: its rows, rounded up to whole
+/// register tiles, of KC elements each.
+static llvm::Value *blockBytesOfA(llvm::IRBuilderBase &B, const GemmConfig &C,
+                                  int64_t ES, llvm::Value *M) {
+  llvm::Value *Rows = roundUp(B, smin(B, M, B.getInt64(C.MC)), C.Rows);
+  return roundUp(B, B.CreateMul(Rows, B.getInt64(C.KC * ES)), 64);
+}
+
+llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
+                                           const GemmConfig &C, ElementKind K,
+                                           llvm::Value *M, llvm::Value *N,
+                                           llvm::Value *Inner) {
+  int64_t ES = getElementSize(K);
+  llvm::Value *BBytes = B.CreateMul(
+      B.CreateMul(smin(B, Inner, B.getInt64(C.KC)),
+                  roundUp(B, smin(B, N, B.getInt64(C.NC)), C.nr())),
+      B.getInt64(ES));
+  llvm::Value *Total =
+      B.CreateAdd(blockBytesOfA(B, C, ES, M), roundUp(B, BBytes, 64));
+  return B.CreateSelect(B.CreateICmpSLE(M, B.getInt64(C.DirectRows)),
+                        B.getInt64(0), Total);
+}
+
+namespace {
+
+/// How the copy of a block of A lays out element (r, p) of a panel:
+/// at r * RowStride + p * ColStride.
+struct PanelLayout {
+  int64_t RowStride, ColStride;
+};
+
+class GemmEmitter {
+public:
+  GemmEmitter(llvm::Module &LM, ElementKind K, const GemmConfig &Cfg,
+              bool Contract)
+      : LM(LM), B(LM.getContext()), Cfg(Cfg), Contract(Contract),
+        ES(getElementSize(K)) {
+    T = K == ElementKind::F32 ? B.getFloatTy() : B.getDoubleTy();
+    VT = llvm::FixedVectorType::get(T, Cfg.Lanes);
+  }
+
+  llvm::Function *emit(llvm::StringRef Name);
+
+private:
+  void emitDirect();
+  void emitBlocked();
+  void packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
+             llvm::Value *NCur);
+  void packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
+             llvm::Value *KCur, llvm::Value *RowLayout);
+  /// The tiles of one panel of B (Vecs vectors wide, the last masked by
+  /// \p Mask) against every row panel of the block of A.
+  void emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
+                 llvm::Value *BPanel, llvm::Value *CCol, llvm::Value *MCur,
+                 llvm::Value *KCur, llvm::Value *First);
+  /// C[r][v] (+)= sum over p < KCur of A[r][p] * B[p][v] for r < Rows and
+  /// v < Vecs vectors, held in registers along p.
+  void emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
+                llvm::Value *APanel, llvm::Value *BPanel, llvm::Value *KCur,
+                llvm::Value *CTile, llvm::Value *Mask, llvm::Value *First);
+
+  llvm::Value *at(llvm::Value *Base, llvm::Value *Index) {
+    return B.CreateInBoundsGEP(T, Base, Index);
+  }
+  llvm::Value *at(llvm::Value *Base, int64_t Index) {
+    return at(Base, B.getInt64(Index));
+  }
+  llvm::Value *mul(llvm::Value *X, llvm::Value *Y) {
+    return B.CreateNSWMul(X, Y);
+  }
+  llvm::Value *add(llvm::Value *X, llvm::Value *Y) {
+    return B.CreateNSWAdd(X, Y);
+  }
+  /// C + A * B, fused where the target can with --fp-model=contract.
+  llvm::Value *multiplyAdd(llvm::Value *A, llvm::Value *Bv, llvm::Value *C) {
+    if (Contract)
+      return B.CreateIntrinsic(llvm::Intrinsic::fmuladd, {A->getType()},
+                               {A, Bv, C});
+    return B.CreateFAdd(C, B.CreateFMul(A, Bv));
+  }
+  /// Lanes of the vector starting at element \p First of a row that are
+  /// before \p End.
+  llvm::Value *laneMask(int64_t First, llvm::Value *End) {
+    llvm::SmallVector<llvm::Constant *, 16> Idx;
+    for (unsigned I = 0; I < Cfg.Lanes; ++I)
+      Idx.push_back(B.getInt64(First + I));
+    return B.CreateICmpSLT(llvm::ConstantVector::get(Idx),
+                           B.CreateVectorSplat(Cfg.Lanes, End));
+  }
+  llvm::BasicBlock *block(const llvm::Twine &Name) {
+    return llvm::BasicBlock::Create(B.getContext(), Name, F);
+  }
+
+  llvm::Module &LM;
+  llvm::IRBuilder<> B;
+  GemmConfig Cfg;
+  bool Contract;
+  int64_t ES;
+  llvm::Type *T;
+  llvm::FixedVectorType *VT;
+  llvm::Function *F = nullptr;
+  llvm::Value *M, *N, *K, *A, *RsA, *CsA, *Bm, *RsB, *CsB, *C, *Ldc, *Scratch;
+  llvm::Value *PackA = nullptr, *PackB = nullptr;
+};
+
+} // namespace
+
+llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
+  llvm::Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
+  auto *FT = llvm::FunctionType::get(
+      B.getVoidTy(), {I64, I64, I64, Ptr, I64, I64, Ptr, I64, I64, Ptr, I64, Ptr},
+      false);
+  F = llvm::Function::Create(FT, llvm::GlobalValue::InternalLinkage, Name, LM);
+  F->addFnAttr(llvm::Attribute::NoUnwind);
+  F->addFnAttr("min-legal-vector-width",
+               std::to_string(Cfg.Lanes * ES * 8));
+  const char *Names[] = {"m",  "n",   "k", "a",   "rsa", "csa",
+                         "b",  "rsb", "csb", "c", "ldc", "scratch"};
+  llvm::Value **Slots[] = {&M,  &N,   &K,   &A, &RsA, &CsA,
+                           &Bm, &RsB, &CsB, &C, &Ldc, &Scratch};
+  for (unsigned I = 0; I < 12; ++I) {
+    F->getArg(I)->setName(Names[I]);
+    *Slots[I] = F->getArg(I);
+  }
+  // C and the scratch are written; nothing else may be seen through them.
+  for (unsigned I : {3u, 6u}) {
+    F->addParamAttr(I, llvm::Attribute::NoCapture);
+    F->addParamAttr(I, llvm::Attribute::ReadOnly);
+  }
+  for (unsigned I : {9u, 11u}) {
+    F->addParamAttr(I, llvm::Attribute::NoAlias);
+    F->addParamAttr(I, llvm::Attribute::NoCapture);
+  }
+  B.SetInsertPoint(block("entry"));
+  llvm::BasicBlock *Direct = block("direct"), *Blocked = block("blocked");
+  B.CreateCondBr(B.CreateICmpSLE(M, B.getInt64(Cfg.DirectRows)), Direct,
+                 Blocked);
+  B.SetInsertPoint(Direct);
+  emitDirect();
+  B.CreateRetVoid();
+  B.SetInsertPoint(Blocked);
+  emitBlocked();
+  B.CreateRetVoid();
+  return F;
+}
+
+void GemmEmitter::emitDirect() {
+  // A row of C stays in L1 while the rows of B stream past once: copying
+  // B would cost as much as the product.
+  emitLoop(B, M, [&](llvm::Value *I) {
+    llvm::Value *RowC = at(C, mul(I, Ldc));
+    emitLoop(
+        B, N,
+        [&](llvm::Value *J) {
+          B.CreateStore(llvm::ConstantFP::get(T, 0.0), at(RowC, J));
+        },
+        "j");
+    emitLoop(
+        B, K,
+        [&](llvm::Value *P) {
+          llvm::Value *X =
+              B.CreateLoad(T, at(A, add(mul(I, RsA), mul(P, CsA))));
+          llvm::Value *RowB = at(Bm, mul(P, RsB));
+          emitLoop(
+              B, N,
+              [&](llvm::Value *J) {
+                llvm::Value *Dst = at(RowC, J);
+                llvm::Value *Y = B.CreateLoad(T, at(RowB, mul(J, CsB)));
+                B.CreateStore(multiplyAdd(X, Y, B.CreateLoad(T, Dst)), Dst);
+              },
+              "j");
+        },
+        "p");
+  });
+}
+
+void GemmEmitter::emitBlocked() {
+  llvm::BasicBlock *Work = block("work"), *Zero = block("zero.c"),
+                   *Done = block("done");
+  B.CreateCondBr(B.CreateICmpSGT(K, B.getInt64(0)), Work, Zero);
+  // An empty sum: C is zero.
+  B.SetInsertPoint(Zero);
+  emitLoop(B, M, [&](llvm::Value *I) {
+    llvm::Value *RowC = at(C, mul(I, Ldc));
+    emitLoop(
+        B, N,
+        [&](llvm::Value *J) {
+          B.CreateStore(llvm::ConstantFP::get(T, 0.0), at(RowC, J));
+        },
+        "j");
+  });
+  B.CreateBr(Done);
+
+  B.SetInsertPoint(Work);
+  PackA = Scratch;
+  PackB = B.CreateInBoundsGEP(B.getInt8Ty(), Scratch,
+                              blockBytesOfA(B, Cfg, ES, M), "pack.b");
+  llvm::Value *RowLayout = B.CreateICmpEQ(CsA, B.getInt64(1), "a.rows");
+  int64_t NR = Cfg.nr();
+  // Blocks of k and of rows of equal size (rows in whole tiles), rather
+  // than full blocks and a small last one.
+  auto Balance = [&](llvm::Value *Extent, int64_t Most, int64_t Multiple) {
+    llvm::Value *Blocks = B.CreateSDiv(
+        B.CreateAdd(Extent, B.getInt64(Most - 1)), B.getInt64(Most));
+    llvm::Value *Size = B.CreateSDiv(
+        B.CreateAdd(Extent, B.CreateSub(Blocks, B.getInt64(1))), Blocks);
+    return std::make_pair(Blocks, roundUp(B, Size, Multiple));
+  };
+  auto [KBlocks, KStep] = Balance(K, Cfg.KC, 1);
+  auto [MBlocks, MStep] = Balance(M, Cfg.MC, Cfg.Rows);
+  emitLoop(
+      B, B.getInt64(0), N, Cfg.NC,
+      [&](llvm::Value *JC) {
+        llvm::Value *NCur = smin(B, B.getInt64(Cfg.NC), B.CreateSub(N, JC));
+        emitLoop(
+            B, KBlocks,
+            [&](llvm::Value *KB) {
+              llvm::Value *PC = mul(KB, KStep);
+              llvm::Value *KCur = smin(B, KStep, B.CreateSub(K, PC));
+              llvm::Value *First = B.CreateICmpEQ(PC, B.getInt64(0), "first");
+              packB(PC, JC, KCur, NCur);
+              emitLoop(
+                  B, MBlocks,
+                  [&](llvm::Value *MB) {
+                    llvm::Value *IC = mul(MB, MStep);
+                    llvm::Value *MCur = smin(B, MStep, B.CreateSub(M, IC));
+                    packA(IC, PC, MCur, KCur, RowLayout);
+                    llvm::Value *CBlock = at(C, add(mul(IC, Ldc), JC));
+                    emitLoop(
+                        B, B.getInt64(0), NCur, NR,
+                        [&](llvm::Value *JR) {
+                          llvm::Value *NRCur =
+                              smin(B, B.getInt64(NR), B.CreateSub(NCur, JR));
+                          llvm::Value *BPanel = at(PackB, mul(JR, KCur));
+                          llvm::Value *CCol = at(CBlock, JR);
+                          // One case per number of vectors the panel's
+                          // columns need, and per layout of A's copy.
+                          llvm::BasicBlock *Next = block("panel.next");
+                          llvm::Value *Vecs = B.CreateSDiv(
+                              B.CreateAdd(NRCur, B.getInt64(Cfg.Lanes - 1)),
+                              B.getInt64(Cfg.Lanes));
+                          llvm::SwitchInst *Sw =
+                              B.CreateSwitch(Vecs, Next, Cfg.Vecs);
+                          for (unsigned V = 1; V <= Cfg.Vecs; ++V) {
+                            llvm::BasicBlock *Case = block("vecs");
+                            Sw->addCase(B.getInt64(V), Case);
+                            B.SetInsertPoint(Case);
+                            llvm::Value *Mask = laneMask(
+                                int64_t(V - 1) * Cfg.Lanes, NRCur);
+                            llvm::BasicBlock *Rows = block("a.rows"),
+                                             *Cols = block("a.cols");
+                            B.CreateCondBr(RowLayout, Rows, Cols);
+                            B.SetInsertPoint(Rows);
+                            emitPanel({Cfg.KC, 1}, V, Mask, BPanel, CCol,
+                                      MCur, KCur, First);
+                            B.CreateBr(Next);
+                            B.SetInsertPoint(Cols);
+                            emitPanel({1, Cfg.Rows}, V, Mask, BPanel, CCol,
+                                      MCur, KCur, First);
+                            B.CreateBr(Next);
+                          }
+                          B.SetInsertPoint(Next);
+                        },
+                        "jr");
+                  },
+                  "mb");
+            },
+            "kb");
+      },
+      "jc");
+  B.CreateBr(Done);
+  B.SetInsertPoint(Done);
+}
+
+void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
+                        llvm::Value *NCur) {
+  // Panel JR / NR holds rows PC..PC+KCur of columns JC+JR.., NR to a row,
+  // zero past the last column.
+  int64_t NR = Cfg.nr();
+  emitLoop(
+      B, B.getInt64(0), NCur, NR,
+      [&](llvm::Value *JR) {
+        llvm::Value *NRCur = smin(B, B.getInt64(NR), B.CreateSub(NCur, JR));
+        llvm::Value *Dst = at(PackB, mul(JR, KCur));
+        llvm::Value *Col = add(JC, JR);
+        llvm::BasicBlock *Fast = block("pack.b.rows"),
+                         *Slow = block("pack.b.any"),
+                         *Next = block("pack.b.next");
+        B.CreateCondBr(B.CreateAnd(B.CreateICmpEQ(NRCur, B.getInt64(NR)),
+                                   B.CreateICmpEQ(CsB, B.getInt64(1))),
+                       Fast, Slow);
+        // Whole panels of a row-major B: a row of the panel is NR
+        // consecutive elements of a row of B.
+        B.SetInsertPoint(Fast);
+        emitLoop(
+            B, KCur,
+            [&](llvm::Value *P) {
+              llvm::Value *Src = at(Bm, add(mul(add(PC, P), RsB), Col));
+              llvm::Value *To = at(Dst, mul(P, B.getInt64(NR)));
+              for (unsigned V = 0; V < Cfg.Vecs; ++V)
+                B.CreateAlignedStore(
+                    B.CreateAlignedLoad(VT, at(Src, V * Cfg.Lanes),
+                                        llvm::Align(ES)),
+                    at(To, V * Cfg.Lanes), llvm::Align(ES));
+            },
+            "p");
+        B.CreateBr(Next);
+        // Any strides, and the last panel: element by element, reading a
+        // column that exists and writing zero past the last one.
+        B.SetInsertPoint(Slow);
+        llvm::Value *LastCol = B.CreateSub(NRCur, B.getInt64(1));
+        emitLoop(
+            B, KCur,
+            [&](llvm::Value *P) {
+              llvm::Value *Row = mul(add(PC, P), RsB);
+              emitLoop(
+                  B, B.getInt64(NR),
+                  [&](llvm::Value *J) {
+                    llvm::Value *Src =
+                        add(Row, mul(add(Col, smin(B, J, LastCol)), CsB));
+                    llvm::Value *X = B.CreateSelect(
+                        B.CreateICmpSLT(J, NRCur), B.CreateLoad(T, at(Bm, Src)),
+                        llvm::ConstantFP::get(T, 0.0));
+                    B.CreateStore(X, at(Dst, add(mul(P, B.getInt64(NR)), J)));
+                  },
+                  "j");
+            },
+            "p");
+        B.CreateBr(Next);
+        B.SetInsertPoint(Next);
+      },
+      "jr");
+}
+
+void GemmEmitter::packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
+                        llvm::Value *KCur, llvm::Value *RowLayout) {
+  llvm::BasicBlock *Rows = block("pack.a.rows"), *Cols = block("pack.a.cols"),
+                   *Next = block("pack.a.next");
+  B.CreateCondBr(RowLayout, Rows, Cols);
+  // A row-major A: each row of the block is a contiguous copy, KC apart.
+  B.SetInsertPoint(Rows);
+  emitLoop(
+      B, MCur,
+      [&](llvm::Value *R) {
+        llvm::Value *Src = at(A, add(mul(add(IC, R), RsA), PC));
+        llvm::Value *Dst = at(PackA, mul(R, B.getInt64(Cfg.KC)));
+        B.CreateMemCpy(Dst, llvm::Align(ES), Src, llvm::Align(ES),
+                       mul(KCur, B.getInt64(ES)));
+      },
+      "r");
+  B.CreateBr(Next);
+  // Otherwise panels of Rows rows in column order: for a transposed A, the
+  // Rows elements of a column are contiguous in A too.
+  B.SetInsertPoint(Cols);
+  int64_t MR = Cfg.Rows;
+  emitLoop(
+      B, B.getInt64(0), MCur, MR,
+      [&](llvm::Value *IR) {
+        llvm::Value *MRCur = smin(B, B.getInt64(MR), B.CreateSub(MCur, IR));
+        llvm::Value *Panel = at(PackA, mul(IR, B.getInt64(Cfg.KC)));
+        llvm::Value *Row0 = add(IC, IR);
+        llvm::BasicBlock *Contig = block("pack.a.contig"),
+                         *Any = block("pack.a.any"),
+                         *Done = block("pack.a.panel");
+        B.CreateCondBr(B.CreateICmpEQ(RsA, B.getInt64(1)), Contig, Any);
+        B.SetInsertPoint(Contig);
+        unsigned NV = (MR + Cfg.Lanes - 1) / Cfg.Lanes;
+        llvm::SmallVector<llvm::Value *, 2> Masks;
+        for (unsigned V = 0; V < NV; ++V)
+          Masks.push_back(laneMask(int64_t(V) * Cfg.Lanes, MRCur));
+        emitLoop(
+            B, KCur,
+            [&](llvm::Value *P) {
+              llvm::Value *Src = at(A, add(Row0, mul(add(PC, P), CsA)));
+              llvm::Value *Dst = at(Panel, mul(P, B.getInt64(MR)));
+              for (unsigned V = 0; V < NV; ++V) {
+                llvm::Value *X = B.CreateMaskedLoad(
+                    VT, at(Src, V * Cfg.Lanes), llvm::Align(ES), Masks[V],
+                    llvm::ConstantAggregateZero::get(VT));
+                B.CreateMaskedStore(X, at(Dst, V * Cfg.Lanes), llvm::Align(ES),
+                                    Masks[V]);
+              }
+            },
+            "p");
+        B.CreateBr(Done);
+        B.SetInsertPoint(Any);
+        emitLoop(
+            B, KCur,
+            [&](llvm::Value *P) {
+              llvm::Value *Col = mul(add(PC, P), CsA);
+              llvm::Value *Dst = at(Panel, mul(P, B.getInt64(MR)));
+              emitLoop(
+                  B, MRCur,
+                  [&](llvm::Value *R) {
+                    B.CreateStore(
+                        B.CreateLoad(T, at(A, add(mul(add(Row0, R), RsA), Col))),
+                        at(Dst, R));
+                  },
+                  "r");
+            },
+            "p");
+        B.CreateBr(Done);
+        B.SetInsertPoint(Done);
+      },
+      "ir");
+  B.CreateBr(Next);
+  B.SetInsertPoint(Next);
+}
+
+void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
+                            llvm::Value *BPanel, llvm::Value *CCol,
+                            llvm::Value *MCur, llvm::Value *KCur,
+                            llvm::Value *First) {
+  int64_t MR = Cfg.Rows;
+  emitLoop(
+      B, B.getInt64(0), MCur, MR,
+      [&](llvm::Value *IR) {
+        llvm::Value *MRCur = smin(B, B.getInt64(MR), B.CreateSub(MCur, IR));
+        llvm::Value *APanel = at(PackA, mul(IR, B.getInt64(Cfg.KC)));
+        llvm::Value *CTile = at(CCol, mul(IR, Ldc));
+        llvm::BasicBlock *Full = block("tile.full"), *Part = block("tile.rest"),
+                         *Next = block("tile.next");
+        B.CreateCondBr(B.CreateICmpEQ(MRCur, B.getInt64(MR)), Full, Part);
+        B.SetInsertPoint(Full);
+        emitTile(MR, Vecs, L, APanel, BPanel, KCur, CTile, Mask, First);
+        B.CreateBr(Next);
+        // The last rows (fewer than MR): tiles of 8, 4, 2 and 1 rows, one
+        // per bit of their count, from the top.
+        B.SetInsertPoint(Part);
+        for (int64_t P = 8; P >= 1; P /= 2) {
+          if (P >= MR)
+            continue;
+          llvm::BasicBlock *Do = block("tile.rows"), *Skip = block("tile.skip");
+          B.CreateCondBr(
+              B.CreateICmpNE(B.CreateAnd(MRCur, B.getInt64(P)), B.getInt64(0)),
+              Do, Skip);
+          B.SetInsertPoint(Do);
+          llvm::Value *R0 = B.CreateAnd(MRCur, B.getInt64(~(2 * P - 1)));
+          emitTile(unsigned(P), Vecs, L,
+                   at(APanel, mul(R0, B.getInt64(L.RowStride))), BPanel, KCur,
+                   at(CTile, mul(R0, Ldc)), Mask, First);
+          B.CreateBr(Skip);
+          B.SetInsertPoint(Skip);
+        }
+        B.CreateBr(Next);
+        B.SetInsertPoint(Next);
+      },
+      "ir");
+}
+
+void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
+                           llvm::Value *APanel, llvm::Value *BPanel,
+                           llvm::Value *KCur, llvm::Value *CTile,
+                           llvm::Value *Mask, llvm::Value *First) {
+  unsigned W = Cfg.Lanes;
+  llvm::Align Al(ES);
+  auto CPtr = [&](unsigned R, unsigned V) {
+    return at(CTile, add(mul(B.getInt64(R), Ldc), B.getInt64(V * W)));
+  };
+  // The first block of k starts from zero, the others from what C holds:
+  // each element's sum runs in order of k across blocks.
+  llvm::BasicBlock *Load = block("tile.load"), *Zero = block("tile.zero"),
+                   *Loop = block("tile.k"), *Store = block("tile.store");
+  B.CreateCondBr(First, Zero, Load);
+  B.SetInsertPoint(Load);
+  std::vector<llvm::Value *> Loaded;
+  for (unsigned R = 0; R < Rows; ++R)
+    for (unsigned V = 0; V < Vecs; ++V)
+      Loaded.push_back(
+          V + 1 < Vecs
+              ? static_cast<llvm::Value *>(
+                    B.CreateAlignedLoad(VT, CPtr(R, V), Al))
+              : B.CreateMaskedLoad(VT, CPtr(R, V), Al, Mask,
+                                   llvm::ConstantAggregateZero::get(VT)));
+  B.CreateBr(Loop);
+  B.SetInsertPoint(Zero);
+  B.CreateBr(Loop);
+
+  B.SetInsertPoint(Loop);
+  llvm::PHINode *P = B.CreatePHI(B.getInt64Ty(), 3, "p");
+  P->addIncoming(B.getInt64(0), Load);
+  P->addIncoming(B.getInt64(0), Zero);
+  std::vector<llvm::PHINode *> Acc;
+  for (unsigned I = 0; I < Rows * Vecs; ++I) {
+    Acc.push_back(B.CreatePHI(VT, 3, "acc"));
+    Acc.back()->addIncoming(Loaded[I], Load);
+    Acc.back()->addIncoming(llvm::ConstantAggregateZero::get(VT), Zero);
+  }
+  llvm::Value *ARow = at(APanel, mul(P, B.getInt64(L.ColStride)));
+  llvm::Value *BRow = at(BPanel, mul(P, B.getInt64(Cfg.nr())));
+  std::vector<llvm::Value *> Bv;
+  for (unsigned V = 0; V < Vecs; ++V)
+    Bv.push_back(B.CreateAlignedLoad(VT, at(BRow, V * W), Al));
+  std::vector<llvm::Value *> Next(Rows * Vecs);
+  for (unsigned R = 0; R < Rows; ++R) {
+    llvm::Value *X = B.CreateVectorSplat(
+        W, B.CreateLoad(T, at(ARow, int64_t(R) * L.RowStride)));
+    for (unsigned V = 0; V < Vecs; ++V)
+      Next[R * Vecs + V] = multiplyAdd(X, Bv[V], Acc[R * Vecs + V]);
+  }
+  llvm::Value *PNext = add(P, B.getInt64(1));
+  P->addIncoming(PNext, B.GetInsertBlock());
+  for (unsigned I = 0; I < Rows * Vecs; ++I)
+    Acc[I]->addIncoming(Next[I], B.GetInsertBlock());
+  B.CreateCondBr(B.CreateICmpSLT(PNext, KCur), Loop, Store);
+
+  B.SetInsertPoint(Store);
+  for (unsigned R = 0; R < Rows; ++R)
+    for (unsigned V = 0; V < Vecs; ++V) {
+      if (V + 1 < Vecs)
+        B.CreateAlignedStore(Next[R * Vecs + V], CPtr(R, V), Al);
+      else
+        B.CreateMaskedStore(Next[R * Vecs + V], CPtr(R, V), Al, Mask);
+    }
+}
+
+llvm::Function *codegen::getGemmFunction(llvm::Module &LM, ElementKind K,
+                                         const GemmConfig &Cfg,
+                                         bool Contract) {
+  std::string Name = std::string("nnc.gemm.") + getElementKindName(K).str() +
+                     (Contract ? "" : ".strict");
+  if (llvm::Function *F = LM.getFunction(Name))
+    return F;
+  return GemmEmitter(LM, K, Cfg, Contract).emit(Name);
+}

@@ -1,0 +1,79 @@
+//===- Gemm.h - The matrix-product kernel -----------------------*- C++ -*-===//
+//
+// Every floating-point matrix product of a module calls one kernel function
+// per element type, emitted once into the module (so its code is compiled
+// once, however many products the model has). Its design is the one of
+// BLIS and OpenBLAS:
+//
+//  - B is copied, a block of KC rows by NC columns at a time, into panels
+//    NR columns wide (zero-padded), laid out so the inner kernel reads one
+//    row of a panel as NR / Lanes aligned vectors;
+//  - A is copied, MC rows by KC columns at a time, into a block that keeps
+//    its rows in L2 (rows as they are when A is row-major, MR-row panels
+//    in column order when A is transposed, so both copies are contiguous);
+//  - the inner kernel keeps an MR x NR tile of C in vector registers while
+//    it runs along k: each step loads a row of the B panel once and
+//    multiplies it by MR broadcast elements of A.
+//
+// The shapes come from the target: the vector width and register count
+// give MR and NR, the L1 and L2 sizes give KC and MC. Operands are read
+// through row and column strides, so a transposed operand costs nothing
+// more than a row-major one. Products with a few rows skip the copies.
+//
+// Each element of C adds its products in order of k, starting from zero,
+// whatever the blocking: with --fp-model=strict (separate multiply and add)
+// the result is the naive loop's bit for bit on every target; by default
+// each step is one fused multiply-add where the target has it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_CODEGEN_GEMM_H
+#define NNC_LIB_CODEGEN_GEMM_H
+
+#include "nnc/Support/ElementKind.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+namespace nnc::codegen {
+
+/// What the target offers a kernel.
+struct VectorUnit {
+  unsigned Bits = 128;      ///< widest vector register
+  unsigned Registers = 16;  ///< vector registers
+  unsigned L1Bytes = 32768; ///< level-1 data cache
+  unsigned L2Bytes = 262144;
+};
+
+/// The target's vector unit and caches, from LLVM's cost model for \p TM.
+VectorUnit getVectorUnit(llvm::TargetMachine &TM, llvm::Module &LM);
+
+/// The blocking of the kernel for one element type.
+struct GemmConfig {
+  unsigned Lanes = 4; ///< elements per vector
+  unsigned Vecs = 2;  ///< vectors across a register tile: NR = Lanes * Vecs
+  unsigned Rows = 6;  ///< MR, rows of a register tile
+  int64_t KC = 256, MC = 96, NC = 4096;
+  /// Products of at most this many rows multiply straight from memory.
+  int64_t DirectRows = 4;
+  int64_t nr() const { return int64_t(Lanes) * Vecs; }
+};
+
+GemmConfig getGemmConfig(const VectorUnit &U, ElementKind K);
+
+/// The module's kernel for float kind \p K, emitted on first use:
+///   void (i64 M, i64 N, i64 K, ptr A, i64 rsA, i64 csA,
+///         ptr B, i64 rsB, i64 csB, ptr C, i64 ldc, ptr Scratch)
+/// sets C[i*ldc + j] = sum over k of A[i*rsA + k*csA] * B[k*rsB + j*csB],
+/// using Scratch (gemmScratchBytes bytes, 64-byte aligned) for the copies.
+llvm::Function *getGemmFunction(llvm::Module &LM, ElementKind K,
+                                const GemmConfig &Cfg, bool Contract);
+
+/// The scratch bytes a product of an M x K and a K x N matrix needs, a
+/// multiple of 64.
+llvm::Value *emitGemmScratchBytes(llvm::IRBuilderBase &B, const GemmConfig &Cfg,
+                                  ElementKind K, llvm::Value *M,
+                                  llvm::Value *N, llvm::Value *Inner);
+
+} // namespace nnc::codegen
+
+#endif
