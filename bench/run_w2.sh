@@ -47,7 +47,8 @@ for ((r = 0; r < ROUNDS; r++)); do
   run "$OUT/w2_c" c "$BLIST" "$SAMPLES" "$MINS" | sed "s/^/$r c /" >> "$RES"
   run "$OUT/w2_nnc" nnc "$BLIST" "$SAMPLES" "$MINS" | sed "s/^/$r nnc /" >> "$RES"
   if ((BLAS)); then
-    run "$OUT/w2_blas" blas "$BLIST" "$SAMPLES" "$MINS" 2>/dev/null | sed "s/^/$r blas /" >> "$RES"
+    # OpenBLAS picks its kernel for this CPU itself (as in bench/run)
+    run env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$OUT/w2_blas" blas "$BLIST" "$SAMPLES" "$MINS" 2>/dev/null | sed "s/^/$r blas /" >> "$RES"
   fi
   awk -v r="$r" '$1 == r && $3 == "step" {
       if (!($4 in t)) bs[++nb] = $4; t[$4] = t[$4] sprintf(" %s %.1f", $2, $5) }

@@ -39,6 +39,9 @@ NNC_PACKAGES=(
   libedit-dev           # line editing in nnc-repl
   zlib1g-dev libzstd-dev  # compression libraries LLVM's CMake package names
   tmux                  # drives nnc-repl in terminal tests
+  libopenblas-dev       # bench/run: the C+OpenBLAS peers (cblas_sgemm) that
+                        # the generated code is timed against; not a build
+                        # or test dependency of nnc itself
 )
 
 # Prints a message on stderr, prefixed so it stands out in CI logs.

@@ -13,10 +13,12 @@
 #              test's own Inputs/ folder
 #   %python    Debian's /usr/bin/python3 (sees python3-numpy)
 #   %examples  the repository's examples/ folder
+#   %bench     the repository's bench/ folder (bench/run, its checks)
 #   FileCheck, not, count, and every other LLVM tool: /usr/lib/llvm-19/bin
 #   %s %S %t %T %p %%: lit's usual ones
 #
 # Features for REQUIRES/UNSUPPORTED: nnc-repl (the REPL is built), numpy,
+# bench-peers (the benchmark peers are in ../shared/peers next to the source),
 # tmux, asan (nnc is built with the sanitizers, NNC_SANITIZE), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
 
 import os
@@ -67,6 +69,8 @@ config.substitutions.append(
     ("%inc", "-I%t -I%T -I" + os.path.join("%S", "Inputs")))
 config.substitutions.append(
     ("%examples", os.path.join(config.nnc_src_root, "examples")))
+config.substitutions.append(
+    ("%bench", os.path.join(config.nnc_src_root, "bench")))
 # The build tree itself (what `cmake --install` installs from).
 config.substitutions.append(("%nnc_build", config.nnc_obj_root))
 config.substitutions.append(("%cxx", config.cxx_compiler))
@@ -91,6 +95,10 @@ if getattr(config, "nnc_sanitize", "").upper() in ("ON", "1", "TRUE", "YES"):
 
 if shutil.which("cmake") and shutil.which("ninja"):
     config.available_features.add("cmake")
+# bench/run's default place for the peers it times nnc's code against.
+if os.path.exists(os.path.join(config.nnc_src_root, "..", "shared", "peers",
+                               "src", "common.h")):
+    config.available_features.add("bench-peers")
 if shutil.which("tmux"):
     config.available_features.add("tmux")
 try:
