@@ -180,6 +180,29 @@ _AVX512_CORES = {"SkylakeX", "Cooperlake", "SapphireRapids"}
 _AVX2_CORES = _AVX512_CORES | {"Haswell", "Zen"}
 
 
+def openblas_detected_core(env):
+    """The kernel OpenBLAS picks by itself in \p env, or "not installed"."""
+    code = ("import ctypes, ctypes.util\n"
+            "lib = ctypes.CDLL(ctypes.util.find_library('openblas') or 'libopenblas.so.0')\n"
+            "lib.openblas_get_corename.restype = ctypes.c_char_p\n"
+            "print(lib.openblas_get_corename().decode())\n")
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-c", code], env=env,
+                       capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else "not installed"
+
+
+def better_openblas_core(core, simd):
+    """The kernel to name when OpenBLAS's own pick \p core is older than a
+    CPU with the vector extensions \p simd, else None."""
+    for cores, flag, name in ((_AVX512_CORES, "avx512f", "SkylakeX"),
+                              (_AVX2_CORES, "avx2", "Haswell")):
+        if flag in simd:
+            return name if core not in cores and core != "not installed" else None
+    return None
+
+
 def openblas_warnings(meta):
     """A warning when OpenBLAS ran a kernel older than the CPU (it does not
     recognize a CPU newer than itself and falls back to SSE3's Prescott)."""
