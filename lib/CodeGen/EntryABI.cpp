@@ -151,7 +151,7 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
   // cannot overflow.
   llvm::Value *Scratch = B.getInt64(0);
   for (const ir::Op &O : F.Ops) {
-    if (!usesGemm(O))
+    if (!isGemmProduct(F, O))
       continue;
     const ir::Type &TA = F.typeOf(O.Operands[0]), &TB = F.typeOf(O.Operands[1]);
     ElementKind K = O.Ty.getElementKind();
@@ -370,7 +370,8 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
                                           llvm::Function *SizeFn) {
   LF = Entry;
   Args = getEntryArgs(F, ABIChecks);
-  Plan = planWorkspace(F);
+  Fusion = planFusion(F);
+  Plan = planWorkspace(F, Fusion);
   Vals.assign(F.Ops.size(), {});
   Storage.assign(F.Ops.size(), nullptr);
   Dest.assign(flattenLeaves(F.ResultType).size(), nullptr);

@@ -53,8 +53,6 @@ private:
   /// the total workspace size.
   llvm::Value *layOutWorkspace(ShapeEnv &SE,
                                std::vector<llvm::Value *> &SlotOffsets);
-  /// Whether \p O is a product the kernel computes (Gemm.h).
-  bool usesGemm(const ir::Op &O) const;
   void emitEpilogue(ir::ValueId Returned);
   void defineSizeFunction(llvm::Function *SizeFn);
   /// --abi-checks: whether any pointer argument is null (for a non-empty
@@ -118,6 +116,7 @@ private:
 
   llvm::Function *LF = nullptr;
   std::vector<EntryArg> Args;
+  FusionPlan Fusion;
   WorkspacePlan Plan;
   std::vector<Leaves> Vals;
   /// Per value: the memory its op writes (a slot or a result buffer).

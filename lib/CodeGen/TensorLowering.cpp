@@ -107,6 +107,11 @@ static llvm::Value *isBetter(llvm::IRBuilder<> &B, ElementKind K,
 void TensorFunctionEmitter::emitOp(ValueId I) {
   const ir::Op &O = F.Ops[I];
   ElementKind K = O.Ty.isLeaf() ? O.Ty.getElementKind() : ElementKind::F64;
+  if (Fusion.View[I]) {
+    // Its users read the operand (FusionPlan.h).
+    Vals[I] = {Vals[O.Operands[0]][0]};
+    return;
+  }
   switch (O.Kind) {
   case OpKind::Param:
     return;
@@ -284,22 +289,25 @@ void TensorFunctionEmitter::emitTranspose(const ir::Op &O, llvm::Value *Out) {
       });
 }
 
-bool TensorFunctionEmitter::usesGemm(const ir::Op &O) const {
-  return O.Kind == OpKind::MatMul && isFloatKind(O.Ty.getElementKind()) &&
-         F.typeOf(O.Operands[1]).getRank() == 2;
-}
-
 void TensorFunctionEmitter::emitMatMul(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &TA = F.typeOf(O.Operands[0]), &TB = F.typeOf(O.Operands[1]);
   llvm::Value *A = pointerTo(O.Operands[0]), *Bm = pointerTo(O.Operands[1]);
   ElementKind K = O.Ty.getElementKind();
   llvm::Value *M = TA.getRank() == 2 ? dim(TA.getShape()[0]) : B.getInt64(1);
   llvm::Value *Inner = dim(TA.getShape().back());
-  if (usesGemm(O)) {
+  if (isGemmProduct(F, O)) {
     llvm::Value *N = dim(TB.getShape()[1]);
-    llvm::Value *One = B.getInt64(1);
+    // Row and column strides of each operand; a view of a transpose
+    // (FusionPlan.h) is its operand read with the two swapped.
+    auto Strides = [&](ValueId V, llvm::Value *Row, llvm::Value *ViewRow) {
+      llvm::Value *One = B.getInt64(1);
+      return Fusion.View[V] ? std::make_pair(One, ViewRow)
+                            : std::make_pair(Row, One);
+    };
+    auto [RsA, CsA] = Strides(O.Operands[0], Inner, M);
+    auto [RsB, CsB] = Strides(O.Operands[1], N, Inner);
     B.CreateCall(getGemmFunction(LM, K, getGemmConfig(Vectors, K), Contract),
-                 {M, N, Inner, A, Inner, One, Bm, N, One, Out, N,
+                 {M, N, Inner, A, RsA, CsA, Bm, RsB, CsB, Out, N,
                   Shapes.copyPointer(GemmScratch)});
     return;
   }

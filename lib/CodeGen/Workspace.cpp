@@ -68,7 +68,8 @@ static void traceLeaves(const ir::Function &F, ValueId V,
   Out.insert(Out.end(), N, std::nullopt);
 }
 
-WorkspacePlan codegen::planWorkspace(const ir::Function &F) {
+WorkspacePlan codegen::planWorkspace(const ir::Function &F,
+                                     const FusionPlan &Fusion) {
   size_t N = F.Ops.size();
   WorkspacePlan P;
   P.Slot.assign(N, -1);
@@ -91,7 +92,7 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F) {
     for (ValueId V : F.Ops[I].Operands)
       LastUse[V] = std::max(LastUse[V], I);
   for (size_t I = N; I-- > 0;)
-    if (aliasesOperands(F, F.Ops[I]))
+    if (aliasesOperands(F, F.Ops[I]) || Fusion.View[I])
       for (ValueId V : F.Ops[I].Operands)
         LastUse[V] = std::max(LastUse[V], LastUse[I]);
 
@@ -99,7 +100,7 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F) {
   std::vector<bool> Free;
   for (size_t I = 0; I < N; ++I) {
     const ir::Op &O = F.Ops[I];
-    if (!ownsStorage(O) || P.ResultLeaf[I] >= 0)
+    if (!ownsStorage(O) || Fusion.View[I] || P.ResultLeaf[I] >= 0)
       continue;
     // A slot is free when the last reader of its value came before this
     // op; the op's own operands are read by it, so they stay.

@@ -8,6 +8,7 @@
 #ifndef NNC_LIB_CODEGEN_WORKSPACE_H
 #define NNC_LIB_CODEGEN_WORKSPACE_H
 
+#include "FusionPlan.h"
 #include "nnc/IR/IR.h"
 
 namespace nnc::codegen {
@@ -29,8 +30,9 @@ bool ownsStorage(const ir::Op &O);
 /// Assigns slots. A slot is reused once every value in it is dead, by a
 /// value of the same symbolic size (so the choice holds for every binding
 /// of the dimensions); a value returned exactly once is computed in its
-/// result buffer instead.
-WorkspacePlan planWorkspace(const ir::Function &F);
+/// result buffer instead. A view of \p Fusion has no memory: it keeps its
+/// operand's alive as long as it is read.
+WorkspacePlan planWorkspace(const ir::Function &F, const FusionPlan &Fusion);
 
 } // namespace nnc::codegen
 

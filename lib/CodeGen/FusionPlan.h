@@ -1,0 +1,29 @@
+//===- FusionPlan.h - Ops that are not computed on their own ----*- C++ -*-===//
+//
+// Between the IR and the emitter: which ops need no loop nest and no
+// memory of their own because their users read their operand in place.
+// Today: a transpose that only matrix products read is a view of its
+// operand, which the products read with swapped strides (Gemm.h), so
+// `x.T @ dy` in a backward pass copies nothing.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_CODEGEN_FUSIONPLAN_H
+#define NNC_LIB_CODEGEN_FUSIONPLAN_H
+
+#include "nnc/IR/IR.h"
+
+namespace nnc::codegen {
+
+struct FusionPlan {
+  /// Per value: a view, read in place by its users (never computed).
+  std::vector<bool> View;
+};
+
+/// Whether \p O is a matrix product the kernel of Gemm.h computes.
+bool isGemmProduct(const ir::Function &F, const ir::Op &O);
+
+FusionPlan planFusion(const ir::Function &F);
+
+} // namespace nnc::codegen
+
+#endif
