@@ -49,6 +49,7 @@ GemmConfig codegen::getGemmConfig(const VectorUnit &U, ElementKind K) {
   GemmConfig C;
   C.Lanes = std::max<unsigned>(1, U.Bits / (8 * ES));
   C.Vecs = 2;
+  C.Registers = U.Registers;
   // The tile, one row of the B panel and the broadcast element of A fill
   // the vector registers (14 x 2 vectors with 32 registers, 6 x 2 with 16).
   // At most 15 rows: remainders are cut into tiles of 8, 4, 2 and 1 rows.
@@ -120,6 +121,10 @@ public:
 
 private:
   void emitDirect();
+  /// One row of C, \p Vecs vectors from \p CRow (the last masked by
+  /// \p Mask), summed over k in registers.
+  void emitRowChunk(unsigned Vecs, llvm::Value *Mask, llvm::Value *RowA,
+                    llvm::Value *BCol, llvm::Value *CRow);
   void emitBlocked();
   void packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
              llvm::Value *NCur);
@@ -222,8 +227,43 @@ llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
 }
 
 void GemmEmitter::emitDirect() {
-  // A row of C stays in L1 while the rows of B stream past once: copying
-  // B would cost as much as the product.
+  // A row of C is held in registers, a chunk of up to DirectVecs vectors
+  // at a time, while the rows of B stream past once: copying B would cost
+  // as much as the product. B's rows must be contiguous for vector loads;
+  // otherwise element by element.
+  llvm::BasicBlock *Vector = block("direct.vector"),
+                   *Scalar = block("direct.scalar"), *Done = block("direct.done");
+  B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)), Vector, Scalar);
+  B.SetInsertPoint(Vector);
+  unsigned DV = std::max(2u, std::min(8u, (Cfg.Registers - 2)));
+  int64_t Chunk = int64_t(DV) * Cfg.Lanes;
+  emitLoop(B, M, [&](llvm::Value *I) {
+    llvm::Value *RowC = at(C, mul(I, Ldc));
+    llvm::Value *RowA = at(A, mul(I, RsA));
+    emitLoop(
+        B, B.getInt64(0), N, Chunk,
+        [&](llvm::Value *J) {
+          llvm::Value *Width = smin(B, B.getInt64(Chunk), B.CreateSub(N, J));
+          llvm::Value *Vecs = B.CreateSDiv(
+              B.CreateAdd(Width, B.getInt64(Cfg.Lanes - 1)),
+              B.getInt64(Cfg.Lanes));
+          llvm::BasicBlock *Next = block("direct.next");
+          llvm::SwitchInst *Sw = B.CreateSwitch(Vecs, Next, DV);
+          for (unsigned V = 1; V <= DV; ++V) {
+            llvm::BasicBlock *Case = block("direct.vecs");
+            Sw->addCase(B.getInt64(V), Case);
+            B.SetInsertPoint(Case);
+            emitRowChunk(V, laneMask(int64_t(V - 1) * Cfg.Lanes, Width),
+                         RowA, at(Bm, J), at(RowC, J));
+            B.CreateBr(Next);
+          }
+          B.SetInsertPoint(Next);
+        },
+        "j");
+  });
+  B.CreateBr(Done);
+
+  B.SetInsertPoint(Scalar);
   emitLoop(B, M, [&](llvm::Value *I) {
     llvm::Value *RowC = at(C, mul(I, Ldc));
     emitLoop(
@@ -249,6 +289,56 @@ void GemmEmitter::emitDirect() {
         },
         "p");
   });
+  B.CreateBr(Done);
+  B.SetInsertPoint(Done);
+}
+
+void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
+                               llvm::Value *RowA, llvm::Value *BCol,
+                               llvm::Value *CRow) {
+  unsigned W = Cfg.Lanes;
+  llvm::Align Al(ES);
+  llvm::Value *Zero = llvm::ConstantAggregateZero::get(VT);
+  auto Load = [&](llvm::Value *Ptr, unsigned V) -> llvm::Value * {
+    if (V + 1 < Vecs)
+      return B.CreateAlignedLoad(VT, at(Ptr, V * W), Al);
+    return B.CreateMaskedLoad(VT, at(Ptr, V * W), Al, Mask, Zero);
+  };
+  llvm::BasicBlock *Pre = B.GetInsertBlock(), *Loop = block("row.k"),
+                   *Store = block("row.store");
+  B.CreateCondBr(B.CreateICmpSGT(K, B.getInt64(0)), Loop, Store);
+  B.SetInsertPoint(Loop);
+  llvm::PHINode *P = B.CreatePHI(B.getInt64Ty(), 2, "p");
+  P->addIncoming(B.getInt64(0), Pre);
+  std::vector<llvm::PHINode *> Acc;
+  for (unsigned V = 0; V < Vecs; ++V) {
+    Acc.push_back(B.CreatePHI(VT, 2, "acc"));
+    Acc.back()->addIncoming(Zero, Pre);
+  }
+  llvm::Value *X = B.CreateVectorSplat(
+      W, B.CreateLoad(T, at(RowA, mul(P, CsA))));
+  llvm::Value *RowB = at(BCol, mul(P, RsB));
+  std::vector<llvm::Value *> Next;
+  for (unsigned V = 0; V < Vecs; ++V)
+    Next.push_back(multiplyAdd(X, Load(RowB, V), Acc[V]));
+  llvm::Value *PNext = add(P, B.getInt64(1));
+  P->addIncoming(PNext, B.GetInsertBlock());
+  for (unsigned V = 0; V < Vecs; ++V)
+    Acc[V]->addIncoming(Next[V], B.GetInsertBlock());
+  B.CreateCondBr(B.CreateICmpSLT(PNext, K), Loop, Store);
+  B.SetInsertPoint(Store);
+  std::vector<llvm::PHINode *> Sums;
+  for (unsigned V = 0; V < Vecs; ++V) {
+    Sums.push_back(B.CreatePHI(VT, 2, "sum"));
+    Sums.back()->addIncoming(Zero, Pre);
+    Sums.back()->addIncoming(Next[V], Loop);
+  }
+  for (unsigned V = 0; V < Vecs; ++V) {
+    if (V + 1 < Vecs)
+      B.CreateAlignedStore(Sums[V], at(CRow, V * W), Al);
+    else
+      B.CreateMaskedStore(Sums[V], at(CRow, V * W), Al, Mask);
+  }
 }
 
 void GemmEmitter::emitBlocked() {

@@ -55,6 +55,7 @@ struct GemmConfig {
   int64_t KC = 256, MC = 96, NC = 4096;
   /// Products of at most this many rows multiply straight from memory.
   int64_t DirectRows = 4;
+  unsigned Registers = 16;
   int64_t nr() const { return int64_t(Lanes) * Vecs; }
 };
 
