@@ -76,6 +76,13 @@ static llvm::Value *smin(llvm::IRBuilderBase &B, llvm::Value *X,
   return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, X, Y);
 }
 
+/// Whether a product multiplies straight from memory (GemmConfig).
+static llvm::Value *isDirect(llvm::IRBuilderBase &B, const GemmConfig &C,
+                             llvm::Value *M, llvm::Value *K) {
+  return B.CreateOr(B.CreateICmpSLE(M, B.getInt64(C.DirectRows)),
+                    B.CreateICmpSLE(K, B.getInt64(C.DirectDepth)));
+}
+
 /// Bytes of the copy of a block of A: its rows, rounded up to whole
 /// register tiles, of KC elements each.
 static llvm::Value *blockBytesOfA(llvm::IRBuilderBase &B, const GemmConfig &C,
@@ -95,8 +102,7 @@ llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
       B.getInt64(ES));
   llvm::Value *Total =
       B.CreateAdd(blockBytesOfA(B, C, ES, M), roundUp(B, BBytes, 64));
-  return B.CreateSelect(B.CreateICmpSLE(M, B.getInt64(C.DirectRows)),
-                        B.getInt64(0), Total);
+  return B.CreateSelect(isDirect(B, C, M, Inner), B.getInt64(0), Total);
 }
 
 namespace {
@@ -215,8 +221,7 @@ llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
   }
   B.SetInsertPoint(block("entry"));
   llvm::BasicBlock *Direct = block("direct"), *Blocked = block("blocked");
-  B.CreateCondBr(B.CreateICmpSLE(M, B.getInt64(Cfg.DirectRows)), Direct,
-                 Blocked);
+  B.CreateCondBr(isDirect(B, Cfg, M, K), Direct, Blocked);
   B.SetInsertPoint(Direct);
   emitDirect();
   B.CreateRetVoid();
@@ -342,23 +347,7 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
 }
 
 void GemmEmitter::emitBlocked() {
-  llvm::BasicBlock *Work = block("work"), *Zero = block("zero.c"),
-                   *Done = block("done");
-  B.CreateCondBr(B.CreateICmpSGT(K, B.getInt64(0)), Work, Zero);
-  // An empty sum: C is zero.
-  B.SetInsertPoint(Zero);
-  emitLoop(B, M, [&](llvm::Value *I) {
-    llvm::Value *RowC = at(C, mul(I, Ldc));
-    emitLoop(
-        B, N,
-        [&](llvm::Value *J) {
-          B.CreateStore(llvm::ConstantFP::get(T, 0.0), at(RowC, J));
-        },
-        "j");
-  });
-  B.CreateBr(Done);
-
-  B.SetInsertPoint(Work);
+  // K > DirectDepth here: every block of k has a term.
   PackA = Scratch;
   PackB = B.CreateInBoundsGEP(B.getInt8Ty(), Scratch,
                               blockBytesOfA(B, Cfg, ES, M), "pack.b");
@@ -435,8 +424,6 @@ void GemmEmitter::emitBlocked() {
             "kb");
       },
       "jc");
-  B.CreateBr(Done);
-  B.SetInsertPoint(Done);
 }
 
 void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,

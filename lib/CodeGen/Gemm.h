@@ -18,7 +18,8 @@
 // The shapes come from the target: the vector width and register count
 // give MR and NR, the L1 and L2 sizes give KC and MC. Operands are read
 // through row and column strides, so a transposed operand costs nothing
-// more than a row-major one. Products with a few rows skip the copies.
+// more than a row-major one. Products with a few rows or a short k (outer
+// products) skip the copies.
 //
 // Each element of C adds its products in order of k, starting from zero,
 // whatever the blocking: with --fp-model=strict (separate multiply and add)
@@ -53,8 +54,10 @@ struct GemmConfig {
   unsigned Vecs = 2;  ///< vectors across a register tile: NR = Lanes * Vecs
   unsigned Rows = 6;  ///< MR, rows of a register tile
   int64_t KC = 256, MC = 96, NC = 4096;
-  /// Products of at most this many rows multiply straight from memory.
-  int64_t DirectRows = 4;
+  /// Products of at most this many rows, or of at most DirectDepth terms
+  /// per element (an outer product), multiply straight from memory: each
+  /// element of B is used too few times to repay a copy.
+  int64_t DirectRows = 4, DirectDepth = 4;
   unsigned Registers = 16;
   int64_t nr() const { return int64_t(Lanes) * Vecs; }
 };
