@@ -13,6 +13,9 @@
 #              test's own Inputs/ folder
 #   %python    Debian's /usr/bin/python3 (sees python3-numpy)
 #   %examples  the repository's examples/ folder
+#   %nnc_include  the repository's include/ folder (nnc-c/safetensors.h)
+#   %data-tool the test tool nnc-data-tool (test/Tools): lib/Data's readers
+#              and safetensors writer on the command line
 #   FileCheck, not, count, and every other LLVM tool: /usr/lib/llvm-19/bin
 #   %s %S %t %T %p %%: lit's usual ones
 #
@@ -67,6 +70,10 @@ config.substitutions.append(
     ("%inc", "-I%t -I%T -I" + os.path.join("%S", "Inputs")))
 config.substitutions.append(
     ("%examples", os.path.join(config.nnc_src_root, "examples")))
+config.substitutions.append(
+    ("%nnc_include", os.path.join(config.nnc_src_root, "include")))
+config.substitutions.append(
+    ("%data-tool", os.path.join(config.nnc_test_tools_dir, "nnc-data-tool")))
 # The build tree itself (what `cmake --install` installs from).
 config.substitutions.append(("%nnc_build", config.nnc_obj_root))
 config.substitutions.append(("%cxx", config.cxx_compiler))

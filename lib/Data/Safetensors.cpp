@@ -162,7 +162,14 @@ llvm::Expected<Checkpoint> data::parseSafetensors(llvm::StringRef Bytes,
 
   Checkpoint C;
   std::vector<Entry> Entries;
-  for (const auto &[KeyRef, Value] : *Header) {
+  // In name order, so that a file with several faults always reports the
+  // same one (the object's own order is a hash table's).
+  std::vector<llvm::StringRef> Keys;
+  for (const auto &KV : *Header)
+    Keys.push_back(KV.first);
+  llvm::sort(Keys);
+  for (llvm::StringRef KeyRef : Keys) {
+    const llvm::json::Value &Value = *Header->get(KeyRef);
     std::string Key = KeyRef.str();
     if (Key == "__metadata__") {
       const llvm::json::Object *Meta = Value.getAsObject();
