@@ -61,14 +61,11 @@ data::getCheckedByteSize(llvm::ArrayRef<int64_t> Shape, unsigned ElemSize,
   uint64_t Bytes = ElemSize;
   for (int64_t D : Shape) {
     if (D < 0)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     What + ": negative dimension in shape " +
-                                         formatShape(Shape));
+      return detail::dataError(What + ": negative dimension in shape " +
+                               formatShape(Shape));
     if (D != 0 && Bytes > Max / uint64_t(D))
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          What + ": shape " + formatShape(Shape) +
-              " has more elements than fit in 64 bits");
+      return detail::dataError(What + ": shape " + formatShape(Shape) +
+                               " has more elements than fit in 64 bits");
     Bytes *= uint64_t(D);
   }
   return Bytes;
@@ -92,9 +89,12 @@ std::string data::formatShape(llvm::ArrayRef<int64_t> Shape) {
   return S;
 }
 
+llvm::Error detail::dataError(const llvm::Twine &Msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
+}
+
 llvm::Error detail::fileError(llvm::StringRef Path, const llvm::Twine &Why) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 Path + ": " + Why);
+  return dataError(Path + ": " + Why);
 }
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>

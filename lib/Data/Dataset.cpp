@@ -122,16 +122,12 @@ llvm::Expected<Split> data::readNamedDataset(llvm::StringRef Name) {
     std::string Known;
     for (llvm::StringRef K : getNamedDatasets())
       Known += (Known.empty() ? "" : ", ") + K.str();
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "unknown dataset '" + Name +
-                                       "' (known: " + Known + ")");
+    return dataError("unknown dataset '" + Name + "' (known: " + Known + ")");
   }
   std::string Dir = getNamedDatasetDir(Name);
   if (!llvm::sys::fs::is_directory(Dir))
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "dataset '" + Name + "' is not installed: " + Dir +
-            " does not exist (install the Debian package dataset-" + Name +
-            ")");
+    return dataError("dataset '" + Name + "' is not installed: " + Dir +
+                     " does not exist (install the Debian package dataset-" +
+                     Name + ")");
   return readFashionMNIST(Dir);
 }

@@ -13,6 +13,12 @@
 
 namespace nnc::data::detail {
 
+/// An error with message \p Msg. The one place lib/Data makes errors: they
+/// are about data and checkpoint files, not about a place in a .nn program,
+/// so they are values for the caller (nnc train, :train, Python) to print,
+/// outside the diagnostics registry (scripts/check-diagnostics.py).
+llvm::Error dataError(const llvm::Twine &Msg);
+
 /// An error "<Path>: <Why>", the form of every message of lib/Data.
 llvm::Error fileError(llvm::StringRef Path, const llvm::Twine &Why);
 

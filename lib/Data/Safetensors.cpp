@@ -21,7 +21,7 @@ const NamedTensor *Checkpoint::find(llvm::StringRef Name) const {
 }
 
 static llvm::Error writeError(const llvm::Twine &Why) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Why);
+  return dataError(Why);
 }
 
 llvm::Expected<std::string>
