@@ -53,6 +53,10 @@ ALLOWED = {
     ("Support/Limits.cpp", "cannot open '"):
         "the input file itself cannot be read (too large, a device): there "
         "is no place in it to point at, as with a missing file",
+    ("Data/Array.cpp", ""):
+        "lib/Data's one error site (detail::dataError): malformed data and "
+        "checkpoint files, named with the file (and line), not a place in "
+        "a .nn program",
     ("Transforms/PassRegistry.cpp", "unknown pass"): "the --passes option",
     ("CodeGen/Target.cpp", "unknown target"): "the --target option",
     ("CodeGen/Target.cpp", "cannot create a target machine"):

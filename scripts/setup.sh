@@ -37,11 +37,15 @@ NNC_PACKAGES=(
   libantlr4-runtime-dev # ANTLR's C++ runtime, linked into lib/Parse
   libgtest-dev googletest # GoogleTest for unittests/
   libedit-dev           # line editing in nnc-repl
-  zlib1g-dev libzstd-dev  # compression libraries LLVM's CMake package names
+  zlib1g-dev libzstd-dev  # compression libraries LLVM's CMake package names;
+                          # zlib also inflates gzip'd datasets (lib/Data)
   tmux                  # drives nnc-repl in terminal tests
   libopenblas-dev       # bench/run: the C+OpenBLAS peers (cblas_sgemm) that
                         # the generated code is timed against; not a build
                         # or test dependency of nnc itself
+  dataset-fashion-mnist # Fashion-MNIST's gzip'd IDX files in
+                        # /usr/share/datasets/fashion-mnist/: the training
+                        # data of `--data fashion-mnist` and lib/Data's tests
 )
 
 # Prints a message on stderr, prefixed so it stands out in CI logs.

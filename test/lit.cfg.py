@@ -14,6 +14,9 @@
 #   %python    Debian's /usr/bin/python3 (sees python3-numpy)
 #   %examples  the repository's examples/ folder
 #   %bench     the repository's bench/ folder (bench/run, its checks)
+#   %nnc_include  the repository's include/ folder (nnc-c/safetensors.h)
+#   %data-tool the test tool nnc-data-tool (test/Tools): lib/Data's readers
+#              and safetensors writer on the command line
 #   FileCheck, not, count, and every other LLVM tool: /usr/lib/llvm-19/bin
 #   %s %S %t %T %p %%: lit's usual ones
 #
@@ -71,6 +74,10 @@ config.substitutions.append(
     ("%examples", os.path.join(config.nnc_src_root, "examples")))
 config.substitutions.append(
     ("%bench", os.path.join(config.nnc_src_root, "bench")))
+config.substitutions.append(
+    ("%nnc_include", os.path.join(config.nnc_src_root, "include")))
+config.substitutions.append(
+    ("%data-tool", os.path.join(config.nnc_test_tools_dir, "nnc-data-tool")))
 # The build tree itself (what `cmake --install` installs from).
 config.substitutions.append(("%nnc_build", config.nnc_obj_root))
 config.substitutions.append(("%cxx", config.cxx_compiler))
