@@ -159,7 +159,7 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
                                           : B.getInt64(1);
     Scratch = B.CreateBinaryIntrinsic(
         llvm::Intrinsic::umax, Scratch,
-        emitGemmScratchBytes(B, getGemmConfig(Vectors, K), K, Rows,
+        emitGemmScratchBytes(B, gemmConfig(K), K, Rows,
                              SE.get(TB.getShape()[1]),
                              SE.get(TA.getShape().back())));
   }

@@ -77,8 +77,8 @@ static llvm::Value *smin(llvm::IRBuilderBase &B, llvm::Value *X,
 }
 
 /// Whether a product multiplies straight from memory (GemmConfig).
-static llvm::Value *isDirect(llvm::IRBuilderBase &B, const GemmConfig &C,
-                             llvm::Value *M, llvm::Value *K) {
+llvm::Value *codegen::isDirect(llvm::IRBuilderBase &B, const GemmConfig &C,
+                               llvm::Value *M, llvm::Value *K) {
   return B.CreateOr(B.CreateICmpSLE(M, B.getInt64(C.DirectRows)),
                     B.CreateICmpSLE(K, B.getInt64(C.DirectDepth)));
 }
@@ -102,6 +102,9 @@ llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
       B.getInt64(ES));
   llvm::Value *Total =
       B.CreateAdd(blockBytesOfA(B, C, ES, M), roundUp(B, BBytes, 64));
+  // With threads, each has a scratch of its own (GemmThreads.cpp); a
+  // thread's rows need at most what all of them would.
+  Total = B.CreateMul(Total, B.getInt64(std::max(1u, C.Threads)));
   return B.CreateSelect(isDirect(B, C, M, Inner), B.getInt64(0), Total);
 }
 
@@ -673,7 +676,10 @@ llvm::Function *codegen::getGemmFunction(llvm::Module &LM, ElementKind K,
                                          bool Contract) {
   std::string Name = std::string("nnc.gemm.") + getElementKindName(K).str() +
                      (Contract ? "" : ".strict");
-  if (llvm::Function *F = LM.getFunction(Name))
-    return F;
-  return GemmEmitter(LM, K, Cfg, Contract).emit(Name);
+  llvm::Function *Serial = LM.getFunction(Name);
+  if (!Serial)
+    Serial = GemmEmitter(LM, K, Cfg, Contract).emit(Name);
+  if (Cfg.Threads <= 1)
+    return Serial;
+  return getParallelGemm(LM, Serial, Cfg, K);
 }

@@ -21,6 +21,10 @@
 // more than a row-major one. Products with a few rows or a short k (outer
 // products) skip the copies.
 //
+// With --threads=N, the rows of a large product are cut into N slices,
+// each multiplied by the same kernel on a thread of its own (POSIX threads,
+// started and joined per product), so results do not depend on N.
+//
 // Each element of C adds its products in order of k, starting from zero,
 // whatever the blocking: with --fp-model=strict (separate multiply and add)
 // the result is the naive loop's bit for bit on every target; by default
@@ -58,6 +62,11 @@ struct GemmConfig {
   /// per element (an outer product), multiply straight from memory: each
   /// element of B is used too few times to repay a copy.
   int64_t DirectRows = 4, DirectDepth = 4;
+  /// Threads a product's rows are shared among (`nnc --threads`); 1: the
+  /// calling thread alone.
+  unsigned Threads = 1;
+  /// The fewest multiply-adds for which starting threads pays.
+  int64_t ThreadedWork = int64_t(1) << 20;
   unsigned Registers = 16;
   int64_t nr() const { return int64_t(Lanes) * Vecs; }
 };
@@ -71,6 +80,16 @@ GemmConfig getGemmConfig(const VectorUnit &U, ElementKind K);
 /// using Scratch (gemmScratchBytes bytes, 64-byte aligned) for the copies.
 llvm::Function *getGemmFunction(llvm::Module &LM, ElementKind K,
                                 const GemmConfig &Cfg, bool Contract);
+
+/// The kernel of \p Cfg.Threads threads around the one-thread \p Serial
+/// (GemmThreads.cpp): same signature, same results bit for bit.
+llvm::Function *getParallelGemm(llvm::Module &LM, llvm::Function *Serial,
+                                const GemmConfig &Cfg, ElementKind K);
+
+/// Whether a product multiplies straight from memory, with no copies and
+/// no scratch (GemmConfig::DirectRows).
+llvm::Value *isDirect(llvm::IRBuilderBase &B, const GemmConfig &C,
+                      llvm::Value *M, llvm::Value *K);
 
 /// The scratch bytes a product of an M x K and a K x N matrix needs, a
 /// multiple of 64.

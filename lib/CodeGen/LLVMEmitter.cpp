@@ -170,7 +170,8 @@ private:
     if (usesStatusABI(F))
       return TensorFunctionEmitter(M, F, LM, Functions, Opts.ABIChecks,
                                    Opts.OptLevel ? Opts.SplitInstructions : 0,
-                                   Vectors, Opts.FP == FPModel::Contract)
+                                   Vectors, Opts.FP == FPModel::Contract,
+                                   std::max(1u, Opts.Threads))
           .define(LF, SizeFunctions.lookup(F.Name));
     B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", LF));
     std::vector<Leaves> Vals(F.Ops.size());

@@ -36,11 +36,12 @@ public:
                         llvm::Module &LM,
                         const llvm::StringMap<llvm::Function *> &Functions,
                         bool ABIChecks, unsigned SplitInstructions,
-                        const VectorUnit &Vectors, bool Contract)
+                        const VectorUnit &Vectors, bool Contract,
+                        unsigned Threads)
       : M(M), F(F), LM(LM), B(LM.getContext()), S(B, LM), Shapes(B),
         Functions(Functions), ABIChecks(ABIChecks),
         SplitInstructions(SplitInstructions), Vectors(Vectors),
-        Contract(Contract) {}
+        Contract(Contract), Threads(Threads) {}
 
   llvm::Error define(llvm::Function *Entry, llvm::Function *SizeFn);
 
@@ -111,6 +112,13 @@ private:
   VectorUnit Vectors;
   /// CodeGenOptions::FP == FPModel::Contract.
   bool Contract;
+  /// CodeGenOptions::Threads.
+  unsigned Threads;
+  GemmConfig gemmConfig(ElementKind K) const {
+    GemmConfig C = getGemmConfig(Vectors, K);
+    C.Threads = Threads;
+    return C;
+  }
   /// The scratch every matrix product shares (Gemm.h).
   llvm::Value *GemmScratch = nullptr;
 

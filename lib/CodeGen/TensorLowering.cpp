@@ -306,7 +306,7 @@ void TensorFunctionEmitter::emitMatMul(const ir::Op &O, llvm::Value *Out) {
     };
     auto [RsA, CsA] = Strides(O.Operands[0], Inner, M);
     auto [RsB, CsB] = Strides(O.Operands[1], N, Inner);
-    B.CreateCall(getGemmFunction(LM, K, getGemmConfig(Vectors, K), Contract),
+    B.CreateCall(getGemmFunction(LM, K, gemmConfig(K), Contract),
                  {M, N, Inner, A, RsA, CsA, Bm, RsB, CsB, Out, N,
                   Shapes.copyPointer(GemmScratch)});
     return;

@@ -21,6 +21,16 @@
 // RUN: %nnc %S/Inputs/gemm.nn --fp-model=strict --mcpu=generic --split-functions=1 -c -o %t/generic.o
 // RUN: %cc -std=c99 -O1 -ffp-contract=off -I%t %s %t/generic.o -lm -o %t/generic
 // RUN: %t/generic exact | FileCheck %s
+// Rows shared among 3 threads (2 and 5 for the default model): the same
+// bits as one.
+// RUN: %nnc %S/Inputs/gemm.nn --fp-model=strict --threads=3 -c -o %t/threads.o
+// RUN: %cc -std=c99 -O1 -ffp-contract=off -I%t %s %t/threads.o -lm -o %t/threads
+// RUN: %t/threads exact | FileCheck %s
+// RUN: %nnc %S/Inputs/gemm.nn --threads=2 -c -o %t/threads2.o
+// RUN: %cc -std=c99 -O1 -ffp-contract=off -I%t %s %t/threads2.o -lm -o %t/threads2
+// RUN: %t/threads2 bound | FileCheck %s
+// RUN: not %nnc %S/Inputs/gemm.nn --threads=0 -c -o %t/none.o 2>&1 | FileCheck %s --check-prefix=ZERO
+// ZERO: error: --threads=0: give a number of threads from 1 to 256
 // The checker catches a wrong element and a NaN.
 // RUN: not %t/strict exact corrupt | FileCheck %s --check-prefix=BAD
 // RUN: not %t/contract bound corrupt | FileCheck %s --check-prefix=BAD

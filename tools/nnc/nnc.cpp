@@ -109,6 +109,9 @@ cl::opt<FPModel> FP(
                           "round every operation: the same bits on every "
                           "target")),
     cl::init(FPModel::Contract), cl::cat(Category));
+/// --threads, registered in main() once libLLVM's own hidden `threads`
+/// option (which nnc does not use) is taken off the command line.
+cl::opt<unsigned> *Threads = nullptr;
 cl::opt<std::string> MaxInputSize("max-input-size",
                                   cl::desc("Refuse inputs larger than SIZE bytes (K, M, G suffixes; default 64M)"),
                                   cl::value_desc("SIZE"), cl::init("64M"), cl::cat(Category));
@@ -360,6 +363,10 @@ int compile() {
   CGO.OptLevel = OptLevelValue;
   CGO.SplitInstructions = SplitFunctions;
   CGO.FP = FP;
+  if (*Threads < 1 || *Threads > 256)
+    return fail("--threads=" + llvm::Twine(Threads->getValue()) +
+                ": give a number of threads from 1 to 256");
+  CGO.Threads = *Threads;
   CGO.SymbolPrefix = SymbolPrefix;
   CGO.ABIChecks = ABIChecks;
 
@@ -413,6 +420,15 @@ int main(int argc, char **argv) {
       O->Categories.assign(1, &Category);
       O->setHiddenFlag(cl::NotHidden);
     }
+  if (cl::Option *O = cl::getRegisteredOptions().lookup("threads"))
+    O->removeArgument();
+  static cl::opt<unsigned> ThreadsOpt(
+      "threads",
+      cl::desc("Share each large matrix product among N threads (POSIX "
+               "threads of the C library; the same results for every N; "
+               "default 1)"),
+      cl::value_desc("N"), cl::init(1), cl::cat(Category));
+  Threads = &ThreadsOpt;
   cl::HideUnrelatedOptions(Category);
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
     OS << "nnc version " NNC_VERSION "\n"

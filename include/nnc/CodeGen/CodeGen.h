@@ -51,6 +51,9 @@ struct CodeGenOptions {
   unsigned SplitInstructions = DefaultSplitInstructions;
   static constexpr unsigned DefaultSplitInstructions = 2000;
   FPModel FP = FPModel::Contract;
+  /// Threads a large matrix product is shared among (`nnc --threads=N`),
+  /// started and joined by each product; results do not depend on it.
+  unsigned Threads = 1;
 };
 
 /// The most tensor ops one function of the optimized IR may have by

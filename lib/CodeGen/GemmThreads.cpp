@@ -1,0 +1,150 @@
+//===- GemmThreads.cpp - Matrix products on several threads ---------------===//
+//
+// The rows of C are cut into one slice per thread, in whole register tiles;
+// each slice is an independent product (its rows of A, all of B) that the
+// one-thread kernel computes with a scratch of its own. Thread 0 is the
+// caller; the others are POSIX threads started for the product and joined
+// before it returns, so generated code keeps no state between calls and
+// needs nothing but the C library (pthread_create is in glibc's libc).
+// A thread that cannot be started leaves its slice to the caller.
+//
+//===----------------------------------------------------------------------===//
+#include "Gemm.h"
+
+using namespace nnc;
+using namespace nnc::codegen;
+
+/// The twelve arguments of the kernel (Gemm.h), as a worker receives them.
+static llvm::StructType *argsType(llvm::LLVMContext &Ctx) {
+  llvm::Type *I64 = llvm::Type::getInt64Ty(Ctx);
+  llvm::Type *Ptr = llvm::PointerType::getUnqual(Ctx);
+  return llvm::StructType::get(
+      Ctx, {I64, I64, I64, Ptr, I64, I64, Ptr, I64, I64, Ptr, I64, Ptr});
+}
+
+/// void *worker(void *args): the kernel on one slice.
+static llvm::Function *getWorker(llvm::Module &LM, llvm::Function *Serial) {
+  std::string Name = Serial->getName().str() + ".worker";
+  if (llvm::Function *F = LM.getFunction(Name))
+    return F;
+  llvm::LLVMContext &Ctx = LM.getContext();
+  llvm::IRBuilder<> B(Ctx);
+  auto *F = llvm::Function::Create(
+      llvm::FunctionType::get(B.getPtrTy(), {B.getPtrTy()}, false),
+      llvm::GlobalValue::InternalLinkage, Name, LM);
+  F->addFnAttr(llvm::Attribute::NoUnwind);
+  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", F));
+  llvm::StructType *ST = argsType(Ctx);
+  std::vector<llvm::Value *> Args;
+  for (unsigned I = 0; I < ST->getNumElements(); ++I)
+    Args.push_back(B.CreateLoad(ST->getElementType(I),
+                                B.CreateStructGEP(ST, F->getArg(0), I)));
+  B.CreateCall(Serial, Args);
+  B.CreateRet(llvm::ConstantPointerNull::get(B.getPtrTy()));
+  return F;
+}
+
+llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
+                                         llvm::Function *Serial,
+                                         const GemmConfig &Cfg, ElementKind K) {
+  unsigned T = Cfg.Threads;
+  std::string Name = Serial->getName().str() + ".t" + std::to_string(T);
+  if (llvm::Function *F = LM.getFunction(Name))
+    return F;
+  llvm::LLVMContext &Ctx = LM.getContext();
+  llvm::IRBuilder<> B(Ctx);
+  llvm::Function *Worker = getWorker(LM, Serial);
+  auto *F = llvm::Function::Create(Serial->getFunctionType(),
+                                   llvm::GlobalValue::InternalLinkage, Name,
+                                   LM);
+  F->addFnAttr(llvm::Attribute::NoUnwind);
+  std::vector<llvm::Value *> A;
+  for (llvm::Argument &X : F->args())
+    A.push_back(&X);
+  llvm::Value *M = A[0], *N = A[1], *Inner = A[2];
+  auto Block = [&](const char *Name) {
+    return llvm::BasicBlock::Create(Ctx, Name, F);
+  };
+  B.SetInsertPoint(Block("entry"));
+  llvm::StructType *ST = argsType(Ctx);
+  llvm::Value *Slices =
+      B.CreateAlloca(llvm::ArrayType::get(ST, T), nullptr, "slices");
+  llvm::Value *Ids = B.CreateAlloca(llvm::ArrayType::get(B.getInt64Ty(), T),
+                                    nullptr, "threads");
+  // Small or direct products stay on this thread: starting one costs tens
+  // of microseconds.
+  llvm::Value *Work = B.CreateMul(B.CreateMul(M, N), Inner);
+  llvm::Value *Alone = B.CreateOr(
+      isDirect(B, Cfg, M, Inner),
+      B.CreateOr(B.CreateICmpSLT(Work, B.getInt64(Cfg.ThreadedWork)),
+                 B.CreateICmpSLT(M, B.getInt64(2 * int64_t(Cfg.Rows)))));
+  llvm::BasicBlock *Serially = Block("serial"), *Split = Block("split");
+  B.CreateCondBr(Alone, Serially, Split);
+  B.SetInsertPoint(Serially);
+  B.CreateCall(Serial, A);
+  B.CreateRetVoid();
+
+  B.SetInsertPoint(Split);
+  // Rows per slice in whole tiles, and each thread's scratch: what the
+  // whole product would need on one thread, which covers any slice.
+  llvm::Value *Tiles = B.CreateSDiv(
+      B.CreateAdd(M, B.getInt64(Cfg.Rows - 1)), B.getInt64(Cfg.Rows));
+  llvm::Value *Rows = B.CreateMul(
+      B.CreateSDiv(B.CreateAdd(Tiles, B.getInt64(T - 1)), B.getInt64(T)),
+      B.getInt64(Cfg.Rows));
+  GemmConfig One = Cfg;
+  One.Threads = 1;
+  llvm::Value *ScratchBytes = emitGemmScratchBytes(B, One, K, M, N, Inner);
+  llvm::Type *Elem = getElementSize(K) == 4 ? B.getFloatTy() : B.getDoubleTy();
+  for (unsigned I = 0; I < T; ++I) {
+    llvm::Value *R0 = B.CreateBinaryIntrinsic(
+        llvm::Intrinsic::smin, B.CreateMul(B.getInt64(I), Rows), M);
+    llvm::Value *R1 = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin,
+                                              B.CreateAdd(R0, Rows), M);
+    std::vector<llvm::Value *> Fields = A;
+    Fields[0] = B.CreateSub(R1, R0);
+    Fields[3] = B.CreateInBoundsGEP(Elem, A[3], B.CreateMul(R0, A[4]));
+    Fields[9] = B.CreateInBoundsGEP(Elem, A[9], B.CreateMul(R0, A[10]));
+    Fields[11] = B.CreateInBoundsGEP(B.getInt8Ty(), A[11],
+                                     B.CreateMul(B.getInt64(I), ScratchBytes));
+    llvm::Value *Slice = B.CreateConstInBoundsGEP2_32(
+        llvm::ArrayType::get(ST, T), Slices, 0, I);
+    for (unsigned J = 0; J < Fields.size(); ++J)
+      B.CreateStore(Fields[J], B.CreateStructGEP(ST, Slice, J));
+  }
+  llvm::FunctionCallee Create = LM.getOrInsertFunction(
+      "pthread_create", B.getInt32Ty(), B.getPtrTy(), B.getPtrTy(),
+      B.getPtrTy(), B.getPtrTy());
+  llvm::FunctionCallee Join = LM.getOrInsertFunction(
+      "pthread_join", B.getInt32Ty(), B.getInt64Ty(), B.getPtrTy());
+  llvm::Value *Null = llvm::ConstantPointerNull::get(B.getPtrTy());
+  auto SliceAt = [&](unsigned I) {
+    return B.CreateConstInBoundsGEP2_32(llvm::ArrayType::get(ST, T), Slices, 0,
+                                        I);
+  };
+  auto IdAt = [&](unsigned I) {
+    return B.CreateConstInBoundsGEP2_32(
+        llvm::ArrayType::get(B.getInt64Ty(), T), Ids, 0, I);
+  };
+  std::vector<llvm::Value *> Failed(T);
+  for (unsigned I = 1; I < T; ++I)
+    Failed[I] = B.CreateICmpNE(
+        B.CreateCall(Create, {IdAt(I), Null, Worker, SliceAt(I)}),
+        B.getInt32(0));
+  B.CreateCall(Worker, {SliceAt(0)});
+  // Join each thread, or do its slice here if it did not start.
+  for (unsigned I = 1; I < T; ++I) {
+    llvm::BasicBlock *Here = Block("slice.here"), *Wait = Block("slice.join"),
+                     *Next = Block("slice.next");
+    B.CreateCondBr(Failed[I], Here, Wait);
+    B.SetInsertPoint(Here);
+    B.CreateCall(Worker, {SliceAt(I)});
+    B.CreateBr(Next);
+    B.SetInsertPoint(Wait);
+    B.CreateCall(Join, {B.CreateLoad(B.getInt64Ty(), IdAt(I)), Null});
+    B.CreateBr(Next);
+    B.SetInsertPoint(Next);
+  }
+  B.CreateRetVoid();
+  return F;
+}
