@@ -1,5 +1,6 @@
 //===- FusionPlan.cpp - Ops that are not computed on their own ------------===//
 #include "FusionPlan.h"
+#include "ScalarOps.h"
 
 using namespace nnc;
 using namespace nnc::codegen;
@@ -22,10 +23,20 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
     for (ValueId V : O.Operands)
       if (!isGemmProduct(F, O) || F.op(V).Ty.getRank() != 2)
         OnlyProducts[V] = false;
+  // A broadcast whose every user is an element-wise op, which reads its
+  // operand with a stride of zero along the stretched axes.
+  std::vector<bool> OnlyElementwise(N, true);
+  for (const ir::Op &O : F.Ops)
+    for (ValueId V : O.Operands)
+      if (!ScalarOps::isElementwise(O.Kind) || !O.Ty.isTensor())
+        OnlyElementwise[V] = false;
   for (ValueId I = 0; I < N; ++I) {
     const ir::Op &O = F.Ops[I];
-    P.View[I] = O.Kind == OpKind::Transpose && O.Ty.getRank() == 2 &&
-                OnlyProducts[I] && I != F.getReturnedValue();
+    if (I == F.getReturnedValue())
+      continue;
+    P.View[I] = (O.Kind == OpKind::Transpose && O.Ty.getRank() == 2 &&
+                 OnlyProducts[I]) ||
+                (O.Kind == OpKind::Broadcast && OnlyElementwise[I]);
   }
   return P;
 }

@@ -2,9 +2,13 @@
 //
 // Between the IR and the emitter: which ops need no loop nest and no
 // memory of their own because their users read their operand in place.
-// Today: a transpose that only matrix products read is a view of its
-// operand, which the products read with swapped strides (Gemm.h), so
-// `x.T @ dy` in a backward pass copies nothing.
+// Today, views:
+//  - a transpose that only matrix products read, which they read with
+//    swapped strides (Gemm.h), so `x.T @ dy` in a backward pass copies
+//    nothing;
+//  - a broadcast that only element-wise ops read, which they read with a
+//    stride of zero along the stretched axes (a bias added to each row, a
+//    scalar compared with each element), so nothing is repeated in memory.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_CODEGEN_FUSIONPLAN_H

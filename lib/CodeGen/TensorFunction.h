@@ -96,6 +96,10 @@ private:
   std::array<llvm::Value *, 3> aroundAxis(const ir::Type &T, unsigned Axis);
   /// Row-major strides of \p T, one per axis.
   llvm::SmallVector<llvm::Value *, 4> strides(const ir::Type &T);
+  /// Strides that read \p In as its broadcast to \p Out: zero along the
+  /// axes it is stretched on.
+  llvm::SmallVector<llvm::Value *, 4> broadcastStrides(const ir::Type &In,
+                                                      const ir::Type &Out);
   llvm::AllocaInst *entryAlloca(llvm::Type *T, const llvm::Twine &Name = "");
   llvm::Value *elemConst(ElementKind K, double V);
 

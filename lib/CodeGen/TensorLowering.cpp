@@ -218,12 +218,58 @@ void TensorFunctionEmitter::emitTensorOp(const ir::Op &O, llvm::Value *Out) {
   }
 }
 
+llvm::SmallVector<llvm::Value *, 4>
+TensorFunctionEmitter::broadcastStrides(const ir::Type &In,
+                                        const ir::Type &Out) {
+  unsigned R = Out.getRank(), Lead = R - In.getRank();
+  llvm::SmallVector<llvm::Value *, 4> Strides, Natural = strides(In);
+  for (unsigned K = 0; K < R; ++K) {
+    // Trailing axes align; a missing or size-1 axis repeats its element.
+    bool Stretched = K < Lead || In.getShape()[K - Lead].isOne();
+    Strides.push_back(Stretched ? B.getInt64(0) : Natural[K - Lead]);
+  }
+  return Strides;
+}
+
 void TensorFunctionEmitter::emitElementwise(const ir::Op &O, llvm::Value *Out) {
+  ElementKind OperandKind = F.typeOf(O.Operands[0]).getElementKind();
+  ElementKind K = O.Ty.getElementKind();
+  bool ReadsView = false;
+  for (ValueId V : O.Operands)
+    ReadsView |= Fusion.View[V];
+  if (ReadsView) {
+    // A broadcast view is its operand read with stride zero along the
+    // stretched axes (FusionPlan.h), or a scalar used as it is.
+    llvm::SmallVector<llvm::Value *, 4> Dims;
+    for (const ir::Dim &D : O.Ty.getShape())
+      Dims.push_back(dim(D));
+    std::vector<llvm::SmallVector<llvm::Value *, 4>> Strides{strides(O.Ty)};
+    std::vector<llvm::Value *> Ptrs, Scalars;
+    std::vector<ValueId> Reads;
+    for (ValueId V : O.Operands) {
+      ValueId From = Fusion.View[V] ? F.op(V).Operands[0] : V;
+      const ir::Type &T = F.typeOf(From);
+      Reads.push_back(From);
+      Scalars.push_back(T.isScalar() ? Vals[From][0] : nullptr);
+      Ptrs.push_back(T.isScalar() ? nullptr : pointerTo(From));
+      Strides.push_back(T.isScalar() ? strides(O.Ty)
+                                     : broadcastStrides(T, O.Ty));
+    }
+    emitLoopNest(
+        B, Dims, Strides,
+        [&](llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *> Off) {
+          std::vector<llvm::Value *> Args;
+          for (size_t J = 0; J < Reads.size(); ++J)
+            Args.push_back(Scalars[J] ? Scalars[J]
+                                      : S.load(F.typeOf(Reads[J]).getElementKind(),
+                                               Ptrs[J], Off[J + 1]));
+          S.store(K, S.elementwise(O.Kind, OperandKind, K, Args), Out, Off[0]);
+        });
+    return;
+  }
   std::vector<llvm::Value *> Ptrs;
   for (ValueId V : O.Operands)
     Ptrs.push_back(pointerTo(V));
-  ElementKind OperandKind = F.typeOf(O.Operands[0]).getElementKind();
-  ElementKind K = O.Ty.getElementKind();
   emitLoop(B, numElements(O.Ty), [&](llvm::Value *I) {
     std::vector<llvm::Value *> Args;
     for (size_t J = 0; J < Ptrs.size(); ++J)
@@ -236,14 +282,10 @@ void TensorFunctionEmitter::emitElementwise(const ir::Op &O, llvm::Value *Out) {
 void TensorFunctionEmitter::emitBroadcast(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &In = F.typeOf(O.Operands[0]);
   llvm::Value *P = pointerTo(O.Operands[0]);
-  unsigned R = O.Ty.getRank(), Lead = R - In.getRank();
-  llvm::SmallVector<llvm::Value *, 4> Dims, InStrides, Natural = strides(In);
-  for (unsigned K = 0; K < R; ++K) {
-    Dims.push_back(dim(O.Ty.getShape()[K]));
-    // Trailing axes align; a missing or size-1 axis repeats its element.
-    bool Stretched = K < Lead || In.getShape()[K - Lead].isOne();
-    InStrides.push_back(Stretched ? B.getInt64(0) : Natural[K - Lead]);
-  }
+  llvm::SmallVector<llvm::Value *, 4> Dims,
+      InStrides = broadcastStrides(In, O.Ty);
+  for (const ir::Dim &D : O.Ty.getShape())
+    Dims.push_back(dim(D));
   ElementKind K = O.Ty.getElementKind();
   emitLoopNest(
       B, Dims, {strides(O.Ty), InStrides},
