@@ -1,6 +1,10 @@
 //===- FusionPlan.cpp - Ops that are not computed on their own ------------===//
 #include "FusionPlan.h"
+#include "Gemm.h"
 #include "ScalarOps.h"
+#include "TensorABI.h"
+#include "Workspace.h"
+#include "nnc/CodeGen/CodeGen.h"
 
 using namespace nnc;
 using namespace nnc::codegen;
@@ -39,4 +43,59 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
                 (O.Kind == OpKind::Broadcast && OnlyElementwise[I]);
   }
   return P;
+}
+
+llvm::Error nnc::printCodeGenPlan(const ir::Module &M, llvm::TargetMachine &TM,
+                                  const CodeGenOptions &Opts,
+                                  llvm::raw_ostream &OS) {
+  auto Prepared = prepareForCodeGen(M);
+  if (!Prepared)
+    return Prepared.takeError();
+  llvm::LLVMContext Ctx;
+  llvm::Module Probe("plan", Ctx);
+  Probe.setDataLayout(TM.createDataLayout());
+  VectorUnit Vectors = getVectorUnit(TM, Probe);
+  bool First = true;
+  for (const auto &FP : (*Prepared)->Functions) {
+    const ir::Function &F = *FP;
+    if (!First)
+      OS << '\n';
+    First = false;
+    if (!usesStatusABI(F)) {
+      ir::printFunction(F, OS);
+      continue;
+    }
+    FusionPlan Fusion = planFusion(F);
+    WorkspacePlan Slots = planWorkspace(F, Fusion);
+    ir::printFunction(F, OS, [&](ValueId I) -> std::string {
+      const ir::Op &O = F.op(I);
+      std::string Note;
+      llvm::raw_string_ostream NS(Note);
+      if (Fusion.View[I]) {
+        NS << (O.Kind == OpKind::Transpose
+                   ? "view: products read its operand transposed"
+                   : "view: read with stride 0 where stretched");
+        return Note;
+      }
+      if (isGemmProduct(F, O)) {
+        ElementKind K = O.Ty.getElementKind();
+        GemmConfig C = getGemmConfig(Vectors, K);
+        NS << "kernel " << C.Rows << "x" << C.nr() << " ("
+           << getElementKindName(K) << ", " << C.Lanes << " lanes";
+        if (Fusion.View[O.Operands[0]])
+          NS << ", a transposed";
+        if (Fusion.View[O.Operands[1]])
+          NS << ", b transposed";
+        if (Opts.Threads > 1)
+          NS << ", " << Opts.Threads << " threads";
+        NS << "), ";
+      }
+      if (Slots.Slot[I] >= 0)
+        NS << "slot " << Slots.Slot[I];
+      else if (Slots.ResultLeaf[I] >= 0)
+        NS << "result " << Slots.ResultLeaf[I];
+      return Note;
+    });
+  }
+  return llvm::Error::success();
 }

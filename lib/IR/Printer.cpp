@@ -30,7 +30,8 @@ static void printABIStructs(const Function::ABIStruct &P,
        << R.Instance << (R.IsGrads ? ", grads)" : ")");
 }
 
-void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
+void ir::printFunction(const Function &F, llvm::raw_ostream &OS,
+                       llvm::function_ref<std::string(ValueId)> Note) {
   std::vector<std::string> Names = assignValueNames(F, '.', false);
   OS << "func ";
   if (!F.Exported)
@@ -99,6 +100,11 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
     }
     OS << " : ";
     O.Ty.print(OS);
+    if (Note) {
+      std::string Text = Note(I);
+      if (!Text.empty())
+        OS << "  ; " << Text;
+    }
     OS << '\n';
   }
   OS << "}\n";

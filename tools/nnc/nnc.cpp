@@ -71,14 +71,15 @@ cl::opt<bool> ABIChecks("abi-checks",
 cl::opt<std::string> SymbolPrefix("prefix", cl::desc("Prefix for every exported symbol"),
                                   cl::init(""), cl::cat(Category));
 
-enum class Stage { None, AST, IR, Grad, Opt, NN };
+enum class Stage { None, AST, IR, Grad, Opt, NN, Plan };
 cl::opt<Stage> Emit(
     "emit", cl::desc("Print one stage of the pipeline and stop"),
     cl::values(clEnumValN(Stage::AST, "ast", "the syntax tree"),
                clEnumValN(Stage::IR, "ir", "the IR, before differentiation"),
                clEnumValN(Stage::Grad, "grad", "the IR with derived functions, before optimization"),
                clEnumValN(Stage::Opt, "opt", "the optimized IR"),
-               clEnumValN(Stage::NN, "nn", "the optimized functions as .nn source")),
+               clEnumValN(Stage::NN, "nn", "the optimized functions as .nn source"),
+               clEnumValN(Stage::Plan, "plan", "the IR as code generation lowers it, each op with its plan (views, kernel tiles, workspace slots)")),
     cl::init(Stage::None), cl::cat(Category));
 cl::opt<std::string> Passes("passes",
                             cl::desc("Comma-separated nnc passes to run instead of the default pipeline "
@@ -373,6 +374,14 @@ int compile() {
   auto TM = createTargetMachine(CGO);
   if (!TM)
     return fail(TM.takeError());
+  if (Emit == Stage::Plan) {
+    std::string Problem;
+    int RC = printStage([&](llvm::raw_ostream &OS) {
+      if (llvm::Error E = printCodeGenPlan(*IR, **TM, CGO, OS))
+        Problem = llvm::toString(std::move(E));
+    });
+    return Problem.empty() ? RC : fail(Problem);
+  }
   llvm::LLVMContext Ctx;
   auto LM = emitLLVMModule(*IR, Ctx, **TM, CGO);
   if (!LM)

@@ -86,6 +86,14 @@ bool checkFunctionSizes(const ir::Module &M, unsigned MaxOps,
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CodeGenOptions &Opts);
 
+/// Prints the IR as code generation will lower it for \p TM (tensor
+/// functions inlined into their callers), each op noted with its plan:
+/// which are views read in place, which products call the kernel and with
+/// which tile, where each value lives (`nnc --emit=plan`).
+llvm::Error printCodeGenPlan(const ir::Module &M, llvm::TargetMachine &TM,
+                             const CodeGenOptions &Opts,
+                             llvm::raw_ostream &OS);
+
 /// Lowers \p M to an LLVM module for \p TM and verifies it.
 llvm::Expected<std::unique_ptr<llvm::Module>>
 emitLLVMModule(const ir::Module &M, llvm::LLVMContext &Ctx,

@@ -15,6 +15,7 @@
 #include "nnc/Support/Shape.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/SMLoc.h"
 #include "llvm/Support/raw_ostream.h"
@@ -280,8 +281,12 @@ private:
   std::string NextName;
 };
 
-/// Prints the textual IR; the form tests FileCheck against.
-void printFunction(const Function &F, llvm::raw_ostream &OS);
+/// Prints the textual IR; the form tests FileCheck against. \p Note, when
+/// given, may add a `; comment` to each op's line (as code generation's
+/// plan does, `nnc --emit=plan`); the IR parser skips comments.
+void printFunction(
+    const Function &F, llvm::raw_ostream &OS,
+    llvm::function_ref<std::string(ValueId)> Note = nullptr);
 void printModule(const Module &M, llvm::raw_ostream &OS);
 
 /// Prints functions as .nn source that nnc compiles again.
