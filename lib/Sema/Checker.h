@@ -189,6 +189,9 @@ private:
 };
 
 bool isUntypedLiteral(const Expr &E);
+/// The conversion a "cannot mix f32 and f64" error suggests for \p L and
+/// \p R, both typed: towards the side that is not made of literals.
+llvm::StringRef getMixConversion(const Expr &L, const Expr &R);
 Type substituteType(const Type &T, const DimSubstitution &S);
 void collectTypeDims(const Type &T, std::vector<std::string> &Out);
 
