@@ -92,6 +92,8 @@ FunctionRef Checker::resolveFunction(Expr &E) {
     }
     Decl *D = lookupDecl(N->Name);
     if (!D) {
+      if (isFailedDecl(N->Name))
+        return {};
       if (lookupBuiltin(N->Name) != Builtin::None)
         Diags.report(N->getRange(), DiagID::err_derive_builtin, N->Name);
       else

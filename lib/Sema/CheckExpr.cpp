@@ -277,6 +277,8 @@ Type Checker::checkName(NameExpr &E) {
       Diags.report(E.getRange(), DiagID::err_function_as_value, E.Name);
     return Type();
   }
+  if (isFailedDecl(E.Name))
+    return Type();
   if (lookupBuiltin(E.Name) != Builtin::None) {
     Diags.report(E.getRange(), DiagID::err_builtin_as_value, E.Name);
     return Type();
@@ -598,6 +600,12 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
       return Type();
     }
     bool IsMember = CurLayer && CurLayer->findMember(N->Name) >= 0;
+    if (!lookupDecl(N->Name) && !IsMember && isFailedDecl(N->Name)) {
+      // The arguments' own errors are independent of the failed callee.
+      for (Arg &A : E.Args)
+        checkExpr(*A.Value, nullptr);
+      return Type();
+    }
     if (!lookupDecl(N->Name) && !IsMember) {
       Builtin B = lookupBuiltin(N->Name);
       if (B != Builtin::None) {

@@ -41,6 +41,12 @@ private:
   //===--- Declarations (Checker.cpp) ---===//
   enum class State { Unchecked, InProgress, Checked, Failed };
   void collectDecls();
+  /// True for the name of a declaration dropped for a syntax error: its
+  /// uses are not reported again (Module::FailedDecls).
+  bool isFailedDecl(llvm::StringRef Name) const {
+    return FailedDecls.contains(Name);
+  }
+  llvm::StringSet<> FailedDecls;
   /// Checks \p F if not done yet; returns false if it cannot be used.
   bool ensureChecked(FnDecl &F, llvm::SMRange UseRange);
   void checkFunction(FnDecl &F);

@@ -441,6 +441,10 @@ public:
 struct Module {
   std::string Name;
   std::vector<DeclPtr> Decls;
+  /// Names of top-level declarations dropped for a syntax error. Sema
+  /// checks the rest and says nothing about uses of these: the syntax error
+  /// was the message, "undeclared 'f'" would be noise.
+  std::vector<std::string> FailedDecls;
 };
 
 /// Prints the tree as indented S-expressions (`nnc --emit=ast`).
