@@ -134,8 +134,7 @@ FunctionRef Checker::resolveFunction(Expr &E) {
     }
   }
   if (auto *M = llvm::dyn_cast<MemberExpr>(&E)) {
-    Diags.report(M->MemberRange, DiagID::err_no_member, "this value",
-                 M->Member);
+    reportNoMember(*M);
     return {};
   }
   checkExpr(E, nullptr);

@@ -122,7 +122,8 @@ void Checker::checkLayer(LayerDecl &L) {
       auto *Sub = llvm::dyn_cast_or_null<LayerDecl>(lookupDecl(LM.LayerName));
       if (!Sub) {
         if (!isFailedDecl(LM.LayerName))
-          Diags.report(LM.NameRange, DiagID::err_unknown_layer, LM.LayerName);
+          Diags.report(LM.LayerNameRange, DiagID::err_unknown_layer,
+                       LM.LayerName);
         break;
       }
       if (LayerStates[Sub] == State::InProgress) {
@@ -305,7 +306,7 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
         R.ViaName = LM.Name;
         if (!R.Fn)
           Diags.report(Mem ? Mem->MemberRange : E.getRange(),
-                       DiagID::err_no_member, LM.Name, Method);
+                       DiagID::err_no_member, "'" + LM.Name + "'", Method);
         else if (!ensureChecked(const_cast<FnDecl &>(*R.Fn), E.getRange()))
           R = FunctionRef();
         return R;

@@ -575,7 +575,28 @@ Type Checker::checkMember(MemberExpr &E) {
   if (R.isValid())
     Diags.report(E.getRange(), DiagID::err_function_as_value, R.key());
   else if (!Handled)
-    Diags.report(E.MemberRange, DiagID::err_no_member, "this value",
-                 E.Member);
+    reportNoMember(E);
   return Type();
+}
+
+void Checker::reportNoMember(MemberExpr &E) {
+  auto *N = llvm::dyn_cast<NameExpr>(E.Base.get());
+  if (N && !Names.lookup(N->Name) && !isDimInScope(N->Name) &&
+      (lookupDecl(N->Name) || lookupBuiltin(N->Name) != Builtin::None)) {
+    // A function: it is not a value to type.
+    Diags.report(E.MemberRange, DiagID::err_no_member, "'" + N->Name + "'",
+                 E.Member);
+    return;
+  }
+  // A value: its type says what it has (`x.shape` reads as NumPy's, but
+  // the shape is in the type).
+  Type T = checkExpr(*E.Base, nullptr);
+  if (!T.isValid())
+    return;
+  Diags.report(E.MemberRange, DiagID::err_no_member,
+               N ? "'" + N->Name + "'" : std::string("this expression"),
+               E.Member);
+  bool HasT = T.isLeaf() && T.getRank() >= 1 && T.getRank() <= 2;
+  Diags.report(E.MemberRange, DiagID::note_value_members, T.str(),
+               HasT ? "one member, '.T' (its transpose)" : "no members");
 }

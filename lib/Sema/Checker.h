@@ -74,6 +74,9 @@ private:
   Type checkIf(IfExpr &E, const Type *Expected);
   Type checkTuple(TupleExpr &E, const Type *Expected);
   Type checkMember(MemberExpr &E);
+  /// `x.shape`, `f.foo`: names the base and says what a value of its type
+  /// has instead.
+  void reportNoMember(MemberExpr &E);
 
   //===--- Tensors (CheckTensor.cpp) ---===//
   Type checkMatMul(BinaryExpr &E);

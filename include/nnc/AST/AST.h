@@ -403,6 +403,7 @@ struct LayerMember {
   std::optional<TypeSyntax> ParamType;   // Param
   ExprPtr Init;                          // Param initializer, may be null
   std::string LayerName;                 // SubLayer: the layer it instantiates
+  llvm::SMRange LayerNameRange;          // SubLayer: where LayerName is
   std::vector<Arg> LayerArgs;            // SubLayer arguments
   std::unique_ptr<FnDecl> MethodDecl;    // Method
   llvm::SMRange Range;
