@@ -173,6 +173,9 @@ private:
     O.MaxInputBytes = MaxInputBytes;
     O.MaxEvalBytes = MaxEvalBytes;
     O.MaxOps = MaxOps;
+    // On a terminal, tensors wrap at its width; elsewhere at NumPy's 75.
+    if (unsigned Columns = llvm::sys::Process::StandardOutColumns())
+      O.LineWidth = Columns;
     return O;
   }
   jit::Repl R;
