@@ -16,8 +16,12 @@ other, that the grammar's regular expressions compile, and that the Vim
 ftdetect file claims *.nn. Run by test/Driver/editors.test; prints one line
 per problem and exits 1 if there is any.
 
+With --tokenize FILE.nn it prints instead the tokens the VS Code grammar
+gives FILE.nn, scanned as a TextMate engine does, one per line.
+
 Usage: check-editors.py --root REPO [--grammar F] [--builtins F]
                         [--element-kinds F] [--vscode DIR] [--vim DIR]
+                        [--tokenize FILE.nn]
 """
 import argparse
 import json
@@ -178,6 +182,65 @@ def check_vim(root, problems):
     return keywords, types, funcs, rel(path)
 
 
+def flatten_tm(grammar, node, out):
+    """The grammar's patterns in TextMate's order, includes expanded."""
+    for pat in node.get("patterns", []):
+        if "include" in pat:
+            flatten_tm(grammar, grammar["repository"][pat["include"][1:]], out)
+        else:
+            out.append(pat)
+
+
+def tokenize(grammar_path, source_path):
+    """Prints 'line:col scope text' for each token of source_path as a
+    TextMate engine scans it: at each place the pattern that matches
+    earliest wins, the first listed on a tie; begin/end spans lines."""
+    grammar = json.load(open(grammar_path))
+    pats = []
+    flatten_tm(grammar, grammar, pats)
+    inside = None  # the begin/end pattern of an open span
+    for lno, line in enumerate(open(source_path).read().split("\n"), 1):
+        pos = 0
+        while pos <= len(line):
+            if inside:
+                m = re.compile(inside["end"]).search(line, pos)
+                end = m.end() if m else len(line)
+                print(f"{lno}:{pos + 1} {inside['name']} {line[pos:end]}")
+                pos = end
+                if not m:
+                    break
+                inside = None
+                continue
+            best = None
+            for pat in pats:
+                m = re.compile(pat.get("match") or pat["begin"]).search(line,
+                                                                      pos)
+                if m and (best is None or m.start() < best[1].start()):
+                    best = (pat, m)
+            if not best:
+                break
+            pat, m = best
+            if "begin" in pat:
+                inside = pat
+                pos = m.start()
+                m2 = re.compile(pat["end"]).search(line, m.end())
+                end = m2.end() if m2 else len(line)
+                print(f"{lno}:{pos + 1} {pat['name']} {line[pos:end]}")
+                pos = end
+                if m2:
+                    inside = None
+                else:
+                    break
+                continue
+            if "captures" in pat:
+                for k, cap in sorted(pat["captures"].items()):
+                    g = int(k)
+                    print(f"{lno}:{m.start(g) + 1} {cap['name']} {m.group(g)}")
+            else:
+                print(f"{lno}:{m.start() + 1} {pat['name']} {m.group(0)}")
+            pos = max(m.end(), pos + 1)
+
+
 def compare(where, have, want, what, problems):
     for w in sorted(want - have):
         problems.append(f"{where}: {what} '{w}' is missing")
@@ -194,9 +257,15 @@ def main():
     ap.add_argument("--element-kinds")
     ap.add_argument("--vscode")
     ap.add_argument("--vim")
+    ap.add_argument("--tokenize", metavar="FILE.nn",
+                    help="print the VS Code grammar's tokens of FILE.nn")
     a = ap.parse_args()
     root_dir = os.path.abspath(a.root)
     at = lambda given, *rel: given or os.path.join(root_dir, *rel)
+    if a.tokenize:
+        tokenize(os.path.join(at(a.vscode, "editors", "vscode"), "syntaxes",
+                              "nn.tmLanguage.json"), a.tokenize)
+        return 0
     kw = grammar_keywords(at(a.grammar, "grammar", "NN.g4"))
     fns = builtins(at(a.builtins, "include", "nnc", "AST", "Builtins.def"))
     tys = element_kinds(at(a.element_kinds, "include", "nnc", "Support",
