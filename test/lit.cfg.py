@@ -22,7 +22,7 @@
 #
 # Features for REQUIRES/UNSUPPORTED: nnc-repl (the REPL is built), numpy,
 # bench-peers (the benchmark peers are in ../shared/peers next to the source),
-# tmux, asan (nnc is built with the sanitizers, NNC_SANITIZE), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
+# tmux, vim, asan (nnc is built with the sanitizers, NNC_SANITIZE), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
 
 import os
 import shutil
@@ -108,6 +108,8 @@ if os.path.exists(os.path.join(config.nnc_src_root, "..", "shared", "peers",
     config.available_features.add("bench-peers")
 if shutil.which("tmux"):
     config.available_features.add("tmux")
+if shutil.which("vim"):
+    config.available_features.add("vim")
 try:
     subprocess.run(
         [config.python_executable, "-c", "import numpy"],

@@ -274,7 +274,9 @@ Outcome Repl::evaluateExpression(const Input &In) {
     reportRunTimeError(In, llvm::toString(V.takeError()));
     return failure();
   }
-  printValue(*V, Out);
+  PrintOptions PO;
+  PO.LineWidth = Opts.LineWidth;
+  printValue(*V, Out, PO);
   Out << '\n';
   return Outcome();
 }

@@ -271,6 +271,7 @@ bool ASTBuilder::buildLayerMember(NNParser::LayerMemberContext *Ctx,
     Member.Name = Locs.getText(S->name);
     Member.NameRange = Locs.getRange(S->name);
     Member.LayerName = Locs.getText(S->layer);
+    Member.LayerNameRange = Locs.getRange(S->layer);
     return buildArgList(S->argList(), Member.LayerArgs);
   }
   if (auto *M = dynamic_cast<NNParser::MethodMemberContext *>(Ctx)) {

@@ -546,6 +546,13 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
         Tokens.consume();
       continue;
     }
+    // The name the declaration is for, remembered in case it fails. A
+    // declaration with any error, even one ANTLR recovered from by
+    // inserting a token, is dropped: what Sema would say of it is noise.
+    unsigned ErrorsBefore = Diags.getNumErrors();
+    std::string Name;
+    if (Tokens.LA(2) == NNParser::IDENT)
+      Name = Locs.getText(Tokens.LT(2));
     Parser.setContext(&Root);
     Parser.setState(CallState);
     Strategy->beginDeclaration(&Parser);
@@ -553,8 +560,11 @@ static void parseImpl(llvm::StringRef Text, DiagnosticEngine &Diags,
     NNParser::TopDeclContext *Decl = Parser.topDecl();
     if (Diags.isSaturated())
       break;
-    if (ast::DeclPtr D = buildTopDecl(Decl, Locs, Diags, Lexical))
+    ast::DeclPtr D = buildTopDecl(Decl, Locs, Diags, Lexical);
+    if (D && Diags.getNumErrors() == ErrorsBefore)
       M.Decls.push_back(std::move(D));
+    else if (!Name.empty())
+      M.FailedDecls.push_back(std::move(Name));
     Parser.setContext(nullptr);
     Root.children.clear();
     Parser.getTreeTracker().reset();

@@ -92,6 +92,8 @@ FunctionRef Checker::resolveFunction(Expr &E) {
     }
     Decl *D = lookupDecl(N->Name);
     if (!D) {
+      if (isFailedDecl(N->Name))
+        return {};
       if (lookupBuiltin(N->Name) != Builtin::None)
         Diags.report(N->getRange(), DiagID::err_derive_builtin, N->Name);
       else
@@ -132,8 +134,7 @@ FunctionRef Checker::resolveFunction(Expr &E) {
     }
   }
   if (auto *M = llvm::dyn_cast<MemberExpr>(&E)) {
-    Diags.report(M->MemberRange, DiagID::err_no_member, "this value",
-                 M->Member);
+    reportNoMember(*M);
     return {};
   }
   checkExpr(E, nullptr);

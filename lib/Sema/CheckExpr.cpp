@@ -17,6 +17,10 @@ bool sema::isUntypedLiteral(const Expr &E) {
     return continueOnNewStack([&] { return isUntypedLiteral(E); });
   if (llvm::isa<NumberExpr>(E))
     return true;
+  // A tensor literal's elements are numbers: it adapts as they do.
+  if (auto *L = llvm::dyn_cast<TensorLitExpr>(&E))
+    return llvm::all_of(L->Elements,
+                        [](const ExprPtr &X) { return isUntypedLiteral(*X); });
   if (auto *U = llvm::dyn_cast<UnaryExpr>(&E))
     return U->Op == UnaryOp::Neg && isUntypedLiteral(*U->Operand);
   if (auto *B = llvm::dyn_cast<BinaryExpr>(&E))
@@ -27,6 +31,68 @@ bool sema::isUntypedLiteral(const Expr &E) {
            // leaf, so the answer comes without walking the chain again.
            isUntypedLiteral(*B->RHS) && isUntypedLiteral(*B->LHS);
   return false;
+}
+
+/// True when \p E is computed from literals only: no name, member or user
+/// call inside (`sum([1.0, 2.0])`, `exp(1.0)`). Walked with a work list,
+/// since an expression may nest 20,000 levels.
+static bool isLiteralOnly(const Expr &E) {
+  std::vector<const Expr *> Work{&E};
+  while (!Work.empty()) {
+    const Expr *X = Work.back();
+    Work.pop_back();
+    switch (X->getKind()) {
+    case Expr::EK_Number:
+    case Expr::EK_Bool:
+      break;
+    case Expr::EK_Name:
+    case Expr::EK_Member:
+      return false;
+    case Expr::EK_Unary:
+      Work.push_back(llvm::cast<UnaryExpr>(X)->Operand.get());
+      break;
+    case Expr::EK_Binary: {
+      auto *B = llvm::cast<BinaryExpr>(X);
+      Work.push_back(B->LHS.get());
+      Work.push_back(B->RHS.get());
+      break;
+    }
+    case Expr::EK_Call: {
+      auto *C = llvm::cast<CallExpr>(X);
+      if (C->B == Builtin::None)
+        return false;
+      for (const Arg &A : C->Args)
+        Work.push_back(A.Value.get());
+      break;
+    }
+    case Expr::EK_If: {
+      auto *I = llvm::cast<IfExpr>(X);
+      Work.push_back(I->Cond.get());
+      Work.push_back(I->Then.get());
+      Work.push_back(I->Else.get());
+      break;
+    }
+    case Expr::EK_Tuple:
+      for (const ExprPtr &C : llvm::cast<TupleExpr>(X)->Elements)
+        Work.push_back(C.get());
+      break;
+    case Expr::EK_TensorLit:
+      for (const ExprPtr &C : llvm::cast<TensorLitExpr>(X)->Elements)
+        Work.push_back(C.get());
+      break;
+    }
+  }
+  return true;
+}
+
+llvm::StringRef sema::getMixConversion(const Expr &L, const Expr &R) {
+  // Converting the value the user wrote a type for would spread the
+  // literal's f64 into the model; convert towards it instead (f32 for an
+  // f32 model). Between two values, f64 loses nothing.
+  bool LitL = isLiteralOnly(L), LitR = isLiteralOnly(R);
+  if (LitL != LitR)
+    return getElementKindName((LitL ? R : L).Ty.Elem);
+  return "f64";
 }
 
 /// A number or a tensor of numbers.
@@ -211,6 +277,8 @@ Type Checker::checkName(NameExpr &E) {
       Diags.report(E.getRange(), DiagID::err_function_as_value, E.Name);
     return Type();
   }
+  if (isFailedDecl(E.Name))
+    return Type();
   if (lookupBuiltin(E.Name) != Builtin::None) {
     Diags.report(E.getRange(), DiagID::err_builtin_as_value, E.Name);
     return Type();
@@ -289,7 +357,7 @@ Type Checker::unifyOperands(ExprPtr &L, ExprPtr &R, const Type *Expected,
   };
   if (TL.isFloat() && TR.isFloat()) {
     Diags.report(Where, DiagID::err_float_mix, What, TL.str(), TR.str(),
-                 "f64");
+                 getMixConversion(*L, *R));
     return Type();
   }
   if (TL.isBoolLeaf() || TR.isBoolLeaf()) {
@@ -532,6 +600,12 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
       return Type();
     }
     bool IsMember = CurLayer && CurLayer->findMember(N->Name) >= 0;
+    if (!lookupDecl(N->Name) && !IsMember && isFailedDecl(N->Name)) {
+      // The arguments' own errors are independent of the failed callee.
+      for (Arg &A : E.Args)
+        checkExpr(*A.Value, nullptr);
+      return Type();
+    }
     if (!lookupDecl(N->Name) && !IsMember) {
       Builtin B = lookupBuiltin(N->Name);
       if (B != Builtin::None) {

@@ -121,7 +121,9 @@ void Checker::checkLayer(LayerDecl &L) {
     case LayerMember::SubLayer: {
       auto *Sub = llvm::dyn_cast_or_null<LayerDecl>(lookupDecl(LM.LayerName));
       if (!Sub) {
-        Diags.report(LM.NameRange, DiagID::err_unknown_layer, LM.LayerName);
+        if (!isFailedDecl(LM.LayerName))
+          Diags.report(LM.LayerNameRange, DiagID::err_unknown_layer,
+                       LM.LayerName);
         break;
       }
       if (LayerStates[Sub] == State::InProgress) {
@@ -190,8 +192,9 @@ void Checker::checkInstanceDecl(LetDecl &D) {
   auto *N = C ? llvm::dyn_cast<NameExpr>(C->Callee.get()) : nullptr;
   auto *L = N ? llvm::dyn_cast_or_null<LayerDecl>(lookupDecl(N->Name)) : nullptr;
   if (!L) {
-    Diags.report(D.Value ? D.Value->getRange() : D.NameRange,
-                 DiagID::err_top_level_let);
+    if (!N || !isFailedDecl(N->Name))
+      Diags.report(D.Value ? D.Value->getRange() : D.NameRange,
+                   DiagID::err_top_level_let);
     return;
   }
   checkLayer(*L);
@@ -303,7 +306,7 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
         R.ViaName = LM.Name;
         if (!R.Fn)
           Diags.report(Mem ? Mem->MemberRange : E.getRange(),
-                       DiagID::err_no_member, LM.Name, Method);
+                       DiagID::err_no_member, "'" + LM.Name + "'", Method);
         else if (!ensureChecked(const_cast<FnDecl &>(*R.Fn), E.getRange()))
           R = FunctionRef();
         return R;
@@ -325,8 +328,12 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
     return R;
   }
   auto *D = llvm::dyn_cast_or_null<LetDecl>(lookupDecl(Head));
-  if (!D)
+  if (!D) {
+    // `net.loss` of an instance whose `let` failed to parse.
+    if (isFailedDecl(Head))
+      Handled = true;
     return R;
+  }
   Handled = true;
   checkInstance(*D);
   if (!D->Layer)

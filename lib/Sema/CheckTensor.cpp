@@ -149,10 +149,23 @@ std::optional<Shape> Checker::getShapeArg(Expr &E) {
 
 Type Checker::checkMatMul(BinaryExpr &E) {
   llvm::SMRange OpRange(E.OpLoc, E.OpLoc);
-  // The element types unify as for any operator; the shapes do not
-  // broadcast but multiply.
-  Type TL = checkExpr(*E.LHS, nullptr);
-  Type TR = checkExpr(*E.RHS, nullptr);
+  // The element types unify as for any operator, a literal side taking
+  // the other side's (`x @ [1.0, 2.0]` with x: f32[2] is an f32 product);
+  // the shapes do not broadcast but multiply.
+  Type TL, TR;
+  auto Hint = [](const Type &T) {
+    return T.isValid() && T.isLeaf() && !T.isBoolLeaf() ? T.getElementType()
+                                                         : Type();
+  };
+  if (isUntypedLiteral(*E.LHS) && !isUntypedLiteral(*E.RHS)) {
+    TR = checkExpr(*E.RHS, nullptr);
+    Type H = Hint(TR);
+    TL = checkExpr(*E.LHS, H.isValid() ? &H : nullptr);
+  } else {
+    TL = checkExpr(*E.LHS, nullptr);
+    Type H = Hint(TL);
+    TR = checkExpr(*E.RHS, H.isValid() ? &H : nullptr);
+  }
   if (!TL.isValid() || !TR.isValid())
     return Type();
   for (const Type *T : {&TL, &TR})
@@ -164,7 +177,7 @@ Type Checker::checkMatMul(BinaryExpr &E) {
   if (TL.Elem != TR.Elem) {
     if (TL.isFloat() && TR.isFloat()) {
       Diags.report(OpRange, DiagID::err_float_mix, "'@'", TL.str(), TR.str(),
-                   "f64");
+                   getMixConversion(*E.LHS, *E.RHS));
       return Type();
     }
     bool LeftWider = TL.isFloat() || (TL.Elem == ElementKind::I64 && !TR.isFloat());
@@ -477,13 +490,25 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
   case Builtin::SvmLoss: {
     if (!checkArgNames(E, {}, 2, 2))
       return Type();
-    Type X = CheckFloatTensor(E.Args[0].Value, 2);
+    // The scores' own type is reported, before any conversion: integer
+    // labels passed first must read as 'i32[B]', not as the f64 they
+    // would convert to.
+    ExprPtr &Scores = E.Args[0].Value;
+    Type X = checkExpr(*Scores, nullptr);
     if (!X.isValid())
       return X;
-    if (X.getRank() != 2) {
-      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
-                   What, "2 (a batch of score rows)", X.str());
+    if (X.getRank() != 2 || X.isBoolLeaf()) {
+      Diags.report(Scores->getRange(), DiagID::err_needs_tensor, What,
+                   "2 (a batch of score rows)", X.str());
+      if (X.isInt())
+        Diags.report(Scores->getRange(), DiagID::note_loss_argument_order,
+                     Name);
       return Type();
+    }
+    if (X.isInt()) {
+      if (!coerce(Scores, X.withElementKind(ElementKind::F64), What))
+        return Type();
+      X = Scores->Ty;
     }
     if (!CheckLabels(E.Args[1].Value, X, {X.Dims[0]}))
       return Type();
@@ -550,7 +575,28 @@ Type Checker::checkMember(MemberExpr &E) {
   if (R.isValid())
     Diags.report(E.getRange(), DiagID::err_function_as_value, R.key());
   else if (!Handled)
-    Diags.report(E.MemberRange, DiagID::err_no_member, "this value",
-                 E.Member);
+    reportNoMember(E);
   return Type();
+}
+
+void Checker::reportNoMember(MemberExpr &E) {
+  auto *N = llvm::dyn_cast<NameExpr>(E.Base.get());
+  if (N && !Names.lookup(N->Name) && !isDimInScope(N->Name) &&
+      (lookupDecl(N->Name) || lookupBuiltin(N->Name) != Builtin::None)) {
+    // A function: it is not a value to type.
+    Diags.report(E.MemberRange, DiagID::err_no_member, "'" + N->Name + "'",
+                 E.Member);
+    return;
+  }
+  // A value: its type says what it has (`x.shape` reads as NumPy's, but
+  // the shape is in the type).
+  Type T = checkExpr(*E.Base, nullptr);
+  if (!T.isValid())
+    return;
+  Diags.report(E.MemberRange, DiagID::err_no_member,
+               N ? "'" + N->Name + "'" : std::string("this expression"),
+               E.Member);
+  bool HasT = T.isLeaf() && T.getRank() >= 1 && T.getRank() <= 2;
+  Diags.report(E.MemberRange, DiagID::note_value_members, T.str(),
+               HasT ? "one member, '.T' (its transpose)" : "no members");
 }

@@ -59,6 +59,9 @@ void Checker::collectDecls() {
     }
     States[D.get()] = State::Unchecked;
   }
+  for (const std::string &Name : M.FailedDecls)
+    if (!lookupDecl(Name))
+      FailedDecls.insert(Name);
 }
 
 bool Checker::run() {

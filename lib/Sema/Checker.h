@@ -41,6 +41,12 @@ private:
   //===--- Declarations (Checker.cpp) ---===//
   enum class State { Unchecked, InProgress, Checked, Failed };
   void collectDecls();
+  /// True for the name of a declaration dropped for a syntax error: its
+  /// uses are not reported again (Module::FailedDecls).
+  bool isFailedDecl(llvm::StringRef Name) const {
+    return FailedDecls.contains(Name);
+  }
+  llvm::StringSet<> FailedDecls;
   /// Checks \p F if not done yet; returns false if it cannot be used.
   bool ensureChecked(FnDecl &F, llvm::SMRange UseRange);
   void checkFunction(FnDecl &F);
@@ -68,6 +74,9 @@ private:
   Type checkIf(IfExpr &E, const Type *Expected);
   Type checkTuple(TupleExpr &E, const Type *Expected);
   Type checkMember(MemberExpr &E);
+  /// `x.shape`, `f.foo`: names the base and says what a value of its type
+  /// has instead.
+  void reportNoMember(MemberExpr &E);
 
   //===--- Tensors (CheckTensor.cpp) ---===//
   Type checkMatMul(BinaryExpr &E);
@@ -189,6 +198,9 @@ private:
 };
 
 bool isUntypedLiteral(const Expr &E);
+/// The conversion a "cannot mix f32 and f64" error suggests for \p L and
+/// \p R, both typed: towards the side that is not made of literals.
+llvm::StringRef getMixConversion(const Expr &L, const Expr &R);
 Type substituteType(const Type &T, const DimSubstitution &S);
 void collectTypeDims(const Type &T, std::vector<std::string> &Out);
 

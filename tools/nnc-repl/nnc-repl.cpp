@@ -15,6 +15,8 @@
 #include "nnc/JIT/Interrupt.h"
 #include "nnc/JIT/Repl.h"
 #include "nnc/Support/Limits.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -23,6 +25,7 @@
 #include "llvm/Support/WithColor.h"
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <unistd.h>
 
 using namespace nnc;
@@ -81,12 +84,33 @@ public:
 
   /// Returns false when the input asks to quit.
   bool submit(const jit::Input &In) {
-    jit::Outcome O = Isolate ? repl::evaluateIsolated(R, In)
-                             : repl::evaluateInProcess(R, In);
-    R.apply(O);
-    if (!O.Ok)
-      AnyFailed = true;
-    return !O.Quit;
+    // `fn f(x) = ...` is complete on its own line, so it was declared
+    // before the `backward(dy) = ...` on the next line arrived: the rule
+    // continues that declaration, which is declared again with it (as the
+    // README and the tutorial write rules, and as a block would continue).
+    if (startsWithBackward(In.Text)) {
+      std::optional<jit::Input> Fn = std::move(LastFn);
+      LastFn.reset();
+      if (Fn)
+        return run(joinLines(*Fn, In));
+      if (LastFnFailed) {
+        LastFnFailed = false;
+        reportDroppedRule(In);
+        return true;
+      }
+    }
+    bool IsFn = startsWithFn(In.Text);
+    LastFn.reset();
+    LastFnFailed = false;
+    bool Ok = true;
+    bool Continue = run(In, &Ok);
+    if (IsFn) {
+      if (Ok)
+        LastFn = In;
+      else
+        LastFnFailed = true;
+    }
+    return Continue;
   }
 
   bool anyFailed() const { return AnyFailed; }
@@ -98,16 +122,68 @@ public:
   void warmUp() { R.warmUp(); }
 
 private:
+  bool run(const jit::Input &In, bool *Ok = nullptr) {
+    jit::Outcome O = Isolate ? repl::evaluateIsolated(R, In)
+                             : repl::evaluateInProcess(R, In);
+    R.apply(O);
+    if (!O.Ok)
+      AnyFailed = true;
+    if (Ok)
+      *Ok = O.Ok;
+    return !O.Quit;
+  }
+
+  static llvm::StringRef firstWord(llvm::StringRef Text) {
+    Text = Text.ltrim();
+    return Text.take_while(
+        [](char C) { return llvm::isAlnum(C) || C == '_'; });
+  }
+  static bool startsWithFn(llvm::StringRef Text) {
+    return firstWord(Text) == "fn";
+  }
+  static bool startsWithBackward(llvm::StringRef Text) {
+    return firstWord(Text) == "backward";
+  }
+
+  /// \p Fn and then \p Rule as one input, with the blank lines between
+  /// them kept so that diagnostics show the rule's own line.
+  static jit::Input joinLines(const jit::Input &Fn, const jit::Input &Rule) {
+    jit::Input J = Fn;
+    unsigned FnEnd = Fn.Line + llvm::count(Fn.Text, '\n');
+    unsigned Gap = Rule.SourceName == Fn.SourceName && Rule.Line > FnEnd
+                       ? Rule.Line - FnEnd
+                       : 1;
+    J.Text.append(Gap, '\n');
+    J.Text += Rule.Text;
+    return J;
+  }
+
+  void reportDroppedRule(const jit::Input &In) {
+    size_t Col = In.Text.find_first_not_of(" \t") + 1;
+    llvm::errs() << In.SourceName << ":" << In.Line << ":" << Col << ": ";
+    llvm::WithColor::error(llvm::errs())
+        << "this 'backward' rule continues the 'fn' declaration before it, "
+           "which has an error; it was dropped\n";
+    AnyFailed = true;
+  }
+
   static jit::ReplOptions options(bool Colors) {
     jit::ReplOptions O;
     O.ShowColors = Colors;
     O.MaxInputBytes = MaxInputBytes;
     O.MaxEvalBytes = MaxEvalBytes;
     O.MaxOps = MaxOps;
+    // On a terminal, tensors wrap at its width; elsewhere at NumPy's 75.
+    if (unsigned Columns = llvm::sys::Process::StandardOutColumns())
+      O.LineWidth = Columns;
     return O;
   }
   jit::Repl R;
   bool AnyFailed = false;
+  /// The input just before, when it was a `fn` declaration: declared, or
+  /// failed. A `backward` line continues it.
+  std::optional<jit::Input> LastFn;
+  bool LastFnFailed = false;
 };
 
 /// Reads inputs line by line from a script or a terminal: an input goes on

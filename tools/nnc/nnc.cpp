@@ -284,17 +284,25 @@ int compile() {
   } else {
     ParseOptions PO;
     PO.BracketDepth = BracketDepth;
-    std::unique_ptr<ast::Module> AST = parseModule(BufferID, Diags, PO);
-    if (Diags.hasErrors() || !AST)
-      return 1;
-    if (Emit == Stage::AST)
-      return printStage([&](llvm::raw_ostream &OS) { ast::printModule(*AST, OS); });
     // Printing a stage exports no symbols; everything else (and
     // -fsyntax-only, which says whether the rest would) compiles to them.
     SemaOptions SO;
     SO.ExportsSymbols = Emit == Stage::None;
     SO.CHeader = !HeaderFile.empty();
     SO.SymbolPrefix = SymbolPrefix;
+    std::unique_ptr<ast::Module> AST = parseModule(BufferID, Diags, PO);
+    if (!AST)
+      return 1;
+    if (Diags.hasErrors()) {
+      // The declarations that parsed are still checked, so every
+      // independent error of the file is reported: the syntax errors
+      // first, then the others in source order.
+      if (!Diags.isSaturated())
+        checkModule(*AST, Diags, SO);
+      return 1;
+    }
+    if (Emit == Stage::AST)
+      return printStage([&](llvm::raw_ostream &OS) { ast::printModule(*AST, OS); });
     if (!checkModule(*AST, Diags, SO) || Diags.hasErrors())
       return 1;
     if (SyntaxOnly)

@@ -31,8 +31,10 @@ protected:
 TEST_F(ReplTest, ValuesAndGradients) {
   EXPECT_EQ(run("fn f(x, y, z) = (x + y) * z"), "");
   EXPECT_TRUE(LastOk);
-  EXPECT_EQ(run("f(-2, 5, -4)"), "-12\n");
-  EXPECT_EQ(run("grad(f)(-2, 5, -4)"), "(-4, -4, 3)\n");
+  EXPECT_EQ(run("f(-2, 5, -4)"), "-12.0\n");
+  EXPECT_EQ(run("grad(f)(-2, 5, -4)"), "(-4.0, -4.0, 3.0)\n");
+  // An i64 stays an integer: the two print differently.
+  EXPECT_EQ(run("i64(3) * 2"), "6\n");
   EXPECT_EQ(run("grad(f)"), "fn(x: f64, y: f64, z: f64) -> (f64, f64, f64)\n");
   EXPECT_EQ(R.getSession().getNames(), std::vector<std::string>{"f"});
 }
@@ -51,7 +53,7 @@ TEST_F(ReplTest, FailuresLeaveTheSessionAlone) {
     for (size_t I = 0; I < Before.getDecls().size(); ++I)
       EXPECT_EQ(R.getSession().getDecls()[I].Text,
                 Before.getDecls()[I].Text);
-    EXPECT_EQ(run("g(3)"), "7\n") << Bad;
+    EXPECT_EQ(run("g(3)"), "7.0\n") << Bad;
   }
 }
 
@@ -74,10 +76,10 @@ TEST_F(ReplTest, RedefinitionReachesCallers) {
   run("fn f(x) = x * x");
   run("fn g(x) = f(x) + 1");
   run("fn dg = grad(g)");
-  EXPECT_EQ(run("(g(5), dg(5))"), "(26, 10)\n");
+  EXPECT_EQ(run("(g(5), dg(5))"), "(26.0, 10.0)\n");
   run("fn f(x) = 3 * x");
   EXPECT_TRUE(LastOk);
-  EXPECT_EQ(run("(g(5), dg(5), grad(g)(5))"), "(16, 3, 3)\n");
+  EXPECT_EQ(run("(g(5), dg(5), grad(g)(5))"), "(16.0, 3.0, 3.0)\n");
   // Replaced in place: the order of first definition stays.
   EXPECT_EQ(R.getSession().getNames(),
             (std::vector<std::string>{"f", "g", "dg"}));

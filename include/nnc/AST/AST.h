@@ -403,6 +403,7 @@ struct LayerMember {
   std::optional<TypeSyntax> ParamType;   // Param
   ExprPtr Init;                          // Param initializer, may be null
   std::string LayerName;                 // SubLayer: the layer it instantiates
+  llvm::SMRange LayerNameRange;          // SubLayer: where LayerName is
   std::vector<Arg> LayerArgs;            // SubLayer arguments
   std::unique_ptr<FnDecl> MethodDecl;    // Method
   llvm::SMRange Range;
@@ -441,6 +442,10 @@ public:
 struct Module {
   std::string Name;
   std::vector<DeclPtr> Decls;
+  /// Names of top-level declarations dropped for a syntax error. Sema
+  /// checks the rest and says nothing about uses of these: the syntax error
+  /// was the message, "undeclared 'f'" would be noise.
+  std::vector<std::string> FailedDecls;
 };
 
 /// Prints the tree as indented S-expressions (`nnc --emit=ast`).

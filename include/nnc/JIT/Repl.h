@@ -53,6 +53,9 @@ struct ReplOptions {
   /// The most ops an expression may have after optimization (0: no
   /// limit); code generation takes milliseconds per op.
   unsigned MaxOps = DefaultMaxOps;
+  /// Tensors wrap before this many columns (NumPy's default when the
+  /// output is not a terminal).
+  unsigned LineWidth = 75;
 };
 
 class Repl {

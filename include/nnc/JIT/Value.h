@@ -11,6 +11,7 @@
 #define NNC_JIT_VALUE_H
 
 #include "nnc/Support/ElementKind.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdint>
 #include <string>
@@ -64,10 +65,31 @@ struct PrintOptions {
   size_t Threshold = 1000;
   /// Items kept at each end of a summarized axis (NumPy's edgeitems).
   size_t EdgeItems = 3;
+  /// Lines of a tensor wrap before this many columns (NumPy's linewidth;
+  /// nnc-repl gives the terminal's width).
+  size_t LineWidth = 75;
+};
+
+/// How the floats of one tensor print, chosen from all of them as NumPy's
+/// FloatingFormat does: positional (`[1. , 2.5]`, points aligned, at most
+/// 8 digits after the point) or scientific (`[1.0e-05, 1.5e+00]`) when the
+/// values span more than three decimal orders or pass 1e8.
+class FloatFormat {
+public:
+  void fill(llvm::ArrayRef<double> Shown, bool IsF32);
+  /// \p V padded to the common width.
+  std::string format(double V) const;
+
+private:
+  bool IsF32 = false;
+  bool Scientific = false;
+  unsigned PadLeft = 0, PadRight = 0, Precision = 0, ExpDigits = 0;
 };
 
 /// The shortest spelling of \p S that reads back as the same value in its
-/// own precision (`0.1` for an f32 0.1, not `0.100000001`); `true`/`false`.
+/// own precision (`0.1` for an f32 0.1, not `0.100000001`), a float always
+/// with a point or an exponent (`2.0`, `1e-05`) as Python's repr writes it;
+/// `true`/`false`.
 std::string formatScalar(const Scalar &S);
 
 void printValue(const Value &V, llvm::raw_ostream &OS,

@@ -21,7 +21,8 @@ struct ParseOptions {
 
 /// Parses buffer \p BufferID of the diagnostics' source manager. Syntax
 /// errors are reported through \p Diags; the returned module holds every
-/// declaration that parsed, so later stages can still check them.
+/// declaration that parsed without an error, so later stages can still
+/// check them, and names the others in Module::FailedDecls.
 std::unique_ptr<ast::Module> parseModule(unsigned BufferID,
                                          DiagnosticEngine &Diags,
                                          const ParseOptions &Opts = {});

@@ -62,10 +62,10 @@ start
 T send-keys -t repl 'fn circuit(x, y, z) = (x + y) * z' Enter
 wait_prompts 2
 T send-keys -t repl 'circuit(-2, 5, -4)' Enter
-wait_for '^-12$'
+wait_for '^-12.0$'
 # Tab completes a built-in, then a function of the session.
 T send-keys -t repl 'gra' Tab '(cir' Tab ')(-2, 5, -4)' Enter
-wait_for '^\(-4, -4, 3\)$'
+wait_for '^\(-4.0, -4.0, 3.0\)$'
 # An ambiguous prefix lists the choices; Ctrl-C drops the line.
 T send-keys -t repl 'si' Tab
 wait_for 'sigmoid  sin'
@@ -78,7 +78,7 @@ T send-keys -t repl 'circuit(1,' Enter
 wait_for '^\.\.\.'
 T send-keys -t repl C-c
 T send-keys -t repl 'circuit(1, 1, 1)' Enter
-wait_for '^2$'
+wait_for '^2.0$'
 screen "session 1"
 T send-keys -t repl C-d
 wait_exit
@@ -91,7 +91,7 @@ start
 T send-keys -t repl Up Up Up Up Up Enter
 wait_prompts 2
 T send-keys -t repl Up Up Up Up Enter
-wait_for '^\(-4, -4, 3\)$'
+wait_for '^\(-4.0, -4.0, 3.0\)$'
 screen "session 2"
 T send-keys -t repl ':quit' Enter
 wait_exit

@@ -1,0 +1,2 @@
+" .nn files are nnc's neural-network language.
+autocmd BufRead,BufNewFile *.nn setfiletype nn
