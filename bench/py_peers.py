@@ -37,7 +37,8 @@ def torch_peer():
     global _torch
     if _torch is None:
         import bench_torch
-        bench_torch.torch.set_num_threads(1)
+        bench_torch.torch.set_num_threads(
+            int(os.environ.get("NNC_BENCH_THREADS", "1")))
         _torch = bench_torch
     return _torch
 

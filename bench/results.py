@@ -9,7 +9,7 @@ nnc with one peer on one (workload, variant, size):
   variant     "call" (W1); "fwd", "fwdbwd" or "step" (W2); "sgemm" (W3)
   size        "value+grad" (W1), the batch size B (W2), "MxKxN" (W3, with
               "-tn" when the left operand is read transposed)
-  threads     1
+  threads     threads of nnc and of every peer (bench/run --threads N)
   unit        "ns/call", "us/step" or "ms/call": of nnc and peer_value
   nnc         nnc's time, the median over rounds of each round's median
   peer        the peer's name, or "best" for the fastest peer (best_peer)
@@ -44,8 +44,9 @@ def _flop(size):
     return 2.0 * m * k * n
 
 
-def make_entries(data):
-    """data: {(workload, variant, size, who): {round: (median, metric)}}."""
+def make_entries(data, threads=1):
+    """data: {(workload, variant, size, who): {round: (median, metric)}};
+    every side ran on \p threads threads."""
     groups = {}
     for (wl, variant, size, who), rounds in data.items():
         groups.setdefault((wl, variant, size), {})[who] = rounds
@@ -59,7 +60,7 @@ def make_entries(data):
             unit = next(iter(nrounds.values()))[1]
             nmed = statistics.median(v for v, _ in nrounds.values())
             base = {"workload": workload, "variant": variant, "size": size,
-                    "threads": 1, "unit": unit, "nnc": nmed}
+                    "threads": threads, "unit": unit, "nnc": nmed}
             medians = {p: statistics.median(v for v, _ in r.values())
                        for p, r in peers.items()}
             for peer, prounds in peers.items():
@@ -247,7 +248,8 @@ def markdown(doc):
     lines = [f"## nnc against its peers (`bench/run{' --' + meta['mode'] if meta['mode'] != 'full' else ''}`)",
              "",
              f"{meta['date']}, commit `{meta['commit']}`, {meta['cpu']} "
-             f"({', '.join(meta.get('cpu_simd', [])) or 'no AVX'}), one thread; "
+             f"({', '.join(meta.get('cpu_simd', [])) or 'no AVX'}), "
+             f"{'one thread' if meta.get('threads', 1) == 1 else str(meta['threads']) + ' threads'}; "
              f"{meta['rounds']} rounds of {meta['samples']} samples, nnc and the "
              f"peers alternated; medians over rounds; ratio = nnc / peer "
              f"(below 1: nnc is faster). nnc `{meta.get('nnc_flags', '')}`.",
