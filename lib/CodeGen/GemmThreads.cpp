@@ -73,11 +73,16 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
                                     nullptr, "threads");
   // Small or direct products stay on this thread: starting one costs tens
   // of microseconds.
-  llvm::Value *Work = B.CreateMul(B.CreateMul(M, N), Inner);
+  // (M * N < ThreadedWork / K: M * N, C's size, cannot overflow; M * N * K
+  // could.)
+  llvm::Value *Few = B.CreateICmpSLT(
+      B.CreateMul(M, N),
+      B.CreateSDiv(B.getInt64(Cfg.ThreadedWork),
+                   B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, Inner,
+                                           B.getInt64(1))));
   llvm::Value *Alone = B.CreateOr(
       isDirect(B, Cfg, M, Inner),
-      B.CreateOr(B.CreateICmpSLT(Work, B.getInt64(Cfg.ThreadedWork)),
-                 B.CreateICmpSLT(M, B.getInt64(2 * int64_t(Cfg.Rows)))));
+      B.CreateOr(Few, B.CreateICmpSLT(M, B.getInt64(2 * int64_t(Cfg.Rows)))));
   llvm::BasicBlock *Serially = Block("serial"), *Split = Block("split");
   B.CreateCondBr(Alone, Serially, Split);
   B.SetInsertPoint(Serially);
