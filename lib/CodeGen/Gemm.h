@@ -67,6 +67,8 @@ struct GemmConfig {
   unsigned Threads = 1;
   /// The fewest multiply-adds for which starting threads pays.
   int64_t ThreadedWork = int64_t(1) << 20;
+  /// The target's vector registers: a direct product holds up to
+  /// Registers - 2 vectors (at most 8) of a row of C.
   unsigned Registers = 16;
   int64_t nr() const { return int64_t(Lanes) * Vecs; }
 };
@@ -77,7 +79,9 @@ GemmConfig getGemmConfig(const VectorUnit &U, ElementKind K);
 ///   void (i64 M, i64 N, i64 K, ptr A, i64 rsA, i64 csA,
 ///         ptr B, i64 rsB, i64 csB, ptr C, i64 ldc, ptr Scratch)
 /// sets C[i*ldc + j] = sum over k of A[i*rsA + k*csA] * B[k*rsB + j*csB],
-/// using Scratch (gemmScratchBytes bytes, 64-byte aligned) for the copies.
+/// using Scratch (emitGemmScratchBytes bytes, 64-byte aligned) for the
+/// copies. With Cfg.Threads > 1, the kernel that shares rows among threads
+/// (getParallelGemm).
 llvm::Function *getGemmFunction(llvm::Module &LM, ElementKind K,
                                 const GemmConfig &Cfg, bool Contract);
 
