@@ -110,10 +110,13 @@ llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
 
 namespace {
 
-/// How the copy of a block of A lays out element (r, p) of a panel:
-/// at r * RowStride + p * ColStride.
+/// Where the tiles of a block of A are: the tile of rows IR starts at
+/// Block + IR * TileStride, and its element (r, p) is r * RowStride +
+/// p * ColStride further. A row-major A is read in place (strides rsA,
+/// rsA, 1); a transposed one from its copy (KC, 1, MR).
 struct PanelLayout {
-  int64_t RowStride, ColStride;
+  llvm::Value *Block, *TileStride, *RowStride;
+  int64_t ColStride;
 };
 
 class GemmEmitter {
@@ -137,8 +140,10 @@ private:
   void emitBlocked();
   void packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
              llvm::Value *NCur);
+  /// Copies rows IC.. of a transposed A into panels of MR rows in column
+  /// order.
   void packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
-             llvm::Value *KCur, llvm::Value *RowLayout);
+             llvm::Value *KCur);
   /// The tiles of one panel of B (Vecs vectors wide, the last masked by
   /// \p Mask) against every row panel of the block of A.
   void emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
@@ -383,7 +388,22 @@ void GemmEmitter::emitBlocked() {
                   [&](llvm::Value *MB) {
                     llvm::Value *IC = mul(MB, MStep);
                     llvm::Value *MCur = smin(B, MStep, B.CreateSub(M, IC));
-                    packA(IC, PC, MCur, KCur, RowLayout);
+                    // A row-major A is read in place: a tile's rows are
+                    // streams the prefetcher follows, and copying them
+                    // would cost more than it saves (about 6 % of the
+                    // MLP step). A transposed A is copied so that each
+                    // step of k reads MR consecutive elements.
+                    llvm::BasicBlock *Copy = block("pack.a"),
+                                     *Packed = block("pack.a.done");
+                    B.CreateCondBr(RowLayout, Packed, Copy);
+                    B.SetInsertPoint(Copy);
+                    packA(IC, PC, MCur, KCur);
+                    B.CreateBr(Packed);
+                    B.SetInsertPoint(Packed);
+                    PanelLayout InPlace{at(A, add(mul(IC, RsA), PC)), RsA, RsA,
+                                        1};
+                    PanelLayout Copied{PackA, B.getInt64(Cfg.KC),
+                                       B.getInt64(1), Cfg.Rows};
                     llvm::Value *CBlock = at(C, add(mul(IC, Ldc), JC));
                     emitLoop(
                         B, B.getInt64(0), NCur, NR,
@@ -410,12 +430,12 @@ void GemmEmitter::emitBlocked() {
                                              *Cols = block("a.cols");
                             B.CreateCondBr(RowLayout, Rows, Cols);
                             B.SetInsertPoint(Rows);
-                            emitPanel({Cfg.KC, 1}, V, Mask, BPanel, CCol,
-                                      MCur, KCur, First);
+                            emitPanel(InPlace, V, Mask, BPanel, CCol, MCur,
+                                      KCur, First);
                             B.CreateBr(Next);
                             B.SetInsertPoint(Cols);
-                            emitPanel({1, Cfg.Rows}, V, Mask, BPanel, CCol,
-                                      MCur, KCur, First);
+                            emitPanel(Copied, V, Mask, BPanel, CCol, MCur,
+                                      KCur, First);
                             B.CreateBr(Next);
                           }
                           B.SetInsertPoint(Next);
@@ -490,25 +510,9 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
 }
 
 void GemmEmitter::packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
-                        llvm::Value *KCur, llvm::Value *RowLayout) {
-  llvm::BasicBlock *Rows = block("pack.a.rows"), *Cols = block("pack.a.cols"),
-                   *Next = block("pack.a.next");
-  B.CreateCondBr(RowLayout, Rows, Cols);
-  // A row-major A: each row of the block is a contiguous copy, KC apart.
-  B.SetInsertPoint(Rows);
-  emitLoop(
-      B, MCur,
-      [&](llvm::Value *R) {
-        llvm::Value *Src = at(A, add(mul(add(IC, R), RsA), PC));
-        llvm::Value *Dst = at(PackA, mul(R, B.getInt64(Cfg.KC)));
-        B.CreateMemCpy(Dst, llvm::Align(ES), Src, llvm::Align(ES),
-                       mul(KCur, B.getInt64(ES)));
-      },
-      "r");
-  B.CreateBr(Next);
-  // Otherwise panels of Rows rows in column order: for a transposed A, the
-  // Rows elements of a column are contiguous in A too.
-  B.SetInsertPoint(Cols);
+                        llvm::Value *KCur) {
+  // Panels of Rows rows in column order: for a transposed A, the Rows
+  // elements of a column are contiguous in A too.
   int64_t MR = Cfg.Rows;
   emitLoop(
       B, B.getInt64(0), MCur, MR,
@@ -560,8 +564,6 @@ void GemmEmitter::packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
         B.SetInsertPoint(Done);
       },
       "ir");
-  B.CreateBr(Next);
-  B.SetInsertPoint(Next);
 }
 
 void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
@@ -573,7 +575,7 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
       B, B.getInt64(0), MCur, MR,
       [&](llvm::Value *IR) {
         llvm::Value *MRCur = smin(B, B.getInt64(MR), B.CreateSub(MCur, IR));
-        llvm::Value *APanel = at(PackA, mul(IR, B.getInt64(Cfg.KC)));
+        llvm::Value *APanel = at(L.Block, mul(IR, L.TileStride));
         llvm::Value *CTile = at(CCol, mul(IR, Ldc));
         llvm::BasicBlock *Full = block("tile.full"), *Part = block("tile.rest"),
                          *Next = block("tile.next");
@@ -594,7 +596,7 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
           B.SetInsertPoint(Do);
           llvm::Value *R0 = B.CreateAnd(MRCur, B.getInt64(~(2 * P - 1)));
           emitTile(unsigned(P), Vecs, L,
-                   at(APanel, mul(R0, B.getInt64(L.RowStride))), BPanel, KCur,
+                   at(APanel, mul(R0, L.RowStride)), BPanel, KCur,
                    at(CTile, mul(R0, Ldc)), Mask, First);
           B.CreateBr(Skip);
           B.SetInsertPoint(Skip);
@@ -651,7 +653,7 @@ void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
   std::vector<llvm::Value *> Next(Rows * Vecs);
   for (unsigned R = 0; R < Rows; ++R) {
     llvm::Value *X = B.CreateVectorSplat(
-        W, B.CreateLoad(T, at(ARow, int64_t(R) * L.RowStride)));
+        W, B.CreateLoad(T, at(ARow, mul(B.getInt64(R), L.RowStride))));
     for (unsigned V = 0; V < Vecs; ++V)
       Next[R * Vecs + V] = multiplyAdd(X, Bv[V], Acc[R * Vecs + V]);
   }

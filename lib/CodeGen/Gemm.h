@@ -8,9 +8,10 @@
 //  - B is copied, a block of KC rows by NC columns at a time, into panels
 //    NR columns wide (zero-padded), laid out so the inner kernel reads one
 //    row of a panel as NR / Lanes aligned vectors;
-//  - A is copied, MC rows by KC columns at a time, into a block that keeps
-//    its rows in L2 (rows as they are when A is row-major, MR-row panels
-//    in column order when A is transposed, so both copies are contiguous);
+//  - a row-major A is read in place, a block of MC rows by KC columns at a
+//    time (each tile's rows are streams the prefetcher follows); a
+//    transposed A is copied into panels of MR rows in column order, so
+//    that each step of k reads MR consecutive elements;
 //  - the inner kernel keeps an MR x NR tile of C in vector registers while
 //    it runs along k: each step loads a row of the B panel once and
 //    multiplies it by MR broadcast elements of A.
