@@ -58,6 +58,9 @@ ALLOWED = {
         "checkpoint files, named with the file (and line), not a place in "
         "a .nn program",
     ("Transforms/PassRegistry.cpp", "unknown pass"): "the --passes option",
+    ("Check/Check.cpp", "the file does not compile"):
+        "nnc check's summary after the file's own located diagnostics",
+    ("Check/Check.cpp", "no function '"): "nnc check's --fn option",
     ("CodeGen/Target.cpp", "unknown target"): "the --target option",
     ("CodeGen/Target.cpp", "cannot create a target machine"):
         "the --target/--mcpu options",

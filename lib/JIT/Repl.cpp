@@ -195,12 +195,8 @@ static bool isFunctionValued(const ast::Expr &E, const Session &S) {
   return false;
 }
 
-/// Compiles an expression input as the body of the wrapper function.
-/// Returns the candidate holding the optimized wrapper, or null (errors
-/// reported); \p FunctionValued is set instead when the input names a
-/// function.
-static std::unique_ptr<Candidate>
-compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
+std::unique_ptr<Candidate>
+nnc::jit::compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
                   bool Colors, unsigned MaxOps, bool &FunctionValued) {
   auto C = std::make_unique<Candidate>(S, Err, Colors);
   C->setMaxOps(MaxOps);

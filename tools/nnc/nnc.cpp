@@ -6,9 +6,13 @@
 //   -S --emit-llvm, -S, -c       LLVM IR, assembly, an object file
 //   -shared                      a shared library (linked by the system cc)
 //   --header FILE                a C header declaring the exported functions
+// and runs tools on a file:
+//   nnc check FILE.nn            gradients against finite differences
+//                                (lib/Check, docs/tools.md)
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/AD/AD.h"
+#include "nnc/Check/Check.h"
 #include "nnc/CodeGen/CodeGen.h"
 #include "nnc/IR/IR.h"
 #include "nnc/IR/IRParser.h"
@@ -32,6 +36,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/TargetParser/Host.h"
+#include <cmath>
 
 using namespace nnc;
 namespace cl = llvm::cl;
@@ -116,6 +121,27 @@ cl::opt<unsigned> *Threads = nullptr;
 cl::opt<std::string> MaxInputSize("max-input-size",
                                   cl::desc("Refuse inputs larger than SIZE bytes (K, M, G suffixes; default 64M)"),
                                   cl::value_desc("SIZE"), cl::init("64M"), cl::cat(Category));
+// `nnc check FILE.nn`: the gradient check (lib/Check does the work).
+cl::SubCommand CheckCommand("check",
+                            "Compare the file's derived gradients with finite "
+                            "differences (docs/tools.md)");
+cl::opt<std::string> CheckFile(cl::Positional, cl::Required,
+                               cl::desc("<input .nn file>"),
+                               cl::sub(CheckCommand), cl::cat(Category));
+cl::opt<uint64_t> CheckSeed("seed", cl::desc("Seed of the random points (default 0)"),
+                            cl::init(0), cl::sub(CheckCommand), cl::cat(Category));
+cl::opt<double> CheckTol("tol", cl::desc("Largest relative error that passes (default 1e-6)"),
+                         cl::init(1e-6), cl::sub(CheckCommand), cl::cat(Category));
+cl::opt<unsigned> CheckPoints("points", cl::desc("Points per function (default 3)"),
+                              cl::init(3), cl::sub(CheckCommand), cl::cat(Category));
+cl::list<std::string> CheckFunctions("fn", cl::desc("Check only these functions"),
+                                     cl::value_desc("name,..."), cl::CommaSeparated,
+                                     cl::sub(CheckCommand), cl::cat(Category));
+cl::opt<std::string> CheckAt("at",
+                             cl::desc("Scalar parameters' values at the first point, e.g. x=0,y=1.5"),
+                             cl::value_desc("name=value,..."), cl::sub(CheckCommand),
+                             cl::cat(Category));
+
 /// Reports an error with no source location, as `nnc: error: ...`.
 int fail(const llvm::Twine &Message) {
   llvm::WithColor::error(llvm::errs(), "nnc") << Message << '\n';
@@ -427,6 +453,39 @@ int compile() {
   return finish(*Header);
 }
 
+int runCheck() {
+  check::CheckOptions Opts;
+  Opts.Seed = CheckSeed;
+  if (!(CheckTol >= 0) || !std::isfinite(CheckTol))
+    return fail("invalid --tol: give a finite number, 0 or more");
+  Opts.Tol = CheckTol;
+  if (CheckPoints < 1)
+    return fail("invalid --points: give 1 or more");
+  Opts.Points = CheckPoints;
+  Opts.Functions.assign(CheckFunctions.begin(), CheckFunctions.end());
+  llvm::SmallVector<llvm::StringRef, 4> Items;
+  llvm::StringRef(CheckAt).split(Items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef Item : Items) {
+    auto [Name, Text] = Item.split('=');
+    double V;
+    if (Name.trim().empty() || Text.trim().empty() ||
+        !llvm::to_float(Text.trim(), V) || !std::isfinite(V))
+      return fail("invalid --at item '" + Item + "' (use name=value)");
+    Opts.At.emplace_back(Name.trim().str(), V);
+  }
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
+      readSource(CheckFile, MaxInputBytes);
+  if (!Buffer)
+    return fail(Buffer.takeError());
+  std::string Name = CheckFile == "-" ? "<stdin>" : CheckFile.getValue();
+  llvm::Expected<check::CheckReport> Report =
+      check::checkSource((*Buffer)->getBuffer(), Name, Opts, llvm::errs());
+  if (!Report)
+    return fail(Report.takeError());
+  check::printReport(*Report, Opts, llvm::outs());
+  return Report->passed() ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -456,6 +515,8 @@ int main(int argc, char **argv) {
                               "nnc: compiles .nn models and their gradients to native code\n");
   if (!validateOptions())
     return 1;
+  if (CheckCommand)
+    return runCheck();
   if (!InputLanguage.empty() && InputLanguage != "nn" && InputLanguage != "ir")
     return fail("unknown input language '" + InputLanguage + "' (-x nn or -x ir)");
   // No large stack needed: the stages continue on fresh stacks as deep

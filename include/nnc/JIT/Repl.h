@@ -26,6 +26,15 @@ namespace nnc::jit {
 
 class Candidate;
 
+/// Compiles an expression input as the body of the wrapper function
+/// (ExprWrapperName) against the session's declarations. Returns the
+/// candidate holding the optimized wrapper, or null (errors reported to
+/// \p Err); \p FunctionValued is set instead when the input names a
+/// function. The REPL and `nnc check` (lib/Check) compile through it.
+std::unique_ptr<Candidate>
+compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
+                  bool Colors, unsigned MaxOps, bool &FunctionValued);
+
 /// What evaluating one input changes.
 struct Outcome {
   bool Ok = true;
