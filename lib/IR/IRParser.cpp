@@ -705,6 +705,10 @@ bool IRParser::parseInstance() {
   Module::Instance I;
   I.Name = Tok.Text.str();
   consume();
+  if (isKeyword("state")) {
+    consume();
+    I.IsState = true;
+  }
   if (!expect(TokKind::LBrace, "'{'"))
     return false;
   if (!is(TokKind::RBrace)) {
@@ -772,6 +776,15 @@ bool IRParser::parseFunction(const Token &Name, bool Internal) {
     consume();
     if (!parseABIStruct(F->ResultStruct, /*IsResult=*/true))
       return false;
+  }
+  if (isKeyword("state_struct")) {
+    consume();
+    if (!parseABIStruct(F->StateStruct, /*IsResult=*/false))
+      return false;
+  }
+  if (isKeyword("in_place")) {
+    consume();
+    F->InPlace = true;
   }
   if (isKeyword("backward")) {
     consume();

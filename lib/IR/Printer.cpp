@@ -52,6 +52,11 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS) {
     OS << ')';
   }
   printABIStructs(F.ParamStruct, F.ResultStruct, OS);
+  if (F.StateStruct.Count)
+    OS << " state_struct(" << F.StateStruct.First << ", "
+       << F.StateStruct.Count << ", " << F.StateStruct.Instance << ')';
+  if (F.InPlace)
+    OS << " in_place";
   if (!F.BackwardFn.empty())
     OS << " backward @" << F.BackwardFn;
   OS << " {\n";
@@ -110,7 +115,7 @@ void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
     if (!First)
       OS << '\n';
     First = false;
-    OS << "instance " << I.Name << " {";
+    OS << "instance " << I.Name << (I.IsState ? " state {" : " {");
     for (size_t J = 0; J < I.Params.size(); ++J) {
       OS << (J ? ", " : " ") << I.Params[J].first << ": ";
       I.Params[J].second.print(OS);
@@ -132,6 +137,8 @@ void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
     for (size_t I = 0; I < D.Wrt.size(); ++I)
       OS << (I ? ", " : "") << D.Wrt[I];
     OS << ')';
+    if (D.Kind == DeriveKind::TrainStep)
+      OS << " optimizer(" << getOptimizerName(D.Opt) << ')';
     printABIStructs(D.ParamStruct, D.ResultStruct, OS);
     OS << '\n';
   }
