@@ -316,8 +316,6 @@ private:
       return D.Name == Pending[I].Name;
     });
     std::string Err = verifyFunction(**F, &M);
-    if (!Err.empty() && getenv("NNC_DEBUG_AD"))
-      printFunction(**F, llvm::errs());
     if (!Err.empty())
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal error: AD produced invalid IR: " +

@@ -366,7 +366,11 @@ FunctionRef Checker::resolveTrainStep(CallExpr &E) {
       OptName ? lookupOptimizer(OptName->Name) : std::nullopt;
   FunctionRef Of = resolveFunction(OfExpr);
   if (!Opt) {
-    std::string Text = OptName ? OptName->Name : "this expression";
+    llvm::SMRange R = OptExpr.getRange();
+    std::string Text =
+        OptName ? OptName->Name
+                : std::string(R.Start.getPointer(),
+                              R.End.getPointer() - R.Start.getPointer());
     Diags.report(OptExpr.getRange(), DiagID::err_unknown_optimizer, Text);
     return {};
   }
