@@ -24,7 +24,20 @@
 // LLVM: define {{.*}}i32 @net_momentum(ptr noalias nocapture %params, ptr noalias nocapture readonly %x, i64 %x_d0, i64 %x_d1, ptr noalias nocapture readonly %y, i64 %y_d0, ptr noalias nocapture %state, float %lr, float %momentum, float %weight_decay, ptr noalias nocapture writeonly %loss, ptr noalias nocapture %workspace)
 // CHECK: sgd: 20 steps, max relative difference {{[0-9.e+-]+}} (ok)
 // CHECK: momentum: 20 steps, max relative difference {{[0-9.e+-]+}} (ok)
+// CHECK: bad label: status 2, parameters and state unchanged
+// With --abi-checks, a state struct overlapping the parameters is refused.
+// RUN: %nnc %S/Inputs/two_layer_steps.nn --abi-checks -c -o %t/mc.o --header %t/mc.h
+// RUN: %cc -std=c99 -O2 -Wall -Wextra -Werror -DABI_CHECKS -I%t %s %t/mc.o -lm -o %t/inplace-checks
+// RUN: %t/inplace-checks | FileCheck %s --check-prefix=CHECKS
+// CHECKS: sgd: 20 steps, max relative difference {{[0-9.e+-]+}} (ok)
+// CHECKS: state overlapping the parameters: status 4
+#ifdef ABI_CHECKS
+#include "mc.h"
+#define WS NULL, 0
+#else
 #include "m.h"
+#define WS NULL
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -49,7 +62,7 @@ static int run(int use_momentum, const float *x, const int32_t *y) {
   static net_grads_t g;
   static net_momentum_state_t state;
   static float buf[P];
-  check(net_init(3, &p, NULL), "net_init");
+  check(net_init(3, &p, WS), "net_init");
   ref = p;
   memset(&state, 0, sizeof state);
   memset(buf, 0, sizeof buf);
@@ -57,11 +70,11 @@ static int run(int use_momentum, const float *x, const int32_t *y) {
   for (int step = 0; step < 20; ++step) {
     float loss, ref_loss;
     if (use_momentum)
-      check(net_momentum(&p, x, B, D, y, B, &state, lr, mu, wd, &loss, NULL),
+      check(net_momentum(&p, x, B, D, y, B, &state, lr, mu, wd, &loss, WS),
             "net_momentum");
     else
-      check(net_sgd(&p, x, B, D, y, B, lr, wd, &loss, NULL), "net_sgd");
-    check(net_vg(&ref, x, B, D, y, B, &ref_loss, &g, NULL), "net_vg");
+      check(net_sgd(&p, x, B, D, y, B, lr, wd, &loss, WS), "net_sgd");
+    check(net_vg(&ref, x, B, D, y, B, &ref_loss, &g, WS), "net_vg");
     float *r = flat(&ref), *gr = (float *)&g;
     for (int i = 0; i < P; ++i) {
       float gi = gr[i] + wd * r[i];
@@ -94,6 +107,36 @@ int main(void) {
   for (int i = 0; i < B; ++i)
     y[i] = i % C;
   int ok = run(0, x, y);
+#ifdef ABI_CHECKS
+  // The state struct inside the parameter struct: both are written.
+  static union {
+    net_params_t p;
+    net_momentum_state_t s;
+  } both;
+  float loss;
+  int32_t status = net_momentum(&both.p, x, B, D, y, B, &both.s, 0.1f, 0.9f,
+                                0.0f, &loss, WS);
+  printf("state overlapping the parameters: status %d\n", (int)status);
+  ok &= status == NNC_ERR_ARG;
+#else
   ok &= run(1, x, y);
+  // A label out of range stops the step before the copy-back.
+  static net_params_t p, before;
+  static net_momentum_state_t state, state_before;
+  check(net_init(5, &p, NULL), "net_init");
+  for (int i = 0; i < P; ++i)
+    ((float *)&state)[i] = 0.25f;
+  before = p;
+  state_before = state;
+  y[B - 1] = C;
+  float loss;
+  int32_t status = net_momentum(&p, x, B, D, y, B, &state, 0.1f, 0.9f, 0.0f,
+                                &loss, NULL);
+  int same = !memcmp(&p, &before, sizeof p) &&
+             !memcmp(&state, &state_before, sizeof state);
+  printf("bad label: status %d, parameters and state %s\n", (int)status,
+         same ? "unchanged" : "CHANGED");
+  ok &= status == NNC_ERR_INDEX && same;
+#endif
   return ok ? 0 : 1;
 }
