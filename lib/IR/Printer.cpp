@@ -140,6 +140,9 @@ void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
     if (D.Kind == DeriveKind::TrainStep)
       OS << " optimizer(" << getOptimizerName(D.Opt) << ')';
     printABIStructs(D.ParamStruct, D.ResultStruct, OS);
+    if (D.StateStruct.Count)
+      OS << " state_struct(" << D.StateStruct.First << ", "
+         << D.StateStruct.Count << ", " << D.StateStruct.Instance << ')';
     OS << '\n';
   }
 }
