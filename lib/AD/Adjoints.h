@@ -64,6 +64,16 @@ ValueId cloneExpanded(const ir::Module &M, ir::Builder &B,
                       const ir::Function &Callee,
                       llvm::ArrayRef<ValueId> Args);
 
+/// Appends optimizer \p O's update (TrainStep.cpp) of \p Params given their
+/// \p Grads, the optimizer state (the fields of Module::makeOptimizerState)
+/// and the hyper-parameters (getHyperParameterNames); returns the new
+/// parameters followed by the new state.
+std::vector<ValueId> emitOptimizerUpdate(ir::Builder &B, ir::Optimizer O,
+                                         llvm::ArrayRef<ValueId> Params,
+                                         llvm::ArrayRef<ValueId> Grads,
+                                         llvm::ArrayRef<ValueId> State,
+                                         llvm::ArrayRef<ValueId> Hyper);
+
 } // namespace nnc::ad
 
 #endif

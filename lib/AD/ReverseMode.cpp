@@ -128,6 +128,25 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   for (unsigned I = 0; I < NumParams; ++I)
     Params.push_back(B.param(Source.getParamType(I),
                              Source.getParamName(I).str()));
+  // A train step also takes the optimizer's state and hyper-parameters,
+  // and updates its parameter and state structs in place.
+  std::vector<ValueId> State, Hyper;
+  if (D.Kind == DeriveKind::TrainStep) {
+    if (D.StateStruct.Count) {
+      const Module::Instance *St = M.lookupInstance(D.StateStruct.Instance);
+      if (!St || St->Params.size() != D.StateStruct.Count)
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "internal error: @" + D.Name + ": unknown optimizer state '" +
+                D.StateStruct.Instance + "'");
+      G.StateStruct = {NumParams, D.StateStruct.Count, St->Name, false};
+      for (const auto &[Name, Ty] : St->Params)
+        State.push_back(B.param(Ty, Name));
+    }
+    for (const std::string &Name : getHyperParameterNames(D.Opt))
+      Hyper.push_back(B.param(Source.ResultType, Name));
+    G.InPlace = true;
+  }
   std::optional<ValueId> Upstream;
   if (D.Kind == DeriveKind::Vjp) {
     // The upstream gradient arrives as one parameter per leaf of the
@@ -206,6 +225,24 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
     if (G.op(V).Name.empty() && V >= NumForward)
       G.op(V).Name = "d" + G.getParamName(I).str();
     Grads.push_back(V);
+  }
+  if (D.Kind == DeriveKind::TrainStep) {
+    std::vector<ValueId> Params(D.Wrt.size());
+    for (size_t I = 0; I < D.Wrt.size(); ++I)
+      Params[I] = D.Wrt[I];
+    B.setLoc(D.Loc);
+    std::vector<ValueId> Leaves = {Out};
+    G.ResultNames.push_back("loss");
+    for (ValueId V : emitOptimizerUpdate(B, D.Opt, Params, Grads, State, Hyper))
+      Leaves.push_back(V);
+    for (ValueId P : Params)
+      G.ResultNames.push_back(G.op(P).Name);
+    for (ValueId P : State)
+      G.ResultNames.push_back(G.op(P).Name);
+    ValueId Result = B.tuple(Leaves);
+    G.ResultType = G.typeOf(Result);
+    B.ret(Result);
+    return &G;
   }
   ValueId GradValue = Grads.size() == 1 ? Grads[0] : B.tuple(Grads);
   ValueId Result = GradValue;

@@ -106,6 +106,8 @@ static llvm::StringRef getDeriveKindName(DeriveKind K) {
     return "value_and_grad";
   case DeriveKind::Vjp:
     return "vjp";
+  case DeriveKind::TrainStep:
+    return "train_step";
   }
   return "?";
 }
@@ -133,6 +135,8 @@ std::string FunctionRef::key() const {
       Default.push_back(I);
   std::string S =
       getDeriveKindName(Derived->Kind).str() + "(" + Derived->Of.key();
+  if (Derived->Kind == DeriveKind::TrainStep)
+    return S + ", " + getOptimizerName(Derived->Opt).str() + ")";
   if (Derived->Wrt != Default)
     for (unsigned I : Derived->Wrt)
       S += ", " + (I < Names.size() ? Names[I] : "#" + std::to_string(I));

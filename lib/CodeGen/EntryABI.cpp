@@ -57,7 +57,10 @@ codegen::declareTensorFunction(const ir::Function &F, llvm::Module &LM,
       continue;
     case EntryArg::Kind::Tensor:
     case EntryArg::Kind::ParamStruct:
-      X->addAttr(llvm::Attribute::ReadOnly);
+      // A train step writes its parameter struct back: one pointer read
+      // and written, still aliasing no other argument.
+      if (!A.InPlace)
+        X->addAttr(llvm::Attribute::ReadOnly);
       break;
     default:
       break;
@@ -168,7 +171,8 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
 }
 
 llvm::Error TensorFunctionEmitter::emitPrologue() {
-  llvm::Value *Workspace = nullptr, *ParamStructArg = nullptr;
+  llvm::Value *Workspace = nullptr, *ParamStructArg = nullptr,
+              *StateStructArg = nullptr;
   llvm::Value *Bad = B.getFalse();
   for (unsigned I = 0; I < Args.size(); ++I) {
     const EntryArg &A = Args[I];
@@ -182,6 +186,9 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
       break;
     case EntryArg::Kind::ParamStruct:
       ParamStructArg = X;
+      break;
+    case EntryArg::Kind::StateStruct:
+      StateStructArg = X;
       break;
     case EntryArg::Kind::Result:
       Dest[A.Index] = X;
@@ -250,15 +257,24 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
     else if (Plan.ResultLeaf[I] >= 0)
       Storage[I] = Dest[Plan.ResultLeaf[I]];
   }
-  if (ParamStructArg) {
-    StructLayout L = layoutInstance(*M.lookupInstance(F.ParamStruct.Instance));
+  // The fields of the input structs. Updated in place (a train step), the
+  // results after the loss are written back to the same fields, by the
+  // epilogue, once every op has read the old values.
+  unsigned InPlaceLeaf = 1;
+  for (auto [Arg, Run] : {std::pair(ParamStructArg, &F.ParamStruct),
+                          std::pair(StateStructArg, &F.StateStruct)}) {
+    if (!Arg)
+      continue;
+    StructLayout L = layoutInstance(*M.lookupInstance(Run->Instance));
     for (unsigned J = 0; J < L.Fields.size(); ++J) {
       const StructField &Fd = L.Fields[J];
-      llvm::Value *P = B.CreateConstInBoundsGEP1_64(
-          B.getInt8Ty(), ParamStructArg, Fd.Offset, Fd.CName);
-      Vals[F.ParamStruct.First + J] = {
+      llvm::Value *P = B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Arg,
+                                                    Fd.Offset, Fd.CName);
+      Vals[Run->First + J] = {
           Fd.Ty.isTensor() ? P
                            : S.load(Fd.Ty.getElementKind(), P, B.getInt64(0))};
+      if (F.InPlace)
+        Dest[InPlaceLeaf++] = P;
     }
   }
   return llvm::Error::success();
@@ -288,9 +304,10 @@ llvm::Value *TensorFunctionEmitter::checkPointers(llvm::Value *Workspace,
       break;
     case EntryArg::Kind::ParamStruct:
     case EntryArg::Kind::ResultStruct:
+    case EntryArg::Kind::StateStruct:
       Buffers.push_back(
           {X, B.getInt64(layoutInstance(*M.lookupInstance(A.Instance)).Size),
-           A.K == EntryArg::Kind::ResultStruct});
+           A.K == EntryArg::Kind::ResultStruct || A.InPlace});
       break;
     case EntryArg::Kind::WorkspaceSize:
       WorkspaceSize = X;

@@ -72,6 +72,20 @@ static void emitInstanceStructs(const ir::Module &M, const CodeGenOptions &Opts,
     if (I.Params.empty())
       continue; // C has no empty structs; nothing passes one
     codegen::StructLayout L = codegen::layoutInstance(I);
+    if (I.IsState) {
+      std::string N = codegen::stateStructName(Opts.SymbolPrefix, I.Name);
+      OS << "\n/* The optimizer state of '" << I.Name << "' (" << L.Size
+         << " bytes), updated in place by its train steps.\n"
+         << "   Start from all zeros (t = 0): memset(&state, 0, sizeof state). "
+            "*/\n"
+         << "typedef struct " << N << " {\n";
+      for (const codegen::StructField &F : L.Fields)
+        OS << "  " << fieldDeclaration(F) << "\n";
+      OS << "} " << N << ";\n#ifdef __cplusplus\nstatic_assert(sizeof(" << N
+         << ") == " << L.Size << ", \"" << N << " has nnc's layout\");\n"
+         << "#endif\n";
+      continue;
+    }
     std::string Names[] = {codegen::paramsStructName(Opts.SymbolPrefix, I.Name),
                            codegen::gradsStructName(Opts.SymbolPrefix, I.Name)};
     OS << "\n/* The parameters of '" << I.Name
@@ -131,8 +145,12 @@ static std::string statusDeclaration(const ir::Function &F,
       Params += "int64_t " + Unique(LastTensor + "_d" + std::to_string(A.Axis));
       break;
     case codegen::EntryArg::Kind::ParamStruct:
-      Params += "const " +
+      Params += (A.InPlace ? "" : "const ") +
                 codegen::paramsStructName(Opts.SymbolPrefix, A.Instance) +
+                " *" + Unique(A.Name);
+      break;
+    case codegen::EntryArg::Kind::StateStruct:
+      Params += codegen::stateStructName(Opts.SymbolPrefix, A.Instance) +
                 " *" + Unique(A.Name);
       break;
     case codegen::EntryArg::Kind::Result:

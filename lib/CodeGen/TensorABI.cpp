@@ -140,12 +140,23 @@ static EntryArg makeArg(EntryArg::Kind K, std::string Name) {
 std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F,
                                             bool ABIChecks) {
   std::vector<EntryArg> Args;
-  const ir::Function::ABIStruct &PS = F.ParamStruct, &RS = F.ResultStruct;
+  const ir::Function::ABIStruct &PS = F.ParamStruct, &RS = F.ResultStruct,
+                                 &SS = F.StateStruct;
   for (unsigned I = 0; I < F.getNumParams(); ++I) {
     if (PS.Count && I >= PS.First && I < PS.First + PS.Count) {
       if (I == PS.First) {
         EntryArg A = makeArg(EntryArg::Kind::ParamStruct, "params");
         A.Instance = PS.Instance;
+        A.InPlace = F.InPlace;
+        Args.push_back(A);
+      }
+      continue;
+    }
+    if (SS.Count && I >= SS.First && I < SS.First + SS.Count) {
+      if (I == SS.First) {
+        EntryArg A = makeArg(EntryArg::Kind::StateStruct, "state");
+        A.Instance = SS.Instance;
+        A.InPlace = F.InPlace;
         Args.push_back(A);
       }
       continue;
@@ -172,6 +183,8 @@ std::vector<EntryArg> codegen::getEntryArgs(const ir::Function &F,
       Names.push_back("out" + std::to_string(I));
   }
   for (unsigned I = 0; I < Leaves.size(); ++I) {
+    if (F.isUpdatedInPlace(I))
+      continue; // written back through the parameter or state struct
     if (RS.Count && I >= RS.First && I < RS.First + RS.Count) {
       if (I == RS.First) {
         EntryArg A = makeArg(EntryArg::Kind::ResultStruct,
@@ -229,6 +242,11 @@ std::string codegen::paramsStructName(llvm::StringRef Prefix,
 std::string codegen::gradsStructName(llvm::StringRef Prefix,
                                      llvm::StringRef Instance) {
   return Prefix.str() + cIdentifier(Instance) + "_grads_t";
+}
+
+std::string codegen::stateStructName(llvm::StringRef Prefix,
+                                     llvm::StringRef State) {
+  return Prefix.str() + cIdentifier(State) + "_state_t";
 }
 
 std::string codegen::workspaceSizeSymbol(llvm::StringRef Prefix,

@@ -46,6 +46,7 @@ struct EntryArg {
     ParamStruct,  // `const <inst>_params *params`
     Result,       // `T *name`: a scalar or tensor result leaf
     ResultStruct, // `<inst>_grads *grads` or `<inst>_params *params_out`
+    StateStruct,  // `<inst>_<opt>_state_t *state`, updated in place
     Workspace,    // `void *workspace`
     WorkspaceSize, // `int64_t workspace_size`, with --abi-checks
   };
@@ -56,6 +57,9 @@ struct EntryArg {
   ir::Type Ty;          // Scalar, Tensor, Result: the value's type
   std::string Instance; // the structs
   bool IsGrads = false; // ResultStruct
+  /// ParamStruct, StateStruct: the function writes its new values back
+  /// (a train step), so it is not `const`.
+  bool InPlace = false;
 };
 /// The C parameters of \p F's entry point; \p ABIChecks adds the size of
 /// the workspace after it.
@@ -81,6 +85,9 @@ std::string cIdentifier(llvm::StringRef Name);
 /// The C type names of an instance's structs (`net_params`, `net_grads`).
 std::string paramsStructName(llvm::StringRef Prefix, llvm::StringRef Instance);
 std::string gradsStructName(llvm::StringRef Prefix, llvm::StringRef Instance);
+/// `net_adam_state_t`: the optimizer state struct named \p State
+/// (`net.adam`, ir::Module::makeOptimizerState).
+std::string stateStructName(llvm::StringRef Prefix, llvm::StringRef State);
 
 /// The symbol of the workspace size function of \p F.
 std::string workspaceSizeSymbol(llvm::StringRef Prefix, const ir::Function &F);

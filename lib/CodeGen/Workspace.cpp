@@ -81,8 +81,13 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
   for (const std::optional<ValueId> &L : Leaves)
     if (L)
       ++Uses[*L];
+  // A leaf written back into an input struct (a train step's new
+  // parameters) is computed in the workspace and copied by the epilogue:
+  // computed in place, it would overwrite a parameter that a later op of
+  // the backward sweep or of the update still reads.
   for (unsigned J = 0; J < Leaves.size(); ++J)
-    if (Leaves[J] && Uses[*Leaves[J]] == 1 && ownsStorage(F.op(*Leaves[J])))
+    if (Leaves[J] && Uses[*Leaves[J]] == 1 && ownsStorage(F.op(*Leaves[J])) &&
+        !F.isUpdatedInPlace(J))
       P.ResultLeaf[*Leaves[J]] = J;
 
   // The last op reading each value's memory, directly or through aliases;

@@ -172,8 +172,23 @@ llvm::StringRef ir::getDeriveKindName(DeriveKind K) {
     return "value_and_grad";
   case DeriveKind::Vjp:
     return "vjp";
+  case DeriveKind::TrainStep:
+    return "train_step";
   }
   return "?";
+}
+
+Module::Instance Module::makeOptimizerState(const Instance &Net,
+                                            Optimizer O) {
+  Instance S;
+  S.Name = Net.Name + "." + getOptimizerName(O).str();
+  S.IsState = true;
+  for (const std::string &Prefix : getStatePrefixes(O))
+    for (const auto &[Name, Ty] : Net.Params)
+      S.Params.emplace_back(Prefix + "." + Name, Ty);
+  if (hasStepCount(O))
+    S.Params.emplace_back("t", Type::scalar(ElementKind::I64));
+  return S;
 }
 
 double Op::getConstAsDouble() const {

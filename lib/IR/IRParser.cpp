@@ -266,8 +266,8 @@ std::optional<OpKind> lookupOpKind(llvm::StringRef Name) {
 }
 
 std::optional<DeriveKind> lookupDeriveKind(llvm::StringRef Name) {
-  for (DeriveKind K :
-       {DeriveKind::Grad, DeriveKind::ValueAndGrad, DeriveKind::Vjp})
+  for (DeriveKind K : {DeriveKind::Grad, DeriveKind::ValueAndGrad,
+                       DeriveKind::Vjp, DeriveKind::TrainStep})
     if (getDeriveKindName(K) == Name)
       return K;
   return std::nullopt;
@@ -410,6 +410,8 @@ private:
   bool verifyFunctions();
   bool checkDerived();
   std::optional<Signature> checkDerivedDecl(size_t Index);
+  std::optional<Signature> trainStepSignature(const DerivedDecl &D,
+                                              const Signature &Of);
   bool checkCallGraph();
   bool checkSignatures();
   std::optional<Signature> getSignature(llvm::StringRef Name) const;
@@ -640,7 +642,7 @@ bool IRParser::parseDerived(const Token &Name, bool Internal) {
   std::optional<DeriveKind> K =
       is(TokKind::Ident) ? lookupDeriveKind(Tok.Text) : std::nullopt;
   if (!K)
-    return unexpected("'grad', 'value_and_grad' or 'vjp'");
+    return unexpected("'grad', 'value_and_grad', 'vjp' or 'train_step'");
   D.Kind = *K;
   Locs.Kind = Tok.getLoc();
   consume();
@@ -662,6 +664,19 @@ bool IRParser::parseDerived(const Token &Name, bool Internal) {
   }
   if (!expect(TokKind::RParen, "',' or ')'"))
     return false;
+  if (D.Kind == DeriveKind::TrainStep) {
+    // `optimizer(adam)`
+    if (!expectKeyword("optimizer") || !expect(TokKind::LParen, "'('"))
+      return false;
+    std::optional<Optimizer> O =
+        is(TokKind::Ident) ? lookupOptimizer(Tok.Text) : std::nullopt;
+    if (!O)
+      return unexpected("'sgd', 'momentum', 'adam' or 'adamw'");
+    D.Opt = *O;
+    consume();
+    if (!expect(TokKind::RParen, "')'"))
+      return false;
+  }
   if (isKeyword("param_struct")) {
     consume();
     if (!parseABIStruct(D.ParamStruct, /*IsResult=*/false))
@@ -670,6 +685,11 @@ bool IRParser::parseDerived(const Token &Name, bool Internal) {
   if (isKeyword("result_struct")) {
     consume();
     if (!parseABIStruct(D.ResultStruct, /*IsResult=*/true))
+      return false;
+  }
+  if (isKeyword("state_struct")) {
+    consume();
+    if (!parseABIStruct(D.StateStruct, /*IsResult=*/false))
       return false;
   }
   M->Derived.push_back(std::move(D));
@@ -705,6 +725,10 @@ bool IRParser::parseInstance() {
   Module::Instance I;
   I.Name = Tok.Text.str();
   consume();
+  if (isKeyword("state")) {
+    consume();
+    I.IsState = true;
+  }
   if (!expect(TokKind::LBrace, "'{'"))
     return false;
   if (!is(TokKind::RBrace)) {
@@ -772,6 +796,15 @@ bool IRParser::parseFunction(const Token &Name, bool Internal) {
     consume();
     if (!parseABIStruct(F->ResultStruct, /*IsResult=*/true))
       return false;
+  }
+  if (isKeyword("state_struct")) {
+    consume();
+    if (!parseABIStruct(F->StateStruct, /*IsResult=*/false))
+      return false;
+  }
+  if (isKeyword("in_place")) {
+    consume();
+    F->InPlace = true;
   }
   if (isKeyword("backward")) {
     consume();
@@ -1102,7 +1135,56 @@ std::optional<Signature> IRParser::checkDerivedDecl(size_t DI) {
     if (llvm::is_contained(llvm::ArrayRef(D.Wrt).take_front(WI), I))
       return Fail(Locs.Wrt[WI], DiagID::err_ir_wrt_duplicate, I);
   }
+  if (D.Kind == DeriveKind::TrainStep)
+    return trainStepSignature(D, *Of);
   return deriveSignature(D.Kind, *Of, D.Wrt);
+}
+
+/// The signature AD gives a train step (ReverseMode.cpp): Of's parameters,
+/// the optimizer state, the hyper-parameters; the loss, the new parameters
+/// and the new state. Its structs must be those IRGen declares: the
+/// instance's parameters first, all of them differentiated, and the state
+/// Module::makeOptimizerState gives.
+std::optional<Signature> IRParser::trainStepSignature(const DerivedDecl &D,
+                                                      const Signature &Of) {
+  auto Invalid = [&](const std::string &Msg) -> std::optional<Signature> {
+    error(D.Loc, DiagID::err_ir_invalid, "@" + D.Name + ": " + Msg);
+    return std::nullopt;
+  };
+  const Module::Instance *Net = M->lookupInstance(D.ParamStruct.Instance);
+  if (!Net || Net->IsState || D.ParamStruct.First != 0 ||
+      D.ParamStruct.Count != Net->Params.size() ||
+      D.Wrt.size() != Net->Params.size() || D.ResultStruct.Count)
+    return Invalid("a train step differentiates every parameter of the "
+                   "instance of its param_struct, which come first");
+  for (unsigned I = 0; I < D.Wrt.size(); ++I)
+    if (D.Wrt[I] != I || I >= Of.Params.size() ||
+        Of.Params[I] != Net->Params[I].second)
+      return Invalid("wrt and param_struct differ");
+  Module::Instance Want = Module::makeOptimizerState(*Net, D.Opt);
+  const Module::Instance *State =
+      D.StateStruct.Count ? M->lookupInstance(D.StateStruct.Instance)
+                          : nullptr;
+  if (Want.Params.empty() ? D.StateStruct.Count != 0
+                          : !State || !State->IsState ||
+                                State->Params != Want.Params ||
+                                D.StateStruct.Count != Want.Params.size())
+    return Invalid("the state_struct is not the state of '" +
+                   getOptimizerName(D.Opt).str() + "' for '" + Net->Name +
+                   "'");
+  Signature S;
+  S.Params = Of.Params;
+  std::vector<Type> Results = {Of.Result};
+  for (unsigned I : D.Wrt)
+    Results.push_back(Of.Params[I]);
+  for (const auto &Field : Want.Params) {
+    S.Params.push_back(Field.second);
+    Results.push_back(Field.second);
+  }
+  for (size_t I = 0; I < getHyperParameterNames(D.Opt).size(); ++I)
+    S.Params.push_back(Of.Result);
+  S.Result = Type::tuple(std::move(Results));
+  return S;
 }
 
 /// Recursion, direct or through derived functions, would make AD expand

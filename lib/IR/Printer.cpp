@@ -53,6 +53,11 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS,
     OS << ')';
   }
   printABIStructs(F.ParamStruct, F.ResultStruct, OS);
+  if (F.StateStruct.Count)
+    OS << " state_struct(" << F.StateStruct.First << ", "
+       << F.StateStruct.Count << ", " << F.StateStruct.Instance << ')';
+  if (F.InPlace)
+    OS << " in_place";
   if (!F.BackwardFn.empty())
     OS << " backward @" << F.BackwardFn;
   OS << " {\n";
@@ -116,7 +121,7 @@ void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
     if (!First)
       OS << '\n';
     First = false;
-    OS << "instance " << I.Name << " {";
+    OS << "instance " << I.Name << (I.IsState ? " state {" : " {");
     for (size_t J = 0; J < I.Params.size(); ++J) {
       OS << (J ? ", " : " ") << I.Params[J].first << ": ";
       I.Params[J].second.print(OS);
@@ -138,7 +143,12 @@ void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
     for (size_t I = 0; I < D.Wrt.size(); ++I)
       OS << (I ? ", " : "") << D.Wrt[I];
     OS << ')';
+    if (D.Kind == DeriveKind::TrainStep)
+      OS << " optimizer(" << getOptimizerName(D.Opt) << ')';
     printABIStructs(D.ParamStruct, D.ResultStruct, OS);
+    if (D.StateStruct.Count)
+      OS << " state_struct(" << D.StateStruct.First << ", "
+         << D.StateStruct.Count << ", " << D.StateStruct.Instance << ')';
     OS << '\n';
   }
 }

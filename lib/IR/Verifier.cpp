@@ -285,9 +285,31 @@ std::string ir::verifyABIStructs(const Function &F, const Module &M) {
   for (unsigned I = 0; I < F.getNumParams(); ++I)
     Params.push_back(F.getParamType(I));
   std::string Err = Check(F.ParamStruct, Params, "parameter");
+  std::vector<Type> Leaves = flattenLeaves(F.ResultType);
   if (Err.empty())
-    Err = Check(F.ResultStruct, flattenLeaves(F.ResultType), "result");
-  return Err;
+    Err = Check(F.ResultStruct, Leaves, "result");
+  if (Err.empty())
+    Err = Check(F.StateStruct, Params, "state");
+  if (!Err.empty() || !F.InPlace)
+    return Err;
+  // Updated in place: the loss, then a new value of every field of the
+  // parameter and state structs, in order.
+  unsigned NP = F.ParamStruct.Count, NS = F.StateStruct.Count;
+  if (!NP || F.ResultStruct.Count || Leaves.size() != 1 + NP + NS ||
+      !Leaves[0].isFloat() || !Leaves[0].isScalar())
+    return llvm::formatv("@{0}: in-place results do not match its structs",
+                         F.Name)
+        .str();
+  for (unsigned J = 0; J < NP + NS; ++J) {
+    unsigned In = J < NP ? F.ParamStruct.First + J
+                         : F.StateStruct.First + (J - NP);
+    if (Leaves[1 + J] != Params[In])
+      return llvm::formatv("@{0}: in-place result {1} differs from parameter "
+                           "{2}",
+                           F.Name, 1 + J, In)
+          .str();
+  }
+  return "";
 }
 
 std::string ir::verifyModule(const Module &M) {

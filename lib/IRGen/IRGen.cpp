@@ -120,6 +120,7 @@ ir::DeriveKind lowerDeriveKind(ast::DeriveKind K) {
   case ast::DeriveKind::Grad: return ir::DeriveKind::Grad;
   case ast::DeriveKind::ValueAndGrad: return ir::DeriveKind::ValueAndGrad;
   case ast::DeriveKind::Vjp: return ir::DeriveKind::Vjp;
+  case ast::DeriveKind::TrainStep: return ir::DeriveKind::TrainStep;
   }
   return ir::DeriveKind::Grad;
 }
@@ -302,7 +303,22 @@ private:
     D.Wrt = S.Wrt;
     D.Exported = !Preferred.empty();
     D.Loc = Loc;
-    if (S.Of.Instance) {
+    D.Opt = S.Opt;
+    if (S.Kind == ast::DeriveKind::TrainStep) {
+      // The parameters and the optimizer's state travel as structs that the
+      // step updates in place; the state struct is declared once per
+      // instance and optimizer.
+      std::string Inst = S.Of.Instance->Name;
+      const ir::Module::Instance &Net = *IRM->lookupInstance(Inst);
+      D.ParamStruct = {0, static_cast<unsigned>(Net.Params.size()), Inst,
+                       false};
+      ir::Module::Instance State =
+          ir::Module::makeOptimizerState(Net, S.Opt);
+      D.StateStruct = {0, static_cast<unsigned>(State.Params.size()),
+                       State.Name, false};
+      if (!State.Params.empty() && !IRM->lookupInstance(State.Name))
+        IRM->Instances.push_back(std::move(State));
+    } else if (S.Of.Instance) {
       // The instance's parameters travel as its struct; so do their
       // gradients when all of them are differentiated, first.
       unsigned K = Instances.lookup(S.Of.Instance)->Params.size();

@@ -167,6 +167,15 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   N->B = B;
   E.B = B;
   std::string What = "'" + N->Name + "'";
+  bool AtDecl = AtDerivedDecl;
+  AtDerivedDecl = false;
+  if (B == Builtin::TrainStep) {
+    if (!AtDecl) {
+      Diags.report(E.getRange(), DiagID::err_train_step_inline);
+      return {};
+    }
+    return resolveTrainStep(E);
+  }
   if (E.Args.empty()) {
     Diags.report(E.getRange(), DiagID::err_grad_arg, What);
     return {};
@@ -336,8 +345,99 @@ bool Checker::checkDerivedDecl(DerivedFnDecl &D) {
   }
   Scope SavedScope = std::move(Names);
   Names.clear();
+  AtDerivedDecl = true;
   D.Target = resolveDerive(*C);
+  AtDerivedDecl = false;
   Names = std::move(SavedScope);
   States[&D] = D.Target.isValid() ? State::Checked : State::Failed;
   return D.Target.isValid();
+}
+
+FunctionRef Checker::resolveTrainStep(CallExpr &E) {
+  if (E.Args.size() != 2 ||
+      llvm::any_of(E.Args, [](const Arg &A) { return !A.Name.empty(); })) {
+    Diags.report(E.getRange(), DiagID::err_train_step_args);
+    return {};
+  }
+  Expr &OfExpr = *E.Args[0].Value, &OptExpr = *E.Args[1].Value;
+  // The optimizer is a name, not a value: check it before the function so
+  // that both mistakes of `train_step(f, adm)` are reported.
+  auto *OptName = llvm::dyn_cast<NameExpr>(&OptExpr);
+  std::optional<Optimizer> Opt =
+      OptName ? lookupOptimizer(OptName->Name) : std::nullopt;
+  FunctionRef Of = resolveFunction(OfExpr);
+  if (!Opt) {
+    llvm::SMRange R = OptExpr.getRange();
+    std::string Text =
+        OptName ? OptName->Name
+                : std::string(R.Start.getPointer(),
+                              R.End.getPointer() - R.Start.getPointer());
+    Diags.report(OptExpr.getRange(), DiagID::err_unknown_optimizer, Text);
+    return {};
+  }
+  if (!Of.isValid())
+    return {};
+  if (!Of.Fn || !Of.Instance || !Of.Instance->Layer) {
+    Diags.report(OfExpr.getRange(), DiagID::err_train_step_not_method,
+                 Of.key());
+    return {};
+  }
+  Signature Sig;
+  if (!getSignature(Of, Sig, OfExpr.getRange()))
+    return {};
+  std::string What = "'train_step'";
+  if (!Sig.Result.isFloatScalar()) {
+    Diags.report(E.getRange(), DiagID::err_grad_nonscalar, What, Of.key(),
+                 Sig.Result.str());
+    return {};
+  }
+  std::vector<std::string> PNames;
+  std::vector<Type> PTypes;
+  collectInstanceParams(*Of.Instance->Layer,
+                        getLayerSubstitution(*Of.Instance->Layer,
+                                             Of.Instance->LayerArgs),
+                        "", PNames, PTypes);
+  if (PNames.empty()) {
+    Diags.report(OfExpr.getRange(), DiagID::err_grad_no_float_params,
+                 Of.key());
+    return {};
+  }
+
+  // The signature AD builds (ReverseMode.cpp): the loss's parameters, the
+  // optimizer state (ir::Module::makeOptimizerState), the hyper-parameters;
+  // the loss, then the new parameters and state.
+  auto Spec = std::make_shared<DerivedSpec>();
+  Spec->Kind = DeriveKind::TrainStep;
+  Spec->Opt = *Opt;
+  Spec->Of = Of;
+  Spec->Loc = E.getRange().Start;
+  Spec->ParamNames = Sig.ParamNames;
+  Spec->ParamTypes = Sig.ParamTypes;
+  Spec->NumOfParams = Sig.ParamNames.size();
+  for (unsigned I = 0; I < PNames.size(); ++I)
+    Spec->Wrt.push_back(I);
+  std::vector<Type> Results = {Sig.Result};
+  Results.insert(Results.end(), PTypes.begin(), PTypes.end());
+  auto AddState = [&](const std::string &Name, const Type &T) {
+    Spec->ParamNames.push_back(Name);
+    Spec->ParamTypes.push_back(T);
+    Results.push_back(T);
+  };
+  for (const std::string &Prefix : getStatePrefixes(*Opt))
+    for (unsigned I = 0; I < PNames.size(); ++I)
+      AddState(Prefix + "." + PNames[I], PTypes[I]);
+  if (hasStepCount(*Opt))
+    AddState("t", Type::scalar(ElementKind::I64));
+  for (const std::string &H : getHyperParameterNames(*Opt)) {
+    Spec->ParamNames.push_back(H);
+    Spec->ParamTypes.push_back(Sig.Result);
+  }
+  Spec->Result = Type::tuple(std::move(Results));
+
+  FunctionRef R;
+  R.Derived = Spec;
+  auto [It, Inserted] = Specs.try_emplace(R.key(), Spec);
+  R.Derived = It->second;
+  E.Target = R;
+  return R;
 }

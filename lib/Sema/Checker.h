@@ -126,6 +126,11 @@ private:
   //===--- Derived functions (CheckDerive.cpp) ---===//
   /// Resolves `grad(f, x)` and friends to the function they derive.
   FunctionRef resolveDerive(CallExpr &E);
+  /// `train_step(net.loss, adam)`, at the top of a derived declaration.
+  FunctionRef resolveTrainStep(CallExpr &E);
+  /// Set while checkDerivedDecl resolves its own transform: train_step is
+  /// valid there only, not nested or called inline.
+  bool AtDerivedDecl = false;
   /// Resolves an expression naming a function: `f`, `df`, `grad(f)`.
   FunctionRef resolveFunction(Expr &E);
   bool getSignature(const FunctionRef &Ref, Signature &Sig,

@@ -505,7 +505,7 @@ TEST(IRParserTest, SyntaxErrors) {
               "test.nnir:2:3: error: unexpected character U+0000");
   EXPECT_DIAG("func @d = hessian @f wrt(0)\n",
               "test.nnir:1:11: error: unexpected 'hessian'; expected 'grad', "
-              "'value_and_grad' or 'vjp'");
+              "'value_and_grad', 'vjp' or 'train_step'");
   EXPECT_DIAG("func @d = grad @f wrt(99999999999)\n",
               "test.nnir:1:23: error: invalid number literal '99999999999'");
 }

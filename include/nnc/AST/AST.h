@@ -8,6 +8,7 @@
 #define NNC_AST_AST_H
 
 #include "nnc/Support/ElementKind.h"
+#include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
 #include "nnc/Support/Stack.h"
 #include "llvm/ADT/StringRef.h"
@@ -137,7 +138,7 @@ struct FunctionRef {
   std::string key() const;
 };
 
-enum class DeriveKind { Grad, ValueAndGrad, Vjp };
+enum class DeriveKind { Grad, ValueAndGrad, Vjp, TrainStep };
 
 /// A function derived by a transform: grad(f, x), value_and_grad(f), ...
 struct DerivedSpec {
@@ -151,6 +152,9 @@ struct DerivedSpec {
   /// How many of the parameters are those of Of (vjp appends upstream
   /// gradients after them).
   unsigned NumOfParams = 0;
+  /// TrainStep: the optimizer; its state and hyper-parameters follow the
+  /// parameters of Of.
+  Optimizer Opt = Optimizer::SGD;
   /// Where the transform is first written (`grad(` ...), for diagnostics
   /// about the function it derives.
   llvm::SMLoc Loc;

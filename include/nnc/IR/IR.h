@@ -12,6 +12,7 @@
 #define NNC_IR_IR_H
 
 #include "nnc/Support/ElementKind.h"
+#include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -152,7 +153,21 @@ public:
     bool IsGrads = false;
   };
   ABIStruct ParamStruct, ResultStruct;
+  /// A train step (train_step): the run of parameters holding the
+  /// optimizer's state, passed as the state struct of Module::Instances
+  /// entry StateStruct.Instance. Count 0: none.
+  ABIStruct StateStruct;
+  /// A train step updates its structs in place: result leaf 0 is the loss,
+  /// and the leaves after it are the new values of the ParamStruct run,
+  /// then of the StateStruct run, written back through the same pointers.
+  bool InPlace = false;
   llvm::SMLoc Loc;
+
+  /// Whether result leaf \p Leaf is written back into an input struct.
+  bool isUpdatedInPlace(unsigned Leaf) const {
+    return InPlace && Leaf >= 1 &&
+           Leaf < 1 + ParamStruct.Count + StateStruct.Count;
+  }
 
   unsigned getNumParams() const;
   /// The dimension variables of the parameters, in order of appearance:
@@ -177,8 +192,9 @@ public:
   }
 };
 
-enum class DeriveKind { Grad, ValueAndGrad, Vjp };
+enum class DeriveKind { Grad, ValueAndGrad, Vjp, TrainStep };
 llvm::StringRef getDeriveKindName(DeriveKind K);
+using nnc::Optimizer;
 
 /// A function to be derived by AD: `Name = Kind(Of) wrt Wrt`.
 struct DerivedDecl {
@@ -191,6 +207,10 @@ struct DerivedDecl {
   /// instance's parameter struct, and the gradients with respect to all of
   /// them leave as its gradient struct. AD copies both to the function.
   Function::ABIStruct ParamStruct, ResultStruct;
+  /// TrainStep: the optimizer, and its state struct (First is filled in by
+  /// AD, which places the state after the loss's own parameters).
+  Optimizer Opt = Optimizer::SGD;
+  Function::ABIStruct StateStruct;
   llvm::SMLoc Loc;
 };
 
@@ -206,9 +226,16 @@ public:
   struct Instance {
     std::string Name;
     std::vector<std::pair<std::string, Type>> Params;
+    /// An optimizer's state for a train step (`net.adam`: `m.fc1.W`, ...,
+    /// `t`), declared in C as `net_adam_state_t`; not a layer instance.
+    bool IsState = false;
   };
   std::vector<Instance> Instances;
   const Instance *lookupInstance(llvm::StringRef Name) const;
+  /// The state struct of optimizer \p O for instance \p Net: per parameter
+  /// `buf.P` (momentum) or `m.P` and `v.P` (Adam, AdamW) of its type, then
+  /// `t: i64` (Adam, AdamW); none for SGD. Named `<net>.<optimizer>`.
+  static Instance makeOptimizerState(const Instance &Net, Optimizer O);
 
   Function *lookup(llvm::StringRef Name);
   const Function *lookup(llvm::StringRef Name) const;
