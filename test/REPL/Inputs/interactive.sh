@@ -79,6 +79,9 @@ wait_for '^\.\.\.'
 T send-keys -t repl C-c
 T send-keys -t repl 'circuit(1, 1, 1)' Enter
 wait_for '^2.0$'
+# The prompt after it is up (nine in all): a Ctrl-D typed before the line
+# editor takes the terminal can be flushed with the mode change.
+wait_prompts 9
 screen "session 1"
 T send-keys -t repl C-d
 wait_exit
