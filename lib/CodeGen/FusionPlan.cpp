@@ -42,6 +42,32 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
                  OnlyProducts[I]) ||
                 (O.Kind == OpKind::Broadcast && OnlyElementwise[I]);
   }
+  // Fusion: the one use of each value, if it has exactly one.
+  std::vector<unsigned> Uses(N, 0);
+  std::vector<ValueId> User(N, 0);
+  for (ValueId U = 0; U < N; ++U)
+    for (ValueId V : F.Ops[U].Operands) {
+      ++Uses[V];
+      User[V] = U;
+    }
+  auto IsLoop = [&](const ir::Op &O) {
+    return O.Ty.isTensor() && ScalarOps::isElementwise(O.Kind);
+  };
+  P.Fused.assign(N, false);
+  std::vector<unsigned> Depth(N, 0);
+  for (ValueId I = 0; I < N; ++I) {
+    const ir::Op &O = F.Ops[I];
+    if (!IsLoop(O))
+      continue;
+    for (ValueId V : O.Operands)
+      if (P.Fused[V])
+        Depth[I] = std::max(Depth[I], Depth[V] + 1);
+    if (Uses[I] != 1 || I == F.getReturnedValue())
+      continue;
+    const ir::Op &U = F.op(User[I]);
+    P.Fused[I] = IsLoop(U) && U.Ty.getShape() == O.Ty.getShape() &&
+                 Depth[I] + 1 < MaxFusedDepth;
+  }
   return P;
 }
 
@@ -77,6 +103,8 @@ llvm::Error nnc::printCodeGenPlan(const ir::Module &M, llvm::TargetMachine &TM,
                    : "view: read with stride 0 where stretched");
         return Note;
       }
+      if (Fusion.Fused[I])
+        return "fused: computed in its user's loop";
       if (isGemmProduct(F, O)) {
         ElementKind K = O.Ty.getElementKind();
         GemmConfig C = getGemmConfig(Vectors, K);

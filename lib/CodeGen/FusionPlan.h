@@ -9,6 +9,10 @@
 //  - a broadcast that only element-wise ops read, which they read with a
 //    stride of zero along the stretched axes (a bias added to each row, a
 //    scalar compared with each element), so nothing is repeated in memory.
+// And fusion: an element-wise op whose only user is an element-wise op of
+// the same shape is computed inside its user's loop, so a chain such as
+// `relu(x @ W + b)`'s add and relu, or a backward pass's
+// `select(h > 0, dy, 0)`, is one loop over memory.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_CODEGEN_FUSIONPLAN_H
@@ -21,7 +25,14 @@ namespace nnc::codegen {
 struct FusionPlan {
   /// Per value: a view, read in place by its users (never computed).
   std::vector<bool> View;
+  /// Per value: an element-wise op computed inside the loop of its only
+  /// user, an element-wise op of the same shape, element by element (never
+  /// stored). Chains of them make one loop; at most MaxFusedDepth deep.
+  std::vector<bool> Fused;
 };
+
+/// How deep a tree of element-wise ops one loop computes may be.
+constexpr unsigned MaxFusedDepth = 8;
 
 /// Whether \p O is a matrix product the kernel of Gemm.h computes.
 bool isGemmProduct(const ir::Function &F, const ir::Op &O);

@@ -12,7 +12,9 @@
 //===----------------------------------------------------------------------===//
 #include "Loops.h"
 #include "TensorFunction.h"
+#include "llvm/ADT/DenseMap.h"
 #include <cstdint>
+#include <functional>
 #include <limits>
 
 using namespace nnc;
@@ -112,6 +114,8 @@ void TensorFunctionEmitter::emitOp(ValueId I) {
     Vals[I] = {Vals[O.Operands[0]][0]};
     return;
   }
+  if (Fusion.Fused[I])
+    return; // Computed in its user's loop (emitElementwise).
   switch (O.Kind) {
   case OpKind::Param:
     return;
@@ -232,51 +236,72 @@ TensorFunctionEmitter::broadcastStrides(const ir::Type &In,
 }
 
 void TensorFunctionEmitter::emitElementwise(const ir::Op &O, llvm::Value *Out) {
-  ElementKind OperandKind = F.typeOf(O.Operands[0]).getElementKind();
-  ElementKind K = O.Ty.getElementKind();
+  // The op and the element-wise ops fused into it form a tree
+  // (FusionPlan.h); its leaves are the values it reads from memory (or a
+  // scalar, or a broadcast view read with stride zero).
+  std::vector<ValueId> Leaves;
+  std::function<void(const ir::Op &)> Collect = [&](const ir::Op &X) {
+    for (ValueId V : X.Operands) {
+      if (Fusion.Fused[V])
+        Collect(F.op(V));
+      else if (!llvm::is_contained(Leaves, V))
+        Leaves.push_back(V);
+    }
+  };
+  Collect(O);
   bool ReadsView = false;
-  for (ValueId V : O.Operands)
+  for (ValueId V : Leaves)
     ReadsView |= Fusion.View[V];
-  if (ReadsView) {
-    // A broadcast view is its operand read with stride zero along the
-    // stretched axes (FusionPlan.h), or a scalar used as it is.
-    llvm::SmallVector<llvm::Value *, 4> Dims;
-    for (const ir::Dim &D : O.Ty.getShape())
-      Dims.push_back(dim(D));
-    std::vector<llvm::SmallVector<llvm::Value *, 4>> Strides{strides(O.Ty)};
-    std::vector<llvm::Value *> Ptrs, Scalars;
-    std::vector<ValueId> Reads;
-    for (ValueId V : O.Operands) {
-      ValueId From = Fusion.View[V] ? F.op(V).Operands[0] : V;
-      const ir::Type &T = F.typeOf(From);
-      Reads.push_back(From);
-      Scalars.push_back(T.isScalar() ? Vals[From][0] : nullptr);
-      Ptrs.push_back(T.isScalar() ? nullptr : pointerTo(From));
+  std::vector<ValueId> Reads;
+  std::vector<llvm::Value *> Ptrs, Scalars;
+  std::vector<llvm::SmallVector<llvm::Value *, 4>> Strides;
+  if (ReadsView)
+    Strides.push_back(strides(O.Ty));
+  for (ValueId V : Leaves) {
+    ValueId From = Fusion.View[V] ? F.op(V).Operands[0] : V;
+    const ir::Type &T = F.typeOf(From);
+    Reads.push_back(From);
+    Scalars.push_back(T.isScalar() ? Vals[From][0] : nullptr);
+    Ptrs.push_back(T.isScalar() ? nullptr : pointerTo(From));
+    if (ReadsView)
       Strides.push_back(T.isScalar() ? strides(O.Ty)
                                      : broadcastStrides(T, O.Ty));
-    }
-    emitLoopNest(
-        B, Dims, Strides,
-        [&](llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *> Off) {
-          std::vector<llvm::Value *> Args;
-          for (size_t J = 0; J < Reads.size(); ++J)
-            Args.push_back(Scalars[J] ? Scalars[J]
-                                      : S.load(F.typeOf(Reads[J]).getElementKind(),
-                                               Ptrs[J], Off[J + 1]));
-          S.store(K, S.elementwise(O.Kind, OperandKind, K, Args), Out, Off[0]);
-        });
+  }
+  ElementKind K = O.Ty.getElementKind();
+  // One element: the leaves loaded once each, the tree computed on them.
+  auto Element = [&](llvm::Value *OutOffset,
+                     llvm::function_ref<llvm::Value *(size_t)> Offset) {
+    llvm::DenseMap<ValueId, llvm::Value *> Loaded;
+    for (size_t J = 0; J < Leaves.size(); ++J)
+      Loaded[Leaves[J]] =
+          Scalars[J] ? Scalars[J]
+                     : S.load(F.typeOf(Reads[J]).getElementKind(), Ptrs[J],
+                              Offset(J));
+    std::function<llvm::Value *(const ir::Op &)> Eval =
+        [&](const ir::Op &X) -> llvm::Value * {
+      std::vector<llvm::Value *> Args;
+      for (ValueId V : X.Operands)
+        Args.push_back(Fusion.Fused[V] ? Eval(F.op(V)) : Loaded[V]);
+      return S.elementwise(X.Kind, F.typeOf(X.Operands[0]).getElementKind(),
+                           X.Ty.getElementKind(), Args);
+    };
+    S.store(K, Eval(O), Out, OutOffset);
+  };
+  if (!ReadsView) {
+    // Every leaf has the op's shape: one flat loop.
+    emitLoop(B, numElements(O.Ty), [&](llvm::Value *I) {
+      Element(I, [&](size_t) { return I; });
+    });
     return;
   }
-  std::vector<llvm::Value *> Ptrs;
-  for (ValueId V : O.Operands)
-    Ptrs.push_back(pointerTo(V));
-  emitLoop(B, numElements(O.Ty), [&](llvm::Value *I) {
-    std::vector<llvm::Value *> Args;
-    for (size_t J = 0; J < Ptrs.size(); ++J)
-      Args.push_back(
-          S.load(F.typeOf(O.Operands[J]).getElementKind(), Ptrs[J], I));
-    S.store(K, S.elementwise(O.Kind, OperandKind, K, Args), Out, I);
-  });
+  llvm::SmallVector<llvm::Value *, 4> Dims;
+  for (const ir::Dim &D : O.Ty.getShape())
+    Dims.push_back(dim(D));
+  emitLoopNest(
+      B, Dims, Strides,
+      [&](llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *> Off) {
+        Element(Off[0], [&](size_t J) { return Off[J + 1]; });
+      });
 }
 
 void TensorFunctionEmitter::emitBroadcast(const ir::Op &O, llvm::Value *Out) {

@@ -97,7 +97,7 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
     for (ValueId V : F.Ops[I].Operands)
       LastUse[V] = std::max(LastUse[V], I);
   for (size_t I = N; I-- > 0;)
-    if (aliasesOperands(F, F.Ops[I]) || Fusion.View[I])
+    if (aliasesOperands(F, F.Ops[I]) || Fusion.View[I] || Fusion.Fused[I])
       for (ValueId V : F.Ops[I].Operands)
         LastUse[V] = std::max(LastUse[V], LastUse[I]);
 
@@ -105,7 +105,8 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
   std::vector<bool> Free;
   for (size_t I = 0; I < N; ++I) {
     const ir::Op &O = F.Ops[I];
-    if (!ownsStorage(O) || Fusion.View[I] || P.ResultLeaf[I] >= 0)
+    if (!ownsStorage(O) || Fusion.View[I] || Fusion.Fused[I] ||
+        P.ResultLeaf[I] >= 0)
       continue;
     // A slot is free when the last reader of its value came before this
     // op; the op's own operands are read by it, so they stay.

@@ -1,7 +1,8 @@
 // Fused and unfused code agree: views (a broadcast read with stride 0 by
-// an add, transposes read through strides by products) give the same bits
-// as the same ops computed into memory, in both floating-point models, at
-// sizes around the kernel's tiles. --emit=plan shows which is which.
+// an add, transposes read through strides by products) and a fused chain
+// (add, tanh and mul in one loop) give the same bits as the same ops
+// computed into memory, in both floating-point models, at sizes around the
+// kernel's tiles. --emit=plan shows which is which.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %nnc -x ir %S/Inputs/views.nnir --emit=plan | FileCheck %s --check-prefix=PLAN
 // RUN: %nnc -x ir %S/Inputs/views.nnir -c -o %t/views.o --header %t/views.h
@@ -14,10 +15,15 @@
 // RUN: not %t/views corrupt | FileCheck %s --check-prefix=BAD
 // PLAN-LABEL: func @viewed(
 // PLAN: %bb = broadcast %b : f32[m, k]  ; view
+// PLAN: %a = add %x, %bb : f32[m, k]  ; fused
+// PLAN: %t = tanh %a : f32[m, k]  ; fused
+// PLAN: %s = mul %t, %x : f32[m, k]  ; result 0
 // PLAN: %xt = transpose %x : f32[k, m]  ; view
 // PLAN: %wt = transpose %w : f32[k, n]  ; view
 // PLAN-LABEL: func @copied(
 // PLAN: %bb = broadcast %b : f32[m, k]  ; result 3
+// PLAN: %a = add %x, %bb : f32[m, k]  ; result 6
+// PLAN: %t = tanh %a : f32[m, k]  ; result 7
 // PLAN: %xt = transpose %x : f32[k, m]  ; result 4
 // PLAN: %wt = transpose %w : f32[k, n]  ; result 5
 // CHECK-NOT: MISMATCH
@@ -65,19 +71,21 @@ int main(int argc, char **argv) {
           *q1 = malloc(sizeof(float) * m * n);
     float *s2 = malloc(sizeof(float) * m * k), *p2 = malloc(sizeof(float) * k * n),
           *q2 = malloc(sizeof(float) * m * n), *bb = malloc(sizeof(float) * m * k),
-          *xt = malloc(sizeof(float) * k * m), *wt = malloc(sizeof(float) * k * n);
+          *xt = malloc(sizeof(float) * k * m), *wt = malloc(sizeof(float) * k * n),
+          *a2 = malloc(sizeof(float) * m * k), *t2 = malloc(sizeof(float) * m * k);
     if (viewed(x, m, k, b, k, y, m, n, w, n, k, s1, p1, q1, NULL) ||
-        copied(x, m, k, b, k, y, m, n, w, n, k, s2, p2, q2, bb, xt, wt, NULL)) {
+        copied(x, m, k, b, k, y, m, n, w, n, k, s2, p2, q2, bb, xt, wt, a2, t2,
+               NULL)) {
       printf("MISMATCH a call failed\n");
       return 1;
     }
     if (corrupt && c == 2)
       q2[n - 1] += 1e-3f;
-    fails += !same("x + b", s1, s2, (long)m * k, m, k, n);
+    fails += !same("tanh(x + b) * x", s1, s2, (long)m * k, m, k, n);
     fails += !same("x.T @ y", p1, p2, (long)k * n, m, k, n);
     fails += !same("x @ w.T", q1, q2, (long)m * n, m, k, n);
     free(x), free(b), free(y), free(w), free(s1), free(p1), free(q1), free(s2),
-        free(p2), free(q2), free(bb), free(xt), free(wt);
+        free(p2), free(q2), free(bb), free(xt), free(wt), free(a2), free(t2);
   }
   if (fails)
     return 1;

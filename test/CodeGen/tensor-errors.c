@@ -82,8 +82,12 @@ int main(void) {
   expect("l2_workspace_size(0)", l2_workspace_size(0), 0);
   expect("negative size", l2_workspace_size(-1), -1);
   expect("overflow", l2_workspace_size(1LL << 61), -1);
-  // chain: exp(-exp(x)) reuses the first slot for the third value.
-  expect("slot reuse", chain_workspace_size(10), 2 * 128);
+  // chain: exp(-exp(x)) is one loop (its first two ops are fused into the
+  // third, lib/CodeGen/FusionPlan.h), so only its last value is stored.
+  expect("fused chain", chain_workspace_size(10), 128);
+  // reuse: exp(x), its square, and that squared, each read twice (so
+  // stored): the third reuses the first one's slot.
+  expect("slot reuse", reuse_workspace_size(10), 2 * 128);
   // A result computed in place needs no workspace.
   expect("in place", softmax_f32_workspace_size(1000), 0);
   expect("constant dims", reductions_workspace_size(), 0);
