@@ -57,6 +57,11 @@ ALLOWED = {
         "lib/Data's one error site (detail::dataError): malformed data and "
         "checkpoint files, named with the file (and line), not a place in "
         "a .nn program",
+    ("Graph/Graph.cpp", ""):
+        "lib/Graph's one error site (error()): nnc graph's --fn, --at and -o "
+        "options, a function it cannot draw, the summary after the file's "
+        "own located diagnostics, and internal errors; no place in a .nn "
+        "program to point at",
     ("Transforms/PassRegistry.cpp", "unknown pass"): "the --passes option",
     ("Check/Check.cpp", "the file does not compile"):
         "nnc check's summary after the file's own located diagnostics",

@@ -40,6 +40,8 @@ NNC_PACKAGES=(
   zlib1g-dev libzstd-dev  # compression libraries LLVM's CMake package names;
                           # zlib also inflates gzip'd datasets (lib/Data)
   tmux                  # drives nnc-repl in terminal tests
+  graphviz              # `dot` renders `nnc graph -o f.svg/.png` (DOT text
+                        # needs nothing); its tests run when it is there
   libopenblas-dev       # bench/run: the C+OpenBLAS peers (cblas_sgemm) that
                         # the generated code is timed against; not a build
                         # or test dependency of nnc itself

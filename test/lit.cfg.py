@@ -106,6 +106,9 @@ if shutil.which("cmake") and shutil.which("ninja"):
 if os.path.exists(os.path.join(config.nnc_src_root, "..", "shared", "peers",
                                "src", "common.h")):
     config.available_features.add("bench-peers")
+# Graphviz renders `nnc graph -o f.png` (scripts/setup.sh installs it).
+if shutil.which("dot"):
+    config.available_features.add("graphviz")
 if shutil.which("tmux"):
     config.available_features.add("tmux")
 if shutil.which("vim"):

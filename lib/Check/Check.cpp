@@ -230,33 +230,7 @@ private:
 
 std::optional<Value> Checker::evaluate(const std::string &Expr,
                                        std::string &Error) {
-  jit::Input In;
-  In.Text = Expr;
-  In.SourceName = "<check>";
-  std::string Errs;
-  llvm::raw_string_ostream ES(Errs);
-  bool FunctionValued = false;
-  std::unique_ptr<jit::Candidate> C =
-      jit::compileExpression(S, In, ES, false, /*MaxOps=*/0, FunctionValued);
-  auto FirstLine = [](llvm::StringRef Text) {
-    return Text.split('\n').first.str();
-  };
-  if (!C) {
-    Error = FirstLine(Errs);
-    return std::nullopt;
-  }
-  auto Code = JIT.compile(C->getIR(), jit::ExprWrapperName);
-  if (!Code) {
-    Error = FirstLine(llvm::toString(Code.takeError()));
-    return std::nullopt;
-  }
-  (*Code)->call();
-  llvm::Expected<Value> V = (*Code)->result();
-  if (!V) {
-    Error = FirstLine(llvm::toString(V.takeError()));
-    return std::nullopt;
-  }
-  return std::move(*V);
+  return evaluateExpression(S, JIT, Expr, Error);
 }
 
 std::vector<ArgValue> Checker::samplePoint(const Target &T, bool First,
@@ -607,3 +581,38 @@ void check::printReport(const CheckReport &R, const CheckOptions &Opts,
      << " skipped (tolerance " << llvm::formatv("{0:e1}", Opts.Tol)
      << ", seed " << Opts.Seed << ")\n";
 }
+
+std::optional<Value> check::evaluateExpression(jit::Session &S,
+                                               jit::Engine &JIT,
+                                               llvm::StringRef Expr,
+                                               std::string &Error) {
+  jit::Input In;
+  In.Text = Expr.str();
+  In.SourceName = "<check>";
+  std::string Errs;
+  llvm::raw_string_ostream ES(Errs);
+  bool FunctionValued = false;
+  std::unique_ptr<jit::Candidate> C =
+      jit::compileExpression(S, In, ES, false, /*MaxOps=*/0, FunctionValued);
+  auto FirstLine = [](llvm::StringRef Text) {
+    return Text.split('\n').first.str();
+  };
+  if (!C) {
+    Error = FirstLine(Errs);
+    return std::nullopt;
+  }
+  auto Code = JIT.compile(C->getIR(), jit::ExprWrapperName);
+  if (!Code) {
+    Error = FirstLine(llvm::toString(Code.takeError()));
+    return std::nullopt;
+  }
+  (*Code)->call();
+  llvm::Expected<Value> V = (*Code)->result();
+  if (!V) {
+    Error = FirstLine(llvm::toString(V.takeError()));
+    return std::nullopt;
+  }
+  return std::move(*V);
+}
+
+std::vector<double> check::flattenValue(const Value &V) { return flatten(V); }

@@ -9,11 +9,14 @@
 // and runs tools on a file:
 //   nnc check FILE.nn            gradients against finite differences
 //                                (lib/Check, docs/tools.md)
+//   nnc graph FILE.nn --fn f     the circuit picture, values and gradients
+//                                (lib/Graph, docs/tools.md)
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/AD/AD.h"
 #include "nnc/Check/Check.h"
 #include "nnc/CodeGen/CodeGen.h"
+#include "nnc/Graph/Graph.h"
 #include "nnc/IR/IR.h"
 #include "nnc/IR/IRParser.h"
 #include "nnc/IRGen/IRGen.h"
@@ -141,6 +144,26 @@ cl::opt<std::string> CheckAt("at",
                              cl::desc("Scalar parameters' values at the first point, e.g. x=0,y=1.5"),
                              cl::value_desc("name=value,..."), cl::sub(CheckCommand),
                              cl::cat(Category));
+
+// `nnc graph FILE.nn --fn f --at x=1,y=2`: the circuit picture (lib/Graph).
+cl::SubCommand GraphCommand("graph",
+                            "Draw a scalar function's circuit with its "
+                            "values and gradients (docs/tools.md)");
+cl::opt<std::string> GraphFile(cl::Positional, cl::Required,
+                               cl::desc("<input .nn file>"),
+                               cl::sub(GraphCommand), cl::cat(Category));
+cl::opt<std::string> GraphFunction("fn", cl::Required,
+                                   cl::desc("The function to draw"),
+                                   cl::value_desc("name"),
+                                   cl::sub(GraphCommand), cl::cat(Category));
+cl::opt<std::string> GraphAt("at", cl::Required,
+                             cl::desc("The value of every parameter, e.g. x=-2,y=5,z=-4"),
+                             cl::value_desc("name=value,..."),
+                             cl::sub(GraphCommand), cl::cat(Category));
+cl::opt<std::string> GraphOutput("o",
+                                 cl::desc("Output: .dot or .gv (DOT text), .svg, .png or .pdf (rendered by Graphviz's dot); DOT on stdout by default"),
+                                 cl::value_desc("file"), cl::init("-"),
+                                 cl::sub(GraphCommand), cl::cat(Category));
 
 /// Reports an error with no source location, as `nnc: error: ...`.
 int fail(const llvm::Twine &Message) {
@@ -453,6 +476,25 @@ int compile() {
   return finish(*Header);
 }
 
+/// Reads --at's `name=value,...` into \p Out; false after reporting a bad
+/// item.
+bool parseAt(llvm::StringRef At,
+             std::vector<std::pair<std::string, double>> &Out) {
+  llvm::SmallVector<llvm::StringRef, 4> Items;
+  At.split(Items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef Item : Items) {
+    auto [Name, Text] = Item.split('=');
+    double V;
+    if (Name.trim().empty() || Text.trim().empty() ||
+        !llvm::to_float(Text.trim(), V) || !std::isfinite(V)) {
+      fail("invalid --at item '" + Item + "' (use name=value)");
+      return false;
+    }
+    Out.emplace_back(Name.trim().str(), V);
+  }
+  return true;
+}
+
 int runCheck() {
   check::CheckOptions Opts;
   Opts.Seed = CheckSeed;
@@ -463,16 +505,8 @@ int runCheck() {
     return fail("invalid --points: give 1 or more");
   Opts.Points = CheckPoints;
   Opts.Functions.assign(CheckFunctions.begin(), CheckFunctions.end());
-  llvm::SmallVector<llvm::StringRef, 4> Items;
-  llvm::StringRef(CheckAt).split(Items, ',', -1, /*KeepEmpty=*/false);
-  for (llvm::StringRef Item : Items) {
-    auto [Name, Text] = Item.split('=');
-    double V;
-    if (Name.trim().empty() || Text.trim().empty() ||
-        !llvm::to_float(Text.trim(), V) || !std::isfinite(V))
-      return fail("invalid --at item '" + Item + "' (use name=value)");
-    Opts.At.emplace_back(Name.trim().str(), V);
-  }
+  if (!parseAt(CheckAt, Opts.At))
+    return 1;
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
       readSource(CheckFile, MaxInputBytes);
   if (!Buffer)
@@ -484,6 +518,42 @@ int runCheck() {
     return fail(Report.takeError());
   check::printReport(*Report, Opts, llvm::outs());
   return Report->passed() ? 0 : 1;
+}
+
+int runGraph() {
+  graph::GraphOptions Opts;
+  Opts.Function = GraphFunction;
+  if (!parseAt(GraphAt, Opts.At))
+    return 1;
+  llvm::StringRef Out = GraphOutput;
+  llvm::StringRef Ext = llvm::sys::path::extension(Out);
+  bool Text = Out == "-" || Ext == ".dot" || Ext == ".gv";
+  if (!Text && Ext != ".svg" && Ext != ".png" && Ext != ".pdf")
+    return fail("cannot write '" + Out +
+                "': give a .dot, .gv, .svg, .png or .pdf file");
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
+      readSource(GraphFile, MaxInputBytes);
+  if (!Buffer)
+    return fail(Buffer.takeError());
+  std::string Name = GraphFile == "-" ? "<stdin>" : GraphFile.getValue();
+  llvm::Expected<graph::Circuit> C =
+      graph::buildCircuit((*Buffer)->getBuffer(), Name, Opts, llvm::errs());
+  if (!C)
+    return fail(C.takeError());
+  std::string Dot;
+  llvm::raw_string_ostream DOS(Dot);
+  graph::printDot(*C, DOS);
+  if (!Text) {
+    if (llvm::Error E = graph::renderDot(Dot, Out))
+      return fail(std::move(E));
+    return 0;
+  }
+  std::error_code EC;
+  llvm::ToolOutputFile File(Out, EC, llvm::sys::fs::OF_Text);
+  if (EC)
+    return fail("cannot write '" + Out + "': " + EC.message());
+  File.os() << Dot;
+  return finish(File);
 }
 
 } // namespace
@@ -517,6 +587,8 @@ int main(int argc, char **argv) {
     return 1;
   if (CheckCommand)
     return runCheck();
+  if (GraphCommand)
+    return runGraph();
   if (!InputLanguage.empty() && InputLanguage != "nn" && InputLanguage != "ir")
     return fail("unknown input language '" + InputLanguage + "' (-x nn or -x ir)");
   // No large stack needed: the stages continue on fresh stacks as deep

@@ -12,13 +12,20 @@
 #ifndef NNC_CHECK_CHECK_H
 #define NNC_CHECK_CHECK_H
 
+#include "nnc/JIT/Value.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace nnc::jit {
+class Engine;
+class Session;
+} // namespace nnc::jit
 
 namespace nnc::check {
 
@@ -76,6 +83,17 @@ double relativeError(double A, double B);
 /// Every `f32` word of \p Text read as `f64`: the same length, so
 /// diagnostics keep their columns.
 std::string widenToF64(llvm::StringRef Text);
+
+/// Compiles the REPL expression \p Expr in session \p S with \p JIT, as the
+/// REPL does, and runs it. On failure returns nothing and sets \p Error to
+/// the first line of the message. (nnc graph evaluates through it too.)
+std::optional<jit::Value> evaluateExpression(jit::Session &S, jit::Engine &JIT,
+                                             llvm::StringRef Expr,
+                                             std::string &Error);
+
+/// The numbers of \p V in order (a tuple's depth first, a tensor's
+/// row-major; integers and bools as doubles).
+std::vector<double> flattenValue(const jit::Value &V);
 
 } // namespace nnc::check
 
