@@ -164,7 +164,8 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
         llvm::Intrinsic::umax, Scratch,
         emitGemmScratchBytes(B, gemmConfig(K), K, Rows,
                              SE.get(TB.getShape()[1]),
-                             SE.get(TA.getShape().back())));
+                             SE.get(TA.getShape().back()),
+                             B.getInt1(Fusion.View[O.Operands[0]])));
   }
   SlotOffsets.push_back(Total);
   return SE.add(Total, Scratch);

@@ -94,14 +94,16 @@ static llvm::Value *blockBytesOfA(llvm::IRBuilderBase &B, const GemmConfig &C,
 llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
                                            const GemmConfig &C, ElementKind K,
                                            llvm::Value *M, llvm::Value *N,
-                                           llvm::Value *Inner) {
+                                           llvm::Value *Inner,
+                                           llvm::Value *CopiesA) {
   int64_t ES = getElementSize(K);
   llvm::Value *BBytes = B.CreateMul(
       B.CreateMul(smin(B, Inner, B.getInt64(C.KC)),
                   roundUp(B, smin(B, N, B.getInt64(C.NC)), C.nr())),
       B.getInt64(ES));
-  llvm::Value *Total =
-      B.CreateAdd(blockBytesOfA(B, C, ES, M), roundUp(B, BBytes, 64));
+  llvm::Value *Total = B.CreateAdd(
+      B.CreateSelect(CopiesA, blockBytesOfA(B, C, ES, M), B.getInt64(0)),
+      roundUp(B, BBytes, 64));
   // With threads, each has a scratch of its own (GemmThreads.cpp); a
   // thread's rows need at most what all of them would.
   Total = B.CreateMul(Total, B.getInt64(std::max(1u, C.Threads)));
@@ -357,9 +359,12 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
 void GemmEmitter::emitBlocked() {
   // K > DirectDepth here: every block of k has a term.
   PackA = Scratch;
-  PackB = B.CreateInBoundsGEP(B.getInt8Ty(), Scratch,
-                              blockBytesOfA(B, Cfg, ES, M), "pack.b");
   llvm::Value *RowLayout = B.CreateICmpEQ(CsA, B.getInt64(1), "a.rows");
+  // The copy of A, when there is one, comes first (emitGemmScratchBytes).
+  PackB = B.CreateInBoundsGEP(
+      B.getInt8Ty(), Scratch,
+      B.CreateSelect(RowLayout, B.getInt64(0), blockBytesOfA(B, Cfg, ES, M)),
+      "pack.b");
   int64_t NR = Cfg.nr();
   // Blocks of k and of rows of equal size (rows in whole tiles), rather
   // than full blocks and a small last one.

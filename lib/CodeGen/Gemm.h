@@ -99,10 +99,13 @@ llvm::Value *isDirect(llvm::IRBuilderBase &B, const GemmConfig &C,
                       llvm::Value *M, llvm::Value *K);
 
 /// The scratch bytes a product of an M x K and a K x N matrix needs, a
-/// multiple of 64.
+/// multiple of 64. \p CopiesA (i1): A is read through a column stride
+/// other than 1 (transposed), so a block of it is copied; the kernel
+/// decides the same from its csA argument.
 llvm::Value *emitGemmScratchBytes(llvm::IRBuilderBase &B, const GemmConfig &Cfg,
                                   ElementKind K, llvm::Value *M,
-                                  llvm::Value *N, llvm::Value *Inner);
+                                  llvm::Value *N, llvm::Value *Inner,
+                                  llvm::Value *CopiesA);
 
 } // namespace nnc::codegen
 

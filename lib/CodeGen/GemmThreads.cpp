@@ -99,7 +99,8 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
       B.getInt64(Cfg.Rows));
   GemmConfig One = Cfg;
   One.Threads = 1;
-  llvm::Value *ScratchBytes = emitGemmScratchBytes(B, One, K, M, N, Inner);
+  llvm::Value *ScratchBytes = emitGemmScratchBytes(
+      B, One, K, M, N, Inner, B.CreateICmpNE(A[5], B.getInt64(1)));
   llvm::Type *Elem = getElementSize(K) == 4 ? B.getFloatTy() : B.getDoubleTy();
   for (unsigned I = 0; I < T; ++I) {
     llvm::Value *R0 = B.CreateBinaryIntrinsic(
