@@ -14,37 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { N = 100, K = 3, B = N * K };
-
-// A small seeded generator, so the data set is the same on every machine:
-// SplitMix64 for uniform numbers, Box-Muller for normal ones.
-static uint64_t rng_state = 42;
-
-static double uniform(void) {            // in [0, 1)
-  uint64_t z = (rng_state += 0x9E3779B97F4A7C15u);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-  z ^= z >> 31;
-  return (double)(z >> 11) * 0x1p-53;
-}
-
-static double normal(void) {
-  double u1 = uniform(), u2 = uniform();
-  return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
-}
-
-// The course's formula: for class j, r = linspace(0, 1, N),
-// t = linspace(4j, 4(j + 1), N) + 0.2 * randn(N), x = (r sin t, r cos t).
-static void make_spiral(float X[B][2], int32_t y[B]) {
-  for (int j = 0; j < K; ++j)
-    for (int i = 0; i < N; ++i) {
-      double r = (double)i / (N - 1);
-      double t = 4.0 * j + 4.0 * i / (N - 1) + 0.2 * normal();
-      X[N * j + i][0] = (float)(r * sin(t));
-      X[N * j + i][1] = (float)(r * cos(t));
-      y[N * j + i] = j;
-    }
-}
+#include "spiral_data.h"
 
 // Every nnc function returns a status: NNC_OK (0), NNC_ERR_SHAPE,
 // NNC_ERR_INDEX or NNC_ERR_NOMEM.

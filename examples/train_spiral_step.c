@@ -16,34 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { N = 100, K = 3, B = N * K };
-
-// The data of examples/train_spiral.c: SplitMix64 and Box-Muller, seed 42.
-static uint64_t rng_state = 42;
-
-static double uniform(void) {            // in [0, 1)
-  uint64_t z = (rng_state += 0x9E3779B97F4A7C15u);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-  z ^= z >> 31;
-  return (double)(z >> 11) * 0x1p-53;
-}
-
-static double normal(void) {
-  double u1 = uniform(), u2 = uniform();
-  return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
-}
-
-static void make_spiral(float X[B][2], int32_t y[B]) {
-  for (int j = 0; j < K; ++j)
-    for (int i = 0; i < N; ++i) {
-      double r = (double)i / (N - 1);
-      double t = 4.0 * j + 4.0 * i / (N - 1) + 0.2 * normal();
-      X[N * j + i][0] = (float)(r * sin(t));
-      X[N * j + i][1] = (float)(r * cos(t));
-      y[N * j + i] = j;
-    }
-}
+#include "spiral_data.h"
 
 static void check(int32_t status, const char *what) {
   if (status != NNC_OK) {
