@@ -418,7 +418,8 @@ void GemmEmitter::emitBlocked() {
                           llvm::Value *BPanel = at(PackB, mul(JR, KCur));
                           llvm::Value *CCol = at(CBlock, JR);
                           // One case per number of vectors the panel's
-                          // columns need, and per layout of A's copy.
+                          // columns need, and per way A is read (in place
+                          // or from its copy).
                           llvm::BasicBlock *Next = block("panel.next");
                           llvm::Value *Vecs = B.CreateSDiv(
                               B.CreateAdd(NRCur, B.getInt64(Cfg.Lanes - 1)),
