@@ -319,6 +319,29 @@ static inline const char *nnc_st__skip_value(const char *p) {
 }
 
 /* Reads a non-negative integer below 2^63; NULL if there is none. */
+/* An object member's `"key":` at p: sets *key and *key_end (quotes
+   included) and returns what follows the colon, blanks skipped; NULL if
+   malformed. */
+static inline const char *nnc_st__member(const char *p, const char **key,
+                                         const char **key_end) {
+  if (*p != '"' || !(*key_end = nnc_st__skip_string(p)))
+    return NULL;
+  *key = p;
+  p = nnc_st__ws(*key_end);
+  if (*p++ != ':')
+    return NULL;
+  return nnc_st__ws(p);
+}
+
+/* After a member's value: past the comma to the next member, or at the
+   closing brace; NULL if neither follows. */
+static inline const char *nnc_st__next_member(const char *p) {
+  p = nnc_st__ws(p);
+  if (*p == ',')
+    return nnc_st__ws(p + 1);
+  return *p == '}' ? p : NULL;
+}
+
 static inline const char *nnc_st__uint(const char *p, int64_t *out) {
   int64_t v = 0;
   p = nnc_st__ws(p);
@@ -414,28 +437,20 @@ static inline int nnc_st_read(const char *path, const char *name,
     goto bad_json;
   p = nnc_st__ws(p);
   while (*p != '}') {
-    const char *key = p, *end;
-    if (*p != '"' || !(end = nnc_st__skip_string(p)))
-      goto bad_json;
-    p = nnc_st__ws(end);
-    if (*p++ != ':')
+    const char *key, *end;
+    if (!(p = nnc_st__member(p, &key, &end)))
       goto bad_json;
     if ((size_t)(end - key - 2) == name_len &&
         memcmp(key + 1, name, name_len) == 0) {
       /* The tensor's entry: dtype, shape, data_offsets. */
       found = 1;
-      p = nnc_st__ws(p);
       if (*p++ != '{')
         goto bad_json;
       p = nnc_st__ws(p);
       while (*p != '}') {
-        const char *field = p, *field_end;
-        if (*p != '"' || !(field_end = nnc_st__skip_string(p)))
+        const char *field, *field_end;
+        if (!(p = nnc_st__member(p, &field, &field_end)))
           goto bad_json;
-        p = nnc_st__ws(field_end);
-        if (*p++ != ':')
-          goto bad_json;
-        p = nnc_st__ws(p);
         if (field_end - field == 7 && memcmp(field, "\"dtype\"", 7) == 0) {
           if (strncmp(p, "\"F32\"", 5) == 0)
             out->dtype = NNC_ST_F32;
@@ -471,21 +486,13 @@ static inline int nnc_st_read(const char *path, const char *name,
           if (!p)
             goto bad_json;
         }
-        p = nnc_st__ws(p);
-        if (*p == ',')
-          p = nnc_st__ws(p + 1);
-        else if (*p != '}')
+        if (!(p = nnc_st__next_member(p)))
           goto bad_json;
       }
       break;
     }
     p = nnc_st__skip_value(p);
-    if (!p)
-      goto bad_json;
-    p = nnc_st__ws(p);
-    if (*p == ',')
-      p = nnc_st__ws(p + 1);
-    else if (*p != '}')
+    if (!p || !(p = nnc_st__next_member(p)))
       goto bad_json;
   }
   free(header);
