@@ -224,10 +224,8 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   if (Of.Instance) {
     std::vector<std::string> PNames;
     std::vector<Type> PTypes;
-    collectInstanceParams(*Of.Instance->Layer,
-                          getLayerSubstitution(*Of.Instance->Layer,
-                                               Of.Instance->LayerArgs),
-                          "", PNames, PTypes);
+    collectInstanceParams(*Of.Instance->Layer, Of.Instance->LayerArgs, PNames,
+                          PTypes);
     NumInstanceParams = PNames.size();
   }
   if (E.Args.size() == 1) {
@@ -393,10 +391,8 @@ FunctionRef Checker::resolveTrainStep(CallExpr &E) {
   }
   std::vector<std::string> PNames;
   std::vector<Type> PTypes;
-  collectInstanceParams(*Of.Instance->Layer,
-                        getLayerSubstitution(*Of.Instance->Layer,
-                                             Of.Instance->LayerArgs),
-                        "", PNames, PTypes);
+  collectInstanceParams(*Of.Instance->Layer, Of.Instance->LayerArgs, PNames,
+                        PTypes);
   if (PNames.empty()) {
     Diags.report(OfExpr.getRange(), DiagID::err_grad_no_float_params,
                  Of.key());

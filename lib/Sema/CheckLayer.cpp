@@ -228,8 +228,7 @@ void Checker::checkInstanceDecl(LetDecl &D) {
   // exports (`net_forward`, `net_init`).
   std::vector<std::string> PNames;
   std::vector<Type> PTypes;
-  collectInstanceParams(*L, getLayerSubstitution(*L, Args), "", PNames,
-                        PTypes);
+  collectInstanceParams(*L, Args, PNames, PTypes);
   for (const Type &T : PTypes)
     if (!getNumElements(T.Dims).isValid()) {
       Diags.report(D.Value->getRange(), DiagID::err_dim_too_large);

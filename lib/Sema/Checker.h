@@ -110,6 +110,13 @@ private:
                              const std::string &Prefix,
                              std::vector<std::string> &Names,
                              std::vector<Type> &Types);
+  /// The same for an instance made with the layer arguments \p LayerArgs.
+  void collectInstanceParams(const LayerDecl &L, llvm::ArrayRef<Dim> LayerArgs,
+                             std::vector<std::string> &Names,
+                             std::vector<Type> &Types) {
+    collectInstanceParams(L, getLayerSubstitution(L, LayerArgs), "", Names,
+                          Types);
+  }
   DimSubstitution getLayerSubstitution(const LayerDecl &L,
                                        llvm::ArrayRef<Dim> Args) const;
   /// Resolves `fc1`, `forward`, `net.loss`, `fc1.predict` as functions.
