@@ -14,16 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "spiral_data.h"
-
-// Every nnc function returns a status: NNC_OK (0), NNC_ERR_SHAPE,
-// NNC_ERR_INDEX or NNC_ERR_NOMEM.
-static void check(int32_t status, const char *what) {
-  if (status != NNC_OK) {
-    fprintf(stderr, "error: %s returned status %d\n", what, (int)status);
-    exit(1);
-  }
-}
+#include "spiral.h"
 
 static void sgd(float *p, const float *g, size_t n, float lr) {
   for (size_t i = 0; i < n; ++i)
@@ -45,20 +36,9 @@ int main(int argc, char **argv) {
   static net_grads_t grads;
   check(net_init(1, &params, NULL), "net_init");
 
-  // One workspace for every call: as large as the largest need, allocated
-  // once (passing NULL instead makes each call malloc and free its own).
-  int64_t ws_train = net_vg_workspace_size(B);
-  int64_t ws_predict = net_predict_workspace_size(B);
-  if (ws_train < 0 || ws_predict < 0) {
-    fprintf(stderr, "error: bad workspace size\n");
-    return 1;
-  }
-  size_t ws_size = (size_t)(ws_train > ws_predict ? ws_train : ws_predict);
-  void *workspace = malloc(ws_size ? ws_size : 1);
-  if (!workspace) {
-    fprintf(stderr, "error: out of memory\n");
-    return 1;
-  }
+  size_t ws_size;
+  void *workspace = alloc_workspace(net_vg_workspace_size(B),
+                                    net_predict_workspace_size(B), &ws_size);
   printf("workspace: %lld bytes\n", (long long)ws_size);
 
   for (int step = 0; step <= steps; ++step) {

@@ -16,14 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spiral_data.h"
-
-static void check(int32_t status, const char *what) {
-  if (status != NNC_OK) {
-    fprintf(stderr, "error: %s returned status %d\n", what, (int)status);
-    exit(1);
-  }
-}
+#include "spiral.h"
 
 int main(int argc, char **argv) {
   int steps = argc > 1 ? atoi(argv[1]) : 1000;
@@ -41,18 +34,9 @@ int main(int argc, char **argv) {
   static net_adam_state_t state;
   memset(&state, 0, sizeof state);
 
-  int64_t ws_step = net_adam_step_workspace_size(B);
-  int64_t ws_predict = net_predict_workspace_size(B);
-  if (ws_step < 0 || ws_predict < 0) {
-    fprintf(stderr, "error: bad workspace size\n");
-    return 1;
-  }
-  size_t ws_size = (size_t)(ws_step > ws_predict ? ws_step : ws_predict);
-  void *workspace = malloc(ws_size ? ws_size : 1);
-  if (!workspace) {
-    fprintf(stderr, "error: out of memory\n");
-    return 1;
-  }
+  size_t ws_size;
+  void *workspace = alloc_workspace(net_adam_step_workspace_size(B),
+                                    net_predict_workspace_size(B), &ws_size);
 
   float loss = 0;
   for (int step = 1; step <= steps; ++step) {
