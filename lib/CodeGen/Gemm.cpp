@@ -66,9 +66,9 @@ GemmConfig codegen::getGemmConfig(const VectorUnit &U, ElementKind K) {
 
 static llvm::Value *roundUp(llvm::IRBuilderBase &B, llvm::Value *V,
                             int64_t To) {
-  return B.CreateMul(B.CreateSDiv(B.CreateAdd(V, B.getInt64(To - 1)),
-                                  B.getInt64(To)),
-                     B.getInt64(To));
+  return B.CreateMul(
+      B.CreateSDiv(B.CreateAdd(V, B.getInt64(To - 1)), B.getInt64(To)),
+      B.getInt64(To));
 }
 
 static llvm::Value *smin(llvm::IRBuilderBase &B, llvm::Value *X,
@@ -97,10 +97,10 @@ llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
                                            llvm::Value *Inner,
                                            llvm::Value *CopiesA) {
   int64_t ES = getElementSize(K);
-  llvm::Value *BBytes = B.CreateMul(
-      B.CreateMul(smin(B, Inner, B.getInt64(C.KC)),
-                  roundUp(B, smin(B, N, B.getInt64(C.NC)), C.nr())),
-      B.getInt64(ES));
+  llvm::Value *BBytes =
+      B.CreateMul(B.CreateMul(smin(B, Inner, B.getInt64(C.KC)),
+                              roundUp(B, smin(B, N, B.getInt64(C.NC)), C.nr())),
+                  B.getInt64(ES));
   llvm::Value *Total = B.CreateAdd(
       B.CreateSelect(CopiesA, blockBytesOfA(B, C, ES, M), B.getInt64(0)),
       roundUp(B, BBytes, 64));
@@ -163,6 +163,18 @@ private:
   llvm::Value *at(llvm::Value *Base, int64_t Index) {
     return at(Base, B.getInt64(Index));
   }
+  /// `for (I = 0; I < End; I += Step) Body(I, min(Step, End - I))`: blocks
+  /// of at most Step, the last one shorter.
+  void forBlocks(llvm::Value *End, int64_t Step,
+                 llvm::function_ref<void(llvm::Value *, llvm::Value *)> Body,
+                 const llvm::Twine &Name) {
+    emitLoop(
+        B, B.getInt64(0), End, Step,
+        [&](llvm::Value *I) {
+          Body(I, smin(B, B.getInt64(Step), B.CreateSub(End, I)));
+        },
+        Name);
+  }
   llvm::Value *mul(llvm::Value *X, llvm::Value *Y) {
     return B.CreateNSWMul(X, Y);
   }
@@ -206,14 +218,13 @@ private:
 llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
   llvm::Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
   auto *FT = llvm::FunctionType::get(
-      B.getVoidTy(), {I64, I64, I64, Ptr, I64, I64, Ptr, I64, I64, Ptr, I64, Ptr},
-      false);
+      B.getVoidTy(),
+      {I64, I64, I64, Ptr, I64, I64, Ptr, I64, I64, Ptr, I64, Ptr}, false);
   F = llvm::Function::Create(FT, llvm::GlobalValue::InternalLinkage, Name, LM);
   F->addFnAttr(llvm::Attribute::NoUnwind);
-  F->addFnAttr("min-legal-vector-width",
-               std::to_string(Cfg.Lanes * ES * 8));
-  const char *Names[] = {"m",  "n",   "k", "a",   "rsa", "csa",
-                         "b",  "rsb", "csb", "c", "ldc", "scratch"};
+  F->addFnAttr("min-legal-vector-width", std::to_string(Cfg.Lanes * ES * 8));
+  const char *Names[] = {"m", "n",   "k",   "a", "rsa", "csa",
+                         "b", "rsb", "csb", "c", "ldc", "scratch"};
   llvm::Value **Slots[] = {&M,  &N,   &K,   &A, &RsA, &CsA,
                            &Bm, &RsB, &CsB, &C, &Ldc, &Scratch};
   for (unsigned I = 0; I < 12; ++I) {
@@ -247,7 +258,8 @@ void GemmEmitter::emitDirect() {
   // as much as the product. B's rows must be contiguous for vector loads;
   // otherwise element by element.
   llvm::BasicBlock *Vector = block("direct.vector"),
-                   *Scalar = block("direct.scalar"), *Done = block("direct.done");
+                   *Scalar = block("direct.scalar"),
+                   *Done = block("direct.done");
   B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)), Vector, Scalar);
   B.SetInsertPoint(Vector);
   unsigned DV = std::max(2u, std::min(8u, (Cfg.Registers - 2)));
@@ -255,21 +267,20 @@ void GemmEmitter::emitDirect() {
   emitLoop(B, M, [&](llvm::Value *I) {
     llvm::Value *RowC = at(C, mul(I, Ldc));
     llvm::Value *RowA = at(A, mul(I, RsA));
-    emitLoop(
-        B, B.getInt64(0), N, Chunk,
-        [&](llvm::Value *J) {
-          llvm::Value *Width = smin(B, B.getInt64(Chunk), B.CreateSub(N, J));
-          llvm::Value *Vecs = B.CreateSDiv(
-              B.CreateAdd(Width, B.getInt64(Cfg.Lanes - 1)),
-              B.getInt64(Cfg.Lanes));
+    forBlocks(
+        N, Chunk,
+        [&](llvm::Value *J, llvm::Value *Width) {
+          llvm::Value *Vecs =
+              B.CreateSDiv(B.CreateAdd(Width, B.getInt64(Cfg.Lanes - 1)),
+                           B.getInt64(Cfg.Lanes));
           llvm::BasicBlock *Next = block("direct.next");
           llvm::SwitchInst *Sw = B.CreateSwitch(Vecs, Next, DV);
           for (unsigned V = 1; V <= DV; ++V) {
             llvm::BasicBlock *Case = block("direct.vecs");
             Sw->addCase(B.getInt64(V), Case);
             B.SetInsertPoint(Case);
-            emitRowChunk(V, laneMask(int64_t(V - 1) * Cfg.Lanes, Width),
-                         RowA, at(Bm, J), at(RowC, J));
+            emitRowChunk(V, laneMask(int64_t(V - 1) * Cfg.Lanes, Width), RowA,
+                         at(Bm, J), at(RowC, J));
             B.CreateBr(Next);
           }
           B.SetInsertPoint(Next);
@@ -330,8 +341,8 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
     Acc.push_back(B.CreatePHI(VT, 2, "acc"));
     Acc.back()->addIncoming(Zero, Pre);
   }
-  llvm::Value *X = B.CreateVectorSplat(
-      W, B.CreateLoad(T, at(RowA, mul(P, CsA))));
+  llvm::Value *X =
+      B.CreateVectorSplat(W, B.CreateLoad(T, at(RowA, mul(P, CsA))));
   llvm::Value *RowB = at(BCol, mul(P, RsB));
   std::vector<llvm::Value *> Next;
   for (unsigned V = 0; V < Vecs; ++V)
@@ -377,10 +388,9 @@ void GemmEmitter::emitBlocked() {
   };
   auto [KBlocks, KStep] = Balance(K, Cfg.KC, 1);
   auto [MBlocks, MStep] = Balance(M, Cfg.MC, Cfg.Rows);
-  emitLoop(
-      B, B.getInt64(0), N, Cfg.NC,
-      [&](llvm::Value *JC) {
-        llvm::Value *NCur = smin(B, B.getInt64(Cfg.NC), B.CreateSub(N, JC));
+  forBlocks(
+      N, Cfg.NC,
+      [&](llvm::Value *JC, llvm::Value *NCur) {
         emitLoop(
             B, KBlocks,
             [&](llvm::Value *KB) {
@@ -407,14 +417,12 @@ void GemmEmitter::emitBlocked() {
                     B.SetInsertPoint(Packed);
                     PanelLayout InPlace{at(A, add(mul(IC, RsA), PC)), RsA, RsA,
                                         1};
-                    PanelLayout Copied{PackA, B.getInt64(Cfg.KC),
-                                       B.getInt64(1), Cfg.Rows};
+                    PanelLayout Copied{PackA, B.getInt64(Cfg.KC), B.getInt64(1),
+                                       Cfg.Rows};
                     llvm::Value *CBlock = at(C, add(mul(IC, Ldc), JC));
-                    emitLoop(
-                        B, B.getInt64(0), NCur, NR,
-                        [&](llvm::Value *JR) {
-                          llvm::Value *NRCur =
-                              smin(B, B.getInt64(NR), B.CreateSub(NCur, JR));
+                    forBlocks(
+                        NCur, NR,
+                        [&](llvm::Value *JR, llvm::Value *NRCur) {
                           llvm::Value *BPanel = at(PackB, mul(JR, KCur));
                           llvm::Value *CCol = at(CBlock, JR);
                           // One case per number of vectors the panel's
@@ -430,8 +438,8 @@ void GemmEmitter::emitBlocked() {
                             llvm::BasicBlock *Case = block("vecs");
                             Sw->addCase(B.getInt64(V), Case);
                             B.SetInsertPoint(Case);
-                            llvm::Value *Mask = laneMask(
-                                int64_t(V - 1) * Cfg.Lanes, NRCur);
+                            llvm::Value *Mask =
+                                laneMask(int64_t(V - 1) * Cfg.Lanes, NRCur);
                             llvm::BasicBlock *Rows = block("a.rows"),
                                              *Cols = block("a.cols");
                             B.CreateCondBr(RowLayout, Rows, Cols);
@@ -440,8 +448,8 @@ void GemmEmitter::emitBlocked() {
                                       KCur, First);
                             B.CreateBr(Next);
                             B.SetInsertPoint(Cols);
-                            emitPanel(Copied, V, Mask, BPanel, CCol, MCur,
-                                      KCur, First);
+                            emitPanel(Copied, V, Mask, BPanel, CCol, MCur, KCur,
+                                      First);
                             B.CreateBr(Next);
                           }
                           B.SetInsertPoint(Next);
@@ -460,10 +468,9 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
   // Panel JR / NR holds rows PC..PC+KCur of columns JC+JR.., NR to a row,
   // zero past the last column.
   int64_t NR = Cfg.nr();
-  emitLoop(
-      B, B.getInt64(0), NCur, NR,
-      [&](llvm::Value *JR) {
-        llvm::Value *NRCur = smin(B, B.getInt64(NR), B.CreateSub(NCur, JR));
+  forBlocks(
+      NCur, NR,
+      [&](llvm::Value *JR, llvm::Value *NRCur) {
         llvm::Value *Dst = at(PackB, mul(JR, KCur));
         llvm::Value *Col = add(JC, JR);
         llvm::BasicBlock *Fast = block("pack.b.rows"),
@@ -481,10 +488,10 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
               llvm::Value *Src = at(Bm, add(mul(add(PC, P), RsB), Col));
               llvm::Value *To = at(Dst, mul(P, B.getInt64(NR)));
               for (unsigned V = 0; V < Cfg.Vecs; ++V)
-                B.CreateAlignedStore(
-                    B.CreateAlignedLoad(VT, at(Src, V * Cfg.Lanes),
-                                        llvm::Align(ES)),
-                    at(To, V * Cfg.Lanes), llvm::Align(ES));
+                B.CreateAlignedStore(B.CreateAlignedLoad(VT,
+                                                         at(Src, V * Cfg.Lanes),
+                                                         llvm::Align(ES)),
+                                     at(To, V * Cfg.Lanes), llvm::Align(ES));
             },
             "p");
         B.CreateBr(Next);
@@ -520,10 +527,9 @@ void GemmEmitter::packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
   // Panels of Rows rows in column order: for a transposed A, the Rows
   // elements of a column are contiguous in A too.
   int64_t MR = Cfg.Rows;
-  emitLoop(
-      B, B.getInt64(0), MCur, MR,
-      [&](llvm::Value *IR) {
-        llvm::Value *MRCur = smin(B, B.getInt64(MR), B.CreateSub(MCur, IR));
+  forBlocks(
+      MCur, MR,
+      [&](llvm::Value *IR, llvm::Value *MRCur) {
         llvm::Value *Panel = at(PackA, mul(IR, B.getInt64(Cfg.KC)));
         llvm::Value *Row0 = add(IC, IR);
         llvm::BasicBlock *Contig = block("pack.a.contig"),
@@ -560,7 +566,8 @@ void GemmEmitter::packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
                   B, MRCur,
                   [&](llvm::Value *R) {
                     B.CreateStore(
-                        B.CreateLoad(T, at(A, add(mul(add(Row0, R), RsA), Col))),
+                        B.CreateLoad(T,
+                                     at(A, add(mul(add(Row0, R), RsA), Col))),
                         at(Dst, R));
                   },
                   "r");
@@ -577,10 +584,9 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
                             llvm::Value *MCur, llvm::Value *KCur,
                             llvm::Value *First) {
   int64_t MR = Cfg.Rows;
-  emitLoop(
-      B, B.getInt64(0), MCur, MR,
-      [&](llvm::Value *IR) {
-        llvm::Value *MRCur = smin(B, B.getInt64(MR), B.CreateSub(MCur, IR));
+  forBlocks(
+      MCur, MR,
+      [&](llvm::Value *IR, llvm::Value *MRCur) {
         llvm::Value *APanel = at(L.Block, mul(IR, L.TileStride));
         llvm::Value *CTile = at(CCol, mul(IR, Ldc));
         llvm::BasicBlock *Full = block("tile.full"), *Part = block("tile.rest"),
@@ -601,9 +607,8 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
               Do, Skip);
           B.SetInsertPoint(Do);
           llvm::Value *R0 = B.CreateAnd(MRCur, B.getInt64(~(2 * P - 1)));
-          emitTile(unsigned(P), Vecs, L,
-                   at(APanel, mul(R0, L.RowStride)), BPanel, KCur,
-                   at(CTile, mul(R0, Ldc)), Mask, First);
+          emitTile(unsigned(P), Vecs, L, at(APanel, mul(R0, L.RowStride)),
+                   BPanel, KCur, at(CTile, mul(R0, Ldc)), Mask, First);
           B.CreateBr(Skip);
           B.SetInsertPoint(Skip);
         }
@@ -680,8 +685,7 @@ void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
 }
 
 llvm::Function *codegen::getGemmFunction(llvm::Module &LM, ElementKind K,
-                                         const GemmConfig &Cfg,
-                                         bool Contract) {
+                                         const GemmConfig &Cfg, bool Contract) {
   std::string Name = std::string("nnc.gemm.") + getElementKindName(K).str() +
                      (Contract ? "" : ".strict");
   llvm::Function *Serial = LM.getFunction(Name);

@@ -54,9 +54,8 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
   llvm::LLVMContext &Ctx = LM.getContext();
   llvm::IRBuilder<> B(Ctx);
   llvm::Function *Worker = getWorker(LM, Serial);
-  auto *F = llvm::Function::Create(Serial->getFunctionType(),
-                                   llvm::GlobalValue::InternalLinkage, Name,
-                                   LM);
+  auto *F = llvm::Function::Create(
+      Serial->getFunctionType(), llvm::GlobalValue::InternalLinkage, Name, LM);
   F->addFnAttr(llvm::Attribute::NoUnwind);
   std::vector<llvm::Value *> A;
   for (llvm::Argument &X : F->args())
@@ -92,8 +91,8 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
   B.SetInsertPoint(Split);
   // Rows per slice in whole tiles, and each thread's scratch: what the
   // whole product would need on one thread, which covers any slice.
-  llvm::Value *Tiles = B.CreateSDiv(
-      B.CreateAdd(M, B.getInt64(Cfg.Rows - 1)), B.getInt64(Cfg.Rows));
+  llvm::Value *Tiles = B.CreateSDiv(B.CreateAdd(M, B.getInt64(Cfg.Rows - 1)),
+                                    B.getInt64(Cfg.Rows));
   llvm::Value *Rows = B.CreateMul(
       B.CreateSDiv(B.CreateAdd(Tiles, B.getInt64(T - 1)), B.getInt64(T)),
       B.getInt64(Cfg.Rows));
@@ -113,14 +112,14 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
     Fields[9] = B.CreateInBoundsGEP(Elem, A[9], B.CreateMul(R0, A[10]));
     Fields[11] = B.CreateInBoundsGEP(B.getInt8Ty(), A[11],
                                      B.CreateMul(B.getInt64(I), ScratchBytes));
-    llvm::Value *Slice = B.CreateConstInBoundsGEP2_32(
-        llvm::ArrayType::get(ST, T), Slices, 0, I);
+    llvm::Value *Slice =
+        B.CreateConstInBoundsGEP2_32(llvm::ArrayType::get(ST, T), Slices, 0, I);
     for (unsigned J = 0; J < Fields.size(); ++J)
       B.CreateStore(Fields[J], B.CreateStructGEP(ST, Slice, J));
   }
-  llvm::FunctionCallee Create = LM.getOrInsertFunction(
-      "pthread_create", B.getInt32Ty(), B.getPtrTy(), B.getPtrTy(),
-      B.getPtrTy(), B.getPtrTy());
+  llvm::FunctionCallee Create =
+      LM.getOrInsertFunction("pthread_create", B.getInt32Ty(), B.getPtrTy(),
+                             B.getPtrTy(), B.getPtrTy(), B.getPtrTy());
   llvm::FunctionCallee Join = LM.getOrInsertFunction(
       "pthread_join", B.getInt32Ty(), B.getInt64Ty(), B.getPtrTy());
   llvm::Value *Null = llvm::ConstantPointerNull::get(B.getPtrTy());
@@ -129,8 +128,8 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
                                         I);
   };
   auto IdAt = [&](unsigned I) {
-    return B.CreateConstInBoundsGEP2_32(
-        llvm::ArrayType::get(B.getInt64Ty(), T), Ids, 0, I);
+    return B.CreateConstInBoundsGEP2_32(llvm::ArrayType::get(B.getInt64Ty(), T),
+                                        Ids, 0, I);
   };
   std::vector<llvm::Value *> Failed(T);
   for (unsigned I = 1; I < T; ++I)
