@@ -62,6 +62,10 @@ ALLOWED = {
         "options, a function it cannot draw, the summary after the file's "
         "own located diagnostics, and internal errors; no place in a .nn "
         "program to point at",
+    ("Train/Trainer.cpp", ""):
+        "lib/Train's one error site (train::error): nnc train's options, "
+        "data and checkpoint files that do not fit the model, run-time "
+        "statuses, the summary after the model's own located diagnostics",
     ("Transforms/PassRegistry.cpp", "unknown pass"): "the --passes option",
     ("Check/Check.cpp", "the file does not compile"):
         "nnc check's summary after the file's own located diagnostics",

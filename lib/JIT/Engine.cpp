@@ -449,3 +449,99 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
       RT, Addr->toPtr<void (*)(void *)>(), F->ResultType,
       std::max<unsigned>(1, Leaves.size()));
 }
+
+CompiledModule::~CompiledModule() {
+  if (llvm::Error E = RT->remove())
+    llvm::consumeError(std::move(E)); // the process keeps the memory
+}
+
+const CompiledModule::Entry *
+CompiledModule::lookup(llvm::StringRef Symbol) const {
+  auto It = Entries.find(Symbol);
+  return It == Entries.end() ? nullptr : &It->second;
+}
+
+/// Adds `i64 Entry(ptr Args)` that calls \p Callee with LLVM argument I
+/// loaded from Args + 8 I, and returns its integer result sign-extended
+/// (0 when it returns nothing).
+static llvm::Error addSlotTrampoline(llvm::Module &LM, llvm::Function &Callee,
+                                     llvm::StringRef Entry) {
+  llvm::LLVMContext &Ctx = LM.getContext();
+  llvm::IRBuilder<> B(Ctx);
+  llvm::Type *Ret = Callee.getReturnType();
+  if (!Ret->isVoidTy() && !Ret->isIntegerTy())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "internal error: '" + Callee.getName() +
+                                       "' returns no integer");
+  auto *FT = llvm::FunctionType::get(B.getInt64Ty(), {B.getPtrTy()}, false);
+  auto *F = llvm::Function::Create(FT, llvm::GlobalValue::ExternalLinkage,
+                                   Entry, LM);
+  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", F));
+  std::vector<llvm::Value *> Args;
+  for (llvm::Argument &A : Callee.args())
+    Args.push_back(B.CreateLoad(
+        A.getType(),
+        B.CreateConstInBoundsGEP1_64(B.getInt64Ty(), F->getArg(0),
+                                     Args.size())));
+  llvm::Value *R = B.CreateCall(&Callee, Args);
+  if (Ret->isVoidTy())
+    B.CreateRet(B.getInt64(0));
+  else
+    B.CreateRet(B.CreateSExtOrTrunc(R, B.getInt64Ty()));
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<CompiledModule>>
+Engine::compileModule(const ir::Module &M, llvm::ArrayRef<std::string> Symbols,
+                      unsigned Threads) {
+  auto Ctx = std::make_unique<llvm::LLVMContext>();
+  Ctx->setOptPassGate(getInterruptGate());
+  if (llvm::Error E = takeHostMachineError())
+    return E;
+  CodeGenOptions Opts = getReplCodeGenOptions();
+  Opts.Threads = Threads;
+  llvm::TargetMachine &TM = **hostMachine();
+  auto LM = emitLLVMModule(M, *Ctx, TM, Opts);
+  if (!LM)
+    return LM.takeError();
+  std::string Prefix = "__nnc_slots_";
+  std::vector<std::pair<std::string, unsigned>> Made;
+  for (const std::string &Sym : Symbols) {
+    llvm::Function *Callee = (*LM)->getFunction(Sym);
+    if (!Callee || Callee->isDeclaration())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "internal error: no function '" + Sym +
+                                         "' in the compiled module");
+    if (llvm::Error E = addSlotTrampoline(**LM, *Callee, Prefix + Sym))
+      return E;
+    Made.emplace_back(Sym, Callee->arg_size());
+  }
+  optimizeLLVMModule(**LM, TM, Opts.OptLevel);
+  if (wasInterrupted())
+    return llvm::errorCodeToError(
+        std::make_error_code(std::errc::interrupted));
+  (*LM)->setDataLayout(J->getDataLayout());
+  // The module's exported names (net_loss, ...) would clash with a second
+  // compiled copy of the same model: each module gets a JITDylib of its
+  // own, which resolves libm, malloc and pthreads from this process.
+  auto JD = J->createJITDylib("nnc.module." + std::to_string(NextId++));
+  if (!JD)
+    return JD.takeError();
+  auto Gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      J->getDataLayout().getGlobalPrefix());
+  if (!Gen)
+    return Gen.takeError();
+  JD->addGenerator(std::move(*Gen));
+  llvm::orc::ResourceTrackerSP RT = JD->createResourceTracker();
+  if (llvm::Error E = J->addIRModule(
+          RT, llvm::orc::ThreadSafeModule(std::move(*LM), std::move(Ctx))))
+    return E;
+  auto Result = std::make_unique<CompiledModule>(RT);
+  for (auto &[Sym, NumArgs] : Made) {
+    auto Addr = J->lookup(*JD, Prefix + Sym);
+    if (!Addr)
+      return Addr.takeError();
+    Result->Entries[Sym] = {Addr->toPtr<CompiledModule::EntryFn>(), NumArgs};
+  }
+  return Result;
+}

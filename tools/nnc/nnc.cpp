@@ -11,6 +11,8 @@
 //                                (lib/Check, docs/tools.md)
 //   nnc graph FILE.nn --fn f     the circuit picture, values and gradients
 //                                (lib/Graph, docs/tools.md)
+//   nnc train FILE.nn --data D   trains the file's layer instance
+//                                (lib/Train, docs/training.md)
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/AD/AD.h"
@@ -24,12 +26,15 @@
 #include "nnc/Sema/Sema.h"
 #include "nnc/Support/Diagnostics.h"
 #include "nnc/Support/Limits.h"
+#include "nnc/Train/Trainer.h"
 #include "nnc/Transforms/Passes.h"
+#include "nnc/JIT/Interrupt.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/PrintPasses.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -40,6 +45,7 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/TargetParser/Host.h"
 #include <cmath>
+#include <csignal>
 
 using namespace nnc;
 namespace cl = llvm::cl;
@@ -164,6 +170,79 @@ cl::opt<std::string> GraphOutput("o",
                                  cl::desc("Output: .dot or .gv (DOT text), .svg, .png or .pdf (rendered by Graphviz's dot); DOT on stdout by default"),
                                  cl::value_desc("file"), cl::init("-"),
                                  cl::sub(GraphCommand), cl::cat(Category));
+
+// `nnc train FILE.nn --data fashion-mnist`: the trainer (lib/Train).
+cl::SubCommand TrainCommand("train",
+                            "Train the file's layer instance on a dataset "
+                            "(docs/training.md)");
+cl::opt<std::string> TrainFile(cl::Positional, cl::Required,
+                               cl::desc("<input .nn file>"),
+                               cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<std::string> TrainData("data", cl::desc("A named dataset: fashion-mnist"),
+                               cl::value_desc("name"), cl::sub(TrainCommand),
+                               cl::cat(Category));
+cl::opt<std::string> TrainSet("train", cl::desc("Training data: X.npy,Y.npy or data.csv"),
+                              cl::value_desc("files"), cl::sub(TrainCommand),
+                              cl::cat(Category));
+cl::opt<std::string> TestSet("test", cl::desc("Test data: X.npy,Y.npy or data.csv"),
+                             cl::value_desc("files"), cl::sub(TrainCommand),
+                             cl::cat(Category));
+cl::opt<std::string> LabelColumn("label-column", cl::desc("The label column of CSV data"),
+                                 cl::value_desc("name"), cl::sub(TrainCommand),
+                                 cl::cat(Category));
+cl::opt<int64_t> TrainLimit("limit", cl::desc("Train on the first N samples only (default: all)"),
+                            cl::value_desc("N"), cl::init(0), cl::sub(TrainCommand),
+                            cl::cat(Category));
+cl::opt<std::string> TrainInstance("instance", cl::desc("The layer instance to train (default: the file's only one)"),
+                                   cl::value_desc("name"), cl::sub(TrainCommand),
+                                   cl::cat(Category));
+cl::opt<std::string> TrainLoss("loss", cl::desc("Its loss method (default: loss)"),
+                               cl::value_desc("method"), cl::init("loss"),
+                               cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<std::string> TrainOptimizer("optimizer", cl::desc("sgd, momentum, adam or adamw (default: adam)"),
+                                    cl::value_desc("name"), cl::init("adam"),
+                                    cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainLR("lr", cl::desc("Learning rate (default 0.001)"), cl::init(1e-3),
+                        cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainMomentum("momentum", cl::desc("Momentum (default 0.9)"), cl::init(0.9),
+                              cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainBeta1("beta1", cl::desc("Adam's beta1 (default 0.9)"), cl::init(0.9),
+                           cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainBeta2("beta2", cl::desc("Adam's beta2 (default 0.999)"), cl::init(0.999),
+                           cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainEps("eps", cl::desc("Adam's epsilon (default 1e-8)"), cl::init(1e-8),
+                         cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainWD("weight-decay", cl::desc("Weight decay (default 0)"), cl::init(0),
+                        cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<std::string> TrainSchedule("lr-schedule", cl::desc("constant, step or cosine (default: constant)"),
+                                   cl::value_desc("name"), cl::init("constant"),
+                                   cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<unsigned> TrainLRStep("lr-step", cl::desc("step: multiply the rate by --lr-gamma every N epochs (default 10)"),
+                              cl::value_desc("N"), cl::init(10),
+                              cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainGamma("lr-gamma", cl::desc("step: the factor (default 0.1)"), cl::init(0.1),
+                           cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<double> TrainMinLR("min-lr", cl::desc("cosine: the final rate (default 0)"), cl::init(0),
+                           cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<unsigned> TrainEpochs("epochs", cl::desc("Epochs (default 1; 0 only evaluates)"),
+                              cl::value_desc("N"), cl::init(1),
+                              cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<int64_t> TrainBatch("batch-size", cl::desc("Samples per step (default 64)"),
+                            cl::value_desc("N"), cl::init(64),
+                            cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<uint64_t> TrainSeed("seed", cl::desc("Seed of the initial parameters and the shuffling (default 0)"),
+                            cl::init(0), cl::sub(TrainCommand), cl::cat(Category));
+cl::opt<std::string> TrainSave("save", cl::desc("Save the parameters to a .safetensors file at the end (and on Ctrl-C)"),
+                               cl::value_desc("file"), cl::sub(TrainCommand),
+                               cl::cat(Category));
+cl::opt<std::string> TrainLoad("load", cl::desc("Start from the parameters of a .safetensors file"),
+                               cl::value_desc("file"), cl::sub(TrainCommand),
+                               cl::cat(Category));
+cl::opt<std::string> TrainPredict("predict", cl::desc("Write the predicted class of each test sample to a .npy file (int64)"),
+                                  cl::value_desc("file"), cl::sub(TrainCommand),
+                                  cl::cat(Category));
+/// --threads of `nnc train`, registered in main() as the top level's is.
+cl::opt<unsigned> *TrainThreads = nullptr;
 
 /// Reports an error with no source location, as `nnc: error: ...`.
 int fail(const llvm::Twine &Message) {
@@ -556,6 +635,160 @@ int runGraph() {
   return finish(File);
 }
 
+/// The first Ctrl-C asks the trainer to stop after its step; the handler
+/// then steps aside, so a second one ends nnc at once.
+extern "C" void onTrainInterrupt(int) {
+  jit::handleInterrupt();
+  std::signal(SIGINT, SIG_DFL);
+}
+
+int runTrain() {
+  train::TrainOptions Opts;
+  std::optional<Optimizer> Opt = lookupOptimizer(TrainOptimizer);
+  if (!Opt)
+    return fail("unknown optimizer '" + TrainOptimizer +
+                "' (use sgd, momentum, adam or adamw)");
+  Opts.Opt = *Opt;
+  std::optional<train::Schedule> Sched = train::lookupSchedule(TrainSchedule);
+  if (!Sched)
+    return fail("unknown learning-rate schedule '" + TrainSchedule +
+                "' (use constant, step or cosine)");
+  Opts.LRSchedule = *Sched;
+  for (auto [Name, V] : {std::pair("lr", TrainLR.getValue()),
+                         std::pair("momentum", TrainMomentum.getValue()),
+                         std::pair("beta1", TrainBeta1.getValue()),
+                         std::pair("beta2", TrainBeta2.getValue()),
+                         std::pair("eps", TrainEps.getValue()),
+                         std::pair("weight-decay", TrainWD.getValue()),
+                         std::pair("lr-gamma", TrainGamma.getValue()),
+                         std::pair("min-lr", TrainMinLR.getValue())})
+    if (!std::isfinite(V) || V < 0)
+      return fail("invalid --" + llvm::Twine(Name) + "=" + ir::formatDouble(V) +
+                  ": give a finite number, 0 or more");
+  if (TrainBatch < 1)
+    return fail("invalid --batch-size=" + llvm::Twine(TrainBatch.getValue()) +
+                ": give 1 or more");
+  if (*TrainThreads < 1 || *TrainThreads > 256)
+    return fail("--threads=" + llvm::Twine(TrainThreads->getValue()) +
+                ": give a number of threads from 1 to 256");
+  if (TrainLRStep < 1)
+    return fail("invalid --lr-step=0: give 1 or more epochs");
+  Opts.Instance = TrainInstance;
+  Opts.Method = TrainLoss;
+  Opts.LR = TrainLR;
+  Opts.Momentum = TrainMomentum;
+  Opts.Beta1 = TrainBeta1;
+  Opts.Beta2 = TrainBeta2;
+  Opts.Eps = TrainEps;
+  Opts.WeightDecay = TrainWD;
+  Opts.StepEpochs = TrainLRStep;
+  Opts.Gamma = TrainGamma;
+  Opts.MinLR = TrainMinLR;
+  Opts.Epochs = TrainEpochs;
+  Opts.BatchSize = TrainBatch;
+  Opts.Seed = TrainSeed;
+  Opts.Threads = *TrainThreads;
+
+  train::DataOptions DO;
+  DO.Named = TrainData;
+  DO.Train = TrainSet;
+  DO.Test = TestSet;
+  DO.LabelColumn = LabelColumn;
+  DO.Limit = TrainLimit;
+  if (TrainLimit < 0)
+    return fail("invalid --limit=" + llvm::Twine(TrainLimit.getValue()) +
+                ": give 0 (all samples) or more");
+
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
+      readSource(TrainFile, MaxInputBytes);
+  if (!Buffer)
+    return fail(Buffer.takeError());
+  std::string Name = TrainFile == "-" ? "<stdin>" : TrainFile.getValue();
+  auto Model = train::parseModel((*Buffer)->getBuffer(), Name, llvm::errs());
+  if (!Model)
+    return fail(Model.takeError());
+  // The data first: a wrong path is found before the compiler runs.
+  auto Data = train::loadData(DO);
+  if (!Data)
+    return fail(Data.takeError());
+  std::signal(SIGINT, onTrainInterrupt);
+  auto T = train::Trainer::create(*Model, Opts, llvm::errs());
+  if (!T)
+    return fail(T.takeError());
+  train::Trainer &Tr = **T;
+  if (llvm::Error E = Tr.checkData(Data->Train, "the training data"))
+    return fail(std::move(E));
+  if (Data->Test.Count)
+    if (llvm::Error E = Tr.checkData(Data->Test, "the test data"))
+      return fail(std::move(E));
+  if (!TrainLoad.empty())
+    if (llvm::Error E = Tr.load(TrainLoad))
+      return fail(std::move(E));
+
+  llvm::raw_ostream &OS = llvm::outs();
+  OS << "training " << Tr.getLossName() << " on " << Data->Train.Count
+     << " samples";
+  if (Data->Test.Count)
+    OS << " (test: " << Data->Test.Count << ")";
+  OS << ": " << TrainOptimizer << ", lr " << ir::formatDouble(Opts.LR);
+  if (Opts.LRSchedule != train::Schedule::Constant)
+    OS << " (" << TrainSchedule << ")";
+  if (Opts.WeightDecay)
+    OS << ", weight decay " << ir::formatDouble(Opts.WeightDecay);
+  OS << ", batch " << Opts.BatchSize << ", " << Opts.Epochs
+     << (Opts.Epochs == 1 ? " epoch" : " epochs") << ", seed " << Opts.Seed
+     << '\n';
+  OS.flush();
+  train::ProgressPrinter Printer(OS, llvm::sys::Process::StandardOutIsDisplayed());
+  auto R = Tr.fit(*Data, std::ref(Printer));
+  if (!R)
+    return fail(R.takeError());
+  auto Save = [&]() -> int {
+    if (TrainSave.empty())
+      return 0;
+    if (llvm::Error E = Tr.save(TrainSave))
+      return fail(std::move(E));
+    OS << "saved the parameters to " << TrainSave << '\n';
+    return 0;
+  };
+  if (R->Interrupted) {
+    OS << "\ninterrupted after " << R->StepsTaken << " steps\n";
+    if (int RC = Save())
+      return RC;
+    return 130; // as a shell reports a process ended by SIGINT
+  }
+  if (int RC = Save())
+    return RC;
+  if (!Data->Test.Count)
+    return 0;
+  // The final line reads the last epoch's evaluation (or makes one).
+  double Loss, Accuracy;
+  std::vector<int64_t> Predictions;
+  if (!R->Epochs.empty() && TrainPredict.empty()) {
+    Loss = R->Epochs.back().TestLoss;
+    Accuracy = R->Epochs.back().TestAccuracy;
+  } else {
+    auto Ev = Tr.evaluate(Data->Test, /*KeepPredictions=*/true);
+    if (!Ev)
+      return fail(Ev.takeError());
+    Loss = Ev->Loss;
+    Accuracy = Ev->Accuracy;
+    Predictions = std::move(Ev->Predictions);
+  }
+  if (!TrainPredict.empty()) {
+    if (!Tr.canPredict())
+      return fail("--predict: " + Tr.getLossName() +
+                  "'s layer has no predict method and no forward returning "
+                  "[B, classes]");
+    if (llvm::Error E = train::writeNpyInt64(TrainPredict, Predictions))
+      return fail(std::move(E));
+  }
+  OS << llvm::format("test loss: %.6f\n", Loss);
+  if (!std::isnan(Accuracy))
+    OS << llvm::format("test accuracy: %.4f\n", Accuracy);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -575,6 +808,12 @@ int main(int argc, char **argv) {
                "default 1)"),
       cl::value_desc("N"), cl::init(1), cl::cat(Category));
   Threads = &ThreadsOpt;
+  static cl::opt<unsigned> TrainThreadsOpt(
+      "threads",
+      cl::desc("Share each large matrix product among N threads (default 1)"),
+      cl::value_desc("N"), cl::init(1), cl::sub(TrainCommand),
+      cl::cat(Category));
+  TrainThreads = &TrainThreadsOpt;
   cl::HideUnrelatedOptions(Category);
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
     OS << "nnc version " NNC_VERSION "\n"
@@ -589,6 +828,8 @@ int main(int argc, char **argv) {
     return runCheck();
   if (GraphCommand)
     return runGraph();
+  if (TrainCommand)
+    return runTrain();
   if (!InputLanguage.empty() && InputLanguage != "nn" && InputLanguage != "ir")
     return fail("unknown input language '" + InputLanguage + "' (-x nn or -x ir)");
   // No large stack needed: the stages continue on fresh stacks as deep

@@ -16,6 +16,7 @@
 #include "nnc/CodeGen/CodeGen.h"
 #include "nnc/IR/IR.h"
 #include "nnc/JIT/Value.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/Support/Error.h"
 #include <cstdlib>
@@ -99,6 +100,36 @@ private:
   HeapBuffer Workspace;
 };
 
+/// Entry points of one module compiled into the process (Engine::
+/// compileModule), for callers that drive a model's exported functions
+/// themselves, as the trainer (lib/Train) does. Each is reached through a
+/// trampoline `int64_t (const uint64_t *Args)` that passes LLVM argument I
+/// of the function from the 8-byte slot Args[I] (a pointer, an integer, or
+/// a float or double in the slot's first bytes) and returns its integer
+/// result widened to 64 bits (a status, a workspace size; 0 for void), so
+/// one C++ signature calls every entry point of the C ABI.
+class CompiledModule {
+public:
+  using EntryFn = int64_t (*)(const uint64_t *Args);
+  struct Entry {
+    EntryFn Fn = nullptr;
+    /// The number of slots the function reads: its C parameters.
+    unsigned NumArgs = 0;
+  };
+  explicit CompiledModule(llvm::orc::ResourceTrackerSP RT) : RT(std::move(RT)) {}
+  ~CompiledModule();
+  CompiledModule(const CompiledModule &) = delete;
+  CompiledModule &operator=(const CompiledModule &) = delete;
+
+  /// The entry of symbol \p Symbol, or null if it was not asked for.
+  const Entry *lookup(llvm::StringRef Symbol) const;
+
+private:
+  friend class Engine;
+  llvm::orc::ResourceTrackerSP RT;
+  llvm::StringMap<Entry> Entries;
+};
+
 class Engine {
 public:
   static llvm::Expected<std::unique_ptr<Engine>> create();
@@ -108,6 +139,15 @@ public:
   /// into a resource tracker of its own. \p Name must take no parameters.
   llvm::Expected<std::unique_ptr<CompiledCall>> compile(const ir::Module &M,
                                                         llvm::StringRef Name);
+
+  /// Compiles the exported functions of \p M for this process with
+  /// \p Opts' code options (the host CPU and -O level of
+  /// getReplCodeGenOptions(), \p Opts' threads) and gives a trampoline for
+  /// each LLVM symbol in \p Symbols (an entry point or its
+  /// `_workspace_size`), which must return an integer or nothing.
+  llvm::Expected<std::unique_ptr<CompiledModule>>
+  compileModule(const ir::Module &M, llvm::ArrayRef<std::string> Symbols,
+                unsigned Threads = 1);
 
   /// At most \p Bytes for one call's workspace, results and values, on
   /// top of what the process may allocate (an embedding's own cap).
