@@ -22,7 +22,7 @@
 #
 # Features for REQUIRES/UNSUPPORTED: nnc-repl (the REPL is built), numpy,
 # bench-peers (the benchmark peers are in ../shared/peers next to the source),
-# tmux, vim, asan (nnc is built with the sanitizers, NNC_SANITIZE), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
+# tmux, vim, fashion-mnist, asan (nnc is built with the sanitizers, NNC_SANITIZE), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
 
 import os
 import shutil
@@ -111,6 +111,10 @@ if shutil.which("dot"):
     config.available_features.add("graphviz")
 if shutil.which("tmux"):
     config.available_features.add("tmux")
+# Debian's dataset-fashion-mnist, which `nnc train --data fashion-mnist`
+# reads (scripts/setup.sh installs it).
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")
 if shutil.which("vim"):
     config.available_features.add("vim")
 try:

@@ -54,6 +54,6 @@ void ProgressPrinter::operator()(const Progress &P) {
     if (!std::isnan(P.TestAccuracy))
       OS << llvm::format(", test accuracy %.4f", P.TestAccuracy);
   }
-  OS << llvm::format(" (%.1f s, %.0f samples/s)", P.Seconds, Rate) << '\n';
+  OS << llvm::format(" (%.2f s, %.0f samples/s)", P.Seconds, Rate) << '\n';
   OS.flush();
 }

@@ -220,8 +220,11 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
   // can give, with the others listed when one is wrong.
   jit::Candidate Probe(Model, Diag, false);
   Probe.addSession();
+  std::string Source = Model.getDecls().empty()
+                           ? std::string("the model")
+                           : Model.getDecls().front().SourceName;
   if (!Probe.check())
-    return error("the model does not compile");
+    return error(Source + " does not compile");
   std::vector<const ast::LetDecl *> Instances;
   for (const ast::DeclPtr &D : Probe.getAST().Decls)
     if (auto *L = llvm::dyn_cast<ast::LetDecl>(D.get()))

@@ -716,10 +716,15 @@ int runTrain() {
   if (!T)
     return fail(T.takeError());
   train::Trainer &Tr = **T;
-  if (llvm::Error E = Tr.checkData(Data->Train, "the training data"))
+  // Errors name the data as the command line did.
+  std::string TrainWhat = TrainData.empty() ? "--train " + TrainSet
+                                            : TrainData + "'s training set";
+  std::string TestWhat = TrainData.empty() ? "--test " + TestSet
+                                           : TrainData + "'s test set";
+  if (llvm::Error E = Tr.checkData(Data->Train, TrainWhat))
     return fail(std::move(E));
   if (Data->Test.Count)
-    if (llvm::Error E = Tr.checkData(Data->Test, "the test data"))
+    if (llvm::Error E = Tr.checkData(Data->Test, TestWhat))
       return fail(std::move(E));
   if (!TrainLoad.empty())
     if (llvm::Error E = Tr.load(TrainLoad))
