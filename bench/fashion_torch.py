@@ -4,7 +4,10 @@
 Both train the MLP of examples/fashion_mlp.nn (784-256-128-100-10, ReLU,
 cross-entropy) with Adam (lr 1e-3, torch.optim's defaults), batch 64,
 shuffled, on the 60000 training images, one thread each
-(torch.set_num_threads(1); nnc train --threads 1). The runs alternate
+(torch.set_num_threads(1); nnc train --threads 1), subnormal floats
+flushed to zero on both sides (torch.set_flush_denormal(True); nnc train
+always flushes them, docs/training.md: without it Adam's moments of border
+pixels slow every step down). The runs alternate
 (torch, nnc, torch, nnc, ...) so that both see the same machine, and the
 figure is the median over rounds of each side's epoch time; the ratio is
 nnc / PyTorch (lower is better). nnc's time is the epoch time nnc train
@@ -95,6 +98,7 @@ def main():
     ap.add_argument("--torch-only", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
     data = load()
     times = {"torch": [], "nnc": []}
     for r in range(args.rounds):
