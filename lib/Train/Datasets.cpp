@@ -26,7 +26,8 @@ readFiles(llvm::StringRef Option, llvm::StringRef Spec,
 
 llvm::Expected<data::Split> train::loadData(const DataOptions &Opts) {
   if (Opts.Limit < 0)
-    return error("--limit must be 0 (all samples) or more");
+    return error("invalid --limit=" + llvm::Twine(Opts.Limit) +
+                 ": give 0 (all samples) or more");
   data::Split S;
   if (!Opts.Named.empty()) {
     if (!Opts.Train.empty() || !Opts.Test.empty())

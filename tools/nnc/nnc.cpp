@@ -34,7 +34,6 @@
 #include "llvm/IR/PrintPasses.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -648,31 +647,12 @@ int runTrain() {
   if (!Opt)
     return fail("unknown optimizer '" + TrainOptimizer +
                 "' (use sgd, momentum, adam or adamw)");
-  Opts.Opt = *Opt;
   std::optional<train::Schedule> Sched = train::lookupSchedule(TrainSchedule);
   if (!Sched)
     return fail("unknown learning-rate schedule '" + TrainSchedule +
                 "' (use constant, step or cosine)");
+  Opts.Opt = *Opt;
   Opts.LRSchedule = *Sched;
-  for (auto [Name, V] : {std::pair("lr", TrainLR.getValue()),
-                         std::pair("momentum", TrainMomentum.getValue()),
-                         std::pair("beta1", TrainBeta1.getValue()),
-                         std::pair("beta2", TrainBeta2.getValue()),
-                         std::pair("eps", TrainEps.getValue()),
-                         std::pair("weight-decay", TrainWD.getValue()),
-                         std::pair("lr-gamma", TrainGamma.getValue()),
-                         std::pair("min-lr", TrainMinLR.getValue())})
-    if (!std::isfinite(V) || V < 0)
-      return fail("invalid --" + llvm::Twine(Name) + "=" + ir::formatDouble(V) +
-                  ": give a finite number, 0 or more");
-  if (TrainBatch < 1)
-    return fail("invalid --batch-size=" + llvm::Twine(TrainBatch.getValue()) +
-                ": give 1 or more");
-  if (*TrainThreads < 1 || *TrainThreads > 256)
-    return fail("--threads=" + llvm::Twine(TrainThreads->getValue()) +
-                ": give a number of threads from 1 to 256");
-  if (TrainLRStep < 1)
-    return fail("invalid --lr-step=0: give 1 or more epochs");
   Opts.Instance = TrainInstance;
   Opts.Method = TrainLoss;
   Opts.LR = TrainLR;
@@ -688,16 +668,17 @@ int runTrain() {
   Opts.BatchSize = TrainBatch;
   Opts.Seed = TrainSeed;
   Opts.Threads = *TrainThreads;
-
-  train::DataOptions DO;
-  DO.Named = TrainData;
-  DO.Train = TrainSet;
-  DO.Test = TestSet;
-  DO.LabelColumn = LabelColumn;
-  DO.Limit = TrainLimit;
-  if (TrainLimit < 0)
-    return fail("invalid --limit=" + llvm::Twine(TrainLimit.getValue()) +
-                ": give 0 (all samples) or more");
+  train::DataOptions Data;
+  Data.Named = TrainData;
+  Data.Train = TrainSet;
+  Data.Test = TestSet;
+  Data.LabelColumn = LabelColumn;
+  Data.Limit = TrainLimit;
+  train::RunOptions Run;
+  Run.Load = TrainLoad;
+  Run.Save = TrainSave;
+  Run.Predict = TrainPredict;
+  Run.Terminal = llvm::sys::Process::StandardOutIsDisplayed();
 
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
       readSource(TrainFile, MaxInputBytes);
@@ -707,91 +688,12 @@ int runTrain() {
   auto Model = train::parseModel((*Buffer)->getBuffer(), Name, llvm::errs());
   if (!Model)
     return fail(Model.takeError());
-  // The data first: a wrong path is found before the compiler runs.
-  auto Data = train::loadData(DO);
-  if (!Data)
-    return fail(Data.takeError());
   std::signal(SIGINT, onTrainInterrupt);
-  auto T = train::Trainer::create(*Model, Opts, llvm::errs());
-  if (!T)
-    return fail(T.takeError());
-  train::Trainer &Tr = **T;
-  // Errors name the data as the command line did.
-  std::string TrainWhat = TrainData.empty() ? "--train " + TrainSet
-                                            : TrainData + "'s training set";
-  std::string TestWhat = TrainData.empty() ? "--test " + TestSet
-                                           : TrainData + "'s test set";
-  if (llvm::Error E = Tr.checkData(Data->Train, TrainWhat))
-    return fail(std::move(E));
-  if (Data->Test.Count)
-    if (llvm::Error E = Tr.checkData(Data->Test, TestWhat))
-      return fail(std::move(E));
-  if (!TrainLoad.empty())
-    if (llvm::Error E = Tr.load(TrainLoad))
-      return fail(std::move(E));
-
-  llvm::raw_ostream &OS = llvm::outs();
-  OS << "training " << Tr.getLossName() << " on " << Data->Train.Count
-     << " samples";
-  if (Data->Test.Count)
-    OS << " (test: " << Data->Test.Count << ")";
-  OS << ": " << TrainOptimizer << ", lr " << ir::formatDouble(Opts.LR);
-  if (Opts.LRSchedule != train::Schedule::Constant)
-    OS << " (" << TrainSchedule << ")";
-  if (Opts.WeightDecay)
-    OS << ", weight decay " << ir::formatDouble(Opts.WeightDecay);
-  OS << ", batch " << Opts.BatchSize << ", " << Opts.Epochs
-     << (Opts.Epochs == 1 ? " epoch" : " epochs") << ", seed " << Opts.Seed
-     << '\n';
-  OS.flush();
-  train::ProgressPrinter Printer(OS, llvm::sys::Process::StandardOutIsDisplayed());
-  auto R = Tr.fit(*Data, std::ref(Printer));
-  if (!R)
-    return fail(R.takeError());
-  auto Save = [&]() -> int {
-    if (TrainSave.empty())
-      return 0;
-    if (llvm::Error E = Tr.save(TrainSave))
-      return fail(std::move(E));
-    OS << "saved the parameters to " << TrainSave << '\n';
-    return 0;
-  };
-  if (R->Interrupted) {
-    OS << "\ninterrupted after " << R->StepsTaken << " steps\n";
-    if (int RC = Save())
-      return RC;
-    return 130; // as a shell reports a process ended by SIGINT
-  }
-  if (int RC = Save())
-    return RC;
-  if (!Data->Test.Count)
-    return 0;
-  // The final line reads the last epoch's evaluation (or makes one).
-  double Loss, Accuracy;
-  std::vector<int64_t> Predictions;
-  if (!R->Epochs.empty() && TrainPredict.empty()) {
-    Loss = R->Epochs.back().TestLoss;
-    Accuracy = R->Epochs.back().TestAccuracy;
-  } else {
-    auto Ev = Tr.evaluate(Data->Test, /*KeepPredictions=*/true);
-    if (!Ev)
-      return fail(Ev.takeError());
-    Loss = Ev->Loss;
-    Accuracy = Ev->Accuracy;
-    Predictions = std::move(Ev->Predictions);
-  }
-  if (!TrainPredict.empty()) {
-    if (!Tr.canPredict())
-      return fail("--predict: " + Tr.getLossName() +
-                  "'s layer has no predict method and no forward returning "
-                  "[B, classes]");
-    if (llvm::Error E = train::writeNpyInt64(TrainPredict, Predictions))
-      return fail(std::move(E));
-  }
-  OS << llvm::format("test loss: %.6f\n", Loss);
-  if (!std::isnan(Accuracy))
-    OS << llvm::format("test accuracy: %.4f\n", Accuracy);
-  return 0;
+  llvm::Expected<int> RC =
+      train::run(*Model, Opts, Data, Run, llvm::outs(), llvm::errs());
+  if (!RC)
+    return fail(RC.takeError());
+  return *RC;
 }
 
 } // namespace

@@ -194,6 +194,28 @@ private:
   bool LineOpen = false;
 };
 
+/// An error naming the option when a hyper-parameter is negative, NaN or
+/// infinite, or a size is out of range (as `nnc train` spells them).
+llvm::Error validateOptions(const TrainOptions &Opts);
+
+/// What `nnc train` does around the trainer, for front ends that behave
+/// like it (the REPL's :train).
+struct RunOptions {
+  /// Checkpoints to start from and to write at the end (and when Ctrl-C
+  /// stops the run); the test set's predictions as .npy. Empty: none.
+  std::string Load, Save, Predict;
+  /// Draw the progress bar (a terminal) or print plain lines.
+  bool Terminal = false;
+};
+
+/// Loads the data, compiles the model, trains and evaluates it, printing
+/// the progress and the final `test loss:` and `test accuracy:` lines to
+/// \p OS and compiler diagnostics to \p Diag. Returns 0, or 130 when
+/// Ctrl-C stopped the run (after saving), or the error that stopped it.
+llvm::Expected<int> run(const jit::Session &Model, const TrainOptions &Opts,
+                        const DataOptions &Data, const RunOptions &Run,
+                        llvm::raw_ostream &OS, llvm::raw_ostream &Diag);
+
 /// Writes \p Values as a NumPy .npy file of int64 (`<i8`) of shape (N,).
 llvm::Error writeNpyInt64(llvm::StringRef Path,
                           llvm::ArrayRef<int64_t> Values);
