@@ -473,30 +473,50 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
       [&](llvm::Value *JR, llvm::Value *NRCur) {
         llvm::Value *Dst = at(PackB, mul(JR, KCur));
         llvm::Value *Col = add(JC, JR);
-        llvm::BasicBlock *Fast = block("pack.b.rows"),
+        llvm::BasicBlock *Rows = block("pack.b.rows"),
+                         *Fast = block("pack.b.whole"),
+                         *Part = block("pack.b.part"),
                          *Slow = block("pack.b.any"),
                          *Next = block("pack.b.next");
-        B.CreateCondBr(B.CreateAnd(B.CreateICmpEQ(NRCur, B.getInt64(NR)),
-                                   B.CreateICmpEQ(CsB, B.getInt64(1))),
-                       Fast, Slow);
-        // Whole panels of a row-major B: a row of the panel is NR
-        // consecutive elements of a row of B.
+        B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)), Rows, Slow);
+        B.SetInsertPoint(Rows);
+        B.CreateCondBr(B.CreateICmpEQ(NRCur, B.getInt64(NR)), Fast, Part);
+        // A row-major B: a row of the panel is NR (or, in the last panel,
+        // NRCur) consecutive elements of a row of B.
+        auto CopyRows = [&](bool Whole) {
+          llvm::SmallVector<llvm::Value *, 2> Masks;
+          if (!Whole)
+            for (unsigned V = 0; V < Cfg.Vecs; ++V)
+              Masks.push_back(laneMask(int64_t(V) * Cfg.Lanes, NRCur));
+          emitLoop(
+              B, KCur,
+              [&](llvm::Value *P) {
+                llvm::Value *Src = at(Bm, add(mul(add(PC, P), RsB), Col));
+                llvm::Value *To = at(Dst, mul(P, B.getInt64(NR)));
+                for (unsigned V = 0; V < Cfg.Vecs; ++V) {
+                  llvm::Value *From = at(Src, V * Cfg.Lanes);
+                  // The last panel: masked loads (zero past the last
+                  // column), not the gathers the vectorizer makes of an
+                  // element loop (a fifth of a 64 x 784 x 100 product).
+                  llvm::Value *X =
+                      Whole ? static_cast<llvm::Value *>(B.CreateAlignedLoad(
+                                  VT, From, llvm::Align(ES)))
+                            : B.CreateMaskedLoad(
+                                  VT, From, llvm::Align(ES), Masks[V],
+                                  llvm::ConstantAggregateZero::get(VT));
+                  B.CreateAlignedStore(X, at(To, V * Cfg.Lanes),
+                                       llvm::Align(ES));
+                }
+              },
+              "p");
+          B.CreateBr(Next);
+        };
         B.SetInsertPoint(Fast);
-        emitLoop(
-            B, KCur,
-            [&](llvm::Value *P) {
-              llvm::Value *Src = at(Bm, add(mul(add(PC, P), RsB), Col));
-              llvm::Value *To = at(Dst, mul(P, B.getInt64(NR)));
-              for (unsigned V = 0; V < Cfg.Vecs; ++V)
-                B.CreateAlignedStore(B.CreateAlignedLoad(VT,
-                                                         at(Src, V * Cfg.Lanes),
-                                                         llvm::Align(ES)),
-                                     at(To, V * Cfg.Lanes), llvm::Align(ES));
-            },
-            "p");
-        B.CreateBr(Next);
-        // Any strides, and the last panel: element by element, reading a
-        // column that exists and writing zero past the last one.
+        CopyRows(true);
+        B.SetInsertPoint(Part);
+        CopyRows(false);
+        // Other strides: element by element, reading a column that exists
+        // and writing zero past the last one.
         B.SetInsertPoint(Slow);
         llvm::Value *LastCol = B.CreateSub(NRCur, B.getInt64(1));
         emitLoop(
