@@ -37,7 +37,7 @@ ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
   for (size_t I = 0; I < Callee.Ops.size(); ++I) {
     const Op &Src = Callee.Ops[I];
     if (Src.Kind == OpKind::Param) {
-      Map[I] = Args[Src.IntValue];
+      Map[I] = Args[Src.getIndex()];
       continue;
     }
     if (Src.Kind == OpKind::Return)
@@ -59,7 +59,7 @@ ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
     if (!Dims.empty()) {
       Copy.Ty = substitute(Copy.Ty, Dims);
       if (Copy.Kind == OpKind::DimValue)
-        Copy.DimAttr = substitute(Copy.DimAttr, Dims);
+        Copy.setDim(substitute(Copy.getDim(), Dims));
     }
     Map[I] = B.append(std::move(Copy));
   }

@@ -243,7 +243,7 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
       Acc(I, [&] { return B.extract(G, I); });
     return true;
   case OpKind::Extract:
-    A.accumulateElement(Arg(0), O.IntValue, G);
+    A.accumulateElement(Arg(0), O.getIndex(), G);
     return true;
   case OpKind::Call: {
     // A call that survived expansion has a user-written backward rule: it

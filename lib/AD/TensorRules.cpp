@@ -50,7 +50,7 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
   };
   auto Mul = [&](ValueId X, ValueId Y) { return B.binary(OpKind::Mul, X, Y); };
   const Type TA = O.Operands.empty() ? Type() : TypeOf(Arg(0));
-  unsigned Axis = static_cast<unsigned>(O.IntValue);
+  unsigned Axis = hasAxis(O.Kind) ? O.getAxis() : 0;
 
   switch (O.Kind) {
   case OpKind::Broadcast:

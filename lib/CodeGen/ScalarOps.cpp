@@ -94,17 +94,7 @@ llvm::Value *ScalarOps::convert(llvm::Value *A, ElementKind From,
   return B.CreateSExtOrTrunc(A, T);
 }
 
-bool ScalarOps::isElementwise(OpKind K) {
-  switch (ir::getOpClass(K)) {
-  case ir::OpClass::Arith:
-  case ir::OpClass::Math:
-  case ir::OpClass::Cmp:
-  case ir::OpClass::Logic:
-    return true;
-  default:
-    return K == OpKind::Convert || K == OpKind::Select;
-  }
-}
+bool ScalarOps::isElementwise(OpKind K) { return ir::isElementwise(K); }
 
 llvm::Value *ScalarOps::elementwise(OpKind K, ElementKind OperandKind,
                                     ElementKind ResultKind,

@@ -195,6 +195,7 @@ TEST(IRParserTest, ParsedModuleMatchesTheBuiltOne) {
             << OA.FloatValue << " vs " << OB.FloatValue;
       else
         EXPECT_EQ(OA.IntValue, OB.IntValue);
+      EXPECT_TRUE(OA.Attr == OB.Attr);
       // Hints come back, except the parameter without one, printed %arg1.
       if (OA.Kind == OpKind::Param && OA.Name.empty())
         EXPECT_EQ(OB.Name, "arg" + std::to_string(I));
@@ -254,8 +255,8 @@ TEST(IRParserTest, ValueNamesMapToOpIds) {
   const Function &F = *P->M->Functions[0];
   ASSERT_EQ(F.Ops.size(), 6u);
   EXPECT_EQ(F.getNumParams(), 2u);
-  EXPECT_EQ(F.Ops[0].IntValue, 0);
-  EXPECT_EQ(F.Ops[1].IntValue, 1);
+  EXPECT_EQ(F.Ops[0].getIndex(), 0u);
+  EXPECT_EQ(F.Ops[1].getIndex(), 1u);
   using Ids = llvm::SmallVector<ValueId, 3>;
   EXPECT_EQ(F.Ops[2].Operands, (Ids{1, 0}));
   EXPECT_EQ(F.Ops[3].Operands, (Ids{2, 1}));
