@@ -45,7 +45,8 @@ static void flattenTypes(const Type &T, std::vector<Type> &Out) {
 }
 
 /// Values that depend on a parameter we differentiate with respect to.
-/// Integers and bools never do: they have no gradient.
+/// Integers and bools never do: they have no gradient; nor do the results
+/// of ops no gradient flows through (Ops.def's NoGradient).
 static std::vector<bool> findActive(const Function &F,
                                     llvm::ArrayRef<unsigned> Wrt) {
   std::vector<bool> Active(F.Ops.size(), false);
@@ -53,7 +54,7 @@ static std::vector<bool> findActive(const Function &F,
     Active[I] = true;
   for (size_t I = F.getNumParams(); I < F.Ops.size(); ++I) {
     const Op &O = F.Ops[I];
-    if (!O.Ty.isFloat() && !O.Ty.isTuple())
+    if ((!O.Ty.isFloat() && !O.Ty.isTuple()) || !hasGradient(O.Kind))
       continue;
     for (ValueId V : O.Operands)
       if (Active[V]) {

@@ -12,6 +12,9 @@
 // rules are shape-polymorphic: every constant they use is splat to the
 // op's type. The tensor ops' rules are in TensorRules.cpp.
 //
+// The switch names every op kind and has no default: an op added to
+// Ops.def without a rule here is a compile error (-Werror=switch).
+//
 //===----------------------------------------------------------------------===//
 #include "Adjoints.h"
 
@@ -264,7 +267,11 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
       Acc(I, [&] { return B.extract(Grads, I); });
     return true;
   }
-  default:
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props)
+#define TENSOR_OP(Name, Spelling, NumOperands, Class, Attr, Props)             \
+  case OpKind::Name:
+#include "nnc/IR/Ops.def"
     return emitTensorVJP(V, G, A);
   }
+  return false;
 }

@@ -186,7 +186,13 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
     // Integer inputs or none, or (random numbers) no dependence on a
     // float operand: no gradient.
     return true;
-  default:
+
+    // The rest are Rules.cpp's.
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props)                    \
+  case OpKind::Name:
+#define TENSOR_OP(Name, Spelling, NumOperands, Class, Attr, Props)
+#include "nnc/IR/Ops.def"
     return false;
   }
+  return false;
 }
