@@ -356,6 +356,11 @@ void ir::printModuleAsNN(const Module &M, llvm::raw_ostream &OS) {
     Reserved.insert(K);
   for (const char *B : BuiltinNames)
     Reserved.insert(B);
+  // Every math op is the built-in of its name.
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props)                    \
+  if (OpClass::Class == OpClass::Math)                                         \
+    Reserved.insert(Spelling);
+#include "nnc/IR/Ops.def"
   llvm::StringSet<> BackwardFns, Taken;
   for (const auto &F : M.Functions)
     Taken.insert(F->Name);
