@@ -231,6 +231,10 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
     // d/da cos a = -sin a
     Acc(0, [&] { return Neg(Mul(G, B.unary(OpKind::Sin, Arg(0)))); });
     return true;
+  case OpKind::Softplus:
+    // d/da log(1 + e^a) = e^a / (1 + e^a) = sigmoid(a)
+    Acc(0, [&] { return Mul(G, B.unary(OpKind::Sigmoid, Arg(0))); });
+    return true;
   case OpKind::Select:
     // The gradient flows to the arm that was chosen.
     Route(Arg(0), 1, 2);

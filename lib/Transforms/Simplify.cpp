@@ -144,6 +144,9 @@ template <typename T> static T foldFloatUnary(OpKind K, T A) {
     return std::sin(A);
   case OpKind::Cos:
     return std::cos(A);
+  case OpKind::Softplus:
+    // log(1 + e^a) = max(a, 0) + log1p(e^-|a|), as ScalarOps computes it.
+    return (A > T(0) ? A : T(0)) + std::log1p(std::exp(-std::fabs(A)));
   default:
     assert(false && "not a float unary op");
     return A;

@@ -244,6 +244,7 @@ Value Evaluator::elementwise(const Op &O, const std::vector<const Value *> &In) 
     case OpKind::Relu: Y = A > 0 || std::isnan(A) ? A : 0; break;
     case OpKind::Sin: Y = std::sin(A); break;
     case OpKind::Cos: Y = std::cos(A); break;
+    case OpKind::Softplus: Y = std::log1p(std::exp(A)); break;
     case OpKind::Lt: Y = A < B; break;
     case OpKind::Le: Y = A <= B; break;
     case OpKind::Gt: Y = A > B; break;

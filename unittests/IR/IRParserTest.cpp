@@ -93,7 +93,8 @@ std::unique_ptr<Module> buildKitchenSink() {
     }
     for (OpKind Op : {OpKind::Neg, OpKind::Abs, OpKind::Exp, OpKind::Log,
                       OpKind::Sqrt, OpKind::Tanh, OpKind::Sigmoid,
-                      OpKind::Relu, OpKind::Sin, OpKind::Cos})
+                      OpKind::Relu, OpKind::Sin, OpKind::Cos,
+                      OpKind::Softplus})
       V = B.unary(Op, V); // unnamed
     B.setNextName("x"); // clashes with the parameter: %x.1
     ValueId C = B.binary(OpKind::Lt, V, X);
