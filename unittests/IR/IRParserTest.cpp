@@ -531,6 +531,22 @@ TEST(IRParserTest, OneErrorPerDeclaration) {
             std::string::npos);
 }
 
+TEST(IRParserTest, AttributesAreCheckedNumbers) {
+  // An axis is an unsigned 32-bit number, then checked against the rank.
+  EXPECT_DIAG("func @f(%x: f64[2]) -> f64 {\n"
+              "  %0 = reduce_sum %x axis=4294967296 : f64\n"
+              "  return %0\n}\n",
+              "test.nnir:2:27: error: invalid number literal '4294967296'");
+  EXPECT_DIAG("func @f(%x: f64[2]) -> f64 {\n"
+              "  %0 = reduce_sum %x axis=1 : f64\n"
+              "  return %0\n}\n",
+              "@f: op 1 (reduce_sum): reduction axis or shape");
+  EXPECT_DIAG("func @f(%s: i64) -> f64[3] {\n"
+              "  %0 = randn %s axis=1 : f64[3]\n"
+              "  return %0\n}\n",
+              "expected 'stream'");
+}
+
 TEST(IRParserTest, VerifierErrorsAreReportedAtTheFunction) {
   std::string D = errorsOf("func @f(%x: f64, %k: i32) -> f64 {\n"
                            "  %0 = add %x, %k : f64\n"
