@@ -139,7 +139,7 @@ private:
     }
     case OpKind::Extract: {
       unsigned Start = 0;
-      for (int64_t I = 0; I < O.IntValue; ++I)
+      for (unsigned I = 0; I < O.getIndex(); ++I)
         Start += flattenLeaves(T.getElements()[I]).size();
       const Leaves &Src = Vals[O.Operands[0]];
       return Leaves(Src.begin() + Start,

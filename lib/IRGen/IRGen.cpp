@@ -77,21 +77,31 @@ std::unique_ptr<InstanceNode> buildInstance(const ast::LayerDecl &L,
   return N;
 }
 
+/// The IR op of a Math1 or Math2 built-in: the op of the same name.
 ir::OpKind mathOp(ast::Builtin B) {
   switch (B) {
-  case ast::Builtin::Exp: return ir::OpKind::Exp;
-  case ast::Builtin::Log: return ir::OpKind::Log;
-  case ast::Builtin::Sqrt: return ir::OpKind::Sqrt;
-  case ast::Builtin::Tanh: return ir::OpKind::Tanh;
-  case ast::Builtin::Sigmoid: return ir::OpKind::Sigmoid;
-  case ast::Builtin::Relu: return ir::OpKind::Relu;
-  case ast::Builtin::Abs: return ir::OpKind::Abs;
-  case ast::Builtin::Sin: return ir::OpKind::Sin;
-  case ast::Builtin::Cos: return ir::OpKind::Cos;
-  case ast::Builtin::Pow: return ir::OpKind::Pow;
-  case ast::Builtin::Max: return ir::OpKind::Max;
-  case ast::Builtin::Min: return ir::OpKind::Min;
-  default: return ir::OpKind::Const;
+#define BUILTIN(Id, Spelling, Family) BUILTIN_##Family(Id)
+#define BUILTIN_Math(Id)                                                       \
+  case ast::Builtin::Id:                                                       \
+    return ir::OpKind::Id;
+#define BUILTIN_Math1(Id) BUILTIN_Math(Id)
+#define BUILTIN_Math2(Id) BUILTIN_Math(Id)
+#define BUILTIN_Select(Id)
+#define BUILTIN_Convert(Id)
+#define BUILTIN_Derive(Id)
+#define BUILTIN_Tensor(Id)
+#define BUILTIN_Init(Id)
+#include "nnc/AST/Builtins.def"
+#undef BUILTIN_Math
+#undef BUILTIN_Math1
+#undef BUILTIN_Math2
+#undef BUILTIN_Select
+#undef BUILTIN_Convert
+#undef BUILTIN_Derive
+#undef BUILTIN_Tensor
+#undef BUILTIN_Init
+  default:
+    return ir::OpKind::Const;
   }
 }
 
