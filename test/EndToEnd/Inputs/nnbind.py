@@ -58,6 +58,8 @@ def parse_header(path):
     text = open(path).read()
     structs = {}
     for m in re.finditer(r"typedef struct (\w+) \{\n(.*?)\} \1;", text, re.S):
+        if m.group(1) == "nnc_param_info":
+            continue
         fields = []
         for line in m.group(2).strip().splitlines():
             f = re.match(r"\s*(\w+) (\w+)(?:\[(.*)\])?;", line)
