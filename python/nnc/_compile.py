@@ -73,7 +73,10 @@ def option_flags(options):
 
 def _key(source, name, flags, nnc):
     h = hashlib.sha256()
-    st = os.stat(nnc)
+    try:
+        st = os.stat(nnc)
+    except OSError as e:
+        raise Error("cannot run nnc (%s): %s" % (nnc, e.strerror)) from None
     for part in (str(_CACHE_FORMAT), name, os.path.realpath(nnc),
                  str(st.st_size), str(st.st_mtime_ns), "\0".join(flags)):
         h.update(part.encode() + b"\0")
@@ -118,7 +121,9 @@ def compile_module(source, name, path, flags, nnc, cache_dir):
             os.rename(tmp, entry)      # atomic: another process may race us
         except OSError:
             if not (os.path.exists(lib) and os.path.exists(sig)):
-                raise
+                # An entry that lost a file: replace it.
+                shutil.rmtree(entry, ignore_errors=True)
+                os.rename(tmp, entry)
     finally:
         if os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
