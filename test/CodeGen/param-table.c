@@ -17,6 +17,11 @@
 // PHDR: extern const int64_t p_net_params_count;
 // A C++ program sees the same declarations.
 // RUN: %cxx -std=c++17 -pedantic -Wall -Wextra -Werror -fsyntax-only -x c++ %t/m.h
+// IR input, where Sema does not run: a function named like the table is
+// refused by code generation too (Sema's err_symbol_param_table for .nn
+// input is in test/Sema/fail_abi.nn).
+// RUN: not %nnc -x ir %S/Inputs/param_table_clash.nnir -c -o %t/clash.o 2>&1 | FileCheck %s --check-prefix=CLASH
+// CLASH: nnc: error: function 'net_params_table' has the name of the parameter table of 'net'; rename it or the instance
 #include "m.h"
 #include <stddef.h>
 #include <stdio.h>
