@@ -197,6 +197,7 @@ StructLayout codegen::layoutInstance(const ir::Module::Instance &I) {
   uint64_t MaxAlign = 1;
   for (const auto &[Name, Ty] : I.Params) {
     StructField F;
+    F.Name = Name;
     F.CName = cIdentifier(Name);
     F.Ty = Ty;
     F.NumElements = getNumElements(Ty.getShape()).Factor;
