@@ -25,7 +25,7 @@ static const CommandInfo Commands[] = {
     {"llvm", "FN", "a function's LLVM IR after -O2"},
     {"asm", "FN", "a function's assembly for this machine"},
     {"time", "EXPR", "run an expression repeatedly; report the median time"},
-    {"list", "", "the session's functions and their types"},
+    {"list", "", "the session's declarations and values, with their types"},
     {"reset", "", "forget every declaration"},
     {"quit", "", "leave (Ctrl-D does too)"},
 };
