@@ -464,8 +464,10 @@ private:
     case ast::Expr::EK_Call:
       return lowerCall(B, llvm::cast<ast::CallExpr>(E));
     case ast::Expr::EK_Member: {
-      // Sema accepts `x.T` as the only member value.
+      // Sema accepts `x.T`, and a parameter the REPL passes (`net.fc1.W`).
       auto &M = llvm::cast<ast::MemberExpr>(E);
+      if (M.ParamIndex >= 0)
+        return Ctx.NumStateParams + M.ParamIndex;
       ValueId X = lower(B, *M.Base);
       B.setLoc(M.MemberRange.Start);
       return B.getFunction().typeOf(X).getRank() == 2 ? B.transpose(X) : X;
@@ -713,6 +715,13 @@ private:
     }
     std::string Callee = nameOf(Ref);
     B.setLoc(C.getLoc());
+    if (!C.ImplicitArgs.empty()) {
+      std::vector<ValueId> Full;
+      for (unsigned I : C.ImplicitArgs)
+        Full.push_back(Ctx.NumStateParams + I);
+      Full.insert(Full.end(), Args.begin(), Args.end());
+      return B.call(Callee, Result, Full);
+    }
     return B.call(Callee, Result, Args);
   }
 
