@@ -480,7 +480,7 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
         llvm::Value *Col = add(JC, JR);
         llvm::BasicBlock *Rows = block("pack.b.rows"),
                          *Fast = block("pack.b.whole"),
-                         *Part = block("pack.b.part"),
+                         *Part = block("pack.b.last"),
                          *NotRows = block("pack.b.other"),
                          *Cols = block("pack.b.cols"),
                          *Slow = block("pack.b.any"),
