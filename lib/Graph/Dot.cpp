@@ -73,7 +73,8 @@ static void printNode(const Circuit &C, size_t I, llvm::raw_ostream &OS,
     OS << ", shape=box, fontsize=10, width=0.3, height=0.2, style=dashed";
     break;
   case CircuitNode::Gate:
-    OS << ", shape=circle";
+    // A symbol fits a circle; a circle around a word is as wide as tall.
+    OS << (N.Label.size() <= 3 ? ", shape=circle" : ", shape=ellipse");
     break;
   case CircuitNode::Call:
     OS << ", shape=box, style=rounded";
