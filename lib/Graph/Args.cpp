@@ -173,8 +173,11 @@ std::string graph::formatType(ElementKind K, llvm::ArrayRef<int64_t> Shape) {
   if (Shape.empty())
     return S;
   S += "[";
-  for (size_t I = 0; I < Shape.size(); ++I)
-    S += (I ? "," : "") + std::to_string(Shape[I]);
+  for (size_t I = 0; I < Shape.size(); ++I) {
+    if (I)
+      S += ",";
+    S += std::to_string(Shape[I]);
+  }
   return S + "]";
 }
 
@@ -190,8 +193,11 @@ std::string graph::formatTupleType(const ir::Type &T, const Bindings &Dims) {
   if (!T.isTuple())
     return formatType(T.getElementKind(), concreteShape(T, Dims));
   std::string S = "(";
-  for (const ir::Type &E : T.getElements())
-    S += (S.size() > 1 ? ", " : "") + formatTupleType(E, Dims);
+  for (const ir::Type &E : T.getElements()) {
+    if (S.size() > 1)
+      S += ", ";
+    S += formatTupleType(E, Dims);
+  }
   return S + ")";
 }
 
@@ -200,8 +206,11 @@ std::string graph::zeroText(const ir::Type &T, const Bindings &Dims) {
   if (T.isTensor()) {
     Zero = "broadcast(0.0, [";
     std::vector<int64_t> Shape = concreteShape(T, Dims);
-    for (size_t I = 0; I < Shape.size(); ++I)
-      Zero += (I ? ", " : "") + std::to_string(Shape[I]);
+    for (size_t I = 0; I < Shape.size(); ++I) {
+      if (I)
+        Zero += ", ";
+      Zero += std::to_string(Shape[I]);
+    }
     Zero += "])";
   }
   if (T.getElementKind() == ElementKind::F32)

@@ -53,7 +53,7 @@ struct GraphOptions {
   /// those not given come from the instance's initializer).
   std::vector<std::pair<std::string, ArgSpec>> At;
   /// Parameters' values by position, the instance's parameters excluded
-  /// (the REPL's `:graph f(1, 2)`); used when At is empty.
+  /// (the REPL's `:graph f(1, 2)`), when UsePositional.
   std::vector<ArgSpec> Positional;
   bool UsePositional = false;
   /// Sizes of dimension variables (`--dims B=4`).
