@@ -344,7 +344,8 @@ llvm::Expected<Circuit> graph::buildCircuit(jit::Session &S, jit::Engine &JIT,
   std::string InitName = Instance.str() + "_init";
   jit::Candidate Lowered(S, Diag, false);
   Lowered.addSession();
-  if (!Lowered.check() || !Lowered.lower({IRName, InitName}))
+  if (!Lowered.check() ||
+      !Lowered.lower({IRName, InitName}, /*OptimizeDerivatives=*/false))
     return error("the file does not compile");
   ir::Module &M = Lowered.getIR();
   const ir::Function *F = M.lookup(IRName);
