@@ -11,7 +11,9 @@
 #   %inc       -I flags for C code that includes a header nnc generated: the
 #              test's %t (used as a folder), its Output folder %T, and the
 #              test's own Inputs/ folder
-#   %python    Debian's /usr/bin/python3 (sees python3-numpy)
+#   %python    Debian's /usr/bin/python3 (sees python3-numpy), with
+#              PYTHONPATH on this build's Python package (build/python) and
+#              NNC_CACHE_DIR in build/test/nnc-cache
 #   %examples  the repository's examples/ folder
 #   %bench     the repository's bench/ folder (bench/run, its checks)
 #   %nnc_include  the repository's include/ folder (nnc-c/safetensors.h)
@@ -61,6 +63,12 @@ if (_timeout > 0 and lit_config.maxIndividualTestTime == 0
 # Tools of this build first, then LLVM's (FileCheck, not, count, llc, ...).
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
+# The Python package of this build (build/python/nnc, docs/python.md),
+# which finds this build's nnc; its compiled modules cached in the build.
+llvm_config.with_environment(
+    "PYTHONPATH", os.path.join(config.nnc_obj_root, "python"))
+llvm_config.with_environment(
+    "NNC_CACHE_DIR", os.path.join(config.test_exec_root, "nnc-cache"))
 # Deterministic output: no colours, no locale-dependent messages.
 llvm_config.with_environment("LC_ALL", "C")
 llvm_config.with_environment("TERM", "dumb")

@@ -59,7 +59,8 @@ ValueId zeroOf(ir::Builder &B, const ir::Type &T);
 
 /// Copies \p Callee's ops into \p B with parameters mapped to \p Args,
 /// expanding calls to functions without a backward rule, so the sweep sees
-/// elementary ops and the calls whose rule the user wrote.
+/// elementary ops and the calls whose rule the user wrote (ir::inlineCall,
+/// the copier the inliner and code generation use too).
 ValueId cloneExpanded(const ir::Module &M, ir::Builder &B,
                       const ir::Function &Callee,
                       llvm::ArrayRef<ValueId> Args);

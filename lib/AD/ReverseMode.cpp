@@ -25,46 +25,14 @@ using namespace nnc::ad;
 
 ValueId ad::cloneExpanded(const Module &M, Builder &B, const Function &Callee,
                           llvm::ArrayRef<ValueId> Args) {
-  // The callee's dimension variables become the dimensions of the
-  // arguments, as when inlining (ir::inlineCall).
-  DimSubstitution Dims;
-  for (size_t I = 0; I < Args.size(); ++I) {
-    [[maybe_unused]] bool Bound = bindDims(
-        Callee.getParamType(I), B.getFunction().typeOf(Args[I]), Dims);
-    assert(Bound && "call argument does not fit its parameter");
-  }
-  std::vector<ValueId> Map(Callee.Ops.size());
-  for (size_t I = 0; I < Callee.Ops.size(); ++I) {
-    const Op &Src = Callee.Ops[I];
-    if (Src.Kind == OpKind::Param) {
-      Map[I] = Args[Src.IntValue];
-      continue;
-    }
-    if (Src.Kind == OpKind::Return)
-      return Map[Src.Operands[0]];
-    std::vector<ValueId> Operands;
-    for (ValueId V : Src.Operands)
-      Operands.push_back(Map[V]);
-    if (Src.Kind == OpKind::Call) {
-      const Function *Target = M.lookup(Src.Callee);
-      // Never the function being built: Sema rejects rules that need it,
-      // and its ops are still being written.
-      if (Target && Target->BackwardFn.empty() && Target != &B.getFunction()) {
-        Map[I] = cloneExpanded(M, B, *Target, Operands);
-        continue;
-      }
-    }
-    Op Copy = Src;
-    Copy.Operands.assign(Operands.begin(), Operands.end());
-    if (!Dims.empty()) {
-      Copy.Ty = substitute(Copy.Ty, Dims);
-      if (Copy.Kind == OpKind::DimValue)
-        Copy.DimAttr = substitute(Copy.DimAttr, Dims);
-    }
-    Map[I] = B.append(std::move(Copy));
-  }
-  assert(false && "function without return");
-  return 0;
+  return inlineCall(B, Callee, Args, [&](const Op &Call) -> const Function * {
+    const Function *Target = M.lookup(Call.Callee);
+    // Never the function being built: Sema rejects rules that need it,
+    // and its ops are still being written.
+    if (Target && Target->BackwardFn.empty() && Target != &B.getFunction())
+      return Target;
+    return nullptr;
+  });
 }
 
 static void flattenTypes(const Type &T, std::vector<Type> &Out) {
@@ -77,7 +45,8 @@ static void flattenTypes(const Type &T, std::vector<Type> &Out) {
 }
 
 /// Values that depend on a parameter we differentiate with respect to.
-/// Integers and bools never do: they have no gradient.
+/// Integers and bools never do: they have no gradient; nor do the results
+/// of ops no gradient flows through (Ops.def's NoGradient).
 static std::vector<bool> findActive(const Function &F,
                                     llvm::ArrayRef<unsigned> Wrt) {
   std::vector<bool> Active(F.Ops.size(), false);
@@ -85,7 +54,7 @@ static std::vector<bool> findActive(const Function &F,
     Active[I] = true;
   for (size_t I = F.getNumParams(); I < F.Ops.size(); ++I) {
     const Op &O = F.Ops[I];
-    if (!O.Ty.isFloat() && !O.Ty.isTuple())
+    if ((!O.Ty.isFloat() && !O.Ty.isTuple()) || !hasGradient(O.Kind))
       continue;
     for (ValueId V : O.Operands)
       if (Active[V]) {

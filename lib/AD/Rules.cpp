@@ -12,6 +12,9 @@
 // rules are shape-polymorphic: every constant they use is splat to the
 // op's type. The tensor ops' rules are in TensorRules.cpp.
 //
+// The switch names every op kind and has no default: an op added to
+// Ops.def without a rule here is a compile error (-Werror=switch).
+//
 //===----------------------------------------------------------------------===//
 #include "Adjoints.h"
 
@@ -228,6 +231,10 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
     // d/da cos a = -sin a
     Acc(0, [&] { return Neg(Mul(G, B.unary(OpKind::Sin, Arg(0)))); });
     return true;
+  case OpKind::Softplus:
+    // d/da log(1 + e^a) = e^a / (1 + e^a) = sigmoid(a)
+    Acc(0, [&] { return Mul(G, B.unary(OpKind::Sigmoid, Arg(0))); });
+    return true;
   case OpKind::Select:
     // The gradient flows to the arm that was chosen.
     Route(Arg(0), 1, 2);
@@ -243,7 +250,7 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
       Acc(I, [&] { return B.extract(G, I); });
     return true;
   case OpKind::Extract:
-    A.accumulateElement(Arg(0), O.IntValue, G);
+    A.accumulateElement(Arg(0), O.getIndex(), G);
     return true;
   case OpKind::Call: {
     // A call that survived expansion has a user-written backward rule: it
@@ -264,7 +271,11 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
       Acc(I, [&] { return B.extract(Grads, I); });
     return true;
   }
-  default:
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props)
+#define TENSOR_OP(Name, Spelling, NumOperands, Class, Attr, Props)             \
+  case OpKind::Name:
+#include "nnc/IR/Ops.def"
     return emitTensorVJP(V, G, A);
   }
+  return false;
 }

@@ -50,7 +50,7 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
   };
   auto Mul = [&](ValueId X, ValueId Y) { return B.binary(OpKind::Mul, X, Y); };
   const Type TA = O.Operands.empty() ? Type() : TypeOf(Arg(0));
-  unsigned Axis = static_cast<unsigned>(O.IntValue);
+  unsigned Axis = hasAxis(O.Kind) ? O.getAxis() : 0;
 
   switch (O.Kind) {
   case OpKind::Broadcast:
@@ -186,7 +186,13 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
     // Integer inputs or none, or (random numbers) no dependence on a
     // float operand: no gradient.
     return true;
-  default:
+
+    // The rest are Rules.cpp's.
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props)                    \
+  case OpKind::Name:
+#define TENSOR_OP(Name, Spelling, NumOperands, Class, Attr, Props)
+#include "nnc/IR/Ops.def"
     return false;
   }
+  return false;
 }

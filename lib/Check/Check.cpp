@@ -720,6 +720,9 @@ std::optional<Value> check::evaluateExpression(jit::Session &S,
     Error = FirstLine(llvm::toString(Code.takeError()));
     return std::nullopt;
   }
+  // The session's values and instances' parameters, which the wrapper
+  // takes as arguments (none for a file's session).
+  jit::bindSessionArgs(**Code, S);
   (*Code)->call();
   llvm::Expected<Value> V = (*Code)->result();
   if (!V) {

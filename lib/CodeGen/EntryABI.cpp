@@ -142,7 +142,7 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
   for (const ir::Op &O : F.Ops) {
     SE.prepare(O.Ty);
     if (O.Kind == OpKind::DimValue)
-      SE.get(O.DimAttr);
+      SE.get(O.getDim());
   }
   llvm::Value *Total = B.getInt64(0);
   for (const ir::Dim &Bytes : Plan.SlotBytes) {

@@ -144,6 +144,11 @@ private:
              llvm::Value *NCur);
   /// Copies rows IC.. of a transposed A into panels of MR rows in column
   /// order.
+  /// The panel at \p Dst from a B whose columns are contiguous (RsB == 1).
+  void packTransposedB(llvm::Value *Dst, llvm::Value *PC, llvm::Value *Col,
+                       llvm::Value *KCur, llvm::Value *NRCur);
+  /// Transposes the square block whose rows are \p Rows, in place.
+  void transposeSquare(std::vector<llvm::Value *> &Rows);
   void packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
              llvm::Value *KCur);
   /// The tiles of one panel of B (Vecs vectors wide, the last masked by
@@ -473,30 +478,59 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
       [&](llvm::Value *JR, llvm::Value *NRCur) {
         llvm::Value *Dst = at(PackB, mul(JR, KCur));
         llvm::Value *Col = add(JC, JR);
-        llvm::BasicBlock *Fast = block("pack.b.rows"),
+        llvm::BasicBlock *Rows = block("pack.b.rows"),
+                         *Fast = block("pack.b.whole"),
+                         *Part = block("pack.b.last"),
+                         *NotRows = block("pack.b.other"),
+                         *Cols = block("pack.b.cols"),
                          *Slow = block("pack.b.any"),
                          *Next = block("pack.b.next");
-        B.CreateCondBr(B.CreateAnd(B.CreateICmpEQ(NRCur, B.getInt64(NR)),
-                                   B.CreateICmpEQ(CsB, B.getInt64(1))),
-                       Fast, Slow);
-        // Whole panels of a row-major B: a row of the panel is NR
-        // consecutive elements of a row of B.
-        B.SetInsertPoint(Fast);
-        emitLoop(
-            B, KCur,
-            [&](llvm::Value *P) {
-              llvm::Value *Src = at(Bm, add(mul(add(PC, P), RsB), Col));
-              llvm::Value *To = at(Dst, mul(P, B.getInt64(NR)));
-              for (unsigned V = 0; V < Cfg.Vecs; ++V)
-                B.CreateAlignedStore(B.CreateAlignedLoad(VT,
-                                                         at(Src, V * Cfg.Lanes),
-                                                         llvm::Align(ES)),
-                                     at(To, V * Cfg.Lanes), llvm::Align(ES));
-            },
-            "p");
+        B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)), Rows, NotRows);
+        B.SetInsertPoint(NotRows);
+        B.CreateCondBr(B.CreateAnd(B.CreateICmpEQ(RsB, B.getInt64(1)),
+                                   B.getInt1(Cfg.Lanes > 1)),
+                       Cols, Slow);
+        B.SetInsertPoint(Cols);
+        packTransposedB(Dst, PC, Col, KCur, NRCur);
         B.CreateBr(Next);
-        // Any strides, and the last panel: element by element, reading a
-        // column that exists and writing zero past the last one.
+        B.SetInsertPoint(Rows);
+        B.CreateCondBr(B.CreateICmpEQ(NRCur, B.getInt64(NR)), Fast, Part);
+        // A row-major B: a row of the panel is NR (or, in the last panel,
+        // NRCur) consecutive elements of a row of B.
+        auto CopyRows = [&](bool Whole) {
+          llvm::SmallVector<llvm::Value *, 2> Masks;
+          if (!Whole)
+            for (unsigned V = 0; V < Cfg.Vecs; ++V)
+              Masks.push_back(laneMask(int64_t(V) * Cfg.Lanes, NRCur));
+          emitLoop(
+              B, KCur,
+              [&](llvm::Value *P) {
+                llvm::Value *Src = at(Bm, add(mul(add(PC, P), RsB), Col));
+                llvm::Value *To = at(Dst, mul(P, B.getInt64(NR)));
+                for (unsigned V = 0; V < Cfg.Vecs; ++V) {
+                  llvm::Value *From = at(Src, V * Cfg.Lanes);
+                  // The last panel: masked loads (zero past the last
+                  // column), not the gathers the vectorizer makes of an
+                  // element loop (a fifth of a 64 x 784 x 100 product).
+                  llvm::Value *X =
+                      Whole ? static_cast<llvm::Value *>(B.CreateAlignedLoad(
+                                  VT, From, llvm::Align(ES)))
+                            : B.CreateMaskedLoad(
+                                  VT, From, llvm::Align(ES), Masks[V],
+                                  llvm::ConstantAggregateZero::get(VT));
+                  B.CreateAlignedStore(X, at(To, V * Cfg.Lanes),
+                                       llvm::Align(ES));
+                }
+              },
+              "p");
+          B.CreateBr(Next);
+        };
+        B.SetInsertPoint(Fast);
+        CopyRows(true);
+        B.SetInsertPoint(Part);
+        CopyRows(false);
+        // Other strides: element by element, reading a column that exists
+        // and writing zero past the last one.
         B.SetInsertPoint(Slow);
         llvm::Value *LastCol = B.CreateSub(NRCur, B.getInt64(1));
         emitLoop(
@@ -520,6 +554,73 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
         B.SetInsertPoint(Next);
       },
       "jr");
+}
+
+void GemmEmitter::packTransposedB(llvm::Value *Dst, llvm::Value *PC,
+                                  llvm::Value *Col, llvm::Value *KCur,
+                                  llvm::Value *NRCur) {
+  // A column of B (RsB == 1: B is read transposed) has its elements of k
+  // consecutive, while a row of the panel wants consecutive columns: blocks
+  // of Lanes x Lanes are loaded a column at a time and transposed in
+  // registers, rather than copied element by element with a stride.
+  unsigned L = Cfg.Lanes;
+  int64_t NR = Cfg.nr();
+  llvm::Value *LastCol = B.CreateSub(NRCur, B.getInt64(1));
+  llvm::Value *Zero = llvm::ConstantAggregateZero::get(VT);
+  emitLoop(
+      B, B.getInt64(0), KCur, L,
+      [&](llvm::Value *K0) {
+        llvm::Value *KLeft = B.CreateSub(KCur, K0);
+        llvm::Value *KMask = laneMask(0, KLeft);
+        llvm::Value *Row0 = add(PC, K0);
+        for (unsigned V = 0; V < Cfg.Vecs; ++V) {
+          // Column J of the panel, zero past the last one (a masked load
+          // touches no memory where its mask is false).
+          std::vector<llvm::Value *> Block;
+          for (unsigned I = 0; I < L; ++I) {
+            llvm::Value *J = B.getInt64(int64_t(V) * L + I);
+            llvm::Value *Src =
+                at(Bm, add(Row0, mul(add(Col, smin(B, J, LastCol)), CsB)));
+            llvm::Value *Mask = B.CreateAnd(
+                KMask,
+                B.CreateVectorSplat(L, B.CreateICmpSLT(J, NRCur)));
+            Block.push_back(
+                B.CreateMaskedLoad(VT, Src, llvm::Align(ES), Mask, Zero));
+          }
+          transposeSquare(Block);
+          // Row K0 + I of the panel, for the rows this block has.
+          for (unsigned I = 0; I < L; ++I)
+            B.CreateMaskedStore(
+                Block[I],
+                at(Dst, add(mul(add(K0, B.getInt64(I)), B.getInt64(NR)),
+                            B.getInt64(int64_t(V) * L))),
+                llvm::Align(ES),
+                B.CreateVectorSplat(
+                    L, B.CreateICmpSLT(B.getInt64(I), KLeft)));
+        }
+      },
+      "k0");
+}
+
+void GemmEmitter::transposeSquare(std::vector<llvm::Value *> &Rows) {
+  // log2(L) rounds; round H swaps the off-diagonal H x H blocks of each
+  // 2H x 2H block, one two-source shuffle per row (vpermt2ps on AVX-512).
+  unsigned L = Rows.size();
+  for (unsigned H = L / 2; H >= 1; H /= 2) {
+    llvm::SmallVector<int, 16> Lo, Hi;
+    for (unsigned C = 0; C < L; ++C) {
+      bool Upper = C & H;
+      Lo.push_back(Upper ? int(L + C - H) : int(C));
+      Hi.push_back(Upper ? int(L + C) : int(C + H));
+    }
+    for (unsigned I = 0; I < L; ++I) {
+      if (I & H)
+        continue;
+      llvm::Value *A = Rows[I], *Bv = Rows[I + H];
+      Rows[I] = B.CreateShuffleVector(A, Bv, Lo);
+      Rows[I + H] = B.CreateShuffleVector(A, Bv, Hi);
+    }
+  }
 }
 
 void GemmEmitter::packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,

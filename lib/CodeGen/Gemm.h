@@ -66,10 +66,11 @@ struct GemmConfig {
   /// Threads a product's rows are shared among (`nnc --threads`); 1: the
   /// calling thread alone.
   unsigned Threads = 1;
-  /// The fewest multiply-adds for which starting threads pays: a thread
-  /// costs about 50 us to start and join on this project's VM (10-20 us on
-  /// bare metal), the time of some 5 million multiply-adds.
-  int64_t ThreadedWork = int64_t(8) << 20;
+  /// The fewest multiply-adds worth sharing: handing slices to the
+  /// module's workers (ThreadPool.h) costs about a microsecond when they
+  /// are awake, a few when they sleep; a million multiply-adds take some
+  /// ten microseconds.
+  int64_t ThreadedWork = int64_t(1) << 20;
   /// The target's vector registers: a direct product holds up to
   /// Registers - 2 vectors (at most 8) of a row of C.
   unsigned Registers = 16;

@@ -2,14 +2,13 @@
 //
 // The rows of C are cut into one slice per thread, in whole register tiles;
 // each slice is an independent product (its rows of A, all of B) that the
-// one-thread kernel computes with a scratch of its own. Thread 0 is the
-// caller; the others are POSIX threads started for the product and joined
-// before it returns, so generated code keeps no state between calls and
-// needs nothing but the C library (pthread_create is in glibc's libc).
-// A thread that cannot be started leaves its slice to the caller.
+// one-thread kernel computes with a scratch of its own. Slice 0 is the
+// caller's; the module's thread pool (ThreadPool.h) runs the others, or the
+// caller does when the pool is busy or a worker could not start.
 //
 //===----------------------------------------------------------------------===//
 #include "Gemm.h"
+#include "ThreadPool.h"
 
 using namespace nnc;
 using namespace nnc::codegen;
@@ -22,7 +21,7 @@ static llvm::StructType *argsType(llvm::LLVMContext &Ctx) {
       Ctx, {I64, I64, I64, Ptr, I64, I64, Ptr, I64, I64, Ptr, I64, Ptr});
 }
 
-/// void *worker(void *args): the kernel on one slice.
+/// void worker(ptr args): the kernel on one slice.
 static llvm::Function *getWorker(llvm::Module &LM, llvm::Function *Serial) {
   std::string Name = Serial->getName().str() + ".worker";
   if (llvm::Function *F = LM.getFunction(Name))
@@ -30,7 +29,7 @@ static llvm::Function *getWorker(llvm::Module &LM, llvm::Function *Serial) {
   llvm::LLVMContext &Ctx = LM.getContext();
   llvm::IRBuilder<> B(Ctx);
   auto *F = llvm::Function::Create(
-      llvm::FunctionType::get(B.getPtrTy(), {B.getPtrTy()}, false),
+      llvm::FunctionType::get(B.getVoidTy(), {B.getPtrTy()}, false),
       llvm::GlobalValue::InternalLinkage, Name, LM);
   F->addFnAttr(llvm::Attribute::NoUnwind);
   B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", F));
@@ -40,7 +39,7 @@ static llvm::Function *getWorker(llvm::Module &LM, llvm::Function *Serial) {
     Args.push_back(B.CreateLoad(ST->getElementType(I),
                                 B.CreateStructGEP(ST, F->getArg(0), I)));
   B.CreateCall(Serial, Args);
-  B.CreateRet(llvm::ConstantPointerNull::get(B.getPtrTy()));
+  B.CreateRetVoid();
   return F;
 }
 
@@ -68,10 +67,8 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
   llvm::StructType *ST = argsType(Ctx);
   llvm::Value *Slices =
       B.CreateAlloca(llvm::ArrayType::get(ST, T), nullptr, "slices");
-  llvm::Value *Ids = B.CreateAlloca(llvm::ArrayType::get(B.getInt64Ty(), T),
-                                    nullptr, "threads");
-  // Small or direct products stay on this thread: starting one costs tens
-  // of microseconds.
+  // Small or direct products stay on this thread: handing out slices
+  // costs microseconds.
   // (M * N < ThreadedWork / K: M * N, C's size, cannot overflow; M * N * K
   // could.)
   llvm::Value *Few = B.CreateICmpSLT(
@@ -89,13 +86,14 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
   B.CreateRetVoid();
 
   B.SetInsertPoint(Split);
-  // Rows per slice in whole tiles, and each thread's scratch: what the
+  // Rows per slice: an even share, rounded up to an even number (a tile
+  // of two or more rows costs the same per row as a full one, so the last
+  // tiles of a slice may be short), and each slice's scratch: what the
   // whole product would need on one thread, which covers any slice.
-  llvm::Value *Tiles = B.CreateSDiv(B.CreateAdd(M, B.getInt64(Cfg.Rows - 1)),
-                                    B.getInt64(Cfg.Rows));
-  llvm::Value *Rows = B.CreateMul(
-      B.CreateSDiv(B.CreateAdd(Tiles, B.getInt64(T - 1)), B.getInt64(T)),
-      B.getInt64(Cfg.Rows));
+  llvm::Value *Share =
+      B.CreateSDiv(B.CreateAdd(M, B.getInt64(T - 1)), B.getInt64(T));
+  llvm::Value *Rows =
+      B.CreateAnd(B.CreateAdd(Share, B.getInt64(1)), B.getInt64(-2));
   GemmConfig One = Cfg;
   One.Threads = 1;
   llvm::Value *ScratchBytes = emitGemmScratchBytes(
@@ -117,39 +115,9 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
     for (unsigned J = 0; J < Fields.size(); ++J)
       B.CreateStore(Fields[J], B.CreateStructGEP(ST, Slice, J));
   }
-  llvm::FunctionCallee Create =
-      LM.getOrInsertFunction("pthread_create", B.getInt32Ty(), B.getPtrTy(),
-                             B.getPtrTy(), B.getPtrTy(), B.getPtrTy());
-  llvm::FunctionCallee Join = LM.getOrInsertFunction(
-      "pthread_join", B.getInt32Ty(), B.getInt64Ty(), B.getPtrTy());
-  llvm::Value *Null = llvm::ConstantPointerNull::get(B.getPtrTy());
-  auto SliceAt = [&](unsigned I) {
-    return B.CreateConstInBoundsGEP2_32(llvm::ArrayType::get(ST, T), Slices, 0,
-                                        I);
-  };
-  auto IdAt = [&](unsigned I) {
-    return B.CreateConstInBoundsGEP2_32(llvm::ArrayType::get(B.getInt64Ty(), T),
-                                        Ids, 0, I);
-  };
-  std::vector<llvm::Value *> Failed(T);
-  for (unsigned I = 1; I < T; ++I)
-    Failed[I] = B.CreateICmpNE(
-        B.CreateCall(Create, {IdAt(I), Null, Worker, SliceAt(I)}),
-        B.getInt32(0));
-  B.CreateCall(Worker, {SliceAt(0)});
-  // Join each thread, or do its slice here if it did not start.
-  for (unsigned I = 1; I < T; ++I) {
-    llvm::BasicBlock *Here = Block("slice.here"), *Wait = Block("slice.join"),
-                     *Next = Block("slice.next");
-    B.CreateCondBr(Failed[I], Here, Wait);
-    B.SetInsertPoint(Here);
-    B.CreateCall(Worker, {SliceAt(I)});
-    B.CreateBr(Next);
-    B.SetInsertPoint(Wait);
-    B.CreateCall(Join, {B.CreateLoad(B.getInt64Ty(), IdAt(I)), Null});
-    B.CreateBr(Next);
-    B.SetInsertPoint(Next);
-  }
+  llvm::Value *Stride = B.getInt64(
+      LM.getDataLayout().getTypeAllocSize(llvm::ArrayType::get(ST, 1)));
+  B.CreateCall(getPoolRun(LM, T), {Worker, Slices, Stride, B.getInt64(T)});
   B.CreateRetVoid();
   return F;
 }

@@ -4,57 +4,24 @@
 // <stdbool.h>, and an extern "C" block.
 //
 //===----------------------------------------------------------------------===//
-#include "nnc/Support/ReservedNames.h"
-#include "TensorABI.h"
+#include "ModuleABI.h"
 #include "nnc/CodeGen/CodeGen.h"
-#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/STLExtras.h"
 
 using namespace nnc;
-
-static const char *cType(ElementKind K) {
-  switch (K) {
-  case ElementKind::Bool:
-    return "bool";
-  case ElementKind::I32:
-    return "int32_t";
-  case ElementKind::I64:
-    return "int64_t";
-  case ElementKind::F32:
-    return "float";
-  case ElementKind::F64:
-    return "double";
-  }
-  return "void";
-}
 
 /// The status codes, guarded so that several generated headers can be
 /// included together.
 static void emitStatusMacros(llvm::raw_ostream &OS) {
-  struct {
-    const char *Name;
-    int Value;
-    const char *Meaning;
-  } Codes[] = {
-      {"NNC_OK", codegen::StatusOK, "success"},
-      {"NNC_ERR_SHAPE", codegen::StatusShape,
-       "dimensions disagree, are negative, or a size overflows"},
-      {"NNC_ERR_INDEX", codegen::StatusIndex, "a label is out of range"},
-      {"NNC_ERR_NOMEM", codegen::StatusNoMem,
-       "the workspace could not be allocated"},
-      {"NNC_ERR_ARG", codegen::StatusArg,
-       "--abi-checks: a null or overlapping pointer, or a small workspace"},
-  };
   OS << "\n/* Status codes of functions that take or compute tensors. */\n";
-  for (const auto &C : Codes)
+  for (const codegen::StatusCode &C : codegen::getStatusCodes())
     OS << "#ifndef " << C.Name << "\n#define " << C.Name << " " << C.Value
        << " /* " << C.Meaning << " */\n#endif\n";
 }
 
 static std::string fieldDeclaration(const codegen::StructField &F) {
-  std::string Name = F.CName;
-  if (codegen::isReservedInHeader(Name))
-    Name += '_';
-  std::string D = std::string(cType(F.Ty.getElementKind())) + " " + Name;
+  std::string D = std::string(codegen::getCElementType(F.Ty.getElementKind())) +
+                  " " + F.CName;
   if (F.Ty.isTensor()) {
     D += "[";
     for (unsigned I = 0; I < F.Ty.getRank(); ++I)
@@ -64,119 +31,82 @@ static std::string fieldDeclaration(const codegen::StructField &F) {
   return D + ";";
 }
 
-/// The parameter and gradient structs of each layer instance: the same
-/// fields, in the instance's order, laid out as C lays them out.
-static void emitInstanceStructs(const ir::Module &M, const CodeGenOptions &Opts,
-                                llvm::raw_ostream &OS) {
-  for (const ir::Module::Instance &I : M.Instances) {
-    if (I.Params.empty())
-      continue; // C has no empty structs; nothing passes one
-    codegen::StructLayout L = codegen::layoutInstance(I);
-    if (I.IsState) {
-      std::string N = codegen::stateStructName(Opts.SymbolPrefix, I.Name);
-      OS << "\n/* The optimizer state of '" << I.Name << "' (" << L.Size
-         << " bytes), updated in place by its train steps.\n"
-         << "   Start from all zeros (t = 0): memset(&state, 0, sizeof state). "
-            "*/\n"
-         << "typedef struct " << N << " {\n";
-      for (const codegen::StructField &F : L.Fields)
-        OS << "  " << fieldDeclaration(F) << "\n";
-      OS << "} " << N << ";\n#ifdef __cplusplus\nstatic_assert(sizeof(" << N
-         << ") == " << L.Size << ", \"" << N << " has nnc's layout\");\n"
-         << "#endif\n";
-      continue;
-    }
-    std::string Names[] = {codegen::paramsStructName(Opts.SymbolPrefix, I.Name),
-                           codegen::gradsStructName(Opts.SymbolPrefix, I.Name)};
-    OS << "\n/* The parameters of '" << I.Name
-       << "' and their gradients: " << L.Size << " bytes each. */\n";
-    for (const std::string &N : Names) {
-      OS << "typedef struct " << N << " {\n";
-      for (const codegen::StructField &F : L.Fields)
-        OS << "  " << fieldDeclaration(F) << "\n";
-      OS << "} " << N << ";\n";
-    }
-    OS << "#ifdef __cplusplus\n";
-    for (const std::string &N : Names)
-      OS << "static_assert(sizeof(" << N << ") == " << L.Size << ", \"" << N
-         << " has nnc's layout\");\n";
-    OS << "#endif\n";
-  }
+/// The type of the parameter tables' rows, guarded like the status codes.
+static void emitParamInfoType(llvm::raw_ostream &OS) {
+  OS << "\n/* One row of an instance's parameter table (docs/abi.md). */\n"
+     << "#ifndef NNC_PARAM_INFO_DEFINED\n#define NNC_PARAM_INFO_DEFINED\n"
+     << "typedef struct nnc_param_info {\n"
+     << "  const char *name;     /* the layer path: \"fc1.W\" */\n"
+     << "  const char *dtype;    /* \"F32\", \"F64\", \"I32\", \"I64\" or "
+        "\"BOOL\" */\n"
+     << "  int64_t rank;         /* 0 for a scalar */\n"
+     << "  const int64_t *shape; /* rank sizes */\n"
+     << "  int64_t offset;       /* of the field in the struct, in bytes */\n"
+     << "  int64_t size;         /* of the field, in bytes */\n"
+     << "} nnc_param_info;\n#endif\n";
 }
 
-/// Parameter names of one declaration: C-reserved names get a `_`, and a
-/// repeated name a number.
-class ParamNamer {
-public:
-  std::string operator()(std::string N) {
-    if (codegen::isReservedInHeader(N))
-      N += '_';
-    std::string Base = N;
-    for (unsigned I = 1; Used.contains(N); ++I)
-      N = Base + "_" + std::to_string(I);
-    Used.insert(N);
-    return N;
+/// The parameter and gradient structs of each layer instance (the same
+/// fields, in the instance's order, laid out as C lays them out) with the
+/// parameter table, and the optimizer-state structs.
+static void emitStruct(const codegen::ABIStruct &S, bool Tables,
+                       llvm::raw_ostream &OS) {
+  const codegen::StructLayout &L = S.Layout;
+  const std::string &Inst = S.Instance->Name;
+  if (S.IsState) {
+    OS << "\n/* The optimizer state of '" << Inst << "' (" << L.Size
+       << " bytes), updated in place by its train steps.\n"
+       << "   Start from all zeros (t = 0): memset(&state, 0, sizeof state). "
+          "*/\n"
+       << "typedef struct " << S.CName << " {\n";
+    for (const codegen::StructField &F : L.Fields)
+      OS << "  " << fieldDeclaration(F) << "\n";
+    OS << "} " << S.CName << ";\n#ifdef __cplusplus\nstatic_assert(sizeof("
+       << S.CName << ") == " << L.Size << ", \"" << S.CName
+       << " has nnc's layout\");\n"
+       << "#endif\n";
+    return;
   }
+  const std::string *Names[] = {&S.CName, &S.GradsCName};
+  OS << "\n/* The parameters of '" << Inst
+     << "' and their gradients: " << L.Size << " bytes each. */\n";
+  for (const std::string *N : Names) {
+    OS << "typedef struct " << *N << " {\n";
+    for (const codegen::StructField &F : L.Fields)
+      OS << "  " << fieldDeclaration(F) << "\n";
+    OS << "} " << *N << ";\n";
+  }
+  OS << "#ifdef __cplusplus\n";
+  for (const std::string *N : Names)
+    OS << "static_assert(sizeof(" << *N << ") == " << L.Size << ", \"" << *N
+       << " has nnc's layout\");\n";
+  OS << "#endif\n";
+  if (!Tables)
+    return;
+  OS << "/* The fields of " << S.CName << ", in order: " << S.CountSymbol
+     << " rows. */\n"
+     << "extern const nnc_param_info " << S.TableSymbol << "[];\n"
+     << "extern const int64_t " << S.CountSymbol << ";\n";
+}
 
-private:
-  llvm::StringSet<> Used;
-};
-
-/// The declarations of a status-ABI function and its workspace size.
-static std::string statusDeclaration(const ir::Function &F,
-                                     const CodeGenOptions &Opts,
-                                     const std::string &Symbol) {
-  ParamNamer Unique;
+/// The declaration of \p AF, and of its workspace size for the status ABI.
+static std::string declaration(const codegen::ABIFunction &AF) {
   std::string Params;
-  std::string LastTensor;
-  for (const codegen::EntryArg &A : codegen::getEntryArgs(F, Opts.ABIChecks)) {
+  for (const codegen::ABIParam &P : AF.Params) {
     if (!Params.empty())
       Params += ", ";
-    const char *T = A.Ty.isLeaf() ? cType(A.Ty.getElementKind()) : "";
-    switch (A.K) {
-    case codegen::EntryArg::Kind::Scalar:
-      Params += std::string(T) + " " + Unique(A.Name);
-      break;
-    case codegen::EntryArg::Kind::Tensor:
-      LastTensor = Unique(A.Name);
-      Params += "const " + std::string(T) + " *" + LastTensor;
-      break;
-    case codegen::EntryArg::Kind::DimSize:
-      Params += "int64_t " + Unique(LastTensor + "_d" + std::to_string(A.Axis));
-      break;
-    case codegen::EntryArg::Kind::ParamStruct:
-      Params += (A.InPlace ? "" : "const ") +
-                codegen::paramsStructName(Opts.SymbolPrefix, A.Instance) +
-                " *" + Unique(A.Name);
-      break;
-    case codegen::EntryArg::Kind::StateStruct:
-      Params += codegen::stateStructName(Opts.SymbolPrefix, A.Instance) +
-                " *" + Unique(A.Name);
-      break;
-    case codegen::EntryArg::Kind::Result:
-      Params += std::string(T) + " *" + Unique(A.Name);
-      break;
-    case codegen::EntryArg::Kind::ResultStruct:
-      Params +=
-          (A.IsGrads
-               ? codegen::gradsStructName(Opts.SymbolPrefix, A.Instance)
-               : codegen::paramsStructName(Opts.SymbolPrefix, A.Instance)) +
-          " *" + Unique(A.Name);
-      break;
-    case codegen::EntryArg::Kind::Workspace:
-      Params += "void *" + Unique(A.Name);
-      break;
-    case codegen::EntryArg::Kind::WorkspaceSize:
-      Params += "int64_t " + Unique(A.Name);
-      break;
-    }
+    llvm::StringRef T(P.CType);
+    Params += P.CType + (T.ends_with("*") ? "" : " ") + P.CName;
   }
+  if (Params.empty())
+    Params = "void";
+  std::string D = AF.ReturnCType + " " + AF.Symbol + "(" + Params + ");\n";
+  if (!AF.StatusABI)
+    return D;
   std::string Vars;
-  for (const std::string &V : F.getDimVars())
-    Vars += (Vars.empty() ? "int64_t " : ", int64_t ") +
-            (codegen::isReservedInHeader(V) ? V + "_" : V);
-  return "int32_t " + Symbol + "(" + Params + ");\nint64_t " +
-         codegen::workspaceSizeSymbol(Opts.SymbolPrefix, F) + "(" +
+  for (const std::string &V : AF.DimVarCNames)
+    Vars += (Vars.empty() ? "int64_t " : ", int64_t ") + V;
+  return D + "int64_t " + AF.WorkspaceSizeSymbol + "(" +
          (Vars.empty() ? "void" : Vars) + ");\n";
 }
 
@@ -184,12 +114,9 @@ llvm::Error nnc::emitCHeader(const ir::Module &Original,
                              const CodeGenOptions &Opts,
                              llvm::StringRef SourceName,
                              llvm::raw_ostream &OS) {
-  // The same module the code is generated from: which functions use the
-  // status ABI is decided after tensor calls are inlined.
-  auto Prepared = codegen::prepareForCodeGen(Original);
-  if (!Prepared)
-    return Prepared.takeError();
-  const ir::Module &M = **Prepared;
+  auto ABI = codegen::describeModuleABI(Original, Opts, /*ForHeader=*/true);
+  if (!ABI)
+    return ABI.takeError();
   std::string Guard = "NNC_GENERATED_";
   for (char C : SourceName)
     Guard +=
@@ -203,51 +130,16 @@ llvm::Error nnc::emitCHeader(const ir::Module &Original,
      << "#ifndef " << Guard << "\n#define " << Guard << "\n\n"
      << "#include <stdbool.h>\n#include <stdint.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
-  bool AnyStatus = false;
-  for (const auto &F : M.Functions)
-    AnyStatus |= F->Exported && codegen::usesStatusABI(*F);
-  if (AnyStatus)
+  if (ABI->AnyStatusABI)
     emitStatusMacros(OS);
-  emitInstanceStructs(M, Opts, OS);
-  for (const auto &F : M.Functions) {
-    if (!F->Exported)
-      continue;
-    std::string Symbol = Opts.SymbolPrefix + F->Name;
-    if (codegen::isReservedInHeader(Symbol))
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "function '" + F->Name +
-              "' cannot be declared in a C header (a C keyword, macro or "
-              "reserved name); rename it or use --prefix");
-    if (codegen::usesStatusABI(*F)) {
-      OS << "\n" << statusDeclaration(*F, Opts, Symbol);
-      continue;
-    }
-    ParamNamer Unique;
-    std::string Params;
-    for (unsigned I = 0; I < F->getNumParams(); ++I) {
-      if (I)
-        Params += ", ";
-      Params += std::string(cType(F->getParamType(I).getElementKind())) + " " +
-                Unique(F->getParamName(I).str());
-    }
-    const char *Ret = "void";
-    if (F->ResultType.isLeaf()) {
-      Ret = cType(F->ResultType.getElementKind());
-    } else {
-      std::vector<ir::Type> Leaves = codegen::flattenLeaves(F->ResultType);
-      std::vector<std::string> Names = getResultNames(*F);
-      for (size_t I = 0; I < Leaves.size(); ++I) {
-        if (!Params.empty())
-          Params += ", ";
-        Params += std::string(cType(Leaves[I].getElementKind())) + " *" +
-                  Unique(Names[I]);
-      }
-    }
-    if (Params.empty())
-      Params = "void";
-    OS << "\n" << Ret << " " << Symbol << "(" << Params << ");\n";
-  }
+  if (Opts.ParamTables &&
+      llvm::any_of(ABI->Structs,
+                   [](const codegen::ABIStruct &S) { return !S.IsState; }))
+    emitParamInfoType(OS);
+  for (const codegen::ABIStruct &S : ABI->Structs)
+    emitStruct(S, Opts.ParamTables, OS);
+  for (const codegen::ABIFunction &AF : ABI->Functions)
+    OS << "\n" << declaration(AF);
   OS << "\n#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
      << Guard << " */\n";
   return llvm::Error::success();

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "nnc/Support/ReservedNames.h"
 #include "ScalarOps.h"
+#include "ModuleABI.h"
 #include "TensorABI.h"
 #include "TensorFunction.h"
 #include "nnc/CodeGen/CodeGen.h"
@@ -139,7 +140,7 @@ private:
     }
     case OpKind::Extract: {
       unsigned Start = 0;
-      for (int64_t I = 0; I < O.IntValue; ++I)
+      for (unsigned I = 0; I < O.getIndex(); ++I)
         Start += flattenLeaves(T.getElements()[I]).size();
       const Leaves &Src = Vals[O.Operands[0]];
       return Leaves(Src.begin() + Start,
@@ -219,15 +220,18 @@ private:
 llvm::Expected<std::unique_ptr<llvm::Module>>
 nnc::emitLLVMModule(const ir::Module &M, llvm::LLVMContext &Ctx,
                     llvm::TargetMachine &TM, const CodeGenOptions &Opts) {
-  auto Prepared = prepareForCodeGen(M);
-  if (!Prepared)
-    return Prepared.takeError();
+  auto ABI = describeModuleABI(M, Opts, /*ForHeader=*/false);
+  if (!ABI)
+    return ABI.takeError();
   auto LM = std::make_unique<llvm::Module>(M.Name, Ctx);
   LM->setTargetTriple(TM.getTargetTriple().str());
   LM->setDataLayout(TM.createDataLayout());
   if (llvm::Error E =
-          Emitter(**Prepared, Ctx, *LM, Opts, getVectorUnit(TM, *LM)).run())
+          Emitter(*ABI->Prepared, Ctx, *LM, Opts, getVectorUnit(TM, *LM)).run())
     return E;
+  if (Opts.ParamTables)
+    if (llvm::Error E = emitParamTables(*ABI, *LM))
+      return E;
   return LM;
 }
 

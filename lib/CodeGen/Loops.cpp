@@ -21,7 +21,20 @@ void codegen::emitLoop(llvm::IRBuilder<> &B, llvm::Value *Begin,
   // Sizes were checked not to overflow, so neither does the index.
   llvm::Value *Next = B.CreateNSWAdd(I, B.getInt64(Step), Name + ".next");
   I->addIncoming(Next, B.GetInsertBlock());
-  B.CreateCondBr(B.CreateICmpSLT(Next, End), Header, Exit);
+  llvm::BranchInst *Latch =
+      B.CreateCondBr(B.CreateICmpSLT(Next, End), Header, Exit);
+  // No unrolling: the loops of tensor ops are vectorized (which already
+  // interleaves) and stream through memory, and the matrix kernel's loops
+  // built here are its block and copy loops, so unrolling bought nothing
+  // measurable on the MLP step or the kernel's shapes, while LLVM's unroll
+  // passes and the code they made took about a third of `-O2` compile time
+  // (docs/performance.md). The kernel's inner loops over k are built by
+  // hand and may still be unrolled.
+  llvm::MDNode *Disable = llvm::MDNode::get(
+      Ctx, llvm::MDString::get(Ctx, "llvm.loop.unroll.disable"));
+  llvm::MDNode *ID = llvm::MDNode::getDistinct(Ctx, {nullptr, Disable});
+  ID->replaceOperandWith(0, ID);
+  Latch->setMetadata(llvm::LLVMContext::MD_loop, ID);
   B.SetInsertPoint(Exit);
 }
 

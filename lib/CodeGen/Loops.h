@@ -13,8 +13,8 @@
 
 namespace nnc::codegen {
 
-/// `for (i = Begin; i < End; i += Step) Body(i)` over int64; the builder is
-/// left after the loop.
+/// `for (i = Begin; i < End; i += Step) Body(i)` over int64, which LLVM does
+/// not unroll (Loops.cpp says why); the builder is left after the loop.
 void emitLoop(llvm::IRBuilder<> &B, llvm::Value *Begin, llvm::Value *End,
               int64_t Step, llvm::function_ref<void(llvm::Value *)> Body,
               const llvm::Twine &Name = "i");

@@ -45,7 +45,7 @@ static llvm::Value *uniform53(llvm::IRBuilder<> &B, llvm::Value *Bits) {
 void TensorFunctionEmitter::emitRandom(const ir::Op &O, llvm::Value *Out) {
   llvm::Value *Seed = Vals[O.Operands[0]][0];
   llvm::Value *Key = mix(
-      B, B.CreateAdd(Seed, B.getInt64((static_cast<uint64_t>(O.IntValue) + 1) *
+      B, B.CreateAdd(Seed, B.getInt64((static_cast<uint64_t>(O.getStream()) + 1) *
                                       Golden)));
   ElementKind K = O.Ty.getElementKind();
   bool IsF32 = K == ElementKind::F32;

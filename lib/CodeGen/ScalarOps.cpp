@@ -94,17 +94,7 @@ llvm::Value *ScalarOps::convert(llvm::Value *A, ElementKind From,
   return B.CreateSExtOrTrunc(A, T);
 }
 
-bool ScalarOps::isElementwise(OpKind K) {
-  switch (ir::getOpClass(K)) {
-  case ir::OpClass::Arith:
-  case ir::OpClass::Math:
-  case ir::OpClass::Cmp:
-  case ir::OpClass::Logic:
-    return true;
-  default:
-    return K == OpKind::Convert || K == OpKind::Select;
-  }
-}
+bool ScalarOps::isElementwise(OpKind K) { return ir::isElementwise(K); }
 
 llvm::Value *ScalarOps::elementwise(OpKind K, ElementKind OperandKind,
                                     ElementKind ResultKind,
@@ -155,6 +145,16 @@ llvm::Value *ScalarOps::elementwise(OpKind K, ElementKind OperandKind,
     llvm::Value *One = llvm::ConstantFP::get(V(0)->getType(), 1.0);
     llvm::Value *E = intrinsic(llvm::Intrinsic::exp, {B.CreateFNeg(V(0))});
     return B.CreateFDiv(One, B.CreateFAdd(One, E));
+  }
+  case OpKind::Softplus: {
+    // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x,
+    // and full precision for very negative x.
+    llvm::Value *Zero = llvm::ConstantFP::get(V(0)->getType(), 0.0);
+    llvm::Value *Pos = B.CreateSelect(B.CreateFCmpOGT(V(0), Zero), V(0), Zero);
+    llvm::Value *E = intrinsic(
+        llvm::Intrinsic::exp,
+        {B.CreateFNeg(intrinsic(llvm::Intrinsic::fabs, {V(0)}))});
+    return B.CreateFAdd(Pos, libmCall("log1p", E));
   }
   case OpKind::Relu: {
     // x > 0 ? x : 0, with NaN passed through as PyTorch does.

@@ -8,6 +8,7 @@
 #include "llvm/IR/PassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
@@ -92,6 +93,10 @@ void nnc::optimizeLLVMModule(llvm::Module &LM, llvm::TargetMachine &TM,
         [&Gate](llvm::StringRef Pass, llvm::Any) {
           return Gate.shouldRunPass(Pass, "module");
         });
+  // The standard instrumentation makes --time-passes (and -print-after-all
+  // style options) cover this pipeline, not only codegen's.
+  llvm::StandardInstrumentations SI(LM.getContext(), /*DebugLogging=*/false);
+  SI.registerCallbacks(PIC, &MAM);
   llvm::PassBuilder PB(&TM, llvm::PipelineTuningOptions(), std::nullopt, &PIC);
   PB.registerModuleAnalyses(MAM);
   PB.registerCGSCCAnalyses(CGAM);

@@ -68,23 +68,9 @@ private:
     for (const ir::Op &O : M.Functions[FI]->Ops)
       if (const ir::Function *G = calleeOf(O))
         process(Index.find(G->Name)->second);
-    ir::Function &F = *M.Functions[FI];
-    bool Any = false;
-    for (const ir::Op &O : F.Ops)
-      Any |= shouldInline(O);
-    if (Any) {
-      ir::Function NF(F.Name);
-      ir::Builder B(NF);
-      std::vector<ir::ValueId> Map(F.Ops.size());
-      for (size_t I = 0; I < F.Ops.size(); ++I) {
-        ir::Op O = F.Ops[I];
-        for (ir::ValueId &V : O.Operands)
-          V = Map[V];
-        Map[I] = shouldInline(O) ? ir::inlineCall(B, *calleeOf(O), O.Operands)
-                                 : B.append(std::move(O));
-      }
-      F.Ops = std::move(NF.Ops);
-    }
+    ir::inlineCallsInto(*M.Functions[FI], [&](const ir::Op &Call) {
+      return shouldInline(Call) ? calleeOf(Call) : nullptr;
+    });
     Visit[FI] = State::Done;
   }
 };
@@ -211,6 +197,7 @@ StructLayout codegen::layoutInstance(const ir::Module::Instance &I) {
   uint64_t MaxAlign = 1;
   for (const auto &[Name, Ty] : I.Params) {
     StructField F;
+    F.Name = Name;
     F.CName = cIdentifier(Name);
     F.Ty = Ty;
     F.NumElements = getNumElements(Ty.getShape()).Factor;

@@ -69,6 +69,7 @@ std::vector<EntryArg> getEntryArgs(const ir::Function &F,
 /// A field of an instance struct: C's layout, each field at the next
 /// offset aligned to its element size.
 struct StructField {
+  std::string Name; // the layer path: `fc1.W`
   std::string CName;
   ir::Type Ty;
   uint64_t Offset = 0;

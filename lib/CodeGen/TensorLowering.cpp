@@ -130,7 +130,7 @@ void TensorFunctionEmitter::emitOp(ValueId I) {
   case OpKind::Extract: {
     const ir::Type &T = F.typeOf(O.Operands[0]);
     unsigned Start = 0;
-    for (int64_t J = 0; J < O.IntValue; ++J)
+    for (unsigned J = 0; J < O.getIndex(); ++J)
       Start += flattenLeaves(T.getElements()[J]).size();
     const Leaves &Src = Vals[O.Operands[0]];
     Vals[I] = Leaves(Src.begin() + Start,
@@ -153,7 +153,7 @@ void TensorFunctionEmitter::emitOp(ValueId I) {
     return;
   }
   case OpKind::DimValue:
-    Vals[I] = {dim(O.DimAttr)};
+    Vals[I] = {dim(O.getDim())};
     return;
   case OpKind::Select:
     if (O.Ty.isTuple()) {
@@ -444,7 +444,7 @@ void TensorFunctionEmitter::emitMatMul(const ir::Op &O, llvm::Value *Out) {
 void TensorFunctionEmitter::emitReduce(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &In = F.typeOf(O.Operands[0]);
   llvm::Value *P = pointerTo(O.Operands[0]);
-  auto [Outer, Axis, Inner] = aroundAxis(In, O.IntValue);
+  auto [Outer, Axis, Inner] = aroundAxis(In, O.getAxis());
   ElementKind K = O.Ty.getElementKind();
   bool IsMax = O.Kind == OpKind::ReduceMax;
   llvm::Value *Init =
@@ -488,7 +488,7 @@ void TensorFunctionEmitter::emitReduce(const ir::Op &O, llvm::Value *Out) {
 void TensorFunctionEmitter::emitArgMax(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &In = F.typeOf(O.Operands[0]);
   llvm::Value *P = pointerTo(O.Operands[0]);
-  auto [Outer, Axis, Inner] = aroundAxis(In, O.IntValue);
+  auto [Outer, Axis, Inner] = aroundAxis(In, O.getAxis());
   ElementKind K = In.getElementKind();
   llvm::AllocaInst *Best = entryAlloca(S.type(K), "best");
   llvm::AllocaInst *Index = entryAlloca(B.getInt64Ty(), "best.index");
@@ -530,7 +530,7 @@ void TensorFunctionEmitter::emitSoftmaxFamily(const ir::Op &O,
                                               llvm::Value *Out) {
   const ir::Type &In = F.typeOf(O.Operands[0]);
   llvm::Value *P = pointerTo(O.Operands[0]);
-  auto [Outer, Axis, Inner] = aroundAxis(In, O.IntValue);
+  auto [Outer, Axis, Inner] = aroundAxis(In, O.getAxis());
   ElementKind K = In.getElementKind();
   llvm::Type *T = S.type(K);
   llvm::AllocaInst *Max = entryAlloca(T, "max");
@@ -640,9 +640,9 @@ void TensorFunctionEmitter::emitPick(const ir::Op &O, llvm::Value *Out) {
 }
 
 void TensorFunctionEmitter::emitIota(const ir::Op &O, llvm::Value *Out) {
-  auto [Outer, Axis, Inner] = aroundAxis(O.Ty, O.IntValue);
+  auto [Outer, Axis, Inner] = aroundAxis(O.Ty, O.getAxis());
   llvm::SmallVector<llvm::Value *, 4> Strides{
-      dim(getExtent(O.Ty.getShape(), O.IntValue, O.Ty.getRank())), Inner,
+      dim(getExtent(O.Ty.getShape(), O.getAxis(), O.Ty.getRank())), Inner,
       B.getInt64(1)};
   emitLoopNest(B, {Outer, Axis, Inner}, {Strides},
                [&](llvm::ArrayRef<llvm::Value *> Idx,

@@ -49,34 +49,17 @@ std::string gateLabel(const ir::Op &O) {
   case ir::OpKind::MatMul: return "@";
   case ir::OpKind::Convert:
     return getElementKindName(O.Ty.getElementKind()).str();
-  case ir::OpKind::Extract: return "[" + std::to_string(O.IntValue) + "]";
-  case ir::OpKind::ReduceSum: return "sum axis=" + std::to_string(O.IntValue);
-  case ir::OpKind::ReduceMax: return "max axis=" + std::to_string(O.IntValue);
-  case ir::OpKind::ReduceMin: return "min axis=" + std::to_string(O.IntValue);
+  case ir::OpKind::Extract: return "[" + std::to_string(O.getIndex()) + "]";
+  case ir::OpKind::ReduceSum: return "sum axis=" + std::to_string(O.getAxis());
+  case ir::OpKind::ReduceMax: return "max axis=" + std::to_string(O.getAxis());
+  case ir::OpKind::ReduceMin: return "min axis=" + std::to_string(O.getAxis());
   default:
     break;
   }
   std::string Name = ir::getOpName(O.Kind).str();
   if (ir::hasAxis(O.Kind))
-    Name += " axis=" + std::to_string(O.IntValue);
+    Name += " axis=" + std::to_string(O.getAxis());
   return Name;
-}
-
-/// Operand order does not matter for these gates.
-bool isCommutative(ir::OpKind K) {
-  switch (K) {
-  case ir::OpKind::Add:
-  case ir::OpKind::Mul:
-  case ir::OpKind::Max:
-  case ir::OpKind::Min:
-  case ir::OpKind::And:
-  case ir::OpKind::Or:
-  case ir::OpKind::Eq:
-  case ir::OpKind::Ne:
-    return true;
-  default:
-    return false;
-  }
 }
 
 /// A name used by none of \p Used.
@@ -146,7 +129,7 @@ Flattener::copy(const ir::Function &Src, ir::Builder &B,
   for (size_t I = 0; I < Src.Ops.size(); ++I) {
     const ir::Op &O = Src.Ops[I];
     if (O.Kind == ir::OpKind::Param && !Args.empty()) {
-      Map[I] = Args[O.IntValue];
+      Map[I] = Args[O.getIndex()];
       continue;
     }
     if (O.Kind == ir::OpKind::Return)
@@ -157,7 +140,7 @@ Flattener::copy(const ir::Function &Src, ir::Builder &B,
     if (!Sub.empty()) {
       Copy.Ty = ir::substitute(Copy.Ty, Sub);
       if (Copy.Kind == ir::OpKind::DimValue)
-        Copy.DimAttr = substitute(Copy.DimAttr, Sub);
+        Copy.setDim(substitute(Copy.getDim(), Sub));
     }
     auto G = expandable(Copy);
     if (!G)
@@ -367,8 +350,22 @@ llvm::Expected<Circuit> graph::buildCircuit(jit::Session &S, jit::Engine &JIT,
                  std::to_string(MaxNodes) +
                  " gates (draw a smaller function, or fewer --expand)");
 
-  // The point.
-  auto Point = bindParameters(*F, Instance, M, Opts, JIT, InitName);
+  // The point. An instance the session holds (the REPL's) gives its own
+  // parameters; a file's instance, its initializer's.
+  const jit::SessionDecl *Held =
+      Instance.empty() ? nullptr : S.lookup(Instance);
+  if (Held && (Held->IsValue || !Held->Data))
+    Held = nullptr;
+  GraphOptions WithHeld = Opts;
+  if (Held)
+    for (const jit::StoredTensor &T : *Held->Data)
+      if (llvm::none_of(Opts.At, [&](const auto &A) { return A.first == T.Name; })) {
+        ArgSpec A;
+        A.Kind = ArgSpec::Given;
+        A.Value = jit::loadValue(T);
+        WithHeld.At.emplace_back(T.Name, std::move(A));
+      }
+  auto Point = bindParameters(*F, Instance, M, WithHeld, JIT, InitName);
   if (!Point)
     return Point.takeError();
   unsigned NumParams = Flat.getNumParams();
@@ -513,11 +510,20 @@ llvm::Expected<Circuit> graph::buildCircuit(jit::Session &S, jit::Engine &JIT,
   // The rebuilt circuit must compute what f does: f's own call for a
   // function, value_and_grad's value for a method (a method is not called
   // directly in an expression).
+  // A method is called with the instance's parameters the session holds,
+  // so only then.
   std::string Check;
-  if (Instance.empty())
+  if (Instance.empty()) {
     Check = Opts.Function + "(" + ArgList + ")";
-  else if (F->ResultType.isScalar() && F->ResultType.isFloat())
-    Check = "value_and_grad(" + Opts.Function + ")(" + ArgList + ")";
+  } else if (Held && F->ResultType.isScalar() && F->ResultType.isFloat()) {
+    std::vector<std::string> Own;
+    for (unsigned I = 0; I < NumParams; ++I)
+      if (I < F->ParamStruct.First ||
+          I >= F->ParamStruct.First + F->ParamStruct.Count)
+        Own.push_back(Point->Args[I]);
+    Check = "value_and_grad(" + Opts.Function + ")(" + llvm::join(Own, ", ") +
+            ")";
+  }
   if (!Check.empty()) {
     auto Theirs = Evaluate(S, Check);
     if (!Theirs)
@@ -560,7 +566,7 @@ llvm::Expected<Circuit> graph::buildCircuit(jit::Session &S, jit::Engine &JIT,
       N.Label = O.Name;
       break;
     case CircuitNode::Constant:
-      N.Label = O.Kind == ir::OpKind::DimValue ? "dim " + O.DimAttr.str()
+      N.Label = O.Kind == ir::OpKind::DimValue ? "dim " + O.getDim().str()
                 : O.Data.empty()              ? formatLabel(O.getConstAsDouble())
                                               : "const";
       break;
@@ -573,7 +579,7 @@ llvm::Expected<Circuit> graph::buildCircuit(jit::Session &S, jit::Engine &JIT,
     }
     for (ir::ValueId A : O.Operands)
       N.Operands.push_back(NodeOf[A]);
-    N.Ordered = N.Operands.size() > 1 && !isCommutative(O.Kind);
+    N.Ordered = N.Operands.size() > 1 && !ir::isCommutative(O.Kind);
     if (ValueOf[V])
       N.Value = *ValueOf[V];
     else

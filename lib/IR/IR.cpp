@@ -118,52 +118,6 @@ std::string Type::str() const {
   return S;
 }
 
-llvm::StringRef ir::getOpName(OpKind K) {
-  switch (K) {
-#define OP(Name, Spelling, NumOperands, Class)                                 \
-  case OpKind::Name:                                                           \
-    return Spelling;
-#include "nnc/IR/Ops.def"
-  }
-  return "?";
-}
-
-OpClass ir::getOpClass(OpKind K) {
-  switch (K) {
-#define OP(Name, Spelling, NumOperands, Class)                                 \
-  case OpKind::Name:                                                           \
-    return OpClass::Class;
-#include "nnc/IR/Ops.def"
-  }
-  return OpClass::Other;
-}
-
-int ir::getOpArity(OpKind K) {
-  switch (K) {
-#define OP(Name, Spelling, NumOperands, Class)                                 \
-  case OpKind::Name:                                                           \
-    return NumOperands;
-#include "nnc/IR/Ops.def"
-  }
-  return -1;
-}
-
-bool ir::hasAxis(OpKind K) {
-  switch (K) {
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMin:
-  case OpKind::ArgMax:
-  case OpKind::LogSumExp:
-  case OpKind::Softmax:
-  case OpKind::LogSoftmax:
-  case OpKind::Iota:
-    return true;
-  default:
-    return false;
-  }
-}
-
 llvm::StringRef ir::getDeriveKindName(DeriveKind K) {
   switch (K) {
   case DeriveKind::Grad:
@@ -255,13 +209,30 @@ ValueId Builder::push(Op O) {
 
 ValueId Builder::append(Op O) { return push(std::move(O)); }
 
+ValueId Builder::create(Op O) {
+  llvm::SmallVector<const Type *, 3> Types;
+  for (ValueId V : O.Operands)
+    Types.push_back(&F.typeOf(V));
+  std::string Why;
+  std::optional<Type> Ty = inferType(O, Types, &Why);
+#ifndef NDEBUG
+  if (!Ty)
+    llvm::errs() << "ir::Builder: " << getOpName(O.Kind) << ": " << Why
+                 << '\n';
+#endif
+  assert(Ty && "the op breaks its type rule (ShapeInference.cpp)");
+  if (Ty)
+    O.Ty = std::move(*Ty);
+  return push(std::move(O));
+}
+
 ValueId Builder::param(Type Ty, std::string Name) {
   assert((F.Ops.empty() || F.Ops.back().Kind == OpKind::Param) &&
          "parameters come before every other op");
   Op O;
   O.Kind = OpKind::Param;
   O.Ty = std::move(Ty);
-  O.IntValue = static_cast<int64_t>(F.Ops.size());
+  O.setIndex(static_cast<unsigned>(F.Ops.size()));
   O.Name = std::move(Name);
   return push(std::move(O));
 }
@@ -300,70 +271,28 @@ ValueId Builder::intConstant(Type Ty, int64_t Value) {
 }
 
 ValueId Builder::unary(OpKind K, ValueId A) {
-  assert(getOpArity(K) == 1 && "not a unary op");
+  assert(getOpArity(K) == 1 && getOpClass(K) != OpClass::Other &&
+         "not a unary op; use the dedicated builder");
   Op O;
   O.Kind = K;
-  const Type &TA = F.typeOf(A);
-  switch (getOpClass(K)) {
-  case OpClass::Arith:
-    assert((TA.isFloat() || TA.isInt()) && "arithmetic on numbers");
-    O.Ty = TA;
-    break;
-  case OpClass::Math:
-    assert(TA.isFloat() && "math functions take floats");
-    O.Ty = TA;
-    break;
-  case OpClass::Logic:
-    assert(TA.isBool() && "logic on bools");
-    O.Ty = TA;
-    break;
-  default:
-    assert(false && "use the dedicated builder");
-  }
   O.Operands = {A};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::binary(OpKind K, ValueId A, ValueId B) {
-  assert(getOpArity(K) == 2 && "not a binary op");
-  const Type &TA = F.typeOf(A);
-  assert(TA == F.typeOf(B) && "binary operands share a type");
+  assert(getOpArity(K) == 2 && getOpClass(K) != OpClass::Other &&
+         "not a binary op; use the dedicated builder");
   Op O;
   O.Kind = K;
-  switch (getOpClass(K)) {
-  case OpClass::Arith:
-    assert((TA.isFloat() || TA.isInt()) && "arithmetic on numbers");
-    O.Ty = TA;
-    break;
-  case OpClass::Math:
-    assert(TA.isFloat() && "math functions take floats");
-    O.Ty = TA;
-    break;
-  case OpClass::Cmp:
-    assert(TA.isLeaf() && "comparison of scalars or tensors");
-    O.Ty = TA.withElementKind(ElementKind::Bool);
-    break;
-  case OpClass::Logic:
-    assert(TA.isBool() && "logic on bools");
-    O.Ty = TA;
-    break;
-  default:
-    assert(false && "use the dedicated builder");
-  }
   O.Operands = {A, B};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::select(ValueId C, ValueId A, ValueId B) {
-  assert(F.typeOf(C).isBool() && "select condition is bool");
-  assert(F.typeOf(A) == F.typeOf(B) && "select arms share a type");
-  assert(F.typeOf(C).getShape() == F.typeOf(A).getShape() &&
-         "select condition has the arms' shape");
   Op O;
   O.Kind = OpKind::Select;
-  O.Ty = F.typeOf(A);
   O.Operands = {C, A, B};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::convert(ValueId A, ElementKind To) {
@@ -372,7 +301,7 @@ ValueId Builder::convert(ValueId A, ElementKind To) {
   O.Kind = OpKind::Convert;
   O.Ty = F.typeOf(A).withElementKind(To);
   O.Operands = {A};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::call(const Function &Callee, llvm::ArrayRef<ValueId> Args) {
@@ -391,25 +320,18 @@ ValueId Builder::call(llvm::StringRef Callee, Type Result,
 }
 
 ValueId Builder::tuple(llvm::ArrayRef<ValueId> Elements) {
-  std::vector<Type> Types;
-  for (ValueId E : Elements)
-    Types.push_back(F.typeOf(E));
   Op O;
   O.Kind = OpKind::Tuple;
-  O.Ty = Type::tuple(std::move(Types));
   O.Operands.assign(Elements.begin(), Elements.end());
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::extract(ValueId T, unsigned Index) {
-  const Type &TT = F.typeOf(T);
-  assert(TT.isTuple() && Index < TT.getElements().size() && "extract index");
   Op O;
   O.Kind = OpKind::Extract;
-  O.Ty = TT.getElements()[Index];
-  O.IntValue = Index;
+  O.setIndex(Index);
   O.Operands = {T};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 void Builder::ret(ValueId V) {
@@ -421,7 +343,7 @@ void Builder::ret(ValueId V) {
 }
 
 ValueId ir::inlineCall(Builder &B, const Function &Callee,
-                       llvm::ArrayRef<ValueId> Args) {
+                       llvm::ArrayRef<ValueId> Args, ExpandFn Expand) {
   DimSubstitution Dims;
   for (size_t I = 0; I < Args.size(); ++I) {
     [[maybe_unused]] bool Bound = bindDims(
@@ -434,23 +356,62 @@ ValueId ir::inlineCall(Builder &B, const Function &Callee,
   for (size_t I = 0; I < Callee.Ops.size(); ++I) {
     const Op &Src = Callee.Ops[I];
     if (Src.Kind == OpKind::Param) {
-      Map[I] = Args[Src.IntValue];
+      Map[I] = Args[Src.getIndex()];
       continue;
     }
     if (Src.Kind == OpKind::Return)
       return Map[Src.Operands[0]];
+    llvm::SmallVector<ValueId, 3> Operands;
+    for (ValueId V : Src.Operands)
+      Operands.push_back(Map[V]);
+    if (Src.Kind == OpKind::Call && Expand) {
+      if (const Function *Target = Expand(Src)) {
+        Map[I] = inlineCall(B, *Target, Operands, Expand);
+        continue;
+      }
+    }
     Op Copy = Src;
-    for (ValueId &V : Copy.Operands)
-      V = Map[V];
+    Copy.Operands = std::move(Operands);
     if (!Dims.empty()) {
       Copy.Ty = substitute(Copy.Ty, Dims);
       if (Copy.Kind == OpKind::DimValue)
-        Copy.DimAttr = substitute(Copy.DimAttr, Dims);
+        Copy.setDim(substitute(Copy.getDim(), Dims));
     }
     Map[I] = B.append(std::move(Copy));
   }
   assert(false && "function without return");
   return 0;
+}
+
+bool ir::inlineCallsInto(Function &F, ExpandFn Expand) {
+  bool Any = false;
+  for (const Op &O : F.Ops)
+    Any |= O.Kind == OpKind::Call && Expand(O);
+  if (!Any)
+    return false;
+  // Rebuilt into a fresh op vector, which keeps the ops in topological
+  // order with each copied body before the call's uses.
+  Function NF(F.Name);
+  Builder B(NF);
+  NF.Ops.reserve(F.Ops.size());
+  std::vector<ValueId> Map(F.Ops.size());
+  for (size_t I = 0; I < F.Ops.size(); ++I) {
+    Op O = F.Ops[I];
+    for (ValueId &V : O.Operands)
+      V = Map[V];
+    const Function *G = O.Kind == OpKind::Call ? Expand(O) : nullptr;
+    if (!G) {
+      Map[I] = B.append(std::move(O));
+      continue;
+    }
+    size_t FirstNew = NF.Ops.size();
+    ValueId R = inlineCall(B, *G, O.Operands);
+    if (R >= FirstNew && NF.Ops[R].Name.empty())
+      NF.Ops[R].Name = O.Name;
+    Map[I] = R;
+  }
+  F.Ops = std::move(NF.Ops);
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -480,146 +441,104 @@ ValueId Builder::splat(Type Ty, double Value) {
 }
 
 ValueId Builder::broadcast(ValueId A, const Type &Ty) {
-  const Type &TA = F.typeOf(A);
-  if (TA == Ty)
+  if (F.typeOf(A) == Ty)
     return A;
-  assert(TA.isLeaf() && TA.getElementKind() == Ty.getElementKind() &&
-         broadcastsTo(TA.getShape(), Ty.getShape()) && "broadcast shapes");
   Op O;
   O.Kind = OpKind::Broadcast;
   O.Ty = Ty;
   O.Operands = {A};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::sumTo(ValueId A, const Type &Ty) {
-  const Type &TA = F.typeOf(A);
-  if (TA == Ty)
+  if (F.typeOf(A) == Ty)
     return A;
-  assert(TA.isLeaf() && TA.getElementKind() == Ty.getElementKind() &&
-         broadcastsTo(Ty.getShape(), TA.getShape()) && "sum_to shapes");
   Op O;
   O.Kind = OpKind::SumTo;
   O.Ty = Ty;
   O.Operands = {A};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::reshape(ValueId A, const Type &Ty) {
-  const Type &TA = F.typeOf(A);
-  if (TA == Ty)
+  if (F.typeOf(A) == Ty)
     return A;
-  assert(TA.getElementKind() == Ty.getElementKind() &&
-         getNumElements(TA.getShape()) == getNumElements(Ty.getShape()) &&
-         "reshape keeps the number of elements");
   Op O;
   O.Kind = OpKind::Reshape;
   O.Ty = Ty;
   O.Operands = {A};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::reduce(OpKind K, ValueId A, unsigned Axis) {
-  const Type &TA = F.typeOf(A);
-  assert(hasAxis(K) && Axis < TA.getRank() && "reduction axis");
-  Shape S = TA.getShape();
-  S.erase(S.begin() + Axis);
-  ElementKind EK = K == OpKind::ArgMax ? ElementKind::I64 : TA.getElementKind();
+  assert(hasAxis(K) && getOpArity(K) == 1 && "a reduction");
   Op O;
   O.Kind = K;
-  O.Ty = Type::tensor(EK, std::move(S));
-  O.IntValue = Axis;
+  O.setAxis(Axis);
   O.Operands = {A};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::softmax(OpKind K, ValueId A, unsigned Axis) {
-  const Type &TA = F.typeOf(A);
-  assert((K == OpKind::Softmax || K == OpKind::LogSoftmax) && TA.isFloat() &&
-         Axis < TA.getRank() && "softmax axis");
-  Op O;
-  O.Kind = K;
-  O.Ty = TA;
-  O.IntValue = Axis;
-  O.Operands = {A};
-  return push(std::move(O));
+  assert((K == OpKind::Softmax || K == OpKind::LogSoftmax) && "softmax");
+  return reduce(K, A, Axis);
 }
 
 ValueId Builder::matmul(ValueId A, ValueId B) {
-  const Type &TA = F.typeOf(A), &TB = F.typeOf(B);
-  std::optional<Shape> S = getMatMulShape(TA.getShape(), TB.getShape());
-  assert(S && TA.getElementKind() == TB.getElementKind() && "matmul shapes");
   Op O;
   O.Kind = OpKind::MatMul;
-  O.Ty = Type::tensor(TA.getElementKind(), std::move(*S));
   O.Operands = {A, B};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::transpose(ValueId A) {
-  const Type &TA = F.typeOf(A);
-  assert(TA.getRank() == 2 && "transpose of a matrix");
   Op O;
   O.Kind = OpKind::Transpose;
-  O.Ty = Type::tensor(TA.getElementKind(),
-                      {TA.getShape()[1], TA.getShape()[0]});
   O.Operands = {A};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::onehot(ValueId Labels, Dim Classes, ElementKind K) {
-  const Type &TL = F.typeOf(Labels);
-  assert(TL.isInt() && "onehot of integer labels");
-  Shape S = TL.getShape();
+  Shape S = F.typeOf(Labels).getShape();
   S.push_back(std::move(Classes));
   Op O;
   O.Kind = OpKind::OneHot;
   O.Ty = Type::tensor(K, std::move(S));
   O.Operands = {Labels};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::pick(ValueId X, ValueId Labels) {
-  const Type &TX = F.typeOf(X), &TL = F.typeOf(Labels);
-  assert(TL.isInt() && TX.getRank() == TL.getRank() + 1 &&
-         Shape(TX.getShape().begin(), TX.getShape().end() - 1) ==
-             TL.getShape() &&
-         "pick shapes");
   Op O;
   O.Kind = OpKind::Pick;
-  O.Ty = Type::tensor(TX.getElementKind(), TL.getShape());
   O.Operands = {X, Labels};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 ValueId Builder::iota(const Type &Ty, unsigned Axis) {
-  assert(Ty.getElementKind() == ElementKind::I64 && Axis < Ty.getRank() &&
-         "iota of i64 along an axis");
   Op O;
   O.Kind = OpKind::Iota;
   O.Ty = Ty;
-  O.IntValue = Axis;
-  return push(std::move(O));
+  O.setAxis(Axis);
+  return create(std::move(O));
 }
 
 ValueId Builder::dim(Dim D) {
   Op O;
   O.Kind = OpKind::DimValue;
-  O.Ty = Type::scalar(ElementKind::I64);
-  O.DimAttr = std::move(D);
-  return push(std::move(O));
+  O.setDim(std::move(D));
+  return create(std::move(O));
 }
 
 ValueId Builder::random(OpKind K, ValueId Seed, unsigned Stream,
                         const Type &Ty) {
-  assert((K == OpKind::Rand || K == OpKind::Randn) && Ty.isFloat() &&
-         F.typeOf(Seed) == Type::scalar(ElementKind::I64) && "random op");
+  assert((K == OpKind::Rand || K == OpKind::Randn) && "random op");
   Op O;
   O.Kind = K;
   O.Ty = Ty;
-  O.IntValue = Stream;
+  O.setStream(Stream);
   O.Operands = {Seed};
-  return push(std::move(O));
+  return create(std::move(O));
 }
 
 std::string ir::formatDouble(double V) {

@@ -258,7 +258,7 @@ Token Lexer::error(const char *Start) {
 //===----------------------------------------------------------------------===//
 
 std::optional<OpKind> lookupOpKind(llvm::StringRef Name) {
-#define OP(Kind, Spelling, NumOperands, Class)                                 \
+#define OP(Kind, Spelling, NumOperands, Class, Attr, Props)                    \
   if (Name == Spelling)                                                        \
     return OpKind::Kind;
 #include "nnc/IR/Ops.def"
@@ -392,7 +392,8 @@ private:
   bool declareGlobal(const Token &Name);
   bool parseType(Type &T, unsigned Depth = 0);
   bool parseDim(Dim &D);
-  bool parseAttribute(llvm::StringRef Name, int64_t &Value);
+  bool parseAttribute(llvm::StringRef Name, unsigned &Value);
+  bool parseKeywordAttr(Op &O);
   bool parseTensorConstant(Op &O);
   bool parseIndex(unsigned &Index);
 
@@ -579,14 +580,37 @@ bool IRParser::parseDim(Dim &D) {
   return true;
 }
 
-bool IRParser::parseAttribute(llvm::StringRef Name, int64_t &Value) {
+bool IRParser::parseAttribute(llvm::StringRef Name, unsigned &Value) {
   if (!expectKeyword(Name) || !expect(TokKind::Equal, "'='"))
     return false;
   if (!is(TokKind::Number))
     return unexpected("an integer");
-  if (Tok.Text.getAsInteger(10, Value) || Value < 0)
+  if (Tok.Text.getAsInteger(10, Value))
     return error(Tok.getLoc(), DiagID::err_bad_number, Tok.Text);
   consume();
+  return true;
+}
+
+/// The `name=value` attribute after the operands (Printer.cpp's
+/// printKeywordAttr), for the op kinds that carry one.
+bool IRParser::parseKeywordAttr(Op &O) {
+  unsigned V = 0;
+  switch (getAttrKind(O.Kind)) {
+  case AttrKind::None:
+  case AttrKind::Index: // extract's: parsed as an operand
+  case AttrKind::Dim:   // dim's: parsed in place of operands
+    return true;
+  case AttrKind::Axis:
+    if (!parseAttribute("axis", V))
+      return false;
+    O.setAxis(V);
+    return true;
+  case AttrKind::Stream:
+    if (!parseAttribute("stream", V))
+      return false;
+    O.setStream(V);
+    return true;
+  }
   return true;
 }
 
@@ -763,7 +787,7 @@ bool IRParser::parseFunction(const Token &Name, bool Internal) {
       consume();
       Op P;
       P.Kind = OpKind::Param;
-      P.IntValue = static_cast<int64_t>(F->Ops.size());
+      P.setIndex(static_cast<unsigned>(F->Ops.size()));
       if (!expect(TokKind::Colon, "':'") || !parseType(P.Ty) ||
           !define(S, PName, std::move(P)))
         return false;
@@ -894,20 +918,20 @@ bool IRParser::parseOp(FunctionState &S) {
         !parseIndex(Index))
       return false;
     O.Operands = {V};
-    O.IntValue = Index;
+    O.setIndex(Index);
     break;
   }
-  case OpKind::DimValue:
-    if (!parseDim(O.DimAttr))
+  case OpKind::DimValue: {
+    Dim D;
+    if (!parseDim(D))
       return false;
+    O.setDim(std::move(D));
     break;
+  }
   default:
     if (!is(TokKind::Colon) && !is(TokKind::Ident) && !parseValueList(S, O))
       return false;
-    if (hasAxis(*K) && !parseAttribute("axis", O.IntValue))
-      return false;
-    if ((*K == OpKind::Rand || *K == OpKind::Randn) &&
-        !parseAttribute("stream", O.IntValue))
+    if (!parseKeywordAttr(O))
       return false;
     int Arity = getOpArity(*K);
     if (Arity >= 0 && O.Operands.size() != static_cast<size_t>(Arity)) {

@@ -233,7 +233,8 @@ private:
         S += (O.Operands.empty() ? "" : ", ") + Extra;
       return Rendered{S + ")", PAtom};
     };
-    std::string Axis = "axis=" + std::to_string(O.IntValue);
+    std::string Axis =
+        hasAxis(O.Kind) ? "axis=" + std::to_string(O.getAxis()) : "";
     // Reductions and the softmax family: `sum(x, axis=1)`; iota also
     // spells its shape, below.
     if (hasAxis(O.Kind) && O.Kind != OpKind::Iota)
@@ -310,19 +311,19 @@ private:
       return R;
     }
     case OpKind::DimValue:
-      return renderDim(O.DimAttr);
+      return renderDim(O.getDim());
     case OpKind::Rand:
     case OpKind::Randn:
       return Fn(getOpName(O.Kind), renderShape(O.Ty.getShape()) +
                                        ", stream=" +
-                                       std::to_string(O.IntValue));
+                                       std::to_string(O.getStream()));
     case OpKind::Extract: {
       const Op &T = F.op(O.Operands[0]);
       if (T.Kind == OpKind::Tuple)
-        return Text[T.Operands[O.IntValue]];
+        return Text[T.Operands[O.getIndex()]];
       // The surface language has no tuple projection: say so in the output
       // rather than print something that means another thing.
-      return {"/* element " + std::to_string(O.IntValue) + " of " +
+      return {"/* element " + std::to_string(O.getIndex()) + " of " +
                   Text[O.Operands[0]].Text + ": not expressible in .nn */",
               PAtom};
     }
@@ -355,6 +356,11 @@ void ir::printModuleAsNN(const Module &M, llvm::raw_ostream &OS) {
     Reserved.insert(K);
   for (const char *B : BuiltinNames)
     Reserved.insert(B);
+  // Every math op is the built-in of its name.
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props)                    \
+  if (OpClass::Class == OpClass::Math)                                         \
+    Reserved.insert(Spelling);
+#include "nnc/IR/Ops.def"
   llvm::StringSet<> BackwardFns, Taken;
   for (const auto &F : M.Functions)
     Taken.insert(F->Name);

@@ -8,9 +8,9 @@
 //   instance net { fc1.W: f32[2, 3], fc1.b: f32[3] }
 //
 // Tensor types print their shapes (`f32[B, 784]`); ops with attributes
-// print them after the operands (`reduce_sum %x axis=1`, `dim 2*n`,
-// `randn %seed stream=3`); tensor constants list their elements row-major
-// (`const [1, 2, 3, 4] : f64[2, 2]`).
+// print them after the operands (`reduce_sum %x axis=1`, `extract %t, 1`,
+// `randn %seed stream=3`), a dim its dimension (`dim 2*n`); tensor
+// constants list their elements row-major (`const [1, 2, 3, 4] : f64[2, 2]`).
 //
 //===----------------------------------------------------------------------===//
 #include "ValueNames.h"
@@ -28,6 +28,28 @@ static void printABIStructs(const Function::ABIStruct &P,
   if (R.Count)
     OS << " result_struct(" << R.First << ", " << R.Count << ", "
        << R.Instance << (R.IsGrads ? ", grads)" : ")");
+}
+
+/// An attribute after the operands: extract's index as one more operand
+/// (`extract %t, 1`), the rest as `name=value` (`axis=1`, `stream=3`). A
+/// dim's dimension is printed in place of operands, a param's index is its
+/// position; IRParser.cpp reads the same forms.
+static void printKeywordAttr(const Op &O, llvm::raw_ostream &OS) {
+  switch (getAttrKind(O.Kind)) {
+  case AttrKind::None:
+  case AttrKind::Dim:
+    return;
+  case AttrKind::Index:
+    if (O.Kind == OpKind::Extract)
+      OS << ", " << O.getIndex();
+    return;
+  case AttrKind::Axis:
+    OS << " axis=" << O.getAxis();
+    return;
+  case AttrKind::Stream:
+    OS << " stream=" << O.getStream();
+    return;
+  }
 }
 
 void ir::printFunction(const Function &F, llvm::raw_ostream &OS,
@@ -80,7 +102,7 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS,
       OS << ']';
     } else if (O.Kind == OpKind::DimValue) {
       OS << ' ';
-      O.DimAttr.print(OS);
+      O.getDim().print(OS);
     } else if (O.Kind == OpKind::Const) {
       if (O.Ty.isFloat())
         OS << ' ' << formatDouble(O.FloatValue);
@@ -96,12 +118,7 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS,
     } else {
       for (size_t J = 0; J < O.Operands.size(); ++J)
         OS << (J ? ", " : " ") << '%' << Names[O.Operands[J]];
-      if (O.Kind == OpKind::Extract)
-        OS << ", " << O.IntValue;
-      if (hasAxis(O.Kind))
-        OS << " axis=" << O.IntValue;
-      if (O.Kind == OpKind::Rand || O.Kind == OpKind::Randn)
-        OS << " stream=" << O.IntValue;
+      printKeywordAttr(O, OS);
     }
     OS << " : ";
     O.Ty.print(OS);

@@ -77,21 +77,31 @@ std::unique_ptr<InstanceNode> buildInstance(const ast::LayerDecl &L,
   return N;
 }
 
+/// The IR op of a Math1 or Math2 built-in: the op of the same name.
 ir::OpKind mathOp(ast::Builtin B) {
   switch (B) {
-  case ast::Builtin::Exp: return ir::OpKind::Exp;
-  case ast::Builtin::Log: return ir::OpKind::Log;
-  case ast::Builtin::Sqrt: return ir::OpKind::Sqrt;
-  case ast::Builtin::Tanh: return ir::OpKind::Tanh;
-  case ast::Builtin::Sigmoid: return ir::OpKind::Sigmoid;
-  case ast::Builtin::Relu: return ir::OpKind::Relu;
-  case ast::Builtin::Abs: return ir::OpKind::Abs;
-  case ast::Builtin::Sin: return ir::OpKind::Sin;
-  case ast::Builtin::Cos: return ir::OpKind::Cos;
-  case ast::Builtin::Pow: return ir::OpKind::Pow;
-  case ast::Builtin::Max: return ir::OpKind::Max;
-  case ast::Builtin::Min: return ir::OpKind::Min;
-  default: return ir::OpKind::Const;
+#define BUILTIN(Id, Spelling, Family) BUILTIN_##Family(Id)
+#define BUILTIN_Math(Id)                                                       \
+  case ast::Builtin::Id:                                                       \
+    return ir::OpKind::Id;
+#define BUILTIN_Math1(Id) BUILTIN_Math(Id)
+#define BUILTIN_Math2(Id) BUILTIN_Math(Id)
+#define BUILTIN_Select(Id)
+#define BUILTIN_Convert(Id)
+#define BUILTIN_Derive(Id)
+#define BUILTIN_Tensor(Id)
+#define BUILTIN_Init(Id)
+#include "nnc/AST/Builtins.def"
+#undef BUILTIN_Math
+#undef BUILTIN_Math1
+#undef BUILTIN_Math2
+#undef BUILTIN_Select
+#undef BUILTIN_Convert
+#undef BUILTIN_Derive
+#undef BUILTIN_Tensor
+#undef BUILTIN_Init
+  default:
+    return ir::OpKind::Const;
   }
 }
 
@@ -454,8 +464,10 @@ private:
     case ast::Expr::EK_Call:
       return lowerCall(B, llvm::cast<ast::CallExpr>(E));
     case ast::Expr::EK_Member: {
-      // Sema accepts `x.T` as the only member value.
+      // Sema accepts `x.T`, and a parameter the REPL passes (`net.fc1.W`).
       auto &M = llvm::cast<ast::MemberExpr>(E);
+      if (M.ParamIndex >= 0)
+        return Ctx.NumStateParams + M.ParamIndex;
       ValueId X = lower(B, *M.Base);
       B.setLoc(M.MemberRange.Start);
       return B.getFunction().typeOf(X).getRank() == 2 ? B.transpose(X) : X;
@@ -703,6 +715,13 @@ private:
     }
     std::string Callee = nameOf(Ref);
     B.setLoc(C.getLoc());
+    if (!C.ImplicitArgs.empty()) {
+      std::vector<ValueId> Full;
+      for (unsigned I : C.ImplicitArgs)
+        Full.push_back(Ctx.NumStateParams + I);
+      Full.insert(Full.end(), Args.begin(), Args.end());
+      return B.call(Callee, Result, Full);
+    }
     return B.call(Callee, Result, Args);
   }
 

@@ -89,7 +89,8 @@ Candidate::addDeclarations(const Input &In, bool Lenient) {
 
 void Candidate::addSession(const llvm::StringSet<> &Except) {
   for (const SessionDecl &D : S.getDecls()) {
-    if (Except.contains(D.Name))
+    // A value is no source: expressions receive it (SessionArgs).
+    if (Except.contains(D.Name) || D.IsValue)
       continue;
     unsigned ID = addBuffer(D.Text, D.SourceName, static_cast<int>(D.Line) - 1);
     std::unique_ptr<ast::Module> M = parseModule(ID, Diags);
@@ -125,6 +126,46 @@ const ast::Expr *Candidate::addWrapped(const Input &In, llvm::StringRef Prefix,
   else if (auto *D = llvm::dyn_cast<ast::DerivedFnDecl>(M->Decls[0].get()))
     E = D->Value.get();
   AST.Decls.push_back(std::move(M->Decls[0]));
+  return E;
+}
+
+SessionArgs jit::getSessionArgs(const Session &S) {
+  SessionArgs A;
+  auto Add = [&](std::string Name, const StoredTensor &T) {
+    if (!A.Names.empty())
+      A.Text += ", ";
+    A.Text +=
+        "__nnc_p" + std::to_string(A.Names.size()) + ": " + T.getTypeString();
+    A.Names.push_back(std::move(Name));
+    A.Tensors.push_back(&T);
+  };
+  for (const SessionDecl &D : S.getDecls())
+    if (D.IsValue && D.Data && D.Data->size() == 1)
+      Add(D.Name, D.Data->front());
+  for (const SessionDecl &D : S.getDecls())
+    if (!D.IsValue && D.Data)
+      for (const StoredTensor &T : *D.Data)
+        Add(D.Name + "." + T.Name, T);
+  return A;
+}
+
+const ast::Expr *Candidate::addExpression(const Input &In,
+                                          const SessionArgs &Args,
+                                          llvm::StringRef LetName) {
+  std::string Head = ("fn " + ExprWrapperName + "(" + Args.Text + ")").str();
+  // `let x = <expr>` is the body of a block that returns x: diagnostics
+  // show the line as typed.
+  std::string Tail = (llvm::Twine(endsWithToken(In.Text, ';') ? "" : ";\n") +
+                      "return " + LetName + ";\n}")
+                         .str();
+  const ast::Expr *E = LetName.empty()
+                           ? addWrapped(In, Head + " =", ";", ExprWrapperName)
+                           : addWrapped(In, Head + " {", Tail, ExprWrapperName);
+  if (!E)
+    return nullptr;
+  auto &F = llvm::cast<ast::FnDecl>(*AST.Decls.back());
+  for (size_t I = 0; I < F.Params.size() && I < Args.Names.size(); ++I)
+    F.Params[I].Name = Args.Names[I];
   return E;
 }
 

@@ -100,10 +100,39 @@ static void flatten(const ir::Type &T, std::vector<ElementKind> &Out) {
     flatten(E, Out);
 }
 
+/// The arguments of \p Callee's parameters \p Params, read through the
+/// pointers at Slots[ArgBase + I] as the C ABI passes them: a scalar by
+/// value (a bool stored as one byte), a tensor as its pointer followed by
+/// its sizes, which are constants here.
+static std::vector<llvm::Value *>
+loadArgs(llvm::IRBuilder<> &B, llvm::Function &Callee, llvm::Value *Slots,
+         llvm::ArrayRef<ir::Type> Params, unsigned ArgBase) {
+  std::vector<llvm::Value *> Args;
+  for (unsigned I = 0; I < Params.size(); ++I) {
+    llvm::Value *Ptr = B.CreateLoad(
+        B.getPtrTy(),
+        B.CreateConstInBoundsGEP1_64(B.getInt64Ty(), Slots, ArgBase + I));
+    const ir::Type &T = Params[I];
+    if (T.isTensor()) {
+      Args.push_back(Ptr);
+      for (const Dim &D : T.getShape())
+        Args.push_back(B.getInt64(D.Factor));
+      continue;
+    }
+    llvm::Type *Ty = Callee.getArg(Args.size())->getType();
+    if (Ty->isIntegerTy(1))
+      Args.push_back(B.CreateTrunc(B.CreateLoad(B.getInt8Ty(), Ptr), Ty));
+    else
+      Args.push_back(B.CreateLoad(Ty, Ptr));
+  }
+  return Args;
+}
+
 /// Adds `void Entry(ptr Slots)` calling \p Callee and storing leaf I of its
 /// result at Slots + 8 I (a bool as one byte, as C stores it).
 static void addTrampoline(llvm::Module &LM, llvm::Function &Callee,
-                          const ir::Type &ResultType, llvm::StringRef Entry) {
+                          const ir::Type &ResultType, llvm::StringRef Entry,
+                          llvm::ArrayRef<ir::Type> Params, unsigned ArgBase) {
   llvm::LLVMContext &Ctx = LM.getContext();
   llvm::IRBuilder<> B(Ctx);
   auto *FT = llvm::FunctionType::get(B.getVoidTy(), {B.getPtrTy()}, false);
@@ -111,15 +140,15 @@ static void addTrampoline(llvm::Module &LM, llvm::Function &Callee,
                                    Entry, LM);
   B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", F));
   llvm::Value *Slots = F->getArg(0);
+  std::vector<llvm::Value *> Args = loadArgs(B, Callee, Slots, Params, ArgBase);
   if (ResultType.isScalar()) {
-    llvm::Value *R = B.CreateCall(&Callee, {});
+    llvm::Value *R = B.CreateCall(&Callee, Args);
     if (R->getType()->isIntegerTy(1))
       R = B.CreateZExt(R, B.getInt8Ty());
     B.CreateStore(R, Slots);
   } else {
     std::vector<ElementKind> Leaves;
     flatten(ResultType, Leaves);
-    std::vector<llvm::Value *> Args;
     for (unsigned I = 0; I < Leaves.size(); ++I)
       Args.push_back(B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Slots, 8 * I));
     B.CreateCall(&Callee, Args);
@@ -132,7 +161,8 @@ static void addTrampoline(llvm::Module &LM, llvm::Function &Callee,
 /// status in Slots[0]; `i64 Entry.size()` returns the workspace size.
 static void addStatusTrampoline(llvm::Module &LM, llvm::Function &Callee,
                                 unsigned NumLeaves, llvm::StringRef Entry,
-                                llvm::Function *SizeFn) {
+                                llvm::Function *SizeFn,
+                                llvm::ArrayRef<ir::Type> Params) {
   llvm::LLVMContext &Ctx = LM.getContext();
   llvm::IRBuilder<> B(Ctx);
   auto *FT = llvm::FunctionType::get(B.getVoidTy(), {B.getPtrTy()}, false);
@@ -143,7 +173,8 @@ static void addStatusTrampoline(llvm::Module &LM, llvm::Function &Callee,
   auto Slot = [&](unsigned I) {
     return B.CreateConstInBoundsGEP1_64(B.getInt64Ty(), Slots, I);
   };
-  std::vector<llvm::Value *> Args;
+  std::vector<llvm::Value *> Args =
+      loadArgs(B, Callee, Slots, Params, 2 + NumLeaves);
   for (unsigned I = 0; I < NumLeaves; ++I)
     Args.push_back(B.CreateLoad(B.getPtrTy(), Slot(2 + I)));
   Args.push_back(B.CreateLoad(B.getPtrTy(), Slot(1)));
@@ -221,6 +252,7 @@ CompiledCall::create(llvm::orc::ResourceTrackerSP RT, void (*Entry)(void *),
       new CompiledCall(std::move(RT), Entry, std::move(ResultType), 0u));
   C->Status = true;
   C->Slots.assign(2 + Leaves.size(), 0);
+  C->ArgBase = C->Slots.size();
   C->Workspace.reset(
       static_cast<unsigned char *>(std::malloc(WorkspaceBytes + 64)));
   if (!C->Workspace)
@@ -274,6 +306,61 @@ static Scalar loadElement(ElementKind K, const unsigned char *Bytes,
     return Scalar::boolean(Bytes[I] != 0);
   }
   return Scalar::f64(0);
+}
+
+std::optional<StoredTensor> jit::storeValue(std::string Name, const Value &V) {
+  if (V.getKind() == Value::TupleValue)
+    return std::nullopt;
+  bool IsTensor = V.getKind() == Value::TensorValue;
+  ElementKind K = IsTensor ? V.getTensorElementKind() : V.getScalar().Kind;
+  StoredTensor T(std::move(Name), K,
+                 IsTensor ? V.getShape() : std::vector<int64_t>());
+  auto *Bytes = static_cast<unsigned char *>(T.data());
+  auto Store = [&](size_t I, const Scalar &S) {
+    switch (K) {
+    case ElementKind::F64: {
+      double D = S.Float;
+      std::memcpy(Bytes + 8 * I, &D, 8);
+      break;
+    }
+    case ElementKind::F32: {
+      float F = static_cast<float>(S.Float);
+      std::memcpy(Bytes + 4 * I, &F, 4);
+      break;
+    }
+    case ElementKind::I64:
+      std::memcpy(Bytes + 8 * I, &S.Int, 8);
+      break;
+    case ElementKind::I32: {
+      int32_t N = static_cast<int32_t>(S.Int);
+      std::memcpy(Bytes + 4 * I, &N, 4);
+      break;
+    }
+    case ElementKind::Bool:
+      Bytes[I] = S.Int != 0;
+      break;
+    }
+  };
+  if (!IsTensor) {
+    Store(0, V.getScalar());
+    return T;
+  }
+  const std::vector<Scalar> &Data = V.getTensorData();
+  for (size_t I = 0; I < Data.size(); ++I)
+    Store(I, Data[I]);
+  return T;
+}
+
+Value jit::loadValue(const StoredTensor &T) {
+  auto *Bytes = static_cast<const unsigned char *>(T.data());
+  if (T.Shape.empty())
+    return Value::scalar(loadElement(T.Elem, Bytes, 0));
+  std::vector<Scalar> Data;
+  int64_t N = T.getNumElements();
+  Data.reserve(N);
+  for (int64_t I = 0; I < N; ++I)
+    Data.push_back(loadElement(T.Elem, Bytes, I));
+  return Value::tensor(T.Elem, T.Shape, std::move(Data));
 }
 
 static Value decode(const ir::Type &T, const std::vector<uint64_t> &Slots,
@@ -366,10 +453,18 @@ llvm::Expected<std::unique_ptr<Engine>> Engine::create() {
 llvm::Expected<std::unique_ptr<CompiledCall>>
 Engine::compile(const ir::Module &M, llvm::StringRef Name) {
   const ir::Function *F = M.lookup(Name);
-  if (!F || F->getNumParams() != 0)
+  if (!F)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "internal error: no function '" + Name +
-                                       "' without parameters to run");
+                                       "' to run");
+  std::vector<ir::Type> Params;
+  for (unsigned I = 0; I < F->getNumParams(); ++I) {
+    Params.push_back(F->getParamType(I));
+    if (Params.back().isTensor() && getConstantSize(Params.back()) < 0)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "internal error: a parameter of unknown size " + Params.back().str());
+  }
   std::unique_ptr<ir::Module> Sub = extractFunction(M, Name);
   std::string Unique = (Name + "." + llvm::Twine(NextId)).str();
   bool Status = hasStatusABI(*F);
@@ -404,9 +499,10 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal error: no workspace size");
     addStatusTrampoline(**LM, *(*LM)->getFunction(Name), Leaves.size(), Entry,
-                        SizeFn);
+                        SizeFn, Params);
   } else {
-    addTrampoline(**LM, *(*LM)->getFunction(Name), F->ResultType, Entry);
+    addTrampoline(**LM, *(*LM)->getFunction(Name), F->ResultType, Entry, Params,
+                  std::max<unsigned>(1, flattenLeaves(F->ResultType).size()));
   }
   optimizeLLVMModule(**LM, TM, Opts.OptLevel);
   // Ctrl-C during the passes: machine code would never run. (The REPL
@@ -439,13 +535,21 @@ Engine::compile(const ir::Module &M, llvm::StringRef Name) {
                                      F->ResultType,
                                      Bytes < 0 ? INT64_MAX - 64 : Bytes,
                                      MemoryLimit);
-    if (!Call)
+    if (!Call) {
       llvm::consumeError(RT->remove());
+      return Call;
+    }
+    (*Call)->ArgTypes = Params;
+    (*Call)->Slots.resize((*Call)->ArgBase + Params.size(), 0);
     return Call;
   }
   std::vector<ElementKind> Leaves;
   flatten(F->ResultType, Leaves);
-  return std::make_unique<CompiledCall>(
-      RT, Addr->toPtr<void (*)(void *)>(), F->ResultType,
-      std::max<unsigned>(1, Leaves.size()));
+  unsigned NumSlots = std::max<unsigned>(1, Leaves.size());
+  auto Call = std::make_unique<CompiledCall>(
+      RT, Addr->toPtr<void (*)(void *)>(), F->ResultType, NumSlots);
+  Call->ArgTypes = Params;
+  Call->ArgBase = NumSlots;
+  Call->Slots.resize(NumSlots + Params.size(), 0);
+  return Call;
 }

@@ -27,7 +27,7 @@ static const CommandInfo Commands[] = {
     {"time", "EXPR", "run an expression repeatedly; report the median time"},
     {"graph", "CALL", "draw CALL's circuit with values and gradients "
                       "(:graph f(1, 2) [-o f.svg]; docs/repl.md)"},
-    {"list", "", "the session's functions and their types"},
+    {"list", "", "the session's declarations and values, with their types"},
     {"reset", "", "forget every declaration"},
     {"quit", "", "leave (Ctrl-D does too)"},
 };
@@ -164,6 +164,17 @@ Outcome Repl::declare(const Input &In, bool Lenient) {
   llvm::StringSet<> Names;
   for (const SessionDecl &D : *New)
     Names.insert(D.Name);
+  // `let x = <value>`: computed now, held by the session.
+  if (const ast::LetDecl *V = findValueLet(C, S)) {
+    if (!Lenient || New->size() != 1) {
+      C.error(V->NameRange.Start,
+              Lenient ? "a 'let' of a value is an input of its own"
+                      : "a top-level 'let' of a value is for inputs of "
+                        "nnc-repl; a file declares only layer instances");
+      return failure();
+    }
+    return declareValue(C, In, *V);
+  }
   // The old declarations of the names redefined give way to the new ones;
   // every other declaration is checked again against them.
   C.addSession(Names);
@@ -181,14 +192,26 @@ Outcome Repl::declare(const Input &In, bool Lenient) {
   }
   Outcome O;
   O.Added = std::move(*New);
+  if (!initInstances(C, Names, O.Added))
+    return wasInterrupted() ? interrupted() : failure();
   return O;
 }
 
 /// Whether \p E names a function rather than computing a value: a function
-/// of the session, or a transform of one (`grad(f)`).
+/// of the session, a method of an instance (`net.loss`, not a parameter
+/// such as `net.fc1.W`), or a transform of one (`grad(f)`).
 static bool isFunctionValued(const ast::Expr &E, const Session &S) {
-  if (const auto *N = llvm::dyn_cast<ast::NameExpr>(&E))
-    return S.lookup(N->Name) != nullptr;
+  if (const auto *N = llvm::dyn_cast<ast::NameExpr>(&E)) {
+    const SessionDecl *D = S.lookup(N->Name);
+    return D && !D->IsValue;
+  }
+  if (const auto *M = llvm::dyn_cast<ast::MemberExpr>(&E))
+    if (const auto *N = llvm::dyn_cast<ast::NameExpr>(M->Base.get()))
+      if (const SessionDecl *D = S.lookup(N->Name))
+        return !D->IsValue && D->Data &&
+               llvm::none_of(*D->Data, [&](const StoredTensor &T) {
+                 return T.Name == M->Member;
+               });
   if (const auto *C = llvm::dyn_cast<ast::CallExpr>(&E))
     if (const auto *N = llvm::dyn_cast<ast::NameExpr>(C->Callee.get()))
       return (N->Name == "grad" || N->Name == "value_and_grad" ||
@@ -197,14 +220,13 @@ static bool isFunctionValued(const ast::Expr &E, const Session &S) {
   return false;
 }
 
-std::unique_ptr<Candidate>
-nnc::jit::compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
-                  bool Colors, unsigned MaxOps, bool &FunctionValued) {
+std::unique_ptr<Candidate> nnc::jit::compileExpression(
+    const Session &S, const Input &In, llvm::raw_ostream &Err, bool Colors,
+    unsigned MaxOps, bool &FunctionValued, llvm::StringRef LetName) {
   auto C = std::make_unique<Candidate>(S, Err, Colors);
   C->setMaxOps(MaxOps);
   C->addSession();
-  const ast::Expr *E = C->addWrapped(In, "fn __nnc_expr() =", ";",
-                                     ExprWrapperName);
+  const ast::Expr *E = C->addExpression(In, getSessionArgs(S), LetName);
   FunctionValued = E && isFunctionValued(*E, S);
   if (!E || FunctionValued)
     return nullptr;
@@ -212,6 +234,12 @@ nnc::jit::compileExpression(const Session &S, const Input &In, llvm::raw_ostream
       !C->optimize())
     return nullptr;
   return C;
+}
+
+void nnc::jit::bindSessionArgs(CompiledCall &Call, const Session &S) {
+  SessionArgs A = getSessionArgs(S);
+  for (unsigned I = 0; I < Call.getNumArgs() && I < A.Tensors.size(); ++I)
+    Call.setArg(I, A.Tensors[I]->data());
 }
 
 std::unique_ptr<CompiledCall> Repl::compileCall(Candidate &C,
@@ -265,6 +293,7 @@ Outcome Repl::evaluateExpression(const Input &In) {
   if (!Code)
     return wasInterrupted() ? interrupted() : failure();
   CompiledCall &Call = *Code;
+  bindSessionArgs(Call, S);
   if (!runInterruptibly([&] { Call.call(); }))
     return interrupted();
   llvm::Expected<Value> V = Call.result();
@@ -316,6 +345,55 @@ struct FunctionView {
 };
 } // namespace
 
+/// When \p Arg is a method of an instance of the session (`net.loss`), the
+/// name of its function (`net_loss`), or of its gradient's with \p Grad;
+/// an empty name after an error (reported). Nothing when \p Arg is not
+/// one.
+static std::optional<std::string> resolveMethod(Candidate &C, const Input &Arg,
+                                                bool Grad) {
+  llvm::StringRef Text = llvm::StringRef(Arg.Text).trim();
+  auto [Inst, Method] = Text.split('.');
+  Inst = Inst.rtrim();
+  Method = Method.ltrim();
+  const SessionDecl *D = C.getSession().lookup(Inst);
+  if (!isIdentifier(Inst) || !isIdentifier(Method) || !D || D->IsValue ||
+      !D->Data)
+    return std::nullopt;
+  // Parsed for the places of its names only.
+  const ast::Expr *E = C.addExpression(Arg, SessionArgs());
+  if (!E)
+    return std::string();
+  const auto *M = llvm::dyn_cast<ast::MemberExpr>(E);
+  llvm::SMRange Where = M ? M->MemberRange : E->getRange();
+  C.getAST().Decls.pop_back();
+  // The instance's layer, as the session declares it (before Sema, which
+  // runs once the function is added).
+  const ast::LayerDecl *Layer = nullptr;
+  for (const ast::DeclPtr &Decl : C.getAST().Decls)
+    if (const auto *L = llvm::dyn_cast<ast::LetDecl>(Decl.get());
+        L && L->Name == Inst)
+      if (const auto *Call =
+              llvm::dyn_cast_or_null<ast::CallExpr>(L->Value.get()))
+        if (const auto *N = llvm::dyn_cast<ast::NameExpr>(Call->Callee.get()))
+          for (const ast::DeclPtr &Other : C.getAST().Decls)
+            if (Other->Name == N->Name)
+              Layer = llvm::dyn_cast<ast::LayerDecl>(Other.get());
+  if (!Layer) {
+    C.error(Where.Start, "'" + Inst + "' is not an instance");
+    return std::string();
+  }
+  int K = Layer->findMember(Method);
+  if (K < 0 || Layer->Members[K].TheKind != ast::LayerMember::Method) {
+    C.getDiags().report(Where, DiagID::err_no_method, Inst, Method);
+    return std::string();
+  }
+  if (!Grad)
+    return (Inst + "_" + Method).str();
+  if (!C.addWrapped(Arg, "fn __nnc_fn = grad(", ");", FnWrapperName))
+    return std::string();
+  return FnWrapperName.str();
+}
+
 /// Compiles the function that \p Arg names: a function of the session or a
 /// transform such as `grad(f, x)`. With \p GradOfPlain, a function that is
 /// not itself derived is replaced by its gradient (for :grad). Optimized
@@ -348,6 +426,13 @@ compileFunction(const Session &S, const Input &Arg, llvm::raw_ostream &Err,
       V.Name = FnWrapperName.str();
       V.Display = displayName(("grad(" + Text + ")").str());
     }
+  } else if (std::optional<std::string> Method =
+                 resolveMethod(C, Arg, GradOfPlain)) {
+    if (Method->empty())
+      return std::nullopt;
+    V.Name = V.Display = *Method;
+    if (*Method == FnWrapperName)
+      V.Display = displayName(("grad(" + Text + ")").str());
   } else {
     const ast::Expr *E = C.addWrapped(Arg, "fn __nnc_fn =", ";", FnWrapperName);
     if (!E)
@@ -368,12 +453,18 @@ compileFunction(const Session &S, const Input &Arg, llvm::raw_ostream &Err,
   return V;
 }
 
-/// `fn(x: f64, y: f64) -> f64`.
+/// `fn(x: f64, y: f64) -> f64`, as an input calls it: the parameters of an
+/// instance, which the session passes, are left out.
 static std::string signature(const ir::Function &F) {
   std::string Sig = "fn(";
+  bool First = true;
+  const ir::Function::ABIStruct &PS = F.ParamStruct;
   for (unsigned I = 0; I < F.getNumParams(); ++I) {
-    if (I)
+    if (PS.Count && !PS.IsGrads && I >= PS.First && I < PS.First + PS.Count)
+      continue;
+    if (!First)
       Sig += ", ";
+    First = false;
     Sig += F.getParamName(I).str() + ": " + F.getParamType(I).str();
   }
   return Sig + ") -> " + F.ResultType.str();
@@ -393,8 +484,7 @@ Outcome Repl::showType(const Input &Arg) {
   auto C = std::make_unique<Candidate>(S, Err, Opts.ShowColors);
   C->setMaxOps(Opts.MaxOps);
   C->addSession();
-  const ast::Expr *E =
-      C->addWrapped(Arg, "fn __nnc_expr() =", ";", ExprWrapperName);
+  const ast::Expr *E = C->addExpression(Arg, getSessionArgs(S));
   if (!E)
     return failure();
   FunctionValued = isFunctionValued(*E, S);
@@ -491,6 +581,7 @@ Outcome Repl::time(const Input &Arg) {
     return wasInterrupted() ? interrupted() : failure();
   double CompileTime = Seconds(Clock::now() - Start);
   CompiledCall &Call = *Code;
+  bindSessionArgs(Call, S);
   // Calls are batched so that one sample is long enough for the clock.
   uint64_t Batch = 1;
   auto RunBatch = [&](double &Elapsed) {
@@ -541,26 +632,34 @@ Outcome Repl::list() {
     return failure();
   const ir::Module &M = C.getIR();
   for (const SessionDecl &D : S.getDecls()) {
+    if (D.IsValue) {
+      Out << D.Name << ": " << D.Data->front().getTypeString() << '\n';
+      continue;
+    }
     if (const ir::Function *F = M.lookup(D.Name)) {
       Out << D.Name << ": " << signature(*F) << '\n';
       continue;
     }
-    // A layer instance: its methods, named as C sees them.
-    if (const ir::Module::Instance *I = M.lookupInstance(D.Name)) {
-      Out << D.Name << ": instance with " << I->Params.size()
-          << " parameter" << (I->Params.size() == 1 ? "" : "s") << '\n';
-      // Its initializer and methods; transforms of them are declarations
-      // of their own.
-      for (const auto &F : M.Functions) {
-        bool Mine = (F->ParamStruct.Count && F->ParamStruct.Instance == D.Name) ||
-                    (F->ResultStruct.Count && !F->ResultStruct.IsGrads &&
-                     F->ResultStruct.Instance == D.Name);
-        bool Declared = llvm::any_of(S.getDecls(), [&](const SessionDecl &O) {
-          return O.Name == F->Name;
-        });
-        if (F->Exported && Mine && !Declared)
-          Out << "  " << F->Name << ": " << signature(*F) << '\n';
-      }
+    const ast::LetDecl *Inst = nullptr;
+    for (const ast::DeclPtr &Decl : C.getAST().Decls)
+      if (Decl->Name == D.Name)
+        Inst = llvm::dyn_cast<ast::LetDecl>(Decl.get());
+    if (Inst && Inst->Layer) {
+      // An instance: what an input may name of it, as it names it.
+      Out << D.Name << ": " << Inst->Layer->Name << '(';
+      for (size_t I = 0; I < Inst->LayerArgs.size(); ++I)
+        Out << (I ? ", " : "") << Inst->LayerArgs[I].Factor;
+      size_t N = D.Data ? D.Data->size() : 0;
+      Out << "), " << N << " parameter" << (N == 1 ? "" : "s") << '\n';
+      if (D.Data)
+        for (const StoredTensor &T : *D.Data)
+          Out << "  " << D.Name << '.' << T.Name << ": " << T.getTypeString()
+              << '\n';
+      for (const ast::LayerMember &LM : Inst->Layer->Members)
+        if (LM.TheKind == ast::LayerMember::Method)
+          if (const ir::Function *F = M.lookup(D.Name + "_" + LM.Name))
+            Out << "  " << D.Name << '.' << LM.Name << ": " << signature(*F)
+                << '\n';
       continue;
     }
     // What lowers to nothing by itself is a layer: its instances have code.

@@ -1,5 +1,6 @@
 //===- Session.cpp --------------------------------------------------------===//
 #include "nnc/JIT/Session.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace nnc::jit;
 
@@ -29,4 +30,31 @@ void Session::apply(const std::vector<SessionDecl> &New) {
     if (!Replaced)
       Decls.push_back(N);
   }
+}
+
+StoredTensor::StoredTensor(std::string Name, ElementKind Elem,
+                           std::vector<int64_t> Shape)
+    : Name(std::move(Name)), Elem(Elem), Shape(std::move(Shape)) {
+  Words.assign((getByteSize() + 7) / 8, 0);
+}
+
+int64_t StoredTensor::getNumElements() const {
+  int64_t N = 1;
+  for (int64_t D : Shape)
+    N *= D;
+  return N;
+}
+
+size_t StoredTensor::getByteSize() const {
+  return getNumElements() * getElementSize(Elem);
+}
+
+std::string StoredTensor::getTypeString() const {
+  std::string S = getElementKindName(Elem).str();
+  if (Shape.empty())
+    return S;
+  S += "[";
+  for (size_t I = 0; I < Shape.size(); ++I)
+    S += (I ? ", " : "") + std::to_string(Shape[I]);
+  return S + "]";
 }

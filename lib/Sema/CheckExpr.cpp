@@ -627,7 +627,9 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
       checkExpr(*A.Value, nullptr);
     return Type();
   }
-  if (Ref.Instance) {
+  // The REPL's wrapper holds the instance's parameters (sessionParams).
+  std::vector<unsigned> Implicit = getSessionParams(Ref);
+  if (Ref.Instance && Implicit.empty()) {
     Diags.report(E.Callee->getRange(), DiagID::err_instance_in_fn,
                  Ref.Instance->Name);
     return Type();
@@ -635,6 +637,14 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
   Signature Sig;
   if (!getSignature(Ref, Sig, E.Callee->getRange()))
     return Type();
+  if (!Implicit.empty()) {
+    // The call's own arguments are the method's: the parameters come first.
+    Sig.ParamNames.erase(Sig.ParamNames.begin(),
+                         Sig.ParamNames.begin() + Implicit.size());
+    Sig.ParamTypes.erase(Sig.ParamTypes.begin(),
+                         Sig.ParamTypes.begin() + Implicit.size());
+    E.ImplicitArgs = std::move(Implicit);
+  }
   E.Target = Ref;
   if (CurFn)
     (InRule ? RuleCalls : BodyCalls)[CurFn].push_back({Ref, E.getRange()});

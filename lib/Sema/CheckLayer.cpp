@@ -349,3 +349,46 @@ FunctionRef Checker::resolveLayerFunction(Expr &E, bool &Handled) {
     return FunctionRef();
   return R;
 }
+
+/// The instance whose parameters \p Ref takes first: a method's, or that of
+/// the method a transform derives (`grad(grad(net.loss))`).
+static const LetDecl *getRootInstance(const FunctionRef &Ref) {
+  if (Ref.Instance)
+    return Ref.Instance;
+  if (Ref.Derived)
+    return getRootInstance(Ref.Derived->Of);
+  return nullptr;
+}
+
+std::vector<unsigned> Checker::getSessionParams(const FunctionRef &Ref) {
+  const LetDecl *I = getRootInstance(Ref);
+  if (!I || !I->Layer || CurLayer || !CurFn || CurFn->Owner)
+    return {};
+  std::vector<std::string> PNames;
+  std::vector<Type> PTypes;
+  collectInstanceParams(*I->Layer, I->LayerArgs, PNames, PTypes);
+  std::vector<unsigned> Indices;
+  for (size_t K = 0; K < PNames.size(); ++K) {
+    const Local *L = Names.lookup(I->Name + "." + PNames[K]);
+    if (!L || !L->IsParam || L->Ty != PTypes[K])
+      return {};
+    Indices.push_back(L->Index);
+  }
+  return Indices;
+}
+
+const Checker::Local *Checker::getSessionParam(const MemberExpr &E) const {
+  if (CurLayer || !CurFn || CurFn->Owner)
+    return nullptr;
+  std::string Path = E.Member;
+  const Expr *Base = E.Base.get();
+  while (const auto *M = llvm::dyn_cast<MemberExpr>(Base)) {
+    Path = M->Member + "." + Path;
+    Base = M->Base.get();
+  }
+  const auto *N = llvm::dyn_cast<NameExpr>(Base);
+  if (!N)
+    return nullptr;
+  const Local *L = Names.lookup(N->Name + "." + Path);
+  return L && L->IsParam ? L : nullptr;
+}

@@ -10,8 +10,9 @@
 //   give `n`;
 // * an exported symbol must not be a C library function that generated code
 //   calls (`fn exp` would capture LLVM's calls to libm's exp), a word a C
-//   header cannot declare (with --header), or the workspace size function
-//   `<name>_workspace_size` of another exported function.
+//   header cannot declare (with --header), the workspace size function
+//   `<name>_workspace_size` of another exported function, or an instance's
+//   parameter table `<inst>_params_table` or `<inst>_params_count`.
 //
 // CodeGen keeps the same checks, for IR input (-x ir), where Sema does not
 // run.
@@ -59,6 +60,8 @@ void sema::checkExportedSymbols(const Module &M, DiagnosticEngine &Diags,
                                 const SemaOptions &Opts) {
   // Every function a caller in C sees, with the place that names it.
   std::vector<std::pair<std::string, llvm::SMRange>> Exports;
+  // The symbols of each instance's parameter table -> the instance.
+  llvm::StringMap<std::string> Tables;
   for (const DeclPtr &D : M.Decls) {
     if (auto *F = llvm::dyn_cast<FnDecl>(D.get())) {
       checkDimsBindable(*F, {}, Diags);
@@ -76,6 +79,8 @@ void sema::checkExportedSymbols(const Module &M, DiagnosticEngine &Diags,
       if (!LD->Layer)
         continue;
       Exports.push_back({LD->Name + "_init", LD->NameRange});
+      for (const char *Suffix : {"_params_table", "_params_count"})
+        Tables.try_emplace(Opts.SymbolPrefix + LD->Name + Suffix, LD->Name);
       for (const LayerMember &LM : LD->Layer->Members)
         if (LM.TheKind == LayerMember::Method)
           Exports.push_back({LD->Name + "_" + LM.Name, LD->NameRange});
@@ -94,6 +99,9 @@ void sema::checkExportedSymbols(const Module &M, DiagnosticEngine &Diags,
       Diags.report(Range, DiagID::err_symbol_c_library, Symbol);
     else if (Opts.CHeader && codegen::isReservedInHeader(Symbol))
       Diags.report(Range, DiagID::err_symbol_c_header, Name);
+    if (Opts.ExportsSymbols)
+      if (auto It = Tables.find(Symbol); It != Tables.end())
+        Diags.report(Range, DiagID::err_symbol_param_table, Name, It->second);
     llvm::StringRef Stem(Symbol);
     if (Opts.ExportsSymbols && Stem.consume_back("_workspace_size")) {
       auto It = BySymbol.find(Stem);

@@ -555,6 +555,11 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
 }
 
 Type Checker::checkMember(MemberExpr &E) {
+  // `net.fc1.W` in the REPL's wrapper: a parameter it holds.
+  if (const Local *P = getSessionParam(E)) {
+    E.ParamIndex = P->Index;
+    return P->Ty;
+  }
   // `x.T` is the transpose; other members are functions, not values.
   if (E.Member == "T") {
     if (auto *N = llvm::dyn_cast<NameExpr>(E.Base.get());

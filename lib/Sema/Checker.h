@@ -121,6 +121,13 @@ private:
                                        llvm::ArrayRef<Dim> Args) const;
   /// Resolves `fc1`, `forward`, `net.loss`, `fc1.predict` as functions.
   FunctionRef resolveLayerFunction(Expr &E, bool &Handled);
+  /// For a method of an instance, or a transform of one, called from a
+  /// top-level function that has a parameter named `<inst>.<param>` for
+  /// every parameter of the instance (the REPL builds such wrappers; the
+  /// parser cannot spell the names): the indices of those parameters,
+  /// which the call passes first. Empty otherwise.
+  std::vector<unsigned> getSessionParams(const FunctionRef &Ref);
+
   /// Types two operands that must agree, converting an integer side to the
   /// other's float type. Returns the common type (Invalid on error).
   Type unifyOperands(ExprPtr &L, ExprPtr &R, const Type *Expected,
@@ -172,6 +179,9 @@ private:
     std::vector<Local> Locals;
     llvm::StringMap<unsigned> Latest;
   };
+  /// The same for a parameter read as `net.fc1.W` (getSessionParams):
+  /// the parameter that \p E's dotted path names, or null.
+  const Local *getSessionParam(const MemberExpr &E) const;
   Decl *lookupDecl(llvm::StringRef Name) const;
   /// Notes the declared or built-in function whose name is closest to
   /// \p Name at \p Range, if one is close enough to be a typo.

@@ -12,10 +12,10 @@
 // depend on allocation order:
 //   - a constant's float value compares bitwise: -0.0 and 0.0 differ, and a
 //     NaN equals itself; so do the elements of a tensor constant;
-//   - attributes are part of the key: the axis (IntValue), the dimension a
-//     `dim` reads, the callee;
-//   - add, mul, eq, ne, and, or are commutative and have their operands
-//     sorted. max and min are not: max(a, b) is `a >= b ? a : b`, so ties
+//   - attributes are part of the key: the axis, the extracted index, the
+//     random stream, the dimension a `dim` reads, the callee;
+//   - commutative ops (Ops.def: add, mul, eq, ne, and, or) have their
+//     operands sorted. max and min are not: max(a, b) is `a >= b ? a : b`, so ties
 //     pick the first operand and a NaN the second, and max(a, b) and
 //     max(b, a) can differ (max(+0.0, -0.0) vs max(-0.0, +0.0), or a NaN);
 //     sub, div, pow and the order comparisons obviously are not.
@@ -33,17 +33,23 @@
 using namespace nnc;
 using namespace nnc::ir;
 
-static bool isCommutative(OpKind K) {
-  switch (K) {
-  case OpKind::Add:
-  case OpKind::Mul:
-  case OpKind::Eq:
-  case OpKind::Ne:
-  case OpKind::And:
-  case OpKind::Or:
-    return true;
-  default:
-    return false;
+/// The op's attribute, whichever kind it is.
+static void printAttrKey(const Op &O, llvm::raw_ostream &OS) {
+  switch (getAttrKind(O.Kind)) {
+  case AttrKind::None:
+    return;
+  case AttrKind::Index:
+    OS << O.getIndex();
+    return;
+  case AttrKind::Axis:
+    OS << O.getAxis();
+    return;
+  case AttrKind::Stream:
+    OS << O.getStream();
+    return;
+  case AttrKind::Dim:
+    O.getDim().print(OS);
+    return;
   }
 }
 
@@ -65,7 +71,7 @@ static std::string makeKey(const Op &O) {
   static_assert(sizeof(Bits) == sizeof(O.FloatValue));
   std::memcpy(&Bits, &O.FloatValue, sizeof(Bits));
   OS << '|' << Bits << '|' << O.IntValue << '|' << O.Callee << '|';
-  O.DimAttr.print(OS);
+  printAttrKey(O, OS);
   OS << '|';
   for (double D : O.Data) {
     std::memcpy(&Bits, &D, sizeof(Bits));

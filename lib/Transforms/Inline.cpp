@@ -1,11 +1,9 @@
 //===- Inline.cpp - Inlining of calls to module functions -----------------===//
 //
 // Algorithm: every call to a Function of the module is replaced by a copy of
-// the callee's body (ir::inlineCall). Functions are processed callees first
-// (a post-order walk of the call graph), so a callee has no inlinable calls
-// left when it is copied and one copy per call site is enough; the caller is
-// rebuilt into a fresh op vector, which keeps the ops in topological order
-// with the inlined body before the call's uses.
+// the callee's body (ir::inlineCallsInto). Functions are processed callees
+// first (a post-order walk of the call graph), so a callee has no inlinable
+// calls left when it is copied and one copy per call site is enough.
 //
 // Calls that stay:
 //   - to names that are not Functions (DerivedDecls not yet materialized by
@@ -102,33 +100,8 @@ void Inliner::process(unsigned FI) {
 }
 
 void Inliner::inlineInto(Function &F) {
-  bool Any = false;
-  for (const Op &O : F.Ops)
-    Any |= getInlinableCallee(O) != nullptr;
-  if (!Any)
-    return;
-
-  Function NF(F.Name);
-  Builder B(NF);
-  NF.Ops.reserve(F.Ops.size());
-  std::vector<ValueId> Map(F.Ops.size());
-  for (size_t I = 0; I < F.Ops.size(); ++I) {
-    Op O = F.Ops[I];
-    for (ValueId &V : O.Operands)
-      V = Map[V];
-    const Function *G = getInlinableCallee(O);
-    if (!G) {
-      Map[I] = B.append(std::move(O));
-      continue;
-    }
-    size_t FirstNew = NF.Ops.size();
-    ValueId R = inlineCall(B, *G, O.Operands);
-    if (R >= FirstNew && NF.Ops[R].Name.empty())
-      NF.Ops[R].Name = O.Name;
-    Map[I] = R;
-  }
-  F.Ops = std::move(NF.Ops);
-  Changed = true;
+  Changed |= inlineCallsInto(
+      F, [&](const Op &Call) { return getInlinableCallee(Call); });
 }
 
 bool Inliner::run() {

@@ -144,6 +144,9 @@ template <typename T> static T foldFloatUnary(OpKind K, T A) {
     return std::sin(A);
   case OpKind::Cos:
     return std::cos(A);
+  case OpKind::Softplus:
+    // log(1 + e^a) = max(a, 0) + log1p(e^-|a|), as ScalarOps computes it.
+    return (A > T(0) ? A : T(0)) + std::log1p(std::exp(-std::fabs(A)));
   default:
     assert(false && "not a float unary op");
     return A;
@@ -679,7 +682,7 @@ std::optional<ValueId> Simplifier::simplifyOther(const Op &O) {
   case OpKind::Extract: {
     ValueId T = O.Operands[0];
     if (isKind(T, OpKind::Tuple))
-      return def(T).Operands[static_cast<size_t>(O.IntValue)];
+      return def(T).Operands[O.getIndex()];
     // extract(select(c, a, b), i) -> select(c, extract(a, i), extract(b, i)):
     // pushes the projection through, so selects of tuples (the adjoints of
     // a tuple-valued `if`) become selects of scalars.
@@ -699,26 +702,12 @@ std::optional<ValueId> Simplifier::simplifyOther(const Op &O) {
 
   case OpKind::DimValue:
     // A constant dimension is a constant.
-    if (O.DimAttr.isConstant())
-      return makeIntConst(O.Ty, O.DimAttr.Factor, O);
+    if (O.getDim().isConstant())
+      return makeIntConst(O.Ty, O.getDim().Factor, O);
     return std::nullopt;
 
   default:
     return simplifyShape(O);
-  }
-}
-
-/// Whether \p K computes each result element from the same element of
-/// each operand.
-static bool isElementwise(OpKind K) {
-  switch (getOpClass(K)) {
-  case OpClass::Arith:
-  case OpClass::Math:
-  case OpClass::Cmp:
-  case OpClass::Logic:
-    return true;
-  default:
-    return K == OpKind::Select || K == OpKind::Convert;
   }
 }
 

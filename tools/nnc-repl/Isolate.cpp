@@ -59,6 +59,21 @@ static std::string encode(const jit::Outcome &O) {
     putString(Buf, D.Text);
     putString(Buf, D.SourceName);
     putNumber(Buf, D.Line);
+    // What the session holds besides source: a value, an instance's
+    // parameters.
+    putNumber(Buf, D.IsValue | (D.Data != nullptr) << 1);
+    if (!D.Data)
+      continue;
+    putNumber(Buf, D.Data->size());
+    for (const jit::StoredTensor &T : *D.Data) {
+      putString(Buf, T.Name);
+      putNumber(Buf, static_cast<uint64_t>(T.Elem));
+      putNumber(Buf, T.Shape.size());
+      for (int64_t N : T.Shape)
+        putNumber(Buf, N);
+      putString(Buf, std::string(static_cast<const char *>(T.data()),
+                                 T.getByteSize()));
+    }
   }
   return Buf;
 }
@@ -104,6 +119,35 @@ static bool decode(const std::string &Buf, jit::Outcome &O) {
     D.Text = R.string();
     D.SourceName = R.string();
     D.Line = R.number();
+    uint64_t Kind = R.number();
+    D.IsValue = Kind & 1;
+    if (Kind & 2) {
+      std::vector<jit::StoredTensor> Data;
+      uint64_t NumTensors = R.number();
+      for (uint64_t K = 0; R.Ok && K < NumTensors; ++K) {
+        std::string Name = R.string();
+        auto Elem = static_cast<ElementKind>(R.number());
+        uint64_t Rank = R.number();
+        std::vector<int64_t> Shape;
+        for (uint64_t A = 0; R.Ok && A < Rank; ++A)
+          Shape.push_back(static_cast<int64_t>(R.number()));
+        std::string Bytes = R.string();
+        // The sizes must account for the bytes before they size a buffer.
+        int64_t Count = 1;
+        for (int64_t Size : Shape)
+          if (Size < 0 || __builtin_mul_overflow(Count, Size, &Count))
+            R.Ok = false;
+        if (!R.Ok || uint64_t(Count) * getElementSize(Elem) != Bytes.size()) {
+          R.Ok = false;
+          break;
+        }
+        jit::StoredTensor T(std::move(Name), Elem, std::move(Shape));
+        std::memcpy(T.data(), Bytes.data(), Bytes.size());
+        Data.push_back(std::move(T));
+      }
+      D.Data =
+          std::make_shared<std::vector<jit::StoredTensor>>(std::move(Data));
+    }
     O.Added.push_back(std::move(D));
   }
   return R.Ok && R.Pos == Buf.size();

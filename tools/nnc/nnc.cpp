@@ -6,6 +6,7 @@
 //   -S --emit-llvm, -S, -c       LLVM IR, assembly, an object file
 //   -shared                      a shared library (linked by the system cc)
 //   --header FILE                a C header declaring the exported functions
+//   --signature FILE             the same interface as JSON, for bindings
 // and runs tools on a file:
 //   nnc check FILE.nn            gradients against finite differences
 //                                (lib/Check, docs/tools.md)
@@ -66,6 +67,11 @@ cl::opt<bool> Shared("shared", cl::desc("Link a shared library"),
 cl::opt<std::string> HeaderFile("header",
                                 cl::desc("Also write a C header to <file>"),
                                 cl::value_desc("file"), cl::cat(Category));
+cl::opt<std::string> SignatureFile(
+    "signature",
+    cl::desc("Also write the signature description (JSON: functions, "
+             "instances, parameter layouts) to <file>"),
+    cl::value_desc("file"), cl::cat(Category));
 cl::opt<std::string> OptLevel("O", cl::desc("Optimization level: -O0 ... -O3 (default -O2; -O is -O1)"),
                               cl::Prefix, cl::ValueOptional, cl::init("2"),
                               cl::cat(Category));
@@ -79,7 +85,7 @@ cl::opt<bool> ABIChecks("abi-checks",
 cl::opt<std::string> SymbolPrefix("prefix", cl::desc("Prefix for every exported symbol"),
                                   cl::init(""), cl::cat(Category));
 
-enum class Stage { None, AST, IR, Grad, Opt, NN, Plan };
+enum class Stage { None, AST, IR, Grad, Opt, NN, Plan, Signature };
 cl::opt<Stage> Emit(
     "emit", cl::desc("Print one stage of the pipeline and stop"),
     cl::values(clEnumValN(Stage::AST, "ast", "the syntax tree"),
@@ -87,7 +93,8 @@ cl::opt<Stage> Emit(
                clEnumValN(Stage::Grad, "grad", "the IR with derived functions, before optimization"),
                clEnumValN(Stage::Opt, "opt", "the optimized IR"),
                clEnumValN(Stage::NN, "nn", "the optimized functions as .nn source"),
-               clEnumValN(Stage::Plan, "plan", "the IR as code generation lowers it, each op with its plan (views, kernel tiles, workspace slots)")),
+               clEnumValN(Stage::Plan, "plan", "the IR as code generation lowers it, each op with its plan (views, kernel tiles, workspace slots)"),
+               clEnumValN(Stage::Signature, "signature", "the signature description (JSON) of the exported functions and instances")),
     cl::init(Stage::None), cl::cat(Category));
 cl::opt<std::string> Passes("passes",
                             cl::desc("Comma-separated nnc passes to run instead of the default pipeline "
@@ -346,7 +353,7 @@ int compile() {
     // Printing a stage exports no symbols; everything else (and
     // -fsyntax-only, which says whether the rest would) compiles to them.
     SemaOptions SO;
-    SO.ExportsSymbols = Emit == Stage::None;
+    SO.ExportsSymbols = Emit == Stage::None || Emit == Stage::Signature;
     SO.CHeader = !HeaderFile.empty();
     SO.SymbolPrefix = SymbolPrefix;
     std::unique_ptr<ast::Module> AST = parseModule(BufferID, Diags, PO);
@@ -437,6 +444,18 @@ int compile() {
   CGO.Threads = *Threads;
   CGO.SymbolPrefix = SymbolPrefix;
   CGO.ABIChecks = ABIChecks;
+  CGO.ParamTables = true;
+  std::string Source = InputFile == "-"
+                           ? "<stdin>"
+                           : llvm::sys::path::filename(InputFile).str();
+  if (Emit == Stage::Signature) {
+    std::string Problem;
+    int RC = printStage([&](llvm::raw_ostream &OS) {
+      if (llvm::Error E = emitSignature(*IR, CGO, Source, OS))
+        Problem = llvm::toString(std::move(E));
+    });
+    return Problem.empty() ? RC : fail(Problem);
+  }
 
   auto TM = createTargetMachine(CGO);
   if (!TM)
@@ -457,33 +476,45 @@ int compile() {
   // The header is made first, since a name C cannot declare stops
   // everything, and written last, once the code is: a failed run leaves
   // no header behind.
-  std::string HeaderText;
+  std::string HeaderText, SignatureText;
   if (!HeaderFile.empty()) {
     llvm::raw_string_ostream OS(HeaderText);
-    std::string Source = InputFile == "-" ? "<stdin>"
-                                          : llvm::sys::path::filename(InputFile).str();
     if (llvm::Error E = emitCHeader(*IR, CGO, Source, OS))
+      return fail(std::move(E));
+  }
+  if (!SignatureFile.empty()) {
+    llvm::raw_string_ostream OS(SignatureText);
+    if (llvm::Error E = emitSignature(*IR, CGO, Source, OS))
       return fail(std::move(E));
   }
 
   // Opened before the code is written, so an unwritable path stops the run
   // before any output; removed again unless everything succeeds.
-  std::unique_ptr<llvm::ToolOutputFile> Header;
-  if (!HeaderFile.empty()) {
+  std::unique_ptr<llvm::ToolOutputFile> Header, Signature;
+  for (auto [Path, File] : {std::pair(&HeaderFile, &Header),
+                            std::pair(&SignatureFile, &Signature)}) {
+    if (Path->empty())
+      continue;
     std::error_code EC;
-    Header = std::make_unique<llvm::ToolOutputFile>(HeaderFile, EC,
-                                                    llvm::sys::fs::OF_Text);
+    *File = std::make_unique<llvm::ToolOutputFile>(*Path, EC,
+                                                   llvm::sys::fs::OF_Text);
     if (EC)
-      return fail("cannot write '" + HeaderFile + "': " + EC.message());
+      return fail("cannot write '" + *Path + "': " + EC.message());
   }
 
   optimizeLLVMModule(**LM, **TM, CGO.OptLevel);
   if (int RC = writeCode(**LM, **TM))
     return RC;
-  if (!Header)
-    return 0;
-  Header->os() << HeaderText;
-  return finish(*Header);
+  if (Header) {
+    Header->os() << HeaderText;
+    if (int RC = finish(*Header))
+      return RC;
+  }
+  if (Signature) {
+    Signature->os() << SignatureText;
+    return finish(*Signature);
+  }
+  return 0;
 }
 
 /// Reads --at's `name=value,...` into \p Out; false after reporting a bad

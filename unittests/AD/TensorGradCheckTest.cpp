@@ -72,7 +72,8 @@ TEST(TensorGradCheck, ElementwiseBinary) {
 }
 
 TEST(TensorGradCheck, ElementwiseUnary) {
-  for (const char *Op : {"neg", "exp", "tanh", "sigmoid", "sin", "cos"})
+  for (const char *Op :
+       {"neg", "exp", "tanh", "sigmoid", "sin", "cos", "softplus"})
     check(std::string("func @f(%a: f64[m, n]) -> f64[m, n] {\n  %r = ") + Op +
           " %a : f64[m, n]\n  return %r\n}\n");
   for (const char *Op : {"log", "sqrt"})

@@ -200,7 +200,7 @@ llvm::Expected<Value> Evaluator::run(const Function &F,
   for (size_t I = 0; I < F.Ops.size(); ++I) {
     const Op &O = F.Ops[I];
     if (O.Kind == OpKind::Param) {
-      Vals[I] = Args[O.IntValue];
+      Vals[I] = Args[O.getIndex()];
       continue;
     }
     if (O.Kind == OpKind::Return)
@@ -244,6 +244,7 @@ Value Evaluator::elementwise(const Op &O, const std::vector<const Value *> &In) 
     case OpKind::Relu: Y = A > 0 || std::isnan(A) ? A : 0; break;
     case OpKind::Sin: Y = std::sin(A); break;
     case OpKind::Cos: Y = std::cos(A); break;
+    case OpKind::Softplus: Y = std::log1p(std::exp(A)); break;
     case OpKind::Lt: Y = A < B; break;
     case OpKind::Le: Y = A <= B; break;
     case OpKind::Gt: Y = A > B; break;
@@ -301,7 +302,7 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
     return Value::tuple(std::move(Parts));
   }
   case OpKind::Extract:
-    return In[0]->Elements.at(O.IntValue);
+    return In[0]->Elements.at(O.getIndex());
   case OpKind::Call: {
     const Function *Callee = M.lookup(O.Callee);
     if (!Callee) {
@@ -371,7 +372,7 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
   case OpKind::LogSumExp: {
     const Value &X = *In[0];
     int64_t Outer, N, Inner;
-    Reduction(X, O.IntValue, Outer, N, Inner);
+    Reduction(X, O.getAxis(), Outer, N, Inner);
     Value R = blank(O.Ty);
     for (int64_t A = 0; A < Outer; ++A)
       for (int64_t C = 0; C < Inner; ++C) {
@@ -411,7 +412,7 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
   case OpKind::LogSoftmax: {
     const Value &X = *In[0];
     int64_t Outer, N, Inner;
-    Reduction(X, O.IntValue, Outer, N, Inner);
+    Reduction(X, O.getAxis(), Outer, N, Inner);
     Value R = blank(O.Ty);
     auto Round = [&](double V) { return normalize(R.Kind, V); };
     for (int64_t A = 0; A < Outer; ++A)
@@ -456,21 +457,21 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
   case OpKind::Iota: {
     Value R = blank(O.Ty);
     for (size_t E = 0; E < R.Data.size(); ++E)
-      R.Data[E] = static_cast<double>(unravel(E, R.Shape)[O.IntValue]);
+      R.Data[E] = static_cast<double>(unravel(E, R.Shape)[O.getAxis()]);
     return R;
   }
   case OpKind::DimValue:
-    return Value::scalar(static_cast<double>(dim(O.DimAttr)),
+    return Value::scalar(static_cast<double>(dim(O.getDim())),
                          ElementKind::I64);
   case OpKind::Rand:
   case OpKind::Randn: {
     Value R = blank(O.Ty);
     auto Seed = static_cast<uint64_t>(static_cast<int64_t>(In[0]->item()));
     for (size_t E = 0; E < R.Data.size(); ++E) {
-      double U = uniform(Seed, O.IntValue, 2 * E);
+      double U = uniform(Seed, O.getStream(), 2 * E);
       if (O.Kind == OpKind::Randn) {
         // Box-Muller; 1 - U is in (0, 1], so the log is finite.
-        double U2 = uniform(Seed, O.IntValue, 2 * E + 1);
+        double U2 = uniform(Seed, O.getStream(), 2 * E + 1);
         U = std::sqrt(-2 * std::log(1 - U)) * std::cos(2 * M_PI * U2);
       }
       R.Data[E] = normalize(R.Kind, U);

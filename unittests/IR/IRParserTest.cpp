@@ -93,7 +93,8 @@ std::unique_ptr<Module> buildKitchenSink() {
     }
     for (OpKind Op : {OpKind::Neg, OpKind::Abs, OpKind::Exp, OpKind::Log,
                       OpKind::Sqrt, OpKind::Tanh, OpKind::Sigmoid,
-                      OpKind::Relu, OpKind::Sin, OpKind::Cos})
+                      OpKind::Relu, OpKind::Sin, OpKind::Cos,
+                      OpKind::Softplus})
       V = B.unary(Op, V); // unnamed
     B.setNextName("x"); // clashes with the parameter: %x.1
     ValueId C = B.binary(OpKind::Lt, V, X);
@@ -195,6 +196,7 @@ TEST(IRParserTest, ParsedModuleMatchesTheBuiltOne) {
             << OA.FloatValue << " vs " << OB.FloatValue;
       else
         EXPECT_EQ(OA.IntValue, OB.IntValue);
+      EXPECT_TRUE(OA.Attr == OB.Attr);
       // Hints come back, except the parameter without one, printed %arg1.
       if (OA.Kind == OpKind::Param && OA.Name.empty())
         EXPECT_EQ(OB.Name, "arg" + std::to_string(I));
@@ -254,8 +256,8 @@ TEST(IRParserTest, ValueNamesMapToOpIds) {
   const Function &F = *P->M->Functions[0];
   ASSERT_EQ(F.Ops.size(), 6u);
   EXPECT_EQ(F.getNumParams(), 2u);
-  EXPECT_EQ(F.Ops[0].IntValue, 0);
-  EXPECT_EQ(F.Ops[1].IntValue, 1);
+  EXPECT_EQ(F.Ops[0].getIndex(), 0u);
+  EXPECT_EQ(F.Ops[1].getIndex(), 1u);
   using Ids = llvm::SmallVector<ValueId, 3>;
   EXPECT_EQ(F.Ops[2].Operands, (Ids{1, 0}));
   EXPECT_EQ(F.Ops[3].Operands, (Ids{2, 1}));
@@ -527,6 +529,22 @@ TEST(IRParserTest, OneErrorPerDeclaration) {
   EXPECT_NE(P->Diags.find("test.nnir:13:1: error: unexpected 'more'; "
                           "expected 'func'"),
             std::string::npos);
+}
+
+TEST(IRParserTest, AttributesAreCheckedNumbers) {
+  // An axis is an unsigned 32-bit number, then checked against the rank.
+  EXPECT_DIAG("func @f(%x: f64[2]) -> f64 {\n"
+              "  %0 = reduce_sum %x axis=4294967296 : f64\n"
+              "  return %0\n}\n",
+              "test.nnir:2:27: error: invalid number literal '4294967296'");
+  EXPECT_DIAG("func @f(%x: f64[2]) -> f64 {\n"
+              "  %0 = reduce_sum %x axis=1 : f64\n"
+              "  return %0\n}\n",
+              "@f: op 1 (reduce_sum): reduction axis or shape");
+  EXPECT_DIAG("func @f(%s: i64) -> f64[3] {\n"
+              "  %0 = randn %s axis=1 : f64[3]\n"
+              "  return %0\n}\n",
+              "expected 'stream'");
 }
 
 TEST(IRParserTest, VerifierErrorsAreReportedAtTheFunction) {

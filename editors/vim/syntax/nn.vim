@@ -13,7 +13,7 @@ syn keyword nnBoolean true false
 
 " The built-in functions. The conversions f32 f64 i32 i64 are built-ins
 " too, and highlight as the types they name.
-syn keyword nnBuiltin exp log sqrt tanh sigmoid relu abs sin cos pow max min
+syn keyword nnBuiltin exp log sqrt tanh sigmoid relu abs sin cos softplus pow max min
       \ select grad value_and_grad vjp train_step sum mean argmax transpose reshape
       \ broadcast sum_to iota onehot pick softmax log_softmax logsumexp
       \ cross_entropy svm_loss randn rand

@@ -281,6 +281,10 @@ public:
   /// the shape a `[dims]` argument or onehot's class count spells.
   int Axis = -1;
   Shape ShapeArg;
+  /// A call of an instance's method (or a transform of one) in the REPL's
+  /// wrapper: the indices of the caller's parameters that hold the
+  /// instance's parameters, passed before Args (Sema's getSessionParams).
+  std::vector<unsigned> ImplicitArgs;
   static bool classof(const Expr *E) { return E->getKind() == EK_Call; }
 };
 
@@ -294,6 +298,9 @@ public:
   ExprPtr Base;
   std::string Member;
   llvm::SMRange MemberRange;
+  /// Set by Sema when the path (`net.fc1.W`) names a parameter of the
+  /// REPL's wrapper that holds an instance's parameter: its index.
+  int ParamIndex = -1;
   static bool classof(const Expr *E) { return E->getKind() == EK_Member; }
 };
 

@@ -44,6 +44,10 @@ struct CodeGenOptions {
   /// every pointer (null, overlapping outputs, a small workspace) before
   /// touching memory, returning NNC_ERR_ARG (docs/abi.md).
   bool ABIChecks = false;
+  /// Define each instance's parameter table (`net_params_table`,
+  /// docs/abi.md) in the object and declare it in the header. Off for the
+  /// JIT, whose modules are linked together and would define them again.
+  bool ParamTables = false;
   /// At -O1 and above, a function whose emitted code has more LLVM
   /// instructions than this is cut at op boundaries into internal functions
   /// of at most this many each, so that LLVM's compile time stays linear
@@ -111,6 +115,12 @@ llvm::Error emitMachineCode(llvm::Module &LM, llvm::TargetMachine &TM,
 /// Writes a C header (valid C and C++) declaring the exported functions.
 llvm::Error emitCHeader(const ir::Module &M, const CodeGenOptions &Opts,
                         llvm::StringRef SourceName, llvm::raw_ostream &OS);
+
+/// Writes the signature description of the exported interface: JSON,
+/// versioned (`"nnc_abi": 1`), printed from the same description as the
+/// header (docs/abi.md, "The signature file").
+llvm::Error emitSignature(const ir::Module &M, const CodeGenOptions &Opts,
+                          llvm::StringRef SourceName, llvm::raw_ostream &OS);
 
 /// Whether \p F is called through the status ABI of docs/abi.md (it uses
 /// tensors or an instance struct): results through pointers, a workspace

@@ -22,8 +22,10 @@
 #include "llvm/Support/raw_ostream.h"
 #include <cstdint>
 #include <memory>
+#include <cassert>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace nnc::ir {
@@ -93,17 +95,90 @@ Type substitute(const Type &T, const DimSubstitution &S);
 bool bindDims(const Type &Formal, const Type &Actual, DimSubstitution &S);
 
 enum class OpKind {
-#define OP(Name, Spelling, NumOperands, Class) Name,
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props) Name,
 #include "nnc/IR/Ops.def"
 };
 enum class OpClass { Leaf, Arith, Math, Cmp, Logic, Other };
 
-llvm::StringRef getOpName(OpKind K);
-/// Whether ops of kind \p K carry an `axis=` attribute (in IntValue).
-bool hasAxis(OpKind K);
-OpClass getOpClass(OpKind K);
+/// The attribute an op carries besides its operands and type (Ops.def's
+/// Attr column); its value is the alternative of Op::Attr at the same index.
+enum class AttrKind { None, Index, Axis, Stream, Dim };
+
+/// Properties of an op kind (Ops.def's Props column).
+namespace props {
+enum OpProps : unsigned {
+  Elementwise = 1,
+  Commutative = 2,
+  NoGradient = 4,
+};
+} // namespace props
+
+namespace detail {
+struct OpInfo {
+  const char *Spelling;
+  int Arity;
+  OpClass Class;
+  AttrKind Attr;
+  unsigned Props;
+};
+using namespace props;
+inline constexpr OpInfo OpInfos[] = {
+#define OP(Name, Spelling, NumOperands, Class, Attr, Props)                    \
+  {Spelling, NumOperands, OpClass::Class, AttrKind::Attr, Props},
+#include "nnc/IR/Ops.def"
+};
+inline const OpInfo &getOpInfo(OpKind K) {
+  return OpInfos[static_cast<unsigned>(K)];
+}
+} // namespace detail
+
+inline llvm::StringRef getOpName(OpKind K) {
+  return detail::getOpInfo(K).Spelling;
+}
+inline OpClass getOpClass(OpKind K) { return detail::getOpInfo(K).Class; }
 /// Number of operands, or -1 for variadic ops.
-int getOpArity(OpKind K);
+inline int getOpArity(OpKind K) { return detail::getOpInfo(K).Arity; }
+inline AttrKind getAttrKind(OpKind K) { return detail::getOpInfo(K).Attr; }
+/// Whether ops of kind \p K carry an `axis=` attribute (Op::getAxis).
+inline bool hasAxis(OpKind K) { return getAttrKind(K) == AttrKind::Axis; }
+/// Whether each result element is computed from the same element of each
+/// operand (arithmetic, math, comparisons, logic, select, convert).
+inline bool isElementwise(OpKind K) {
+  return detail::getOpInfo(K).Props & props::Elementwise;
+}
+/// Whether swapping the two operands gives the same value bit for bit.
+inline bool isCommutative(OpKind K) {
+  return detail::getOpInfo(K).Props & props::Commutative;
+}
+/// Whether a gradient can flow through the op to an operand.
+inline bool hasGradient(OpKind K) {
+  return !(detail::getOpInfo(K).Props & props::NoGradient);
+}
+
+/// The typed attributes, one struct per AttrKind. A new kind (conv2d's
+/// stride and padding, a list of axes) is one more struct, one more
+/// AttrKind, and its text in Printer.cpp and IRParser.cpp.
+struct IndexAttr {
+  unsigned Index = 0; // param: position; extract: tuple element
+  bool operator==(const IndexAttr &) const = default;
+};
+struct AxisAttr {
+  unsigned Axis = 0; // reductions, softmax, log_softmax, iota
+  bool operator==(const AxisAttr &) const = default;
+};
+struct StreamAttr {
+  unsigned Stream = 0; // rand, randn: which sequence of numbers
+  bool operator==(const StreamAttr &) const = default;
+};
+struct DimAttr {
+  Dim D; // dim: the dimension whose runtime value it reads
+  bool operator==(const DimAttr &O) const { return D == O.D; }
+};
+using OpAttr =
+    std::variant<std::monostate, IndexAttr, AxisAttr, StreamAttr, DimAttr>;
+static_assert(std::variant_size_v<OpAttr> ==
+                  static_cast<size_t>(AttrKind::Dim) + 1,
+              "one alternative per AttrKind, in order");
 
 using ValueId = uint32_t;
 
@@ -111,23 +186,61 @@ struct Op {
   OpKind Kind = OpKind::Const;
   Type Ty;
   llvm::SmallVector<ValueId, 3> Operands;
-  double FloatValue = 0; // const of a float type
-  int64_t IntValue = 0;  // const of an integer or bool type; param and
-                         // extract index; axis of reductions, softmax,
-                         // iota; stream of rand/randn
+  /// The value of a scalar `const`: FloatValue for a float type, IntValue
+  /// for an integer or bool type (exact for every i64).
+  double FloatValue = 0;
+  int64_t IntValue = 0;
   std::string Callee;    // call
   /// The elements of a tensor constant, row-major (integers held exactly
   /// up to 2^53); empty for a scalar constant.
   std::vector<double> Data;
-  /// The dimension a `dim` op reads.
-  Dim DimAttr;
+  /// The attribute of kind getAttrKind(Kind); set and read through the
+  /// accessors, which assert that the op has it.
+  OpAttr Attr;
   std::string Name;      // a readable name for printers; may be empty
   llvm::SMLoc Loc;
 
   bool isConst() const { return Kind == OpKind::Const; }
   /// The constant as a double, whatever its type.
   double getConstAsDouble() const;
+
+  unsigned getIndex() const { return get<IndexAttr>().Index; }
+  unsigned getAxis() const { return get<AxisAttr>().Axis; }
+  unsigned getStream() const { return get<StreamAttr>().Stream; }
+  const Dim &getDim() const { return get<DimAttr>().D; }
+  void setIndex(unsigned I) { set(IndexAttr{I}); }
+  void setAxis(unsigned A) { set(AxisAttr{A}); }
+  void setStream(unsigned S) { set(StreamAttr{S}); }
+  void setDim(Dim D) { set(DimAttr{std::move(D)}); }
+
+private:
+  template <typename A> const A &get() const {
+    assert(Attr.index() == static_cast<size_t>(getAttrKind(Kind)) &&
+           std::holds_alternative<A>(Attr) && "op has no such attribute");
+    return *std::get_if<A>(&Attr);
+  }
+  template <typename A> void set(A Value) {
+    assert(OpAttr(A()).index() == static_cast<size_t>(getAttrKind(Kind)) &&
+           "op kind does not carry this attribute");
+    Attr = std::move(Value);
+  }
 };
+
+/// The result type of an op of kind \p O.Kind with attribute \p O.Attr over
+/// operands of types \p Operands: the shape inference that both the
+/// builder and the verifier use. Ops whose result type is an input rather
+/// than a function of the operands (param, const, call, convert,
+/// broadcast, sum_to, reshape, onehot, iota, dim, rand, randn; the element
+/// kind of convert and onehot, the classes of onehot) take it from
+/// \p O.Ty and check it. Returns std::nullopt and sets \p Why when a rule
+/// is broken. Function-level rules (a param's position, return's type, a
+/// callee's signature) are the verifier's.
+std::optional<Type> inferType(const Op &O,
+                              llvm::ArrayRef<const Type *> Operands,
+                              std::string *Why = nullptr);
+/// The verifier's check of one op against inferType (and its arity and
+/// attribute kind): "" or what is wrong.
+std::string checkOpType(const Op &O, llvm::ArrayRef<const Type *> Operands);
 
 class Function {
 public:
@@ -294,7 +407,7 @@ public:
   /// function of (seed, stream, i).
   ValueId random(OpKind K, ValueId Seed, unsigned Stream, const Type &Ty);
   void ret(ValueId V);
-  /// Appends \p O as it is (used by cloners and passes).
+  /// Appends \p O as it is (used by cloners and passes), type included.
   ValueId append(Op O);
 
   /// Location and name given to the next ops created.
@@ -303,6 +416,8 @@ public:
 
 private:
   ValueId push(Op O);
+  /// Appends \p O with its type from inferType (asserting the rule holds).
+  ValueId create(Op O);
   Function &F;
   llvm::SMLoc Loc;
   std::string NextName;
@@ -331,11 +446,25 @@ std::string verifyFunction(const Function &F, const Module *M = nullptr);
 std::string verifyABIStructs(const Function &F, const Module &M);
 std::string verifyModule(const Module &M);
 
+/// Chooses, for a call in a body being copied, the function to expand in
+/// its place, or nullptr to keep the call.
+using ExpandFn = llvm::function_ref<const Function *(const Op &Call)>;
+
 /// Copies the ops of \p Callee into the function \p B builds, mapping its
 /// parameters to \p Args and its dimension variables to the dimensions of
-/// the arguments. Returns the value the callee returns.
+/// the arguments. Calls in the body for which \p Expand returns a function
+/// are expanded the same way, recursively. Returns the value the callee
+/// returns. The one copier of function bodies: the inliner, AD's forward
+/// sweep and code generation's tensor-call inlining all use it.
 ValueId inlineCall(Builder &B, const Function &Callee,
-                   llvm::ArrayRef<ValueId> Args);
+                   llvm::ArrayRef<ValueId> Args, ExpandFn Expand = nullptr);
+
+/// Rebuilds \p F with each call for which \p Expand returns a function
+/// replaced by a copy of that function's body (inlineCall, without
+/// recursion: callees are expected to be processed first). The call's name
+/// hint goes to the copied result when that has none. Returns whether any
+/// call was replaced.
+bool inlineCallsInto(Function &F, ExpandFn Expand);
 
 /// Formats a double with the fewest digits that read back exactly.
 std::string formatDouble(double V);

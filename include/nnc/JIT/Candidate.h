@@ -30,6 +30,20 @@ namespace nnc::jit {
 inline constexpr llvm::StringLiteral ExprWrapperName = "__nnc_expr";
 inline constexpr llvm::StringLiteral FnWrapperName = "__nnc_fn";
 
+/// The parameters of an expression's wrapper, through which it sees what
+/// the session holds: every value (`x`), then every parameter of every
+/// instance, named `<inst>.<path>` (`net.fc1.W`). The parser cannot spell
+/// those names, so Sema knows them for the instance's (getSessionParams in
+/// lib/Sema): a call `net.forward(x)` passes them first.
+struct SessionArgs {
+  /// The wrapper's parameter list, with placeholder names.
+  std::string Text;
+  /// Each parameter's name in the AST, and what it passes.
+  std::vector<std::string> Names;
+  std::vector<const StoredTensor *> Tensors;
+};
+SessionArgs getSessionArgs(const Session &S);
+
 class Candidate {
 public:
   Candidate(const Session &S, llvm::raw_ostream &Diag, bool ShowColors);
@@ -54,6 +68,12 @@ public:
   const ast::Expr *addWrapped(const Input &In, llvm::StringRef Prefix,
                               llvm::StringRef Suffix,
                               llvm::StringRef WrapperName);
+
+  /// addWrapped for an expression input: `fn __nnc_expr(<session args>) =`
+  /// above \p In. With \p LetName, \p In is `let <LetName> = <expr>`, the
+  /// body of a block that returns it; the expression is returned.
+  const ast::Expr *addExpression(const Input &In, const SessionArgs &Args,
+                                 llvm::StringRef LetName = {});
 
   /// Reports an error at \p Loc (or without a place).
   void error(llvm::SMLoc Loc, const llvm::Twine &Message);

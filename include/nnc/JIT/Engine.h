@@ -15,11 +15,13 @@
 
 #include "nnc/CodeGen/CodeGen.h"
 #include "nnc/IR/IR.h"
+#include "nnc/JIT/Session.h"
 #include "nnc/JIT/Value.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/Support/Error.h"
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 namespace llvm::orc {
 class LLJIT;
@@ -31,6 +33,11 @@ namespace nnc::jit {
 /// module. The copy of \p Name keeps its linkage; the others are internal.
 std::unique_ptr<ir::Module> extractFunction(const ir::Module &M,
                                             llvm::StringRef Name);
+
+/// \p V, a scalar or a tensor, as the session holds it (null for a tuple).
+std::optional<StoredTensor> storeValue(std::string Name, const Value &V);
+/// The value that \p T holds.
+Value loadValue(const StoredTensor &T);
 
 /// The code and options the REPL compiles with: the host, `-O2`, generic
 /// CPU, as `nnc` does by default.
@@ -78,15 +85,30 @@ public:
   CompiledCall(const CompiledCall &) = delete;
   CompiledCall &operator=(const CompiledCall &) = delete;
 
+  /// The compiled function's parameters (the REPL's wrapper takes the
+  /// session's values and instance parameters).
+  unsigned getNumArgs() const { return ArgTypes.size(); }
+  const ir::Type &getArgType(unsigned I) const { return ArgTypes[I]; }
+  /// Argument \p I of the next calls: \p Data holds its elements, in the
+  /// layout of docs/abi.md (row-major, a bool one byte), and must outlive
+  /// the calls. The code only reads it.
+  void setArg(unsigned I, const void *Data) {
+    Slots[ArgBase + I] = reinterpret_cast<uintptr_t>(Data);
+  }
+
   /// Calls the code only: no allocation, so Ctrl-C may jump out of it.
   void call() { Entry(Slots.data()); }
   /// The result of the last call, or the run-time error it reported.
   llvm::Expected<Value> result() const;
 
 private:
+  friend class Engine;
   llvm::orc::ResourceTrackerSP RT;
   void (*Entry)(void *);
   ir::Type ResultType;
+  std::vector<ir::Type> ArgTypes;
+  /// Slot of argument 0's pointer: after the result slots.
+  unsigned ArgBase = 0;
   bool Status = false;
   std::vector<uint64_t> Slots;
   struct FreeDeleter {
@@ -105,7 +127,8 @@ public:
   ~Engine();
 
   /// Compiles function \p Name of \p M (whatever it calls comes along)
-  /// into a resource tracker of its own. \p Name must take no parameters.
+  /// into a resource tracker of its own. Its parameters, if any, must have
+  /// constant shapes; CompiledCall::setArg gives them before a call.
   llvm::Expected<std::unique_ptr<CompiledCall>> compile(const ir::Module &M,
                                                         llvm::StringRef Name);
 

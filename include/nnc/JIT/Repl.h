@@ -17,24 +17,41 @@
 #include "nnc/JIT/Session.h"
 #include "nnc/Support/Diagnostics.h"
 #include "nnc/Support/Limits.h"
-#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/raw_ostream.h"
 #include <functional>
 #include <memory>
 
+namespace nnc::ast {
+class LetDecl;
+} // namespace nnc::ast
+
 namespace nnc::jit {
 
 class Candidate;
+
+/// The first top-level `let` among \p C's declarations that makes a value
+/// rather than an instance of a layer of \p C or of \p S; or null.
+const ast::LetDecl *findValueLet(Candidate &C, const Session &S);
 
 /// Compiles an expression input as the body of the wrapper function
 /// (ExprWrapperName) against the session's declarations. Returns the
 /// candidate holding the optimized wrapper, or null (errors reported to
 /// \p Err); \p FunctionValued is set instead when the input names a
 /// function. The REPL and `nnc check` (lib/Check) compile through it.
-std::unique_ptr<Candidate>
-compileExpression(const Session &S, const Input &In, llvm::raw_ostream &Err,
-                  bool Colors, unsigned MaxOps, bool &FunctionValued);
+/// With \p LetName, \p In is `let <LetName> = <expr>` (Candidate's
+/// addExpression).
+std::unique_ptr<Candidate> compileExpression(const Session &S, const Input &In,
+                                             llvm::raw_ostream &Err,
+                                             bool Colors, unsigned MaxOps,
+                                             bool &FunctionValued,
+                                             llvm::StringRef LetName = {});
+
+/// Gives \p Call, compiled from an expression, the session's values and
+/// instance parameters (SessionArgs) as its arguments.
+void bindSessionArgs(CompiledCall &Call, const Session &S);
 
 /// What evaluating one input changes.
 struct Outcome {
@@ -100,6 +117,18 @@ public:
 
 private:
   Outcome declare(const Input &In, bool Lenient);
+  /// `let x = <expr>` (ReplState.cpp): evaluates the expression and holds
+  /// its value.
+  Outcome declareValue(Candidate &C, const Input &In, const ast::LetDecl &V);
+  /// Gives each instance declared in \p Declared, and each whose
+  /// parameters a redefined layer changed, parameters from its
+  /// initializers (seed 0), recorded in \p Added. False after an error
+  /// (reported).
+  bool initInstances(Candidate &C, const llvm::StringSet<> &Declared,
+                     std::vector<SessionDecl> &Added);
+  /// Runs `<inst>_init(0)` of \p C's IR: the instance's parameters.
+  std::optional<std::vector<StoredTensor>>
+  initInstance(Candidate &C, const ir::Module::Instance &I);
   Outcome evaluateExpression(const Input &In);
   Outcome command(const Input &In);
   Outcome describeFunction(const Input &In);

@@ -11,7 +11,9 @@
 #ifndef NNC_JIT_SESSION_H
 #define NNC_JIT_SESSION_H
 
+#include "nnc/Support/ElementKind.h"
 #include "llvm/ADT/StringRef.h"
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,13 +28,43 @@ struct Input {
   unsigned Line = 1;
 };
 
+/// A tensor or a scalar the session holds: a `let` value, or one parameter
+/// of an instance. Its elements are laid out as docs/abi.md passes them
+/// (row-major, a bool one byte), in 8-byte words so any element is aligned.
+struct StoredTensor {
+  /// The value's name, or the parameter's path in its instance (`fc1.W`).
+  std::string Name;
+  ElementKind Elem = ElementKind::F64;
+  /// Empty for a scalar.
+  std::vector<int64_t> Shape;
+  std::vector<uint64_t> Words;
+
+  StoredTensor() = default;
+  StoredTensor(std::string Name, ElementKind Elem, std::vector<int64_t> Shape);
+  int64_t getNumElements() const;
+  size_t getByteSize() const;
+  void *data() { return Words.data(); }
+  const void *data() const { return Words.data(); }
+  /// `f32[784, 100]`, `i64`: as the language writes the type.
+  std::string getTypeString() const;
+};
+
 /// An accepted declaration.
 struct SessionDecl {
   std::string Name;
-  /// Its source text, preceded by blanks that keep its first column.
+  /// Its source text, preceded by blanks that keep its first column. Empty
+  /// for a value.
   std::string Text;
   std::string SourceName;
   unsigned Line = 1;
+  /// A top-level `let` of a value (`let x = randn(0, [4, 784])`): computed
+  /// once, held in Data[0], and passed to every later expression. Not
+  /// source: it joins no candidate as a declaration.
+  bool IsValue = false;
+  /// A value's tensor, or an instance's parameters in the order of its C
+  /// struct (depth first). Shared, since outcomes and sessions copy
+  /// declarations; replaced as a whole, never changed in place.
+  std::shared_ptr<const std::vector<StoredTensor>> Data;
 };
 
 class Session {

@@ -2,9 +2,12 @@
 """Checks the compiled gradients of Inputs/tensor_gradcheck.nn against
 central finite differences.
 
-Usage: tensor_gradcheck.py LIB.so HEADER.h
-       tensor_gradcheck.py LIB.so HEADER.h --adjoint NAME
+Usage: tensor_gradcheck.py FILE.nn [--split-functions=N]
+       tensor_gradcheck.py FILE.nn --adjoint NAME
            (only the adjoint test of NAME: f64[4, 5] -> f64[4, 5])
+
+The module is compiled and bound by the Python package nnc (python/nnc,
+docs/python.md), from its signature file.
 
 * The lecture's l2 example against its exact values.
 * The two-layer network in f64: the loss and the gradient of every parameter
@@ -30,8 +33,7 @@ import zlib
 
 import numpy as np
 
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from nnbind import Module  # noqa: E402
+import nnc
 
 TOL = 1e-6
 worst = {"exact": 0.0, "net": 0.0, "adjoint": 0.0}
@@ -69,19 +71,11 @@ def derivative(f, h):
     return (4 * central(h / 2) - central(h)) / 3
 
 
-def ok(status, what):
-    if status != 0:
-        print("FAIL %s: status %d" % (what, status))
-        sys.exit(1)
-
-
 def check_l2(mod):
     W = np.array([[0.1, 0.5], [-0.3, 0.8]])
     x = np.array([0.2, 0.4])
-    st, (value,) = mod.l2(x, W, shapes=[()])
-    ok(st, "l2")
-    st, (dx, dW) = mod.dl2(x, W)
-    ok(st, "dl2")
+    value = mod.l2(x, W)
+    dx, dW = mod.dl2(x, W)
     print("l2 = %.6g" % value)
     print("dW = %s" % np.array2string(dW, separator=", "))
     print("dx = %s" % np.array2string(dx, separator=", "))
@@ -91,15 +85,13 @@ def check_l2(mod):
         report("exact", "l2 " + name,
                functools.reduce(worse, (rel(g, w) for g, w in
                                          zip(got.ravel(), np.ravel(want)))))
-    st, (v2, dW2, dx2) = mod.vgl2(x, W)
-    ok(st, "vgl2")
+    v2, dW2, dx2 = mod.vgl2(x, W)
     assert v2 == value and np.array_equal(dW2, dW) and np.array_equal(dx2, dx), \
         "value_and_grad(l2, W, x) differs from l2 and grad(l2)"
     # Finite differences too, at a random point of a larger size.
     rng = np.random.default_rng(1)
     x, W = rng.standard_normal(7), rng.standard_normal((7, 7))
-    st, (dx, dW) = mod.dl2(x, W)
-    ok(st, "dl2 n=7")
+    dx, dW = mod.dl2(x, W)
     for arg, grad, name in [(x, dx, "x"), (W, dW, "W")]:
         e = 0.0
         for i in range(arg.size):
@@ -107,72 +99,69 @@ def check_l2(mod):
                 a = arg.copy().ravel()
                 a[i] += t
                 a = a.reshape(arg.shape)
-                return mod.l2(a if name == "x" else x, a if name == "W" else W,
-                              shapes=[()])[1][0]
+                return mod.l2(a if name == "x" else x, a if name == "W" else W)
             e = worse(e, rel(grad.ravel()[i], derivative(f, 1e-3)))
         report("exact", "l2 n=7 d%s (%d partials)" % (name, arg.size), e)
 
 
 def check_net(mod, loss, gx, extra=()):
+    """loss and gx are methods of mod.net: the parameters are the
+    instance's struct, which the finite differences perturb in place."""
     B, D = 6, 3
     rng = np.random.default_rng(2)
     x = rng.standard_normal((B, D))
     y = np.array([0, 1, 2, 3, 1, 2], dtype=np.int32)
-    st, (params,) = mod.net_init(1)
-    ok(st, "net_init")
-    st, (value,) = loss(params, x, y, *extra, shapes=[()])
-    ok(st, loss.name)
-    st, (grads, dx, *dextra) = gx(params, x, y, *extra)
-    ok(st, gx.name)
-    # The same call with a caller-provided workspace gives the same bits.
-    ws = np.empty(mod.__dict__[gx.name + "_workspace_size"](B), dtype=np.uint8)
-    st, (grads2, dx2, *_) = gx(params, x, y, *extra, workspace=ws)
-    ok(st, gx.name + " with a workspace")
-    assert np.array_equal(grads, grads2) and np.array_equal(dx, dx2)
-    print("%s = %.12f" % (loss.name, value))
+    mod.net.init(1)
+    params = mod.net.params
+    value = loss(x, y, *extra)
+    grads, dx, *dextra = gx(x, y, *extra)
+    name = gx.function.label
+    # Again: the workspace the first call left garbage in gives the same
+    # bits.
+    grads2, dx2, *_ = gx(x, y, *extra)
+    assert all(np.array_equal(grads[k], grads2[k]) for k in grads)
+    assert np.array_equal(dx, dx2)
+    print("%s = %.12f" % (loss.function.name, value))
     # Away from the kinks: every ReLU input and every hinge margin.
-    p = mod.structs["net_params_t"].unflatten(params)
-    assert np.min(np.abs(x @ p["fc1_W"] + p["fc1_b"])) > 2e-2
-    st, (scores,) = mod.net_forward(params, x, shapes=[(B, 4)])
-    ok(st, "net_forward")
+    assert np.min(np.abs(x @ params["fc1.W"] + params["fc1.b"])) > 2e-2
+    scores = mod.net.forward(x)
     margins = scores - scores[np.arange(B), y][:, None] + 1
     margins[np.arange(B), y] = 1
     assert np.min(np.abs(margins)) > 2e-2
 
-    def loss_at(p, xx, ex=extra):
-        st, (v,) = loss(p, xx, y, *ex, shapes=[()])
-        ok(st, loss.name)
-        return v
+    def loss_at(xx, ex=extra):
+        return loss(xx, y, *ex)
 
-    fields = mod.structs["net_params_t"]
-    analytic = fields.unflatten(grads)
-    at = 0
-    for name, _, shape in fields.fields:
+    for field, p in params.items():
         e = 0.0
-        n = int(np.prod(shape))
-        for i in range(at, at + n):
+        g = grads[field]
+        assert g.shape == p.shape
+        for i in range(p.size):
             def f(t, i=i):
-                p = params.copy()
-                p[i] += t
-                return loss_at(p, x)
-            e = worse(e, rel(grads[i], derivative(f, 1e-3)))
-        report("net", "%s d%s (%d partials)" % (gx.name, name, n), e)
-        assert analytic[name].shape == shape
-        at += n
+                old = p.flat[i]
+                p.flat[i] = old + t
+                try:
+                    return loss_at(x)
+                finally:
+                    p.flat[i] = old
+            e = worse(e, rel(g.flat[i], derivative(f, 1e-3)))
+        report("net", "%s d%s (%d partials)"
+               % (name.replace(".", "_"), field.replace(".", "_"), p.size), e)
     e = 0.0
     for i in range(x.size):
         def f(t, i=i):
             xx = x.copy().ravel()
             xx[i] += t
-            return loss_at(params, xx.reshape(x.shape))
+            return loss_at(xx.reshape(x.shape))
         e = worse(e, rel(dx.ravel()[i], derivative(f, 1e-3)))
-    report("net", "%s dx (%d partials)" % (gx.name, x.size), e)
+    report("net", "%s dx (%d partials)" % (name.replace(".", "_"), x.size), e)
+    scalars = [a["name"] for a in gx.function.inputs][2:]
     for i, d in enumerate(dextra):     # scalar extra inputs, in order
         def f(t, i=i):
             ex = list(extra)
             ex[i] += t
-            return loss_at(params, x, ex)
-        report("net", "%s d%s" % (gx.name, gx.inputs[3 + i][2]),
+            return loss_at(x, ex)
+        report("net", "%s d%s" % (name.replace(".", "_"), scalars[i]),
                rel(d, derivative(f, 1e-3)))
     return value, grads
 
@@ -191,14 +180,11 @@ def adjoint(mod, name, inputs, out_shape, diff, labels=None, trials=3):
             args = list(inputs)
             for i, vi in zip(diff, v):
                 args[i] = inputs[i] + t * vi
-            st, (out,) = f(*args, shapes=[out_shape])
-            ok(st, name)
-            return np.sum(out * w)
+            return np.sum(f(*args) * w)
         jv_w = derivative(f_along, 1e-3)
-        shapes = [np.shape(inputs[i]) for i in diff]
-        st, douts = vjp(*inputs, w if out_shape != () else float(w),
-                        shapes=shapes)
-        ok(st, name + "_vjp")
+        douts = vjp(*inputs, w if out_shape != () else float(w))
+        if len(diff) == 1:
+            douts = [douts]
         v_jtw = sum(np.sum(vi * di) for vi, di in zip(v, douts))
         e = worse(e, rel(jv_w, v_jtw))
     report("adjoint", "%s <Jv, w> = <v, J^T w> (%d trials)" % (name, trials), e)
@@ -233,24 +219,29 @@ def check_adjoints(mod):
 
 
 def main():
-    mod = Module(sys.argv[1], sys.argv[2])
-    if sys.argv[3:4] == ["--adjoint"]:
+    options = {}
+    for a in sys.argv[2:]:
+        if a.startswith("--split-functions="):
+            options["split_functions"] = int(a.split("=", 1)[1])
+    mod = nnc.load(sys.argv[1], **options)
+    if sys.argv[2:3] == ["--adjoint"]:
         x = np.random.default_rng(5).standard_normal((4, 5))
-        adjoint(mod, sys.argv[4], [x], (4, 5), [0])
+        adjoint(mod, sys.argv[3], [x], (4, 5), [0])
         sys.exit(1 if failures else 0)
     check_l2(mod)
-    check_net(mod, mod.net_loss, mod.net_gx)
-    check_net(mod, mod.net_hinge, mod.net_hinge_gx)
-    check_net(mod, mod.net_reg_loss, mod.net_reg_gx, extra=(0.25,))
+    net = mod.net
+    check_net(mod, net.loss, net.gx)
+    check_net(mod, net.hinge, net.hinge_gx)
+    check_net(mod, net.reg_loss, net.reg_gx, extra=(0.25,))
     # value_and_grad(net.loss, params) is net_loss and the same gradients.
-    st, (params,) = mod.net_init(1)
+    net.init(1)
     x = np.random.default_rng(2).standard_normal((6, 3))
     y = np.array([0, 1, 2, 3, 1, 2], dtype=np.int32)
-    _, (v1,) = mod.net_loss(params, x, y, shapes=[()])
-    _, (g1, _) = mod.net_gx(params, x, y)
-    st, (v2, g2) = mod.net_vg(params, x, y)
-    ok(st, "net_vg")
-    assert v1 == v2 and np.array_equal(g1, g2), "net_vg differs"
+    v1 = net.loss(x, y)
+    g1, _ = net.gx(x, y)
+    v2, g2 = net.vg(x, y)
+    assert v1 == v2 and all(np.array_equal(g1[k], g2[k]) for k in g1), \
+        "net_vg differs"
     print("net_vg = net_loss and net_gx: ok")
     check_adjoints(mod)
     print("tensor gradcheck: %d failed; worst relative error: exact %.1e, "

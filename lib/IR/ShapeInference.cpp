@@ -1,0 +1,270 @@
+//===- ShapeInference.cpp - Every op's type rule, once --------------------===//
+//
+// The result type of each op kind from its operands' types and its
+// attribute. ir::Builder computes the types it creates with inferType and
+// the verifier checks every op against it (checkOpType), so a rule is
+// written once and the two cannot disagree. Element-wise ops take operands
+// of one shape: broadcasting is explicit in the IR.
+//
+//===----------------------------------------------------------------------===//
+#include "nnc/IR/IR.h"
+
+using namespace nnc;
+using namespace nnc::ir;
+
+namespace {
+
+/// One rule application: the operand types, the op, and the first broken
+/// rule's description.
+class Inference {
+public:
+  Inference(const Op &O, llvm::ArrayRef<const Type *> Operands)
+      : O(O), Operands(Operands) {}
+
+  std::optional<Type> run();
+  std::string Why;
+
+private:
+  const Op &O;
+  llvm::ArrayRef<const Type *> Operands;
+
+  const Type &T(unsigned J) const { return *Operands[J]; }
+  std::nullopt_t fail(const char *Message) {
+    Why = Message;
+    return std::nullopt;
+  }
+  /// Every operand has operand 0's type (element-wise ops of one class).
+  bool operandsAgree() const {
+    for (const Type *X : Operands)
+      if (*X != T(0))
+        return false;
+    return true;
+  }
+  /// \p In without the op's axis, or none when the axis is out of range.
+  std::optional<Shape> withoutAxis(const Type &In) const {
+    if (O.getAxis() >= In.getRank())
+      return std::nullopt;
+    Shape S = In.getShape();
+    S.erase(S.begin() + O.getAxis());
+    return S;
+  }
+  std::optional<Type> elementwise();
+  std::optional<Type> other();
+  std::optional<Type> tensor();
+};
+
+} // namespace
+
+std::optional<Type> Inference::run() {
+  switch (getOpClass(O.Kind)) {
+  case OpClass::Leaf:
+    if (!O.Ty.isLeaf())
+      return fail(O.Kind == OpKind::Param
+                      ? "parameters must be scalars or tensors"
+                      : "constant must be a scalar or a tensor");
+    if (O.Kind == OpKind::Const && O.Ty.isTensor()) {
+      Dim N = getNumElements(O.Ty.getShape());
+      if (!N.isConstant() || N.Factor != static_cast<int64_t>(O.Data.size()))
+        return fail("tensor constant size");
+    }
+    return O.Ty;
+  case OpClass::Arith:
+  case OpClass::Math:
+  case OpClass::Cmp:
+  case OpClass::Logic:
+    return elementwise();
+  case OpClass::Other:
+    return other();
+  }
+  return fail("unknown op class");
+}
+
+std::optional<Type> Inference::elementwise() {
+  switch (getOpClass(O.Kind)) {
+  case OpClass::Arith:
+    if (!operandsAgree())
+      return fail("operand type differs from result type");
+    if (!T(0).isFloat() && !T(0).isInt())
+      return fail("arithmetic on a non-number");
+    return T(0);
+  case OpClass::Math:
+    if (!operandsAgree())
+      return fail("operand type differs from result type");
+    if (!T(0).isFloat())
+      return fail("math function on a non-float");
+    return T(0);
+  case OpClass::Cmp:
+    if (!operandsAgree() || !T(0).isLeaf())
+      return fail("comparison types");
+    return T(0).withElementKind(ElementKind::Bool);
+  default: // Logic
+    if (!operandsAgree())
+      return fail("logic operand type differs from result type");
+    if (!T(0).isBool())
+      return fail("logic result is not bool");
+    return T(0);
+  }
+}
+
+std::optional<Type> Inference::other() {
+  switch (O.Kind) {
+  case OpKind::Select:
+    if (!T(0).isBool() || T(1) != T(2) ||
+        T(0).getShape() != T(1).getShape())
+      return fail("select types");
+    return T(1);
+  case OpKind::Convert:
+    // The target element kind is the result type's.
+    if (!O.Ty.isLeaf() || !T(0).isLeaf() ||
+        O.Ty.getShape() != T(0).getShape())
+      return fail("convert of a non-scalar or to another shape");
+    return O.Ty;
+  case OpKind::Call:
+    // The callee's signature is the module's: the verifier checks it.
+    return O.Ty;
+  case OpKind::Tuple: {
+    std::vector<Type> Elements;
+    for (const Type *X : Operands)
+      Elements.push_back(*X);
+    return Type::tuple(std::move(Elements));
+  }
+  case OpKind::Extract:
+    if (!T(0).isTuple() || O.getIndex() >= T(0).getElements().size())
+      return fail("extract index or type");
+    return T(0).getElements()[O.getIndex()];
+  case OpKind::Return:
+    return T(0);
+  default:
+    return tensor();
+  }
+}
+
+std::optional<Type> Inference::tensor() {
+  for (const Type *X : Operands)
+    if (!X->isLeaf())
+      return fail("tensor op on a tuple");
+  if (!O.Ty.isLeaf())
+    return fail("tensor op with a tuple result");
+  // For the ops whose result type is given: the element kind is kept.
+  bool SameKind =
+      Operands.empty() || T(0).getElementKind() == O.Ty.getElementKind();
+  switch (O.Kind) {
+  case OpKind::Broadcast:
+    if (!SameKind || !broadcastsTo(T(0).getShape(), O.Ty.getShape()))
+      return fail("broadcast shapes");
+    return O.Ty;
+  case OpKind::SumTo:
+    if (!SameKind || !broadcastsTo(O.Ty.getShape(), T(0).getShape()))
+      return fail("sum_to shapes");
+    return O.Ty;
+  case OpKind::Reshape:
+    if (!SameKind || getNumElements(T(0).getShape()) !=
+                         getNumElements(O.Ty.getShape()))
+      return fail("reshape changes the number of elements");
+    return O.Ty;
+  case OpKind::Transpose:
+    if (T(0).getRank() != 2)
+      return fail("transpose shapes");
+    return Type::tensor(T(0).getElementKind(),
+                        {T(0).getShape()[1], T(0).getShape()[0]});
+  case OpKind::MatMul: {
+    std::optional<Shape> S = getMatMulShape(T(0).getShape(), T(1).getShape());
+    if (!S || T(0).getElementKind() != T(1).getElementKind() || T(0).isBool())
+      return fail("matmul shapes");
+    return Type::tensor(T(0).getElementKind(), std::move(*S));
+  }
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+  case OpKind::LogSumExp: {
+    std::optional<Shape> S = withoutAxis(T(0));
+    if (!S || T(0).isBool())
+      return fail("reduction axis or shape");
+    if (O.Kind == OpKind::LogSumExp && !T(0).isFloat())
+      return fail("logsumexp of a non-float");
+    return Type::tensor(T(0).getElementKind(), std::move(*S));
+  }
+  case OpKind::ArgMax: {
+    std::optional<Shape> S = withoutAxis(T(0));
+    if (!S || T(0).isBool())
+      return fail("argmax axis or shape");
+    return Type::tensor(ElementKind::I64, std::move(*S));
+  }
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    if (!T(0).isFloat() || O.getAxis() >= T(0).getRank())
+      return fail("softmax axis or type");
+    return T(0);
+  case OpKind::OneHot: {
+    // The classes (the last dimension) and the element kind are given.
+    if (!T(0).isInt() || O.Ty.getRank() != T(0).getRank() + 1 ||
+        O.Ty.isBool())
+      return fail("onehot types");
+    Shape S = O.Ty.getShape();
+    S.pop_back();
+    if (S != T(0).getShape())
+      return fail("onehot shape");
+    return O.Ty;
+  }
+  case OpKind::Pick: {
+    if (!T(1).isInt() || T(0).getRank() != T(1).getRank() + 1)
+      return fail("pick types");
+    Shape S = T(0).getShape();
+    S.pop_back();
+    if (S != T(1).getShape())
+      return fail("pick shape");
+    return Type::tensor(T(0).getElementKind(), std::move(S));
+  }
+  case OpKind::Iota:
+    if (O.Ty.getElementKind() != ElementKind::I64 ||
+        O.getAxis() >= O.Ty.getRank())
+      return fail("iota axis or type");
+    return O.Ty;
+  case OpKind::DimValue:
+    return Type::scalar(ElementKind::I64);
+  case OpKind::Rand:
+  case OpKind::Randn:
+    if (T(0) != Type::scalar(ElementKind::I64) || !O.Ty.isFloat())
+      return fail("random op types");
+    return O.Ty;
+  default:
+    return fail("no type rule for this op");
+  }
+}
+
+std::optional<Type> ir::inferType(const Op &O,
+                                  llvm::ArrayRef<const Type *> Operands,
+                                  std::string *Why) {
+  Inference I(O, Operands);
+  std::optional<Type> T = I.run();
+  if (!T && Why)
+    *Why = std::move(I.Why);
+  return T;
+}
+
+std::string ir::checkOpType(const Op &O,
+                            llvm::ArrayRef<const Type *> Operands) {
+  int Arity = getOpArity(O.Kind);
+  if (Arity >= 0 && Operands.size() != static_cast<size_t>(Arity))
+    return "wrong number of operands";
+  if (O.Attr.index() != static_cast<size_t>(getAttrKind(O.Kind)))
+    return "attribute of the wrong kind";
+  std::string Why;
+  std::optional<Type> T = inferType(O, Operands, &Why);
+  if (!T)
+    return Why;
+  if (*T == O.Ty)
+    return "";
+  switch (getOpClass(O.Kind)) {
+  case OpClass::Arith:
+  case OpClass::Math:
+    return "operand type differs from result type";
+  case OpClass::Cmp:
+    return "comparison types";
+  case OpClass::Logic:
+    return "logic operand type differs from result type";
+  default:
+    return "result type " + O.Ty.str() + " differs from " + T->str() +
+           ", the type its operands give";
+  }
+}
