@@ -57,9 +57,10 @@ ALLOWED = {
         "lib/Data's one error site (detail::dataError): malformed data and "
         "checkpoint files, named with the file (and line), not a place in "
         "a .nn program",
-    ("Graph/Graph.cpp", ""):
-        "lib/Graph's one error site (error()): nnc graph's --fn, --at and -o "
-        "options, a function it cannot draw, the summary after the file's "
+    ("Graph/GraphInternal.h", ""):
+        "lib/Graph's one error site (error()): nnc graph's --fn, --at, "
+        "--dims, --expand and -o options, :graph's arguments, a function "
+        "it cannot draw, the summary after the file's "
         "own located diagnostics, and internal errors; no place in a .nn "
         "program to point at",
     ("Train/Trainer.cpp", ""):

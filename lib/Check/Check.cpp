@@ -23,6 +23,7 @@
 #include "nnc/JIT/Session.h"
 #include "nnc/JIT/Value.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
 #include <algorithm>
 #include <cstdio>
@@ -208,6 +209,14 @@ struct Target {
   const ast::FnDecl *Fn;
   std::vector<ast::Type> ResultLeaves;
   std::vector<unsigned> FloatParams;
+  /// How the table names a layer method and its parameters (`net.loss`,
+  /// `fc1.W`); Fn's own names otherwise.
+  std::string Display;
+  std::vector<std::string> ParamDisplay;
+  std::string name() const { return Display.empty() ? Fn->Name : Display; }
+  std::string paramName(unsigned I) const {
+    return ParamDisplay.empty() ? Fn->Params[I].Name : ParamDisplay[I];
+  }
 };
 
 class Checker {
@@ -267,12 +276,12 @@ void Checker::checkFunction(const Target &T, CheckReport &Report) {
   size_t NF = T.FloatParams.size();
   std::vector<CheckRow> Rows(NF + 1);
   for (size_t J = 0; J < NF; ++J)
-    Rows[J].Argument = F.Params[T.FloatParams[J]].Name;
+    Rows[J].Argument = T.paramName(T.FloatParams[J]);
   Rows[NF].Argument = "<Jv,w>";
   std::string Note = F.Backward ? "user backward rule" : "";
   auto Finish = [&](llvm::StringRef Failure) {
     for (CheckRow &Row : Rows) {
-      Row.Function = F.Name;
+      Row.Function = T.name();
       if (!Failure.empty()) {
         Row.Failed = true;
         if (Row.Points == 0) // nothing was measured
@@ -342,7 +351,7 @@ void Checker::checkFunction(const Target &T, CheckReport &Report) {
         // The function is not differentiable as written (or does not run):
         // reported, not counted as a failure of its gradient.
         CheckRow Row;
-        Row.Function = F.Name;
+        Row.Function = T.name();
         Row.Argument = "-";
         Row.Skipped = true;
         Row.Note = "not checked: " + Error;
@@ -489,6 +498,103 @@ static std::string whyNotCheckable(const ast::FnDecl &F, Target &T) {
   return "";
 }
 
+/// Adds to \p T a row skipped for \p Why, or checks it.
+static void checkTarget(Checker &Ch, Target &T, CheckReport &Report) {
+  std::string Why = whyNotCheckable(*T.Fn, T);
+  if (Why.empty())
+    return Ch.checkFunction(T, Report);
+  CheckRow Row;
+  Row.Function = T.name();
+  Row.Argument = "-";
+  Row.Skipped = true;
+  Row.Note = "not checked: " + Why;
+  Report.Rows.push_back(Row);
+}
+
+namespace {
+/// A method of a layer instance, as its IR function.
+struct MethodRef {
+  std::string Display; // net.loss
+  std::string IRName;  // net_loss
+};
+} // namespace
+
+/// Checks the methods \p Methods of the file's instances. A method is not
+/// called by name in an expression (its parameters live in the instance),
+/// so its IR function, which takes them first (`net_loss(fc1.W, ...)`), is
+/// printed back as .nn source with the functions it calls and their
+/// backward rules, and checked as a plain function in a session of its
+/// own: the derivatives AD builds from it are those of `grad(net.loss)`.
+static llvm::Error checkMethods(const jit::Session &S,
+                                llvm::ArrayRef<MethodRef> Methods,
+                                const CheckOptions &Opts, jit::Engine &JIT,
+                                CheckReport &Report) {
+  auto Internal = [](const llvm::Twine &Message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "internal error: " + Message);
+  };
+  std::string Errs;
+  llvm::raw_string_ostream ES(Errs);
+  jit::Candidate Lowered(S, ES, false);
+  Lowered.addSession();
+  if (!Lowered.check() || !Lowered.lower())
+    return Internal("the file's layers do not lower: " + Errs);
+  const ir::Module &M = Lowered.getIR();
+  ir::Module Out;
+  llvm::StringSet<> Copied;
+  std::vector<const ir::Function *> Work;
+  for (const MethodRef &R : Methods)
+    if (const ir::Function *F = M.lookup(R.IRName))
+      Work.push_back(F);
+  while (!Work.empty()) {
+    const ir::Function *F = Work.back();
+    Work.pop_back();
+    if (!Copied.insert(F->Name).second)
+      continue;
+    Out.Functions.push_back(std::make_unique<ir::Function>(*F));
+    for (const ir::Op &O : F->Ops)
+      if (O.Kind == ir::OpKind::Call)
+        if (const ir::Function *G = M.lookup(O.Callee))
+          Work.push_back(G);
+    if (!F->BackwardFn.empty())
+      if (const ir::Function *G = M.lookup(F->BackwardFn))
+        Work.push_back(G);
+  }
+  std::string Source;
+  llvm::raw_string_ostream SOS(Source);
+  ir::printModuleAsNN(Out, SOS);
+
+  jit::Session MS;
+  jit::Input In;
+  In.Text = Source;
+  In.SourceName = "<methods>";
+  jit::Candidate C(MS, ES, false);
+  auto Decls = C.addDeclarations(In, /*Lenient=*/false);
+  if (!Decls)
+    return Internal("the methods do not compile as functions: " + Errs);
+  MS.apply(*Decls);
+  jit::Candidate Typed(MS, ES, false);
+  Typed.addSession();
+  if (!Typed.check())
+    return Internal("the methods do not compile as functions: " + Errs);
+  Checker Ch(Opts, MS, JIT);
+  for (const MethodRef &R : Methods) {
+    const ir::Function *F = M.lookup(R.IRName);
+    const ast::FnDecl *Fn = nullptr;
+    for (const ast::DeclPtr &D : Typed.getAST().Decls)
+      if (auto *FD = llvm::dyn_cast<ast::FnDecl>(D.get()))
+        if (FD->Name == R.IRName)
+          Fn = FD;
+    if (!F || !Fn || Fn->Params.size() != F->getNumParams())
+      return Internal("no function for method '" + R.Display + "'");
+    Target T{Fn, {}, {}, R.Display, {}};
+    for (unsigned I = 0; I < F->getNumParams(); ++I)
+      T.ParamDisplay.push_back(F->getParamName(I).str());
+    checkTarget(Ch, T, Report);
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<CheckReport> check::checkSource(llvm::StringRef Text,
                                                llvm::StringRef SourceName,
                                                const CheckOptions &Opts,
@@ -514,11 +620,25 @@ llvm::Expected<CheckReport> check::checkSource(llvm::StringRef Text,
   if (!Typed.check())
     return Failed();
 
-  for (const std::string &Name : Opts.Functions)
-    if (!S.lookup(Name))
+  // The methods of every instance, `net.loss` for `let net = Net(...)`.
+  std::vector<MethodRef> Methods;
+  for (const ast::DeclPtr &D : Typed.getAST().Decls)
+    if (const auto *L = llvm::dyn_cast<ast::LetDecl>(D.get()); L && L->Layer)
+      for (const ast::LayerMember &Mem : L->Layer->Members)
+        if (Mem.TheKind == ast::LayerMember::Method)
+          Methods.push_back({L->Name + "." + Mem.Name, L->Name + "_" + Mem.Name});
+  auto Wanted = [&](llvm::StringRef Name) {
+    return Opts.Functions.empty() || llvm::is_contained(Opts.Functions, Name);
+  };
+  for (const std::string &Name : Opts.Functions) {
+    bool IsMethod = llvm::any_of(
+        Methods, [&](const MethodRef &R) { return R.Display == Name; });
+    const jit::SessionDecl *SD = S.lookup(Name);
+    if (!IsMethod && !SD)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "no function '" + Name + "' in " +
                                          SourceName);
+  }
   auto JIT = jit::Engine::create();
   if (!JIT)
     return JIT.takeError();
@@ -526,22 +646,16 @@ llvm::Expected<CheckReport> check::checkSource(llvm::StringRef Text,
   CheckReport Report;
   for (const ast::DeclPtr &D : Typed.getAST().Decls) {
     const auto *F = llvm::dyn_cast<ast::FnDecl>(D.get());
-    if (!F || (!Opts.Functions.empty() &&
-               !llvm::is_contained(Opts.Functions, F->Name)))
+    if (!F || !Wanted(F->Name))
       continue;
-    Target T{F, {}, {}};
-    std::string Why = whyNotCheckable(*F, T);
-    if (!Why.empty()) {
-      CheckRow Row;
-      Row.Function = F->Name;
-      Row.Argument = "-";
-      Row.Skipped = true;
-      Row.Note = "not checked: " + Why;
-      Report.Rows.push_back(Row);
-      continue;
-    }
-    Ch.checkFunction(T, Report);
+    Target T{F, {}, {}, "", {}};
+    checkTarget(Ch, T, Report);
   }
+  llvm::erase_if(Methods,
+                 [&](const MethodRef &R) { return !Wanted(R.Display); });
+  if (!Methods.empty())
+    if (llvm::Error E = checkMethods(S, Methods, Opts, **JIT, Report))
+      return E;
   return Report;
 }
 
@@ -606,6 +720,9 @@ std::optional<Value> check::evaluateExpression(jit::Session &S,
     Error = FirstLine(llvm::toString(Code.takeError()));
     return std::nullopt;
   }
+  // The session's values and instances' parameters, which the wrapper
+  // takes as arguments (none for a file's session).
+  jit::bindSessionArgs(**Code, S);
   (*Code)->call();
   llvm::Expected<Value> V = (*Code)->result();
   if (!V) {

@@ -1,11 +1,15 @@
-//===- Graph.cpp - The circuit picture of a scalar function --------------===//
+//===- Graph.cpp - The circuit picture of a function ---------------------===//
 //
-// The function is lowered as the REPL lowers it and inlined, so each op of
-// its IR is one gate. Two functions are then built from those ops and
-// printed back as .nn source (ir::printModuleAsNN) into a fresh session:
+// The function is lowered as the REPL lowers it. Its calls are either kept
+// (a box in the picture) or expanded in place, each expanded call's ops
+// tagged with a cluster; so each op of the resulting flat function is one
+// node. Two functions are then built from those ops and printed back as
+// .nn source (ir::printModuleAsNN) into a fresh session, with the callees
+// that stay calls:
 //   values(params)            = a tuple of every op's value;
 //   perturbed(params, e_1..n) = f with each float op k's result replaced
-//                               by v_k + e_k.
+//                               by v_k + e_k (summed to a scalar when f's
+//                               result is not one).
 // At e = 0, d perturbed / d e_k is the gradient of the output with respect
 // to v_k, so grad(perturbed) at (x, 0, ..., 0) gives every wire's gradient
 // in one call, derived by nnc's own AD; values(x) gives every value. Both
@@ -13,34 +17,21 @@
 // compared with f(x) evaluated in the file's own session.
 //
 //===----------------------------------------------------------------------===//
-#include "nnc/Graph/Graph.h"
+#include "GraphInternal.h"
 #include "nnc/Check/Check.h"
-#include "nnc/IR/IR.h"
 #include "nnc/JIT/Candidate.h"
 #include "nnc/JIT/Engine.h"
 #include "nnc/JIT/Session.h"
-#include "nnc/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include <cmath>
-#include <cstdio>
-#include <map>
 
 using namespace nnc;
 using namespace nnc::graph;
 
 namespace {
 
-llvm::Error error(const llvm::Twine &Message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
-}
-
-/// The symbol a gate of kind \p K shows; empty for kinds nnc graph does
-/// not draw.
+/// The symbol a gate of kind \p K shows.
 std::string gateLabel(const ir::Op &O) {
   switch (O.Kind) {
   case ir::OpKind::Add: return "+";
@@ -55,28 +46,23 @@ std::string gateLabel(const ir::Op &O) {
   case ir::OpKind::Ge: return ">=";
   case ir::OpKind::Eq: return "==";
   case ir::OpKind::Ne: return "!=";
-  case ir::OpKind::Convert: return getElementKindName(O.Ty.getElementKind()).str();
+  case ir::OpKind::MatMul: return "@";
+  case ir::OpKind::Convert:
+    return getElementKindName(O.Ty.getElementKind()).str();
+  case ir::OpKind::Extract: return "[" + std::to_string(O.getIndex()) + "]";
+  case ir::OpKind::ReduceSum: return "sum axis=" + std::to_string(O.getAxis());
+  case ir::OpKind::ReduceMax: return "max axis=" + std::to_string(O.getAxis());
+  case ir::OpKind::ReduceMin: return "min axis=" + std::to_string(O.getAxis());
   default:
     break;
   }
-  switch (ir::getOpClass(O.Kind)) {
-  case ir::OpClass::Arith:
-  case ir::OpClass::Math:
-  case ir::OpClass::Logic:
-    return ir::getOpName(O.Kind).str();
-  default:
-    return O.Kind == ir::OpKind::Select ? "select" : "";
-  }
+  std::string Name = ir::getOpName(O.Kind).str();
+  if (ir::hasAxis(O.Kind))
+    Name += " axis=" + std::to_string(O.getAxis());
+  return Name;
 }
 
-std::string formatLiteral(double V) {
-  std::string S = ir::formatDouble(V);
-  if (S.find_first_of(".en") == std::string::npos)
-    S += ".0";
-  return S;
-}
-
-/// A name used by no parameter or op of \p F.
+/// A name used by none of \p Used.
 std::string freshName(const llvm::StringSet<> &Used, const std::string &Base) {
   std::string N = Base;
   while (Used.contains(N))
@@ -84,21 +70,224 @@ std::string freshName(const llvm::StringSet<> &Used, const std::string &Base) {
   return N;
 }
 
+/// Copies functions into one flat function: calls to expand become their
+/// callees' ops, tagged with a cluster per call; the others stay calls.
+class Flattener {
+public:
+  Flattener(const ir::Module &M, const GraphOptions &Opts,
+            std::string Instance)
+      : M(M), Opts(Opts), Instance(std::move(Instance)) {}
+
+  llvm::Error run(const ir::Function &F, ir::Function &Flat);
+  std::vector<int> Tags;
+  std::vector<CircuitCluster> Clusters;
+
+private:
+  llvm::Expected<ir::ValueId> copy(const ir::Function &Src, ir::Builder &B,
+                                   llvm::ArrayRef<ir::ValueId> Args,
+                                   const ir::DimSubstitution &Sub,
+                                   int Cluster);
+  /// The callee of \p Call to expand, or null.
+  llvm::Expected<const ir::Function *> expandable(const ir::Op &Call);
+
+  const ir::Module &M;
+  const GraphOptions &Opts;
+  std::string Instance;
+  llvm::StringSet<> Matched;
+};
+
+llvm::Expected<const ir::Function *>
+Flattener::expandable(const ir::Op &Call) {
+  if (Call.Kind != ir::OpKind::Call)
+    return nullptr;
+  const ir::Function *G = M.lookup(Call.Callee);
+  if (!G || G->Ops.empty() || G->Ops.back().Kind != ir::OpKind::Return ||
+      G->getNumParams() != Call.Operands.size())
+    return nullptr;
+  std::string Shown = displayName(G->Name, Instance);
+  bool Named = llvm::is_contained(Opts.Expand, Shown) ||
+               llvm::is_contained(Opts.Expand, G->Name);
+  if (Named)
+    Matched.insert(llvm::is_contained(Opts.Expand, Shown) ? Shown : G->Name);
+  if (!G->BackwardFn.empty()) {
+    // Its rule, not its gates, gives the gradients of its inputs.
+    if (Named)
+      return error("--expand: '" + Shown +
+                   "' has a backward rule and is drawn as one box (its "
+                   "gates have no gradients of their own)");
+    return nullptr;
+  }
+  return Opts.ExpandAll || Named ? G : nullptr;
+}
+
+llvm::Expected<ir::ValueId>
+Flattener::copy(const ir::Function &Src, ir::Builder &B,
+                llvm::ArrayRef<ir::ValueId> Args,
+                const ir::DimSubstitution &Sub, int Cluster) {
+  ir::Function &Flat = B.getFunction();
+  std::vector<ir::ValueId> Map(Src.Ops.size());
+  for (size_t I = 0; I < Src.Ops.size(); ++I) {
+    const ir::Op &O = Src.Ops[I];
+    if (O.Kind == ir::OpKind::Param && !Args.empty()) {
+      Map[I] = Args[O.getIndex()];
+      continue;
+    }
+    if (O.Kind == ir::OpKind::Return)
+      return Map[O.Operands[0]];
+    ir::Op Copy = O;
+    for (ir::ValueId &V : Copy.Operands)
+      V = Map[V];
+    if (!Sub.empty()) {
+      Copy.Ty = ir::substitute(Copy.Ty, Sub);
+      if (Copy.Kind == ir::OpKind::DimValue)
+        Copy.setDim(substitute(Copy.getDim(), Sub));
+    }
+    auto G = expandable(Copy);
+    if (!G)
+      return G.takeError();
+    if (!*G) {
+      Map[I] = B.append(std::move(Copy));
+      Tags.push_back(Cluster);
+      continue;
+    }
+    // The callee's dimension variables in terms of the flat function's.
+    ir::DimSubstitution CalleeSub;
+    for (size_t A = 0; A < Copy.Operands.size(); ++A)
+      if (!ir::bindDims((*G)->getParamType(A), Flat.typeOf(Copy.Operands[A]),
+                        CalleeSub))
+        return error("internal error: a call's argument does not fit its "
+                     "parameter");
+    Clusters.push_back({displayName((*G)->Name, Instance), Cluster});
+    auto R = copy(**G, B, Copy.Operands, CalleeSub, Clusters.size() - 1);
+    if (!R)
+      return R.takeError();
+    Map[I] = *R;
+  }
+  return error("internal error: a function without return");
+}
+
+llvm::Error Flattener::run(const ir::Function &F, ir::Function &Flat) {
+  ir::Builder B(Flat);
+  auto R = copy(F, B, {}, {}, -1);
+  if (!R)
+    return R.takeError();
+  B.ret(*R);
+  Flat.ResultType = F.ResultType;
+  for (const std::string &Name : Opts.Expand)
+    if (!Matched.contains(Name))
+      return error("--expand: no call to '" + Name + "' in the picture of '" +
+                   Opts.Function + "'");
+  return llvm::Error::success();
+}
+
+/// The ops the return needs, and every parameter.
+std::vector<bool> liveOps(const ir::Function &F) {
+  std::vector<bool> Live(F.Ops.size(), false);
+  Live.back() = true;
+  for (size_t I = F.Ops.size(); I-- > 0;) {
+    if (F.Ops[I].Kind == ir::OpKind::Param)
+      Live[I] = true;
+    if (Live[I])
+      for (ir::ValueId A : F.Ops[I].Operands)
+        Live[A] = true;
+  }
+  return Live;
+}
+
+/// Adds to \p G a copy of every function of \p M that \p F calls, directly
+/// or not, with their backward rules.
+void copyCallees(const ir::Module &M, const ir::Function &F, ir::Module &G) {
+  std::vector<const ir::Function *> Work = {&F};
+  llvm::StringSet<> Seen;
+  while (!Work.empty()) {
+    const ir::Function *Fn = Work.back();
+    Work.pop_back();
+    std::vector<std::string> Names;
+    for (const ir::Op &O : Fn->Ops)
+      if (O.Kind == ir::OpKind::Call)
+        Names.push_back(O.Callee);
+    if (!Fn->BackwardFn.empty())
+      Names.push_back(Fn->BackwardFn);
+    for (const std::string &N : Names) {
+      const ir::Function *C = M.lookup(N);
+      if (!C || !Seen.insert(N).second)
+        continue;
+      G.Functions.push_back(std::make_unique<ir::Function>(*C));
+      Work.push_back(C);
+    }
+  }
+}
+
+/// The value of a wire, summarized.
+WireValue summarize(const jit::Value &V) {
+  WireValue W;
+  if (V.getKind() == jit::Value::TupleValue) {
+    W.IsTuple = true;
+    W.Type = "tuple";
+    return W;
+  }
+  std::vector<double> Data = check::flattenValue(V);
+  if (V.getKind() == jit::Value::ScalarValue) {
+    W.Value = Data.empty() ? 0 : Data[0];
+    return W;
+  }
+  W.Type = formatType(V.getTensorElementKind(), V.getShape());
+  double Sum = 0;
+  bool Any = false;
+  for (double D : Data) {
+    Sum += D;
+    if (std::isnan(D)) {
+      ++W.NaNs;
+      continue;
+    }
+    W.Min = Any ? std::min(W.Min, D) : D;
+    W.Max = Any ? std::max(W.Max, D) : D;
+    Any = true;
+  }
+  W.Value = Data.empty() ? 0 : Sum / double(Data.size());
+  if (!Any)
+    W.Min = W.Max = std::nan("");
+  return W;
+}
+
+/// The elements of a result that is one value or a tuple of several.
+std::vector<jit::Value> parts(const jit::Value &V) {
+  if (V.getKind() == jit::Value::TupleValue)
+    return V.getElements();
+  return {V};
+}
+
+/// Whether two results agree (NaN equal to NaN), to rounding.
+bool sameResult(const std::vector<double> &A, const std::vector<double> &B) {
+  if (A.size() != B.size())
+    return false;
+  for (size_t I = 0; I < A.size(); ++I) {
+    double X = A[I], Y = B[I];
+    if (X == Y || (std::isnan(X) && std::isnan(Y)))
+      continue;
+    if (!(std::fabs(X - Y) <= 1e-9 * std::max(std::fabs(X), std::fabs(Y))))
+      return false;
+  }
+  return true;
+}
+
 } // namespace
 
-std::string graph::formatLabel(double V) {
-  if (V == 0)
-    return "0"; // not "-0"
-  char Buf[32];
-  std::snprintf(Buf, sizeof(Buf), "%.4g", V);
-  return Buf;
+std::string graph::displayName(llvm::StringRef IRName,
+                               llvm::StringRef Instance) {
+  if (!Instance.empty()) {
+    if (IRName.starts_with((Instance + ".").str()))
+      return IRName.drop_front(Instance.size() + 1).str();
+    if (IRName.starts_with((Instance + "_").str()))
+      return (Instance + "." + IRName.drop_front(Instance.size() + 1)).str();
+  }
+  return IRName.str();
 }
 
 llvm::Expected<Circuit> graph::buildCircuit(llvm::StringRef Text,
                                             llvm::StringRef SourceName,
                                             const GraphOptions &Opts,
                                             llvm::raw_ostream &Diag) {
-  // The file as a session, lowered and inlined as the REPL would.
   jit::Session S;
   jit::Input In;
   In.Text = Text.str();
@@ -109,102 +298,163 @@ llvm::Expected<Circuit> graph::buildCircuit(llvm::StringRef Text,
   if (!Decls)
     return error("the file does not compile");
   S.apply(*Decls);
-  if (!S.lookup(Opts.Function))
-    return error("no function '" + Opts.Function + "' in " + SourceName);
+  auto JIT = jit::Engine::create();
+  if (!JIT)
+    return JIT.takeError();
+  auto C = buildCircuit(S, **JIT, Opts, Diag);
+  if (!C) {
+    // Name the file, not the session, in the usual message.
+    std::string Message = llvm::toString(C.takeError());
+    if (llvm::StringRef(Message).starts_with("no function '"))
+      Message += " in " + SourceName.str();
+    return error(Message);
+  }
+  return C;
+}
+
+llvm::Expected<Circuit> graph::buildCircuit(jit::Session &S, jit::Engine &JIT,
+                                            const GraphOptions &Opts,
+                                            llvm::raw_ostream &Diag) {
+  // `f`, or an instance's method `net.loss` (IR function `net_loss`).
+  auto [Instance, Method] = llvm::StringRef(Opts.Function).split('.');
+  std::string IRName = Opts.Function;
+  if (!Method.empty())
+    IRName = (Instance + "_" + Method).str();
+  else
+    Instance = "";
+  if (!S.lookup(Method.empty() ? Opts.Function : Instance.str()))
+    return error("no function '" + Opts.Function + "'");
+  std::string InitName = Instance.str() + "_init";
   jit::Candidate Lowered(S, Diag, false);
   Lowered.addSession();
-  if (!Lowered.check() || !Lowered.lower({Opts.Function}))
+  if (!Lowered.check() ||
+      !Lowered.lower({IRName, InitName}, /*OptimizeDerivatives=*/false))
     return error("the file does not compile");
   ir::Module &M = Lowered.getIR();
-  if (llvm::Error E = runPipeline(M, {"inline", "dce"}, PipelineOptions()))
+  const ir::Function *F = M.lookup(IRName);
+  if (!F || (!Instance.empty() && F->ParamStruct.Instance != Instance))
+    return error("no function '" + Opts.Function + "'");
+
+  // The flat function, one op per node.
+  ir::Module FlatModule;
+  ir::Function &Flat = FlatModule.addFunction(IRName);
+  Flattener Fl(M, Opts, Instance.str());
+  if (llvm::Error E = Fl.run(*F, Flat))
     return E;
-  const ir::Function *F = M.lookup(Opts.Function);
-  if (!F)
-    return error("no function '" + Opts.Function + "' in " + SourceName);
+  if (std::string P = ir::verifyFunction(Flat); !P.empty())
+    return error("internal error: the flat function is invalid: " + P);
+  std::vector<bool> Live = liveOps(Flat);
+  constexpr size_t MaxNodes = 2000;
+  if (size_t(llvm::count(Live, true)) > MaxNodes)
+    return error("cannot draw '" + Opts.Function + "': more than " +
+                 std::to_string(MaxNodes) +
+                 " gates (draw a smaller function, or fewer --expand)");
 
-  // Only scalar functions: every value is one number on one wire.
-  auto NotScalar = [&](const llvm::Twine &Why) {
-    return error("cannot draw '" + Opts.Function +
-                 "': nnc graph draws functions of float scalars (" + Why +
-                 ")");
-  };
-  unsigned NumParams = F->getNumParams();
-  for (unsigned I = 0; I < NumParams; ++I)
-    if (!F->getParamType(I).isScalar() || !F->getParamType(I).isFloat())
-      return NotScalar("parameter '" + F->getParamName(I) + "' is " +
-                       F->getParamType(I).str());
-  if (!F->ResultType.isScalar() || !F->ResultType.isFloat())
-    return NotScalar("the result is " + F->ResultType.str());
-  for (const ir::Op &O : F->Ops) {
-    if (O.Kind == ir::OpKind::Return || O.Kind == ir::OpKind::Param)
-      continue;
-    if (!O.Ty.isScalar() || (!O.isConst() && gateLabel(O).empty()))
-      return NotScalar("it uses '" + ir::getOpName(O.Kind) + "' of " +
-                       O.Ty.str());
-  }
+  // The point. An instance the session holds (the REPL's) gives its own
+  // parameters; a file's instance, its initializer's.
+  const jit::SessionDecl *Held =
+      Instance.empty() ? nullptr : S.lookup(Instance);
+  if (Held && (Held->IsValue || !Held->Data))
+    Held = nullptr;
+  GraphOptions WithHeld = Opts;
+  if (Held)
+    for (const jit::StoredTensor &T : *Held->Data)
+      if (llvm::none_of(Opts.At, [&](const auto &A) { return A.first == T.Name; })) {
+        ArgSpec A;
+        A.Kind = ArgSpec::Given;
+        A.Value = jit::loadValue(T);
+        WithHeld.At.emplace_back(T.Name, std::move(A));
+      }
+  auto Point = bindParameters(*F, Instance, M, WithHeld, JIT, InitName);
+  if (!Point)
+    return Point.takeError();
+  unsigned NumParams = Flat.getNumParams();
 
-  // The point: every parameter exactly once.
-  std::map<std::string, double> At;
-  for (const auto &[Name, V] : Opts.At) {
-    bool Known = false;
-    for (unsigned I = 0; I < NumParams; ++I)
-      Known |= F->getParamName(I) == Name;
-    if (!Known)
-      return error("--at: '" + Opts.Function + "' has no parameter '" + Name +
-                   "'");
-    if (!At.emplace(Name, V).second)
-      return error("--at: parameter '" + Name + "' is given twice");
-  }
-  std::vector<std::string> Args;
-  for (unsigned I = 0; I < NumParams; ++I) {
-    auto It = At.find(F->getParamName(I).str());
-    if (It == At.end())
-      return error("--at: give a value for parameter '" +
-                   F->getParamName(I) + "' of '" + Opts.Function + "'");
-    Args.push_back(formatLiteral(It->second));
-  }
-
-  // values() and perturbed(), from f's ops.
+  // values() and perturbed(), from the flat function's live ops.
   llvm::StringSet<> Used;
-  for (const ir::Op &O : F->Ops)
+  for (const auto &Fn : M.Functions)
+    Used.insert(Fn->Name);
+  for (const ir::Op &O : Flat.Ops)
     if (!O.Name.empty())
       Used.insert(O.Name);
   ir::Module G;
-  ir::Function &Values = G.addFunction("graph_values");
-  ir::Function &Pert = G.addFunction("graph_perturbed");
+  copyCallees(M, Flat, G);
+  std::string ValuesName = freshName(Used, "graph_values");
+  std::string PertName = freshName(Used, "graph_perturbed");
+  ir::Function &Values = G.addFunction(ValuesName);
+  ir::Function &Pert = G.addFunction(PertName);
   ir::Builder VB(Values), PB(Pert);
-  std::vector<ir::ValueId> VMap(F->Ops.size()), PMap(F->Ops.size());
-  std::vector<ir::ValueId> All;
-  // The op each e_k perturbs, in parameter order.
-  std::vector<ir::ValueId> Perturbed;
+  std::vector<ir::ValueId> VMap(Flat.Ops.size()), PMap(Flat.Ops.size());
+  // The ops whose values values() returns, in order.
+  std::vector<ir::ValueId> Shown, All;
   for (unsigned I = 0; I < NumParams; ++I) {
-    VMap[I] = VB.param(F->getParamType(I), F->getParamName(I).str());
-    PMap[I] = PB.param(F->getParamType(I), F->getParamName(I).str());
+    VMap[I] = VB.param(Flat.getParamType(I), Flat.getParamName(I).str());
+    PMap[I] = PB.param(Flat.getParamType(I), Flat.getParamName(I).str());
+    Shown.push_back(I);
     All.push_back(VMap[I]);
   }
-  std::vector<ir::ValueId> Eps(F->Ops.size());
-  for (ir::ValueId V = NumParams; V + 1 < F->Ops.size(); ++V)
-    if (F->typeOf(V).isFloat()) {
-      Eps[V] = PB.param(F->typeOf(V),
+  // The op each e_k perturbs, in parameter order.
+  std::vector<ir::ValueId> Perturbed;
+  std::vector<ir::ValueId> Eps(Flat.Ops.size());
+  for (ir::ValueId V = NumParams; V + 1 < Flat.Ops.size(); ++V)
+    if (Live[V] && Flat.typeOf(V).isFloat()) {
+      Eps[V] = PB.param(Flat.typeOf(V),
                         freshName(Used, "e" + std::to_string(V)));
       Perturbed.push_back(V);
     }
-  for (ir::ValueId V = NumParams; V + 1 < F->Ops.size(); ++V) {
-    ir::Op VO = F->op(V), PO = F->op(V);
+  for (ir::ValueId V = NumParams; V + 1 < Flat.Ops.size(); ++V) {
+    if (!Live[V])
+      continue;
+    ir::Op VO = Flat.op(V), PO = Flat.op(V);
     for (ir::ValueId &A : VO.Operands)
       A = VMap[A];
     for (ir::ValueId &A : PO.Operands)
       A = PMap[A];
     VMap[V] = VB.append(std::move(VO));
-    All.push_back(VMap[V]);
+    if (!Flat.typeOf(V).isTuple()) {
+      Shown.push_back(V);
+      All.push_back(VMap[V]);
+    }
     PMap[V] = PB.append(std::move(PO));
-    if (F->typeOf(V).isFloat())
+    if (Flat.typeOf(V).isFloat())
       PMap[V] = PB.binary(ir::OpKind::Add, PMap[V], Eps[V]);
   }
   VB.ret(VB.tuple(All));
   Values.ResultType = Values.typeOf(Values.getReturnedValue());
-  PB.ret(PMap[F->getReturnedValue()]);
-  Pert.ResultType = F->ResultType;
+  // A non-scalar output is seeded by summing it: every element's gradient
+  // is then 1.
+  ir::ValueId Out = PMap[Flat.getReturnedValue()];
+  Circuit C;
+  std::vector<ir::ValueId> Leaves;
+  const ir::Type &RT = Pert.typeOf(Out);
+  if (RT.isTuple())
+    for (unsigned I = 0; I < RT.getElements().size(); ++I)
+      Leaves.push_back(PB.extract(Out, I));
+  else
+    Leaves.push_back(Out);
+  if (!RT.isScalar() || !RT.isFloat()) {
+    C.Seed = "sum";
+    std::optional<ir::ValueId> Total;
+    for (ir::ValueId L : Leaves) {
+      const ir::Type &LT = Pert.typeOf(L);
+      if (!LT.isFloat())
+        continue;
+      if (LT.isTensor()) {
+        ir::Type Flat1 = ir::Type::tensor(LT.getElementKind(),
+                                          {getNumElements(LT.getShape())});
+        L = PB.reduce(ir::OpKind::ReduceSum, PB.reshape(L, Flat1), 0);
+      }
+      if (Pert.typeOf(L).getElementKind() != ElementKind::F64)
+        L = PB.convert(L, ElementKind::F64);
+      Total = Total ? PB.binary(ir::OpKind::Add, *Total, L) : L;
+    }
+    if (!Total)
+      return error("cannot draw '" + Opts.Function +
+                   "': its result has no float to take gradients of");
+    Out = *Total;
+  }
+  PB.ret(Out);
+  Pert.ResultType = Pert.typeOf(Out);
   for (const ir::Function *Fn : {&Values, &Pert}) {
     std::string Problem = ir::verifyFunction(*Fn, &G);
     if (!Problem.empty())
@@ -229,162 +479,115 @@ llvm::Expected<Circuit> graph::buildCircuit(llvm::StringRef Text,
                  GErrs);
   GS.apply(*GDecls);
 
-  auto JIT = jit::Engine::create();
-  if (!JIT)
-    return JIT.takeError();
-  auto Evaluate = [&](jit::Session &In,
-                      const std::string &Expr) -> llvm::Expected<std::vector<double>> {
+  auto Evaluate = [&](jit::Session &In, const std::string &Expr)
+      -> llvm::Expected<jit::Value> {
     std::string Why;
-    std::optional<jit::Value> V =
-        check::evaluateExpression(In, **JIT, Expr, Why);
+    std::optional<jit::Value> V = check::evaluateExpression(In, JIT, Expr, Why);
     if (!V)
-      return error("cannot evaluate " + Expr + ": " + Why);
-    return check::flattenValue(*V);
+      return error("cannot evaluate " +
+                   (Expr.size() > 200 ? Expr.substr(0, 200) + "..." : Expr) +
+                   ": " + Why);
+    return std::move(*V);
   };
-  std::string ArgList = llvm::join(Args, ", ");
+  std::string ArgList = llvm::join(Point->Args, ", ");
   std::string Zeros;
-  for (size_t I = 0; I < Perturbed.size(); ++I)
-    Zeros += ", 0.0";
-  auto Vals = Evaluate(GS, "graph_values(" + ArgList + ")");
+  for (ir::ValueId V : Perturbed)
+    Zeros += ", " + zeroText(Flat.typeOf(V), Point->Dims);
+  auto Vals = Evaluate(GS, ValuesName + "(" + ArgList + ")");
   if (!Vals)
     return Vals.takeError();
-  auto Grads = Evaluate(GS, "grad(graph_perturbed)(" + ArgList + Zeros + ")");
+  auto Grads = Evaluate(GS, "grad(" + PertName + ")(" + ArgList + Zeros + ")");
   if (!Grads)
     return Grads.takeError();
-  auto Out = Evaluate(S, Opts.Function + "(" + ArgList + ")");
-  if (!Out)
-    return Out.takeError();
-  if (Vals->size() != All.size() ||
-      Grads->size() != NumParams + Perturbed.size() || Out->size() != 1)
-    return error("internal error: the graph's results have the wrong size");
-  // The rebuilt circuit must compute what f does (NaN is equal to NaN).
-  double Mine = Vals->back(), Theirs = Out->front();
-  bool Same = Mine == Theirs || (std::isnan(Mine) && std::isnan(Theirs)) ||
-              std::fabs(Mine - Theirs) <=
-                  1e-12 * std::max(std::fabs(Mine), std::fabs(Theirs));
-  if (!Same)
-    return error("internal error: the circuit gives " + formatLabel(Mine) +
-                 " but '" + Opts.Function + "' gives " + formatLabel(Theirs));
-
-  Circuit C;
-  C.Function = Opts.Function;
-  std::vector<std::optional<double>> GradOf(F->Ops.size());
+  std::vector<jit::Value> ValParts = parts(*Vals), GradParts = parts(*Grads);
+  unsigned NumFloatParams = 0;
   for (unsigned I = 0; I < NumParams; ++I)
-    GradOf[I] = (*Grads)[I];
+    NumFloatParams += Flat.getParamType(I).isFloat();
+  if (ValParts.size() != Shown.size() ||
+      GradParts.size() != NumFloatParams + Perturbed.size())
+    return error("internal error: the graph's results have the wrong size");
+
+  // The rebuilt circuit must compute what f does: f's own call for a
+  // function, value_and_grad's value for a method (a method is not called
+  // directly in an expression).
+  // A method is called with the instance's parameters the session holds,
+  // so only then.
+  std::string Check;
+  if (Instance.empty()) {
+    Check = Opts.Function + "(" + ArgList + ")";
+  } else if (Held && F->ResultType.isScalar() && F->ResultType.isFloat()) {
+    std::vector<std::string> Own;
+    for (unsigned I = 0; I < NumParams; ++I)
+      if (I < F->ParamStruct.First ||
+          I >= F->ParamStruct.First + F->ParamStruct.Count)
+        Own.push_back(Point->Args[I]);
+    Check = "value_and_grad(" + Opts.Function + ")(" + llvm::join(Own, ", ") +
+            ")";
+  }
+  if (!Check.empty()) {
+    auto Theirs = Evaluate(S, Check);
+    if (!Theirs)
+      return Theirs.takeError();
+    jit::Value Result = Instance.empty() ? *Theirs : parts(*Theirs)[0];
+    std::vector<double> Mine = check::flattenValue(ValParts.back()),
+                        Want = check::flattenValue(Result);
+    if (Flat.typeOf(Flat.getReturnedValue()).isTuple())
+      Mine.clear(); // the output is a tuple op, not among the values
+    if (!Mine.empty() && !sameResult(Mine, Want))
+      return error("internal error: the circuit gives " +
+                   formatLabel(Mine[0]) + " but '" + Opts.Function +
+                   "' gives " + formatLabel(Want.empty() ? 0 : Want[0]));
+  }
+
+  C.Function = Opts.Function;
+  C.Clusters = Fl.Clusters;
+  std::vector<std::optional<WireValue>> ValueOf(Flat.Ops.size()),
+      GradOf(Flat.Ops.size());
+  for (size_t K = 0; K < Shown.size(); ++K)
+    ValueOf[Shown[K]] = summarize(ValParts[K]);
+  for (unsigned I = 0, K = 0; I < NumParams; ++I)
+    if (Flat.getParamType(I).isFloat())
+      GradOf[I] = summarize(GradParts[K++]);
   for (size_t K = 0; K < Perturbed.size(); ++K)
-    GradOf[Perturbed[K]] = (*Grads)[NumParams + K];
-  for (ir::ValueId V = 0; V + 1 < F->Ops.size(); ++V) {
-    const ir::Op &O = F->op(V);
+    GradOf[Perturbed[K]] = summarize(GradParts[NumFloatParams + K]);
+  std::vector<unsigned> NodeOf(Flat.Ops.size());
+  for (ir::ValueId V = 0; V + 1 < Flat.Ops.size(); ++V) {
+    if (!Live[V])
+      continue;
+    const ir::Op &O = Flat.op(V);
     CircuitNode N;
     N.Kind = O.Kind == ir::OpKind::Param ? CircuitNode::Input
-             : O.isConst()               ? CircuitNode::Constant
-                                         : CircuitNode::Gate;
-    N.Label = N.Kind == CircuitNode::Input      ? O.Name
-              : N.Kind == CircuitNode::Constant ? formatLabel(O.getConstAsDouble())
-                                                : gateLabel(O);
-    N.Operands.assign(O.Operands.begin(), O.Operands.end());
-    N.Ordered = O.Kind == ir::OpKind::Sub || O.Kind == ir::OpKind::Div ||
-                O.Kind == ir::OpKind::Pow || O.Kind == ir::OpKind::Select ||
-                ir::getOpClass(O.Kind) == ir::OpClass::Cmp;
-    N.Value = (*Vals)[V];
+             : O.isConst() || O.Kind == ir::OpKind::DimValue
+                 ? CircuitNode::Constant
+             : O.Kind == ir::OpKind::Call ? CircuitNode::Call
+                                          : CircuitNode::Gate;
+    switch (N.Kind) {
+    case CircuitNode::Input:
+      N.Label = O.Name;
+      break;
+    case CircuitNode::Constant:
+      N.Label = O.Kind == ir::OpKind::DimValue ? "dim " + O.getDim().str()
+                : O.Data.empty()              ? formatLabel(O.getConstAsDouble())
+                                              : "const";
+      break;
+    case CircuitNode::Call:
+      N.Label = displayName(O.Callee, Instance);
+      break;
+    case CircuitNode::Gate:
+      N.Label = gateLabel(O);
+      break;
+    }
+    for (ir::ValueId A : O.Operands)
+      N.Operands.push_back(NodeOf[A]);
+    N.Ordered = N.Operands.size() > 1 && !ir::isCommutative(O.Kind);
+    if (ValueOf[V])
+      N.Value = *ValueOf[V];
+    else
+      N.Value = WireValue{formatTupleType(O.Ty, Point->Dims), true, 0, 0, 0, 0};
     N.Grad = GradOf[V];
+    N.Cluster = V < NumParams ? -1 : Fl.Tags[V];
+    NodeOf[V] = C.Nodes.size();
     C.Nodes.push_back(std::move(N));
   }
   return C;
-}
-
-/// The label of a wire: value above in green, gradient below in red.
-static std::string wireLabel(const CircuitNode &N) {
-  std::string L = "<<font color=\"#1a7f37\">" + formatLabel(N.Value) + "</font>";
-  if (N.Grad)
-    L += "<br/><font color=\"#cf222e\">" + formatLabel(*N.Grad) + "</font>";
-  return L + ">";
-}
-
-static std::string quoted(llvm::StringRef S) {
-  std::string Q = "\"";
-  for (char Ch : S) {
-    if (Ch == '"' || Ch == '\\')
-      Q += '\\';
-    Q += Ch;
-  }
-  return Q + "\"";
-}
-
-void graph::printDot(const Circuit &C, llvm::raw_ostream &OS) {
-  OS << "// nnc graph: values (green) above each wire, d " << C.Function
-     << " / d value (red) below it\n";
-  OS << "digraph " << quoted(C.Function) << " {\n"
-     << "  rankdir=LR;\n"
-     << "  node [fontname=\"Helvetica\"];\n"
-     << "  edge [fontname=\"Helvetica\", fontsize=11];\n";
-  for (size_t I = 0; I < C.Nodes.size(); ++I) {
-    const CircuitNode &N = C.Nodes[I];
-    OS << "  n" << I << " [label=" << quoted(N.Label);
-    switch (N.Kind) {
-    case CircuitNode::Input:
-      OS << ", shape=plaintext, fontsize=16";
-      break;
-    case CircuitNode::Constant:
-      OS << ", shape=box, fontsize=10, width=0.3, height=0.2, style=dashed";
-      break;
-    case CircuitNode::Gate:
-      OS << ", shape=circle";
-      break;
-    }
-    OS << "];\n";
-  }
-  OS << "  out [label=" << quoted(C.Function) << ", shape=plaintext, fontsize=16];\n";
-  for (size_t I = 0; I < C.Nodes.size(); ++I) {
-    const CircuitNode &N = C.Nodes[I];
-    for (size_t K = 0; K < N.Operands.size(); ++K) {
-      unsigned A = N.Operands[K];
-      OS << "  n" << A << " -> n" << I << " [label=" << wireLabel(C.Nodes[A]);
-      // Which side is which for operands whose order matters.
-      if (N.Ordered)
-        OS << ", headlabel=\"" << K + 1 << "\", labelfontsize=8";
-      OS << "];\n";
-    }
-  }
-  if (!C.Nodes.empty())
-    OS << "  n" << C.Nodes.size() - 1 << " -> out [label="
-       << wireLabel(C.Nodes.back()) << "];\n";
-  OS << "}\n";
-}
-
-llvm::Error graph::renderDot(llvm::StringRef Dot, llvm::StringRef Path) {
-  llvm::StringRef Ext = llvm::sys::path::extension(Path);
-  if (Ext != ".svg" && Ext != ".png" && Ext != ".pdf")
-    return error("cannot write '" + Path +
-                 "': give a .dot, .gv, .svg, .png or .pdf file");
-  llvm::ErrorOr<std::string> DotExe = llvm::sys::findProgramByName("dot");
-  if (!DotExe)
-    return error("writing '" + Path +
-                 "' needs Graphviz's 'dot' (Debian package graphviz); "
-                 "-o FILE.dot writes the DOT text without it");
-  llvm::SmallString<128> Tmp;
-  int FD;
-  if (std::error_code EC =
-          llvm::sys::fs::createTemporaryFile("nnc-graph", "dot", FD, Tmp))
-    return error("cannot create a temporary file: " + EC.message());
-  llvm::FileRemover Remover(Tmp);
-  {
-    llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
-    OS << Dot;
-    OS.flush();
-    if (OS.has_error()) {
-      OS.clear_error();
-      return error("cannot write '" + Tmp + "'");
-    }
-  }
-  std::string Format = ("-T" + Ext.drop_front()).str();
-  llvm::SmallVector<llvm::StringRef, 6> Argv = {*DotExe, Format, "-o", Path,
-                                                Tmp};
-  std::string Message;
-  int RC = llvm::sys::ExecuteAndWait(*DotExe, Argv, std::nullopt, {}, 0, 0,
-                                     &Message);
-  if (RC != 0)
-    return error("'dot' could not write '" + Path + "'" +
-                 (Message.empty() ? "" : ": " + Message));
-  return llvm::Error::success();
 }

@@ -25,6 +25,8 @@ static const CommandInfo Commands[] = {
     {"llvm", "FN", "a function's LLVM IR after -O2"},
     {"asm", "FN", "a function's assembly for this machine"},
     {"time", "EXPR", "run an expression repeatedly; report the median time"},
+    {"graph", "CALL", "draw CALL's circuit with values and gradients "
+                      "(:graph f(1, 2) [-o f.svg]; docs/repl.md)"},
     {"list", "", "the session's declarations and values, with their types"},
     {"reset", "", "forget every declaration"},
     {"quit", "", "leave (Ctrl-D does too)"},
@@ -760,5 +762,12 @@ Outcome Repl::command(const Input &In) {
     return showType(Arg);
   if (C == "time")
     return time(Arg);
+  if (C == "graph") {
+    if (!Opts.Graph) {
+      llvm::WithColor::error(Err, "nnc-repl") << ":graph is not available\n";
+      return failure();
+    }
+    return Opts.Graph(S, Arg, Out, Err) ? Outcome() : failure();
+  }
   return show(C, Arg);
 }

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "Isolate.h"
 #include "LineEditor.h"
+#include "nnc/Graph/Graph.h"
 #include "nnc/JIT/InputScanner.h"
 #include "nnc/JIT/Interrupt.h"
 #include "nnc/JIT/Repl.h"
@@ -173,6 +174,7 @@ private:
     O.MaxInputBytes = MaxInputBytes;
     O.MaxEvalBytes = MaxEvalBytes;
     O.MaxOps = MaxOps;
+    O.Graph = graph::runReplCommand;
     // On a terminal, tensors wrap at its width; elsewhere at NumPy's 75.
     if (unsigned Columns = llvm::sys::Process::StandardOutColumns())
       O.LineWidth = Columns;

@@ -168,10 +168,20 @@ cl::opt<std::string> GraphFunction("fn", cl::Required,
                                    cl::desc("The function to draw"),
                                    cl::value_desc("name"),
                                    cl::sub(GraphCommand), cl::cat(Category));
-cl::opt<std::string> GraphAt("at", cl::Required,
-                             cl::desc("The value of every parameter, e.g. x=-2,y=5,z=-4"),
+cl::opt<std::string> GraphAt("at",
+                             cl::desc("Parameters' values: numbers, FILE.npy or randn, e.g. x=-2,y=5,z=-4 or x=x.npy,W=randn (an instance's parameters default to its initializer's)"),
                              cl::value_desc("name=value,..."),
                              cl::sub(GraphCommand), cl::cat(Category));
+cl::opt<std::string> GraphDims("dims",
+                               cl::desc("Sizes of dimension variables for randn values, e.g. B=4,n=3"),
+                               cl::value_desc("name=size,..."),
+                               cl::sub(GraphCommand), cl::cat(Category));
+cl::opt<uint64_t> GraphSeed("seed", cl::desc("Seed of randn values and of an instance's initializer (default 0)"),
+                            cl::init(0), cl::sub(GraphCommand), cl::cat(Category));
+cl::opt<std::string> GraphExpand("expand", cl::ValueOptional,
+                                 cl::desc("Draw calls as clusters of their gates: all (--expand) or those named (--expand=f,g); calls are boxes by default"),
+                                 cl::value_desc("name,..."),
+                                 cl::sub(GraphCommand), cl::cat(Category));
 cl::opt<std::string> GraphOutput("o",
                                  cl::desc("Output: .dot or .gv (DOT text), .svg, .png or .pdf (rendered by Graphviz's dot); DOT on stdout by default"),
                                  cl::value_desc("file"), cl::init("-"),
@@ -632,8 +642,34 @@ int runCheck() {
 int runGraph() {
   graph::GraphOptions Opts;
   Opts.Function = GraphFunction;
-  if (!parseAt(GraphAt, Opts.At))
-    return 1;
+  llvm::SmallVector<llvm::StringRef, 4> Items;
+  llvm::StringRef(GraphAt).split(Items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef Item : Items) {
+    auto [Name, Text] = Item.split('=');
+    std::optional<graph::ArgSpec> Spec = graph::parseArgSpec(Text);
+    if (Name.trim().empty() || !Spec)
+      return fail("invalid --at item '" + Item +
+                  "' (use name=number, name=FILE.npy or name=randn)");
+    Opts.At.emplace_back(Name.trim().str(), std::move(*Spec));
+  }
+  Items.clear();
+  llvm::StringRef(GraphDims).split(Items, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef Item : Items) {
+    auto [Name, Text] = Item.split('=');
+    int64_t Size;
+    if (Name.trim().empty() || Text.trim().getAsInteger(10, Size))
+      return fail("invalid --dims item '" + Item + "' (use name=size)");
+    Opts.Dims.emplace_back(Name.trim().str(), Size);
+  }
+  Opts.Seed = GraphSeed;
+  if (GraphExpand.getNumOccurrences()) {
+    if (GraphExpand.empty())
+      Opts.ExpandAll = true;
+    else
+      for (llvm::StringRef N : llvm::split(GraphExpand.getValue(), ','))
+        if (!N.trim().empty())
+          Opts.Expand.push_back(N.trim().str());
+  }
   llvm::StringRef Out = GraphOutput;
   llvm::StringRef Ext = llvm::sys::path::extension(Out);
   bool Text = Out == "-" || Ext == ".dot" || Ext == ".gv";
@@ -652,8 +688,8 @@ int runGraph() {
   std::string Dot;
   llvm::raw_string_ostream DOS(Dot);
   graph::printDot(*C, DOS);
-  if (!Text) {
-    if (llvm::Error E = graph::renderDot(Dot, Out))
+  if (Out != "-") {
+    if (llvm::Error E = graph::writeDot(Dot, Out))
       return fail(std::move(E));
     return 0;
   }

@@ -21,6 +21,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/raw_ostream.h"
+#include <functional>
 #include <memory>
 
 namespace nnc::ast {
@@ -82,6 +83,12 @@ struct ReplOptions {
   /// Tensors wrap before this many columns (NumPy's default when the
   /// output is not a terminal).
   unsigned LineWidth = 75;
+  /// `:graph CALL [-o FILE]`, drawn by lib/Graph (graph::runReplCommand),
+  /// which nnc-repl plugs in here: lib/Graph is built on lib/JIT, so
+  /// lib/JIT cannot call it. False after an error.
+  std::function<bool(Session &, const Input &, llvm::raw_ostream &Out,
+                     llvm::raw_ostream &Err)>
+      Graph;
 };
 
 class Repl {
