@@ -251,16 +251,10 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
   GemmScratch =
       B.CreateInBoundsGEP(B.getInt8Ty(), Base, SlotOffsets.back(), "scratch");
 
-  for (size_t I = 0; I < F.Ops.size(); ++I) {
-    if (Plan.Slot[I] >= 0)
-      Storage[I] =
-          B.CreateInBoundsGEP(B.getInt8Ty(), Base, SlotOffsets[Plan.Slot[I]]);
-    else if (Plan.ResultLeaf[I] >= 0)
-      Storage[I] = Dest[Plan.ResultLeaf[I]];
-  }
   // The fields of the input structs. Updated in place (a train step), the
-  // results after the loss are written back to the same fields, by the
-  // epilogue, once every op has read the old values.
+  // results after the loss are written back to the same fields: computed
+  // there when nothing reads the old value afterwards, otherwise copied by
+  // the epilogue once every op has read the old values.
   unsigned InPlaceLeaf = 1;
   for (auto [Arg, Run] : {std::pair(ParamStructArg, &F.ParamStruct),
                           std::pair(StateStructArg, &F.StateStruct)}) {
@@ -277,6 +271,15 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
       if (F.InPlace)
         Dest[InPlaceLeaf++] = P;
     }
+  }
+  // After the fields: a train step's new values may be computed straight
+  // into them (planWorkspace).
+  for (size_t I = 0; I < F.Ops.size(); ++I) {
+    if (Plan.Slot[I] >= 0)
+      Storage[I] =
+          B.CreateInBoundsGEP(B.getInt8Ty(), Base, SlotOffsets[Plan.Slot[I]]);
+    else if (Plan.ResultLeaf[I] >= 0)
+      Storage[I] = Dest[Plan.ResultLeaf[I]];
   }
   return llvm::Error::success();
 }

@@ -2,6 +2,8 @@
 #include "Workspace.h"
 #include "ScalarOps.h"
 
+#include <functional>
+
 using namespace nnc;
 using namespace nnc::codegen;
 using ir::OpKind;
@@ -68,6 +70,45 @@ static void traceLeaves(const ir::Function &F, ValueId V,
   Out.insert(Out.end(), N, std::nullopt);
 }
 
+/// The parameter a train step's result leaf \p Leaf (1 and up) is written
+/// back over: the fields of the parameter struct, then of the state struct.
+static ValueId updatedInput(const ir::Function &F, unsigned Leaf) {
+  unsigned J = Leaf - 1;
+  return J < F.ParamStruct.Count ? F.ParamStruct.First + J
+                                 : F.StateStruct.First + (J - F.ParamStruct.Count);
+}
+
+/// Whether \p I is computed by an element-wise loop (with the ops fused
+/// into it) that reads \p Old, or any alias of it, only at the element it
+/// writes: directly, never through a view such as a broadcast.
+static bool isElementwiseLoop(const ir::Function &F, const FusionPlan &Fusion,
+                              ValueId I, ValueId Old) {
+  if (!ir::isElementwise(F.op(I).Kind))
+    return false;
+  auto Reaches = [&](ValueId V) {
+    // V is Old, or an alias of it (a reshape).
+    while (true) {
+      if (V == Old)
+        return true;
+      const ir::Op &O = F.op(V);
+      if (O.Kind != OpKind::Reshape)
+        return false;
+      V = O.Operands[0];
+    }
+  };
+  bool Ok = true;
+  std::function<void(ValueId)> Walk = [&](ValueId X) {
+    for (ValueId V : F.op(X).Operands) {
+      if (Fusion.Fused[V])
+        Walk(V);
+      else if (Fusion.View[V] && Reaches(F.op(V).Operands[0]))
+        Ok = false;
+    }
+  };
+  Walk(I);
+  return Ok;
+}
+
 WorkspacePlan codegen::planWorkspace(const ir::Function &F,
                                      const FusionPlan &Fusion) {
   size_t N = F.Ops.size();
@@ -81,15 +122,6 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
   for (const std::optional<ValueId> &L : Leaves)
     if (L)
       ++Uses[*L];
-  // A leaf written back into an input struct (a train step's new
-  // parameters) is computed in the workspace and copied by the epilogue:
-  // computed in place, it would overwrite a parameter that a later op of
-  // the backward sweep or of the update still reads.
-  for (unsigned J = 0; J < Leaves.size(); ++J)
-    if (Leaves[J] && Uses[*Leaves[J]] == 1 && ownsStorage(F.op(*Leaves[J])) &&
-        !F.isUpdatedInPlace(J))
-      P.ResultLeaf[*Leaves[J]] = J;
-
   // The last op reading each value's memory, directly or through aliases;
   // walking backwards sees an alias's last use before its operand's.
   std::vector<size_t> LastUse(N, 0);
@@ -100,6 +132,25 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
     if (aliasesOperands(F, F.Ops[I]) || Fusion.View[I] || Fusion.Fused[I])
       for (ValueId V : F.Ops[I].Operands)
         LastUse[V] = std::max(LastUse[V], LastUse[I]);
+
+  for (unsigned J = 0; J < Leaves.size(); ++J) {
+    if (!Leaves[J] || Uses[*Leaves[J]] != 1 ||
+        !ownsStorage(F.op(*Leaves[J])))
+      continue;
+    ValueId I = *Leaves[J];
+    // A leaf written back into an input struct (a train step's new
+    // parameters and optimizer state) is computed straight into its field
+    // when nothing reads the old value after it: its op is an element-wise
+    // loop, every element of which reads only the same element of the old
+    // value, and is the old value's last reader. Otherwise it is computed
+    // in the workspace and copied by the epilogue, since computing it in
+    // place would overwrite what a later op still reads.
+    if (F.isUpdatedInPlace(J) &&
+        !(isElementwiseLoop(F, Fusion, I, updatedInput(F, J)) &&
+          LastUse[updatedInput(F, J)] <= I))
+      continue;
+    P.ResultLeaf[I] = J;
+  }
 
   std::vector<std::vector<ValueId>> Holders; // values assigned to each slot
   std::vector<bool> Free;

@@ -1,6 +1,8 @@
 // A train step updates the parameter struct in place: the backward sweep
-// reads weights that the update overwrites (dH = dY @ fc2.W^T), so the
-// new parameters are computed in the workspace and copied back at the end.
+// reads weights that the update overwrites (dH = dY @ fc2.W^T), so each
+// new parameter is written into the struct only by the update itself, the
+// last reader of the old value (or computed in the workspace and copied
+// back at the end when something reads the old value later).
 // Checked against value_and_grad plus the update written in C, over 20
 // steps of SGD and of momentum, with weight decay.
 // RUN: rm -rf %t && mkdir -p %t
