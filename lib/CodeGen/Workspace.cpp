@@ -133,6 +133,13 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
       for (ValueId V : F.Ops[I].Operands)
         LastUse[V] = std::max(LastUse[V], LastUse[I]);
 
+  // The last op that can fail at run time (a label out of range): the
+  // structs must still hold their old values when it does (docs/abi.md).
+  size_t LastCheck = 0;
+  for (size_t I = 0; I < N; ++I)
+    if (F.Ops[I].Kind == OpKind::OneHot || F.Ops[I].Kind == OpKind::Pick)
+      LastCheck = I;
+
   for (unsigned J = 0; J < Leaves.size(); ++J) {
     if (!Leaves[J] || Uses[*Leaves[J]] != 1 ||
         !ownsStorage(F.op(*Leaves[J])))
@@ -145,9 +152,11 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
     // value, and is the old value's last reader. Otherwise it is computed
     // in the workspace and copied by the epilogue, since computing it in
     // place would overwrite what a later op still reads.
+    // It must also come after the last label check, so that a bad label
+    // leaves the structs untouched.
     if (F.isUpdatedInPlace(J) &&
         !(isElementwiseLoop(F, Fusion, I, updatedInput(F, J)) &&
-          LastUse[updatedInput(F, J)] <= I))
+          LastUse[updatedInput(F, J)] <= I && LastCheck < I))
       continue;
     P.ResultLeaf[I] = J;
   }
