@@ -42,18 +42,23 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
                  OnlyProducts[I]) ||
                 (O.Kind == OpKind::Broadcast && OnlyElementwise[I]);
   }
-  // Fusion: the one use of each value, if it has exactly one.
-  std::vector<unsigned> Uses(N, 0);
+  // Fusion: the one use of each value, if it has exactly one, or the one
+  // use that is not a tuple gathering results.
+  std::vector<unsigned> Uses(N, 0), Computes(N, 0);
   std::vector<ValueId> User(N, 0);
   for (ValueId U = 0; U < N; ++U)
     for (ValueId V : F.Ops[U].Operands) {
       ++Uses[V];
+      if (F.Ops[U].Kind == OpKind::Tuple)
+        continue;
+      ++Computes[V];
       User[V] = U;
     }
   auto IsLoop = [&](const ir::Op &O) {
     return O.Ty.isTensor() && ScalarOps::isElementwise(O.Kind);
   };
   P.Fused.assign(N, false);
+  P.Stored.assign(N, false);
   std::vector<unsigned> Depth(N, 0);
   for (ValueId I = 0; I < N; ++I) {
     const ir::Op &O = F.Ops[I];
@@ -62,12 +67,16 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
     for (ValueId V : O.Operands)
       if (P.Fused[V])
         Depth[I] = std::max(Depth[I], Depth[V] + 1);
-    if (Uses[I] != 1 || I == F.getReturnedValue())
+    if (Computes[I] != 1 || I == F.getReturnedValue())
       continue;
     const ir::Op &U = F.op(User[I]);
     P.Fused[I] = IsLoop(U) && U.Ty.getShape() == O.Ty.getShape() &&
                  Depth[I] + 1 < MaxFusedDepth;
+    P.Stored[I] = P.Fused[I] && Uses[I] > 1;
   }
+  P.Loop.resize(N);
+  for (ValueId I = N; I-- > 0;)
+    P.Loop[I] = P.Fused[I] ? P.Loop[User[I]] : I;
   return P;
 }
 
@@ -103,8 +112,11 @@ llvm::Error nnc::printCodeGenPlan(const ir::Module &M, llvm::TargetMachine &TM,
                    : "view: read with stride 0 where stretched");
         return Note;
       }
-      if (Fusion.Fused[I])
+      if (Fusion.Stored[I]) {
+        NS << "fused: computed in its user's loop, which stores it to ";
+      } else if (Fusion.Fused[I]) {
         return "fused: computed in its user's loop";
+      }
       if (isGemmProduct(F, O)) {
         ElementKind K = O.Ty.getElementKind();
         GemmConfig C = getGemmConfig(Vectors, K);

@@ -12,7 +12,9 @@
 // And fusion: an element-wise op whose only user is an element-wise op of
 // the same shape is computed inside its user's loop, so a chain such as
 // `relu(x @ W + b)`'s add and relu, or a backward pass's
-// `select(h > 0, dy, 0)`, is one loop over memory.
+// `select(h > 0, dy, 0)`, is one loop over memory. So is one whose other
+// uses only gather the function's results, which the loop also stores:
+// Adam's new moments and new parameter are one pass.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_CODEGEN_FUSIONPLAN_H
@@ -29,6 +31,13 @@ struct FusionPlan {
   /// user, an element-wise op of the same shape, element by element (never
   /// stored). Chains of them make one loop; at most MaxFusedDepth deep.
   std::vector<bool> Fused;
+  /// Per value: a fused op that is also part of the function's results (a
+  /// train step's new optimizer state, read by the parameter's update):
+  /// its user's loop also stores it, so it is computed once and written
+  /// once, in the same pass over memory as its user.
+  std::vector<bool> Stored;
+  /// Per value: the op whose loop computes it (itself unless fused).
+  std::vector<ir::ValueId> Loop;
 };
 
 /// How deep a tree of element-wise ops one loop computes may be.

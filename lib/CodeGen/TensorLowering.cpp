@@ -114,8 +114,13 @@ void TensorFunctionEmitter::emitOp(ValueId I) {
     Vals[I] = {Vals[O.Operands[0]][0]};
     return;
   }
-  if (Fusion.Fused[I])
-    return; // Computed in its user's loop (emitElementwise).
+  if (Fusion.Fused[I]) {
+    // Computed in its user's loop (emitElementwise), which also writes it
+    // to its storage when it is Stored.
+    if (Fusion.Stored[I])
+      Vals[I] = {Storage[I]};
+    return;
+  }
   switch (O.Kind) {
   case OpKind::Param:
     return;
@@ -239,13 +244,19 @@ void TensorFunctionEmitter::emitElementwise(const ir::Op &O, llvm::Value *Out) {
   // The op and the element-wise ops fused into it form a tree
   // (FusionPlan.h); its leaves are the values it reads from memory (or a
   // scalar, or a broadcast view read with stride zero).
+  // Fused ops that are also stored (a train step's new state) are written
+  // by this loop too, at the element it writes.
   std::vector<ValueId> Leaves;
+  llvm::DenseMap<ValueId, llvm::Value *> StoredAt;
   std::function<void(const ir::Op &)> Collect = [&](const ir::Op &X) {
     for (ValueId V : X.Operands) {
-      if (Fusion.Fused[V])
+      if (Fusion.Fused[V]) {
+        if (Fusion.Stored[V])
+          StoredAt[V] = Shapes.copyPointer(Storage[V]);
         Collect(F.op(V));
-      else if (!llvm::is_contained(Leaves, V))
+      } else if (!llvm::is_contained(Leaves, V)) {
         Leaves.push_back(V);
+      }
     }
   };
   Collect(O);
@@ -280,8 +291,18 @@ void TensorFunctionEmitter::emitElementwise(const ir::Op &O, llvm::Value *Out) {
     std::function<llvm::Value *(const ir::Op &)> Eval =
         [&](const ir::Op &X) -> llvm::Value * {
       std::vector<llvm::Value *> Args;
-      for (ValueId V : X.Operands)
-        Args.push_back(Fusion.Fused[V] ? Eval(F.op(V)) : Loaded[V]);
+      for (ValueId V : X.Operands) {
+        if (!Fusion.Fused[V]) {
+          Args.push_back(Loaded[V]);
+          continue;
+        }
+        Args.push_back(Eval(F.op(V)));
+        // Every leaf was loaded before this store, so a value written back
+        // over one of them (in place) is read first.
+        if (Fusion.Stored[V])
+          S.store(F.typeOf(V).getElementKind(), Args.back(), StoredAt[V],
+                  OutOffset);
+      }
       return S.elementwise(X.Kind, F.typeOf(X.Operands[0]).getElementKind(),
                            X.Ty.getElementKind(), Args);
     };

@@ -128,10 +128,12 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
   for (size_t I = 0; I < N; ++I)
     for (ValueId V : F.Ops[I].Operands)
       LastUse[V] = std::max(LastUse[V], I);
+  // A fused op's operands are read by the loop that computes it.
   for (size_t I = N; I-- > 0;)
     if (aliasesOperands(F, F.Ops[I]) || Fusion.View[I] || Fusion.Fused[I])
       for (ValueId V : F.Ops[I].Operands)
-        LastUse[V] = std::max(LastUse[V], LastUse[I]);
+        LastUse[V] = std::max(
+            LastUse[V], Fusion.Fused[I] ? size_t(Fusion.Loop[I]) : LastUse[I]);
 
   // The last op that can fail at run time (a label out of range): the
   // structs must still hold their old values when it does (docs/abi.md).
@@ -145,6 +147,8 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
         !ownsStorage(F.op(*Leaves[J])))
       continue;
     ValueId I = *Leaves[J];
+    // The loop that computes it: its own, or its user's (FusionPlan.h).
+    ValueId At = Fusion.Loop[I];
     // A leaf written back into an input struct (a train step's new
     // parameters and optimizer state) is computed straight into its field
     // when nothing reads the old value after it: its op is an element-wise
@@ -155,8 +159,8 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
     // It must also come after the last label check, so that a bad label
     // leaves the structs untouched.
     if (F.isUpdatedInPlace(J) &&
-        !(isElementwiseLoop(F, Fusion, I, updatedInput(F, J)) &&
-          LastUse[updatedInput(F, J)] <= I && LastCheck < I))
+        !(isElementwiseLoop(F, Fusion, At, updatedInput(F, J)) &&
+          LastUse[updatedInput(F, J)] <= At && LastCheck < At))
       continue;
     P.ResultLeaf[I] = J;
   }
@@ -165,8 +169,8 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
   std::vector<bool> Free;
   for (size_t I = 0; I < N; ++I) {
     const ir::Op &O = F.Ops[I];
-    if (!ownsStorage(O) || Fusion.View[I] || Fusion.Fused[I] ||
-        P.ResultLeaf[I] >= 0)
+    if (!ownsStorage(O) || Fusion.View[I] ||
+        (Fusion.Fused[I] && !Fusion.Stored[I]) || P.ResultLeaf[I] >= 0)
       continue;
     // A slot is free when the last reader of its value came before this
     // op; the op's own operands are read by it, so they stay.

@@ -22,8 +22,9 @@
 // PLAN: %wt = transpose %w : f32[k, n]  ; view
 // PLAN-LABEL: func @copied(
 // PLAN: %bb = broadcast %b : f32[m, k]  ; result 3
-// PLAN: %a = add %x, %bb : f32[m, k]  ; result 6
-// PLAN: %t = tanh %a : f32[m, k]  ; result 7
+// PLAN: %a = add %x, %bb : f32[m, k]  ; fused: computed in its user's loop, which stores it to result 6
+// PLAN: %t = tanh %a : f32[m, k]  ; fused: computed in its user's loop, which stores it to result 7
+// PLAN: %s = mul %t, %x : f32[m, k]  ; result 0
 // PLAN: %xt = transpose %x : f32[k, m]  ; result 4
 // PLAN: %wt = transpose %w : f32[k, n]  ; result 5
 // CHECK-NOT: MISMATCH
