@@ -22,6 +22,7 @@
 #include "nnc/JIT/Repl.h"
 #include "nnc/JIT/Session.h"
 #include "nnc/JIT/Value.h"
+#include "nnc/Support/SplitMix.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
@@ -49,24 +50,7 @@ constexpr size_t MaxCoords = 48;
 /// Points tried per point asked for, before a function fails.
 constexpr unsigned MaxTriesPerPoint = 10;
 
-/// SplitMix64: the same numbers on every platform for a seed.
-class Rng {
-public:
-  explicit Rng(uint64_t Seed) : State(Seed) {}
-  uint64_t next() {
-    uint64_t Z = (State += 0x9e3779b97f4a7c15ULL);
-    Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
-    return Z ^ (Z >> 31);
-  }
-  /// Uniform in [Lo, Hi).
-  double uniform(double Lo, double Hi) {
-    return Lo + (Hi - Lo) * (double(next() >> 11) * 0x1.0p-53);
-  }
-
-private:
-  uint64_t State;
-};
+using Rng = SplitMix64;
 
 std::string formatNumber(double V) {
   char Buf[40];

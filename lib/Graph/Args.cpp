@@ -12,6 +12,7 @@
 #include "nnc/Data/Dataset.h"
 #include "nnc/JIT/Candidate.h"
 #include "nnc/JIT/Session.h"
+#include "nnc/Support/SplitMix.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Endian.h"
 #include <cmath>
@@ -22,27 +23,7 @@ using namespace nnc::graph;
 
 namespace {
 
-/// SplitMix64, as nnc check draws: the same numbers on every platform.
-class Rng {
-public:
-  explicit Rng(uint64_t Seed) : State(Seed) {}
-  uint64_t next() {
-    uint64_t Z = (State += 0x9e3779b97f4a7c15ULL);
-    Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
-    return Z ^ (Z >> 31);
-  }
-  /// Uniform in (0, 1].
-  double open01() { return (double(next() >> 11) + 1) * 0x1.0p-53; }
-  /// Standard normal (Box-Muller).
-  double normal() {
-    double U = open01(), V = open01();
-    return std::sqrt(-2 * std::log(U)) * std::cos(2 * M_PI * V);
-  }
-
-private:
-  uint64_t State;
-};
+using Rng = SplitMix64;
 
 /// One parameter's value: its numbers row-major, as doubles.
 struct ArgValue {
