@@ -587,18 +587,13 @@ llvm::Expected<CheckReport> check::checkSource(llvm::StringRef Text,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the file does not compile");
   };
-  jit::Session S;
-  jit::Input In;
-  In.Text = widenToF64(Text);
-  In.SourceName = SourceName.str();
   // The file as a session: parsed here, then checked with Sema for the
   // types of its functions.
-  jit::Candidate C(S, Diag, false);
-  std::optional<std::vector<jit::SessionDecl>> Decls =
-      C.addDeclarations(In, /*Lenient=*/false);
-  if (!Decls)
+  std::optional<jit::Session> Read =
+      jit::readFile(widenToF64(Text), SourceName, Diag);
+  if (!Read)
     return Failed();
-  S.apply(*Decls);
+  jit::Session &S = *Read;
   jit::Candidate Typed(S, Diag, false);
   Typed.addSession();
   if (!Typed.check())

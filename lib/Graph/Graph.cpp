@@ -288,16 +288,10 @@ llvm::Expected<Circuit> graph::buildCircuit(llvm::StringRef Text,
                                             llvm::StringRef SourceName,
                                             const GraphOptions &Opts,
                                             llvm::raw_ostream &Diag) {
-  jit::Session S;
-  jit::Input In;
-  In.Text = Text.str();
-  In.SourceName = SourceName.str();
-  jit::Candidate Parsed(S, Diag, false);
-  std::optional<std::vector<jit::SessionDecl>> Decls =
-      Parsed.addDeclarations(In, /*Lenient=*/false);
-  if (!Decls)
+  std::optional<jit::Session> Read = jit::readFile(Text, SourceName, Diag);
+  if (!Read)
     return error("the file does not compile");
-  S.apply(*Decls);
+  jit::Session &S = *Read;
   auto JIT = jit::Engine::create();
   if (!JIT)
     return JIT.takeError();

@@ -231,3 +231,19 @@ bool Candidate::optimize() {
     return fail(std::move(E));
   return true;
 }
+
+std::optional<Session> jit::readFile(llvm::StringRef Text,
+                                     llvm::StringRef SourceName,
+                                     llvm::raw_ostream &Diag) {
+  Session S;
+  Input In;
+  In.Text = Text.str();
+  In.SourceName = SourceName.str();
+  Candidate Parsed(S, Diag, /*ShowColors=*/false);
+  std::optional<std::vector<SessionDecl>> Decls =
+      Parsed.addDeclarations(In, /*Lenient=*/false);
+  if (!Decls)
+    return std::nullopt;
+  S.apply(*Decls);
+  return S;
+}

@@ -136,17 +136,10 @@ llvm::Error Trainer::Impl::init(uint64_t Seed) {
 llvm::Expected<jit::Session> train::parseModel(llvm::StringRef Text,
                                                llvm::StringRef SourceName,
                                                llvm::raw_ostream &Diag) {
-  jit::Session S;
-  jit::Input In;
-  In.Text = Text.str();
-  In.SourceName = SourceName.str();
-  jit::Candidate Parsed(S, Diag, false);
-  std::optional<std::vector<jit::SessionDecl>> Decls =
-      Parsed.addDeclarations(In, /*Lenient=*/false);
-  if (!Decls)
+  std::optional<jit::Session> S = jit::readFile(Text, SourceName, Diag);
+  if (!S)
     return error(SourceName + " does not compile");
-  S.apply(*Decls);
-  return S;
+  return std::move(*S);
 }
 
 /// Whether \p D is one dimension variable, as a batch dimension must be.

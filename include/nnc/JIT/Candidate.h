@@ -44,6 +44,13 @@ struct SessionArgs {
 };
 SessionArgs getSessionArgs(const Session &S);
 
+/// The declarations of a whole file, \p Text named \p SourceName, read
+/// into a new session, as `nnc train`, `nnc graph` and `nnc check` start;
+/// nothing after an error (reported to \p Diag).
+std::optional<Session> readFile(llvm::StringRef Text,
+                                llvm::StringRef SourceName,
+                                llvm::raw_ostream &Diag);
+
 class Candidate {
 public:
   Candidate(const Session &S, llvm::raw_ostream &Diag, bool ShowColors);
