@@ -242,6 +242,27 @@ void nnc::jit::bindSessionArgs(CompiledCall &Call, const Session &S) {
     Call.setArg(I, A.Tensors[I]->data());
 }
 
+std::optional<Value> Repl::runExpression(Candidate *C, const Input &In,
+                                         Outcome &Stopped) {
+  std::unique_ptr<CompiledCall> Code = C ? compileCall(*C, In) : nullptr;
+  if (!Code) {
+    Stopped = wasInterrupted() ? interrupted() : failure();
+    return std::nullopt;
+  }
+  bindSessionArgs(*Code, S);
+  if (!runInterruptibly([&] { Code->call(); })) {
+    Stopped = interrupted();
+    return std::nullopt;
+  }
+  llvm::Expected<Value> V = Code->result();
+  if (!V) {
+    reportRunTimeError(In, llvm::toString(V.takeError()));
+    Stopped = failure();
+    return std::nullopt;
+  }
+  return std::move(*V);
+}
+
 std::unique_ptr<CompiledCall> Repl::compileCall(Candidate &C,
                                                const Input &In) {
   if (llvm::Error E = ensureEngine()) {
@@ -287,20 +308,10 @@ Outcome Repl::evaluateExpression(const Input &In) {
       compileExpression(S, In, Err, Opts.ShowColors, Opts.MaxOps, FunctionValued);
   if (FunctionValued)
     return describeFunction(In);
-  if (!C)
-    return wasInterrupted() ? interrupted() : failure();
-  std::unique_ptr<CompiledCall> Code = compileCall(*C, In);
-  if (!Code)
-    return wasInterrupted() ? interrupted() : failure();
-  CompiledCall &Call = *Code;
-  bindSessionArgs(Call, S);
-  if (!runInterruptibly([&] { Call.call(); }))
-    return interrupted();
-  llvm::Expected<Value> V = Call.result();
-  if (!V) {
-    reportRunTimeError(In, llvm::toString(V.takeError()));
-    return failure();
-  }
+  Outcome Stopped;
+  std::optional<Value> V = runExpression(C.get(), In, Stopped);
+  if (!V)
+    return Stopped;
   PrintOptions PO;
   PO.LineWidth = Opts.LineWidth;
   printValue(*V, Out, PO);

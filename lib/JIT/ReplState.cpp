@@ -88,20 +88,10 @@ Outcome Repl::declareValue(Candidate &Decl, const Input &In,
                                Name + " = ...')");
     return failure();
   }
-  if (!C)
-    return wasInterrupted() ? interrupted() : failure();
-  std::unique_ptr<CompiledCall> Code = compileCall(*C, In);
-  if (!Code)
-    return wasInterrupted() ? interrupted() : failure();
-  CompiledCall &Call = *Code;
-  bindSessionArgs(Call, S);
-  if (!runInterruptibly([&] { Call.call(); }))
-    return interrupted();
-  llvm::Expected<Value> Result = Call.result();
-  if (!Result) {
-    reportRunTimeError(In, llvm::toString(Result.takeError()));
-    return failure();
-  }
+  Outcome Stopped;
+  std::optional<Value> Result = runExpression(C.get(), In, Stopped);
+  if (!Result)
+    return Stopped;
   std::optional<StoredTensor> T = storeValue(Name, *Result);
   // Beyond 2^63 a double has no i64: such a literal stays f64.
   if (T && ToI64 && T->Elem == ElementKind::F64 &&

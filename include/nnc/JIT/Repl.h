@@ -146,6 +146,11 @@ private:
       llvm::function_ref<void(DiagnosticEngine &, llvm::SMRange)> Report);
   /// JIT-compiles an expression's candidate; null (reported) on failure.
   std::unique_ptr<CompiledCall> compileCall(Candidate &C, const Input &In);
+  /// Compiles and runs the expression \p C holds (null: it did not
+  /// compile) and returns its value; otherwise sets \p Stopped to the
+  /// failure or interruption, reported.
+  std::optional<Value> runExpression(Candidate *C, const Input &In,
+                                     Outcome &Stopped);
   Outcome interrupted();
   llvm::Error ensureEngine();
 
