@@ -9,8 +9,8 @@
 // Ctrl-C or a crash under --isolate leaves the session as it was.
 //
 //===----------------------------------------------------------------------===//
-#include "nnc/Train/Command.h"
 #include "Model.h"
+#include "nnc/Train/Command.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Process.h"
@@ -42,10 +42,12 @@ static bool hasDType(const jit::StoredTensor &T, data::DType D) {
   return false;
 }
 
-std::optional<jit::SessionDecl>
-train::runReplCommand(const jit::Session &S, const jit::Input &Arg,
-                      llvm::raw_ostream &Out, llvm::raw_ostream &Err) {
-  auto Fail = [&](const llvm::Twine &Message) -> std::optional<jit::SessionDecl> {
+std::optional<jit::SessionDecl> train::runReplCommand(const jit::Session &S,
+                                                      const jit::Input &Arg,
+                                                      llvm::raw_ostream &Out,
+                                                      llvm::raw_ostream &Err) {
+  auto Fail =
+      [&](const llvm::Twine &Message) -> std::optional<jit::SessionDecl> {
     llvm::WithColor::error(Err, "nnc-repl") << Message << '\n';
     return std::nullopt;
   };
@@ -68,18 +70,17 @@ train::runReplCommand(const jit::Session &S, const jit::Input &Arg,
   if (!D)
     return Fail(":train: '" + Inst + "' is not declared");
   if (D->IsValue || !D->Data)
-    return Fail(":train: '" + Inst + "' is " +
-                (D->IsValue ? "a value, not" : "not") +
-                " a layer instance (declare one: let " + Inst +
-                " = Layer(...))");
+    return Fail(
+        ":train: '" + Inst + "' is " + (D->IsValue ? "a value, not" : "not") +
+        " a layer instance (declare one: let " + Inst + " = Layer(...))");
 
   Arguments A;
-  if (llvm::Error E = parseOptions(llvm::ArrayRef(Words).drop_front(), A,
-                                   ":train"))
+  if (llvm::Error E =
+          parseOptions(llvm::ArrayRef(Words).drop_front(), A, ":train"))
     return Fail(llvm::toString(std::move(E)));
   if (!A.Train.Instance.empty() || A.Train.Method != "loss")
-    return Fail(":train takes the instance and its method as " +
-                Words.front() + ", not as --instance or --loss");
+    return Fail(":train takes the instance and its method as " + Words.front() +
+                ", not as --instance or --loss");
   A.Train.Instance = Inst.str();
   A.Train.Method = Method.str();
   A.Run.Terminal = llvm::sys::Process::StandardOutIsDisplayed();
@@ -121,8 +122,10 @@ train::runReplCommand(const jit::Session &S, const jit::Input &Arg,
   if (*RC != 0 || !Trained) {
     llvm::WithColor::note(Err, "nnc-repl")
         << "the parameters of '" << Inst << "' are unchanged"
-        << (A.Run.Save.empty() ? "" : " (" + A.Run.Save + " holds the "
-                                          "training so far: --load it)")
+        << (A.Run.Save.empty() ? ""
+                               : " (" + A.Run.Save +
+                                     " holds the "
+                                     "training so far: --load it)")
         << '\n';
     return std::nullopt;
   }
