@@ -27,6 +27,8 @@ static const CommandInfo Commands[] = {
     {"time", "EXPR", "run an expression repeatedly; report the median time"},
     {"graph", "CALL", "draw CALL's circuit with values and gradients "
                       "(:graph f(1, 2) [-o f.svg]; docs/repl.md)"},
+    {"train", "FN", "train an instance in place, with nnc train's options "
+                    "(:train net.loss --data fashion-mnist; docs/repl.md)"},
     {"list", "", "the session's declarations and values, with their types"},
     {"reset", "", "forget every declaration"},
     {"quit", "", "leave (Ctrl-D does too)"},
@@ -779,6 +781,18 @@ Outcome Repl::command(const Input &In) {
       return failure();
     }
     return Opts.Graph(S, Arg, Out, Err) ? Outcome() : failure();
+  }
+  if (C == "train") {
+    if (!Opts.Train) {
+      llvm::WithColor::error(Err, "nnc-repl") << ":train is not available\n";
+      return failure();
+    }
+    std::optional<SessionDecl> Trained = Opts.Train(S, Arg, Out, Err);
+    if (!Trained)
+      return failure();
+    Outcome O;
+    O.Added.push_back(std::move(*Trained));
+    return O;
   }
   return show(C, Arg);
 }

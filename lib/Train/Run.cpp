@@ -51,6 +51,9 @@ llvm::Expected<int> train::run(const jit::Session &Model,
   if (Data->Test.Count)
     if (llvm::Error E = Tr.checkData(Data->Test, TestWhat))
       return E;
+  if (Run.OnStart)
+    if (llvm::Error E = Run.OnStart(Tr))
+      return E;
   if (!Run.Load.empty())
     if (llvm::Error E = Tr.load(Run.Load))
       return E;
@@ -87,6 +90,8 @@ llvm::Expected<int> train::run(const jit::Session &Model,
       return E;
     return 130; // as a shell reports a process ended by SIGINT
   }
+  if (Run.OnTrained)
+    Run.OnTrained(Tr);
   if (llvm::Error E = Save())
     return E;
   if (!Data->Test.Count)

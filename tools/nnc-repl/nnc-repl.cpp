@@ -16,6 +16,7 @@
 #include "nnc/JIT/Interrupt.h"
 #include "nnc/JIT/Repl.h"
 #include "nnc/Support/Limits.h"
+#include "nnc/Train/Command.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
@@ -175,6 +176,7 @@ private:
     O.MaxEvalBytes = MaxEvalBytes;
     O.MaxOps = MaxOps;
     O.Graph = graph::runReplCommand;
+    O.Train = train::runReplCommand;
     // On a terminal, tensors wrap at its width; elsewhere at NumPy's 75.
     if (unsigned Columns = llvm::sys::Process::StandardOutColumns())
       O.LineWidth = Columns;

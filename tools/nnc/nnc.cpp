@@ -27,6 +27,7 @@
 #include "nnc/Sema/Sema.h"
 #include "nnc/Support/Diagnostics.h"
 #include "nnc/Support/Limits.h"
+#include "nnc/Train/Command.h"
 #include "nnc/Train/Trainer.h"
 #include "nnc/Transforms/Passes.h"
 #include "nnc/JIT/Interrupt.h"
@@ -194,71 +195,11 @@ cl::SubCommand TrainCommand("train",
 cl::opt<std::string> TrainFile(cl::Positional, cl::Required,
                                cl::desc("<input .nn file>"),
                                cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<std::string> TrainData("data", cl::desc("A named dataset: fashion-mnist"),
-                               cl::value_desc("name"), cl::sub(TrainCommand),
-                               cl::cat(Category));
-cl::opt<std::string> TrainSet("train", cl::desc("Training data: X.npy,Y.npy or data.csv"),
-                              cl::value_desc("files"), cl::sub(TrainCommand),
-                              cl::cat(Category));
-cl::opt<std::string> TestSet("test", cl::desc("Test data: X.npy,Y.npy or data.csv"),
-                             cl::value_desc("files"), cl::sub(TrainCommand),
-                             cl::cat(Category));
-cl::opt<std::string> LabelColumn("label-column", cl::desc("The label column of CSV data"),
-                                 cl::value_desc("name"), cl::sub(TrainCommand),
-                                 cl::cat(Category));
-cl::opt<int64_t> TrainLimit("limit", cl::desc("Train on the first N samples only (default: all)"),
-                            cl::value_desc("N"), cl::init(0), cl::sub(TrainCommand),
-                            cl::cat(Category));
-cl::opt<std::string> TrainInstance("instance", cl::desc("The layer instance to train (default: the file's only one)"),
-                                   cl::value_desc("name"), cl::sub(TrainCommand),
-                                   cl::cat(Category));
-cl::opt<std::string> TrainLoss("loss", cl::desc("Its loss method (default: loss)"),
-                               cl::value_desc("method"), cl::init("loss"),
-                               cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<std::string> TrainOptimizer("optimizer", cl::desc("sgd, momentum, adam or adamw (default: adam)"),
-                                    cl::value_desc("name"), cl::init("adam"),
-                                    cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainLR("lr", cl::desc("Learning rate (default 0.001)"), cl::init(1e-3),
-                        cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainMomentum("momentum", cl::desc("Momentum (default 0.9)"), cl::init(0.9),
-                              cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainBeta1("beta1", cl::desc("Adam's beta1 (default 0.9)"), cl::init(0.9),
-                           cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainBeta2("beta2", cl::desc("Adam's beta2 (default 0.999)"), cl::init(0.999),
-                           cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainEps("eps", cl::desc("Adam's epsilon (default 1e-8)"), cl::init(1e-8),
-                         cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainWD("weight-decay", cl::desc("Weight decay (default 0)"), cl::init(0),
-                        cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<std::string> TrainSchedule("lr-schedule", cl::desc("constant, step or cosine (default: constant)"),
-                                   cl::value_desc("name"), cl::init("constant"),
-                                   cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<unsigned> TrainLRStep("lr-step", cl::desc("step: multiply the rate by --lr-gamma every N epochs (default 10)"),
-                              cl::value_desc("N"), cl::init(10),
-                              cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainGamma("lr-gamma", cl::desc("step: the factor (default 0.1)"), cl::init(0.1),
-                           cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<double> TrainMinLR("min-lr", cl::desc("cosine: the final rate (default 0)"), cl::init(0),
-                           cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<unsigned> TrainEpochs("epochs", cl::desc("Epochs (default 1; 0 only evaluates)"),
-                              cl::value_desc("N"), cl::init(1),
-                              cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<int64_t> TrainBatch("batch-size", cl::desc("Samples per step (default 64)"),
-                            cl::value_desc("N"), cl::init(64),
-                            cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<uint64_t> TrainSeed("seed", cl::desc("Seed of the initial parameters and the shuffling (default 0)"),
-                            cl::init(0), cl::sub(TrainCommand), cl::cat(Category));
-cl::opt<std::string> TrainSave("save", cl::desc("Save the parameters to a .safetensors file at the end (and on Ctrl-C)"),
-                               cl::value_desc("file"), cl::sub(TrainCommand),
-                               cl::cat(Category));
-cl::opt<std::string> TrainLoad("load", cl::desc("Start from the parameters of a .safetensors file"),
-                               cl::value_desc("file"), cl::sub(TrainCommand),
-                               cl::cat(Category));
-cl::opt<std::string> TrainPredict("predict", cl::desc("Write the predicted class of each test sample to a .npy file (int64)"),
-                                  cl::value_desc("file"), cl::sub(TrainCommand),
-                                  cl::cat(Category));
-/// --threads of `nnc train`, registered in main() as the top level's is.
-cl::opt<unsigned> *TrainThreads = nullptr;
+/// Its options are lib/Train's (train::getOptionTable), which the REPL's
+/// :train parses too; main() registers them, after LLVM's own --threads
+/// has made way for nnc's. Each holds its text until train::setOption
+/// reads it.
+std::vector<std::unique_ptr<cl::opt<std::string>>> TrainFlags;
 
 /// Reports an error with no source location, as `nnc: error: ...`.
 int fail(const llvm::Twine &Message) {
@@ -709,43 +650,14 @@ extern "C" void onTrainInterrupt(int) {
 }
 
 int runTrain() {
-  train::TrainOptions Opts;
-  std::optional<Optimizer> Opt = lookupOptimizer(TrainOptimizer);
-  if (!Opt)
-    return fail("unknown optimizer '" + TrainOptimizer +
-                "' (use sgd, momentum, adam or adamw)");
-  std::optional<train::Schedule> Sched = train::lookupSchedule(TrainSchedule);
-  if (!Sched)
-    return fail("unknown learning-rate schedule '" + TrainSchedule +
-                "' (use constant, step or cosine)");
-  Opts.Opt = *Opt;
-  Opts.LRSchedule = *Sched;
-  Opts.Instance = TrainInstance;
-  Opts.Method = TrainLoss;
-  Opts.LR = TrainLR;
-  Opts.Momentum = TrainMomentum;
-  Opts.Beta1 = TrainBeta1;
-  Opts.Beta2 = TrainBeta2;
-  Opts.Eps = TrainEps;
-  Opts.WeightDecay = TrainWD;
-  Opts.StepEpochs = TrainLRStep;
-  Opts.Gamma = TrainGamma;
-  Opts.MinLR = TrainMinLR;
-  Opts.Epochs = TrainEpochs;
-  Opts.BatchSize = TrainBatch;
-  Opts.Seed = TrainSeed;
-  Opts.Threads = *TrainThreads;
-  train::DataOptions Data;
-  Data.Named = TrainData;
-  Data.Train = TrainSet;
-  Data.Test = TestSet;
-  Data.LabelColumn = LabelColumn;
-  Data.Limit = TrainLimit;
-  train::RunOptions Run;
-  Run.Load = TrainLoad;
-  Run.Save = TrainSave;
-  Run.Predict = TrainPredict;
-  Run.Terminal = llvm::sys::Process::StandardOutIsDisplayed();
+  train::Arguments A;
+  llvm::ArrayRef<train::OptionInfo> Table = train::getOptionTable();
+  for (size_t K = 0; K < Table.size(); ++K)
+    if (TrainFlags[K]->getNumOccurrences())
+      if (llvm::Error E =
+              train::setOption(A, Table[K].Name, TrainFlags[K]->getValue()))
+        return fail(std::move(E));
+  A.Run.Terminal = llvm::sys::Process::StandardOutIsDisplayed();
 
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
       readSource(TrainFile, MaxInputBytes);
@@ -757,7 +669,7 @@ int runTrain() {
     return fail(Model.takeError());
   std::signal(SIGINT, onTrainInterrupt);
   llvm::Expected<int> RC =
-      train::run(*Model, Opts, Data, Run, llvm::outs(), llvm::errs());
+      train::run(*Model, A.Train, A.Data, A.Run, llvm::outs(), llvm::errs());
   if (!RC)
     return fail(RC.takeError());
   return *RC;
@@ -782,12 +694,10 @@ int main(int argc, char **argv) {
                "default 1)"),
       cl::value_desc("N"), cl::init(1), cl::cat(Category));
   Threads = &ThreadsOpt;
-  static cl::opt<unsigned> TrainThreadsOpt(
-      "threads",
-      cl::desc("Share each large matrix product among N threads (default 1)"),
-      cl::value_desc("N"), cl::init(1), cl::sub(TrainCommand),
-      cl::cat(Category));
-  TrainThreads = &TrainThreadsOpt;
+  for (const train::OptionInfo &I : train::getOptionTable())
+    TrainFlags.push_back(std::make_unique<cl::opt<std::string>>(
+        llvm::StringRef(I.Name), cl::desc(I.Help), cl::value_desc(I.ValueName),
+        cl::sub(TrainCommand), cl::cat(Category)));
   cl::HideUnrelatedOptions(Category);
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
     OS << "nnc version " NNC_VERSION "\n"

@@ -23,6 +23,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace nnc::ast {
 class LetDecl;
@@ -89,6 +90,14 @@ struct ReplOptions {
   std::function<bool(Session &, const Input &, llvm::raw_ostream &Out,
                      llvm::raw_ostream &Err)>
       Graph;
+  /// `:train INST.METHOD [OPTIONS]`, run by lib/Train
+  /// (train::runReplCommand), plugged in the same way: INST's declaration
+  /// with its trained parameters, or nullopt after an error (reported) or
+  /// Ctrl-C.
+  std::function<std::optional<SessionDecl>(const Session &, const Input &,
+                                           llvm::raw_ostream &Out,
+                                           llvm::raw_ostream &Err)>
+      Train;
 };
 
 class Repl {

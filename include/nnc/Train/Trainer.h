@@ -206,6 +206,14 @@ struct RunOptions {
   std::string Load, Save, Predict;
   /// Draw the progress bar (a terminal) or print plain lines.
   bool Terminal = false;
+  /// For a front end that holds the parameters itself (the REPL's
+  /// :train): called once the trainer is compiled, before --load, to set
+  /// the parameters training starts from (getParamStruct()); an error
+  /// stops the run.
+  std::function<llvm::Error(Trainer &)> OnStart;
+  /// Called when the training ran to its end (not when Ctrl-C stopped
+  /// it), before --save, with the trained parameters.
+  std::function<void(Trainer &)> OnTrained;
 };
 
 /// Loads the data, compiles the model, trains and evaluates it, printing

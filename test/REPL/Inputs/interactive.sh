@@ -130,6 +130,35 @@ wait_for '^0.1698225351241737$'
 screen "session 4"
 T kill-session -t repl
 
+# Sessions 6 and 7: Ctrl-C during :train (a run that would take years)
+# stops it and leaves the instance's parameters as they were: in process,
+# the trainer stops after its step and says so; with --isolate the child
+# is killed. The model is test/Train's, its data a CSV of 4 features.
+TINY="$(cd "$(dirname "$0")/../../Train/Inputs" && pwd)/tiny.nn"
+awk 'BEGIN { srand(3); print "a,b,c,d,label";
+  for (i = 0; i < 64; ++i) printf "%f,%f,%f,%f,%d\n", rand(), rand(), rand(), rand(), i % 3 }' \
+  > "$WORK/train.csv"
+interrupt_train() {
+  start "$TINY" "$@"
+  T send-keys -t repl 'let w0 = net.fc1.W' Enter
+  wait_prompts 2
+  T send-keys -t repl ":train net.loss --train $WORK/train.csv --label-column label --epochs 100000000 --batch-size 1" Enter
+  wait_for '^epoch [0-9]+/100000000'
+  T send-keys -t repl C-c
+  wait_for 'interrupted'
+  # The epochs' lines have scrolled the first prompts away: wait for the
+  # empty one.
+  wait_for '^nn> ?$'
+  T send-keys -t repl 'sum(abs(net.fc1.W - w0))' Enter
+  wait_for '^0.0$'
+}
+interrupt_train
+screen "session 6"
+T kill-session -t repl
+interrupt_train --isolate
+screen "session 7"
+T kill-session -t repl
+
 # Session 5: Ctrl-D at the "..." prompt says the unfinished input is
 # dropped.
 start
