@@ -247,6 +247,8 @@ cl::opt<std::string> TrainLoad("load", cl::desc("Start from the parameters of a 
 cl::opt<std::string> TrainPredict("predict", cl::desc("Write the predicted class of each test sample to a .npy file (int64)"),
                                   cl::value_desc("file"), cl::sub(TrainCommand),
                                   cl::cat(Category));
+cl::opt<bool> TrainDistributed("distributed", cl::desc("Data-parallel training over the processes of an MPI job: mpirun -np N nnc train ... --distributed"),
+                               cl::sub(TrainCommand), cl::cat(Category));
 /// --threads of `nnc train`, registered in main() as the top level's is.
 cl::opt<unsigned> *TrainThreads = nullptr;
 
@@ -699,6 +701,7 @@ int runTrain() {
   Opts.BatchSize = TrainBatch;
   Opts.Seed = TrainSeed;
   Opts.Threads = *TrainThreads;
+  Opts.Distributed = TrainDistributed;
   train::DataOptions Data;
   Data.Named = TrainData;
   Data.Train = TrainSet;
