@@ -723,6 +723,10 @@ int runTrain() {
   if (!Model)
     return fail(Model.takeError());
   std::signal(SIGINT, onTrainInterrupt);
+  // mpirun ends its processes at once on Ctrl-C, but passes SIGUSR1 on:
+  // `kill -USR1` to it stops a distributed run cleanly (docs/training.md).
+  if (TrainDistributed)
+    std::signal(SIGUSR1, onTrainInterrupt);
   llvm::Expected<int> RC =
       train::run(*Model, Opts, Data, Run, llvm::outs(), llvm::errs());
   if (!RC)
