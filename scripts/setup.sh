@@ -45,6 +45,9 @@ NNC_PACKAGES=(
   libopenblas-dev       # bench/run: the C+OpenBLAS peers (cblas_sgemm) that
                         # the generated code is timed against; not a build
                         # or test dependency of nnc itself
+  openmpi-bin libopenmpi-dev # Open MPI: mpirun and the library of
+                        # `nnc train --distributed` (data-parallel training;
+                        # without it nnc builds, and the option says so)
   dataset-fashion-mnist # Fashion-MNIST's gzip'd IDX files in
                         # /usr/share/datasets/fashion-mnist/: the training
                         # data of `--data fashion-mnist` and lib/Data's tests

@@ -17,6 +17,8 @@
 #   %examples  the repository's examples/ folder
 #   %bench     the repository's bench/ folder (bench/run, its checks)
 #   %nnc_include  the repository's include/ folder (nnc-c/safetensors.h)
+#   %mpirun    Open MPI's mpirun, allowed to run as root and to start more
+#              processes than there are cores
 #   %data-tool the test tool nnc-data-tool (test/Tools): lib/Data's readers
 #              and safetensors writer on the command line
 #   FileCheck, not, count, and every other LLVM tool: /usr/lib/llvm-19/bin
@@ -24,7 +26,9 @@
 #
 # Features for REQUIRES/UNSUPPORTED: nnc-repl (the REPL is built), numpy,
 # bench-peers (the benchmark peers are in ../shared/peers next to the source),
-# tmux, vim, fashion-mnist, asan (nnc is built with the sanitizers, NNC_SANITIZE), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
+# tmux, vim, fashion-mnist, asan (nnc is built with the sanitizers, NNC_SANITIZE),
+# mpi (nnc train --distributed runs: nnc has MPI and mpirun is there), no-mpi
+# (nnc was built without MPI), plus lit.llvm's own (system-linux, native, x86_64-linux, shell, ...).
 
 import os
 import shutil
@@ -125,6 +129,22 @@ if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
     config.available_features.add("fashion-mnist")
 if shutil.which("vim"):
     config.available_features.add("vim")
+# `nnc train --distributed` (lib/Train/Communicator.cpp): nnc built with
+# MPI and Open MPI's mpirun to start it (scripts/setup.sh installs both);
+# without MPI in the build, the option's error is tested instead.
+# %mpirun starts processes as root too, and more than there are cores.
+if config.nnc_have_mpi.upper() in ("ON", "1", "TRUE", "YES"):
+    if shutil.which("mpirun"):
+        config.available_features.add("mpi")
+else:
+    config.available_features.add("no-mpi")
+# Under AddressSanitizer, Open MPI's own allocations are reported as leaks
+# at exit, mostly from plugins it has unloaded by then (so no suppression
+# can name them): the processes of %mpirun run without leak detection.
+_mpirun = "mpirun --allow-run-as-root --oversubscribe"
+if "asan" in config.available_features:
+    _mpirun = "env ASAN_OPTIONS=detect_leaks=0 " + _mpirun
+config.substitutions.append(("%mpirun", _mpirun))
 try:
     subprocess.run(
         [config.python_executable, "-c", "import numpy"],

@@ -1,4 +1,5 @@
 //===- Loop.cpp - The training loop and the evaluation --------------------===//
+#include "Distributed.h"
 #include "Model.h"
 #include "nnc/JIT/Interrupt.h"
 #include "llvm/ADT/STLExtras.h"
@@ -31,8 +32,7 @@ static double scheduledLR(const TrainOptions &O, unsigned Epoch, int64_t Step,
   return O.LR;
 }
 
-/// The bits of \p V as a scalar argument of kind \p K.
-static uint64_t scalarBits(double V, ElementKind K) {
+uint64_t train::scalarBits(double V, ElementKind K) {
   uint64_t Bits = 0;
   if (K == ElementKind::F32) {
     float F = static_cast<float>(V);
@@ -41,6 +41,17 @@ static uint64_t scalarBits(double V, ElementKind K) {
     std::memcpy(&Bits, &V, sizeof V);
   }
   return Bits;
+}
+
+double train::getHyperParameter(const TrainOptions &O, llvm::StringRef Name,
+                                double LR) {
+  return Name == "lr"             ? LR
+         : Name == "momentum"     ? O.Momentum
+         : Name == "beta1"        ? O.Beta1
+         : Name == "beta2"        ? O.Beta2
+         : Name == "eps"          ? O.Eps
+         : Name == "weight_decay" ? O.WeightDecay
+                                  : 0;
 }
 
 namespace {
@@ -85,8 +96,7 @@ struct BatchBuffers {
 };
 } // namespace
 
-/// The loss a call wrote into \p Buf, an f32 or an f64.
-static double readLoss(const double *Buf, ElementKind K) {
+double train::readLoss(const double *Buf, ElementKind K) {
   if (K != ElementKind::F32)
     return Buf[0];
   float F;
@@ -231,6 +241,9 @@ llvm::Expected<TrainResult> Trainer::fit(const data::Split &Data,
   if (D.Count == 0)
     return error("the training set is empty");
   int64_t BS = std::min(O.BatchSize, D.Count);
+  if (I.DP)
+    if (llvm::Error E = I.DP->start(I, BS))
+      return E;
   // The last batch of an epoch holds what is left: B is a run-time size.
   int64_t Last = D.Count % BS;
   int64_t Need = I.workspaceSize(I.Step, BS);
@@ -258,14 +271,39 @@ llvm::Expected<TrainResult> Trainer::fit(const data::Split &Data,
     Pr.EpochSamples = D.Count;
     Clock::time_point Start = Clock::now();
     double LossSum = 0;
+    // After step S (from 0) on samples [Begin, Begin + N) with loss L.
+    auto Record = [&](int64_t S, int64_t Begin, int64_t N, double L,
+                      double LR) {
+      LossSum += L * N;
+      ++R.StepsTaken;
+      Pr.Samples = Begin + N;
+      Pr.Loss = LossSum / Pr.Samples;
+      Pr.LR = LR;
+      Pr.Seconds = secondsSince(Start);
+      if (OnProgress && S + 1 < StepsPerEpoch)
+        OnProgress(Pr);
+    };
     for (int64_t S = 0; S < StepsPerEpoch; ++S) {
-      if (jit::wasInterrupted()) {
+      // The processes of a distributed run stop after the same step.
+      if (I.DP ? I.DP->wasInterrupted() : jit::wasInterrupted()) {
         R.Interrupted = true;
         return R;
       }
       int64_t Begin = S * BS, N = std::min(BS, D.Count - Begin);
-      auto [X, Y] = Batch.gather(D, &Order[Begin], N, I.XKind, I.YKind);
       double LR = scheduledLR(O, Epoch, Epoch * StepsPerEpoch + S, TotalSteps);
+      if (I.DP) {
+        auto [First, End] = I.DP->getShard(N);
+        auto [X, Y] = Batch.gather(D, &Order[Begin + First], End - First,
+                                   I.XKind, I.YKind);
+        auto L = I.DP->step(I, X, Y, End - First, N, LR);
+        if (!L)
+          return error("the train step failed in epoch " +
+                       llvm::Twine(Epoch + 1) + ", step " +
+                       llvm::Twine(S + 1) + ": " + toString(L.takeError()));
+        Record(S, Begin, N, *L, LR);
+        continue;
+      }
+      auto [X, Y] = Batch.gather(D, &Order[Begin], N, I.XKind, I.YKind);
       auto Args = [&](unsigned K) {
         ArgValue V;
         const ir::Type &T = SF.getParamType(K);
@@ -278,15 +316,9 @@ llvm::Expected<TrainResult> Trainer::fit(const data::Split &Data,
           return V;
         }
         llvm::StringRef Name = SF.getParamName(K);
-        double H = Name == "lr"             ? LR
-                   : Name == "momentum"     ? O.Momentum
-                   : Name == "beta1"        ? O.Beta1
-                   : Name == "beta2"        ? O.Beta2
-                   : Name == "eps"          ? O.Eps
-                   : Name == "weight_decay" ? O.WeightDecay
-                                            : 0;
         assert(llvm::is_contained(Hyper, Name) && "unknown hyper-parameter");
-        V.ScalarBits = scalarBits(H, T.getElementKind());
+        V.ScalarBits =
+            scalarBits(getHyperParameter(O, Name, LR), T.getElementKind());
         return V;
       };
       double LossBuf[1];
@@ -295,18 +327,11 @@ llvm::Expected<TrainResult> Trainer::fit(const data::Split &Data,
         return error("the train step failed in epoch " +
                      llvm::Twine(Epoch + 1) + ", step " + llvm::Twine(S + 1) +
                      ": " + describeStatus(St));
-      double L = readLoss(LossBuf, I.LossKind);
-      LossSum += L * N;
-      ++R.StepsTaken;
-      Pr.Samples = Begin + N;
-      Pr.Loss = LossSum / Pr.Samples;
-      Pr.LR = LR;
-      Pr.Seconds = secondsSince(Start);
-      if (OnProgress && S + 1 < StepsPerEpoch)
-        OnProgress(Pr);
+      Record(S, Begin, N, readLoss(LossBuf, I.LossKind), LR);
     }
     Pr.EpochDone = true;
-    if (HasTest) {
+    // A distributed run evaluates on process 0 alone.
+    if (HasTest && (!I.DP || I.DP->isRoot())) {
       Clock::time_point EvalStart = Clock::now();
       auto Ev = evaluate(Data.Test);
       if (!Ev)

@@ -51,6 +51,8 @@ struct ArgValue {
   uint64_t ScalarBits = 0;
 };
 
+class DataParallel; // Distributed.h
+
 struct Trainer::Impl {
   TrainOptions Opts;
   std::unique_ptr<ir::Module> IR;
@@ -58,6 +60,9 @@ struct Trainer::Impl {
   std::unique_ptr<jit::CompiledModule> Code;
   std::string Instance, Method;
   EntryPoint Step, Loss, Init, Predict, Forward;
+  /// With Opts.Distributed: the step in two halves, and the processes.
+  EntryPoint Grad, Update;
+  std::unique_ptr<DataParallel> DP;
   /// x's element kind and the constant dimensions after the batch; y's kind.
   ElementKind XKind = ElementKind::F32, YKind = ElementKind::I32;
   std::vector<int64_t> SampleDims;
@@ -88,6 +93,15 @@ llvm::Error error(const llvm::Twine &Message);
 
 /// The message of a status the generated code returned.
 std::string describeStatus(int64_t Status);
+
+/// The bits of \p V as a scalar argument of kind \p K.
+uint64_t scalarBits(double V, ElementKind K);
+/// The loss a call wrote into \p Buf, an f32 or an f64.
+double readLoss(const double *Buf, ElementKind K);
+/// The value of the optimizer's hyper-parameter \p Name
+/// (getHyperParameterNames) in a step at learning rate \p LR.
+double getHyperParameter(const TrainOptions &O, llvm::StringRef Name,
+                         double LR);
 
 } // namespace nnc::train
 

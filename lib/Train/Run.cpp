@@ -1,4 +1,5 @@
 //===- Run.cpp - nnc train around the trainer: data, output, checkpoints --===//
+#include "Communicator.h"
 #include "Model.h"
 #include "llvm/Support/Format.h"
 #include <cmath>
@@ -27,10 +28,13 @@ llvm::Error train::validateOptions(const TrainOptions &O) {
   return llvm::Error::success();
 }
 
-llvm::Expected<int> train::run(const jit::Session &Model,
-                               const TrainOptions &Opts,
-                               const DataOptions &DO, const RunOptions &Run,
-                               llvm::raw_ostream &OS, llvm::raw_ostream &Diag) {
+/// run(), printing to \p AllOS on process 0 of a distributed run only.
+static llvm::Expected<int> runTrainer(const jit::Session &Model,
+                                      const TrainOptions &Opts,
+                                      const DataOptions &DO,
+                                      const RunOptions &Run,
+                                      llvm::raw_ostream &AllOS,
+                                      llvm::raw_ostream &Diag) {
   if (llvm::Error E = validateOptions(Opts))
     return E;
   // The data first: a wrong path is found before the compiler runs.
@@ -41,6 +45,9 @@ llvm::Expected<int> train::run(const jit::Session &Model,
   if (!T)
     return T.takeError();
   Trainer &Tr = **T;
+  // Only process 0 of a distributed run prints and writes files.
+  bool Root = Tr.getRank() == 0;
+  llvm::raw_ostream &OS = Root ? AllOS : llvm::nulls();
   // Errors name the data as the command line did.
   std::string TrainWhat = DO.Named.empty() ? "--train " + DO.Train
                                            : DO.Named + "'s training set";
@@ -69,15 +76,19 @@ llvm::Expected<int> train::run(const jit::Session &Model,
   if (Opts.WeightDecay)
     OS << ", weight decay " << ir::formatDouble(Opts.WeightDecay);
   OS << ", batch " << Opts.BatchSize << ", " << Opts.Epochs
-     << (Opts.Epochs == 1 ? " epoch" : " epochs") << ", seed " << Opts.Seed
-     << '\n';
+     << (Opts.Epochs == 1 ? " epoch" : " epochs") << ", seed " << Opts.Seed;
+  if (Opts.Distributed)
+    OS << ", " << Tr.getNumProcesses() << " processes";
+  OS << '\n';
   OS.flush();
-  ProgressPrinter Printer(OS, Run.Terminal);
+  // mpirun gives its processes a pseudo-terminal for stdout wherever its
+  // own output goes: a distributed run prints plain lines.
+  ProgressPrinter Printer(OS, Run.Terminal && !Opts.Distributed);
   auto R = Tr.fit(*Data, std::ref(Printer));
   if (!R)
     return R.takeError();
   auto Save = [&]() -> llvm::Error {
-    if (Run.Save.empty())
+    if (Run.Save.empty() || !Root)
       return llvm::Error::success();
     if (llvm::Error E = Tr.save(Run.Save))
       return E;
@@ -94,7 +105,7 @@ llvm::Expected<int> train::run(const jit::Session &Model,
     Run.OnTrained(Tr);
   if (llvm::Error E = Save())
     return E;
-  if (!Data->Test.Count)
+  if (!Data->Test.Count || !Root)
     return 0;
   // The final lines read the last epoch's evaluation (or make one).
   double Loss, Accuracy;
@@ -122,4 +133,16 @@ llvm::Expected<int> train::run(const jit::Session &Model,
   if (!std::isnan(Accuracy))
     OS << llvm::format("test accuracy: %.4f\n", Accuracy);
   return 0;
+}
+
+llvm::Expected<int> train::run(const jit::Session &Model,
+                               const TrainOptions &Opts,
+                               const DataOptions &DO, const RunOptions &Run,
+                               llvm::raw_ostream &OS, llvm::raw_ostream &Diag) {
+  llvm::Expected<int> RC = runTrainer(Model, Opts, DO, Run, OS, Diag);
+  // A distributed run that ends on an error aborts the MPI job when the
+  // process exits (the others may be waiting for it); this one finalizes.
+  if (RC && Opts.Distributed)
+    Communicator::markSucceeded();
+  return RC;
 }

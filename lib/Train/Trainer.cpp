@@ -1,5 +1,6 @@
 //===- Trainer.cpp - Compiling the train step and running the loop --------===//
 #include "nnc/Train/Trainer.h"
+#include "Distributed.h"
 #include "Model.h"
 #include "nnc/AST/AST.h"
 #include "nnc/CodeGen/CodeGen.h"
@@ -203,6 +204,12 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
     return error("the evaluation batch size must be at least 1");
   auto I = std::make_unique<Impl>();
   I->Opts = Opts;
+  if (Opts.Distributed) {
+    auto DP = DataParallel::create();
+    if (!DP)
+      return DP.takeError();
+    I->DP = std::move(*DP);
+  }
 
   // The instance and its methods, from the checked AST: the names a user
   // can give, with the others listed when one is wrong.
@@ -271,14 +278,23 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
   StepIn.SourceName = "<nnc train>";
   if (!C.addWrapped(StepIn, ("fn " + StepName + " =").str(), ";", StepName))
     return error("internal error: the train step does not parse");
+  if (I->DP && !DataParallel::declareGradient(C, Loss))
+    return error("internal error: the gradient does not parse");
   if (!C.check())
     return error("cannot train " + Loss);
   std::vector<std::string> Keep = {StepName.str(), LossFn, InitFn};
+  if (I->DP)
+    Keep.push_back(DataParallel::GradName.str());
   if (HasPredict)
     Keep.push_back(PredictFn);
   if (HasForward)
     Keep.push_back(ForwardFn);
-  if (!C.lower(Keep) || !C.optimize())
+  if (!C.lower(Keep))
+    return error("cannot train " + Loss);
+  if (I->DP)
+    if (llvm::Error E = DataParallel::addUpdate(C.getIR(), *I, LossFn))
+      return E;
+  if (!C.optimize())
     return error("cannot train " + Loss);
   I->IR = std::make_unique<ir::Module>(std::move(C.getIR()));
   ir::Module &M = *I->IR;
@@ -295,6 +311,13 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
     I->Predict = Find(PredictFn);
   if (HasForward)
     I->Forward = Find(ForwardFn);
+  if (I->DP) {
+    I->Grad = Find(DataParallel::GradName);
+    I->Update = Find(DataParallel::UpdateName);
+    if (!I->Grad || !I->Update)
+      return error("internal error: the compiled model lacks the halves of "
+                   "the train step");
+  }
   if (!I->Step || !I->Loss || !I->Init)
     return error("internal error: the compiled model lacks " + Loss +
                  "'s functions");
@@ -398,8 +421,9 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
   I->JIT = std::move(*JIT);
   CodeGenOptions CGO = jit::getReplCodeGenOptions();
   std::vector<std::string> Symbols;
-  std::vector<EntryPoint *> Entries = {&I->Step, &I->Loss, &I->Init,
-                                       &I->Predict, &I->Forward};
+  std::vector<EntryPoint *> Entries = {&I->Step,    &I->Loss,    &I->Init,
+                                       &I->Predict, &I->Forward, &I->Grad,
+                                       &I->Update};
   for (EntryPoint *E : Entries)
     if (*E) {
       Symbols.push_back(E->F->Name);
@@ -431,6 +455,10 @@ std::string Trainer::getLossName() const {
 }
 int64_t Trainer::getSampleSize() const { return P->SampleSize; }
 bool Trainer::canPredict() const { return P->Predict || P->Forward; }
+unsigned Trainer::getRank() const { return P->DP ? P->DP->getRank() : 0; }
+unsigned Trainer::getNumProcesses() const {
+  return P->DP ? P->DP->getSize() : 1;
+}
 llvm::ArrayRef<ParamInfo> Trainer::getParams() const { return P->Params; }
 llvm::MutableArrayRef<uint8_t> Trainer::getParamStruct() {
   return {P->ParamStruct.data(), P->ParamStruct.size()};

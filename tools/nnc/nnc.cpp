@@ -200,6 +200,13 @@ cl::opt<std::string> TrainFile(cl::Positional, cl::Required,
 /// has made way for nnc's. Each holds its text until train::setOption
 /// reads it.
 std::vector<std::unique_ptr<cl::opt<std::string>>> TrainFlags;
+/// `--distributed` is the command line's alone (a REPL session is one
+/// process).
+cl::opt<bool> TrainDistributed(
+    "distributed",
+    cl::desc("Data-parallel training over the processes of an MPI job: "
+             "mpirun -np N nnc train ... --distributed"),
+    cl::sub(TrainCommand), cl::cat(Category));
 
 /// Reports an error with no source location, as `nnc: error: ...`.
 int fail(const llvm::Twine &Message) {
@@ -658,6 +665,7 @@ int runTrain() {
               train::setOption(A, Table[K].Name, TrainFlags[K]->getValue()))
         return fail(std::move(E));
   A.Run.Terminal = llvm::sys::Process::StandardOutIsDisplayed();
+  A.Train.Distributed = TrainDistributed;
 
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> Buffer =
       readSource(TrainFile, MaxInputBytes);
@@ -668,6 +676,10 @@ int runTrain() {
   if (!Model)
     return fail(Model.takeError());
   std::signal(SIGINT, onTrainInterrupt);
+  // mpirun ends its processes at once on Ctrl-C, but passes SIGUSR1 on:
+  // `kill -USR1` to it stops a distributed run cleanly (docs/training.md).
+  if (TrainDistributed)
+    std::signal(SIGUSR1, onTrainInterrupt);
   llvm::Expected<int> RC =
       train::run(*Model, A.Train, A.Data, A.Run, llvm::outs(), llvm::errs());
   if (!RC)

@@ -32,6 +32,18 @@ llvm::Error differentiateModule(
 llvm::Expected<ir::Function *> differentiate(ir::Module &M,
                                              const ir::DerivedDecl &D);
 
+/// Adds \p Name, the second half of a train step of \p Instance with
+/// optimizer \p O: `(params..., state..., dparams..., loss, hyper...)`
+/// updating the parameter and state structs in place as train_step does,
+/// from the gradients given (one tensor per parameter, `d<name>`) instead
+/// of computed. It returns `loss` unchanged as its first result, where a
+/// train step returns its loss. The hyper-parameters and `loss` are scalars
+/// of \p HyperKind (the loss's type). Data-parallel training sums the
+/// gradients of several processes between the halves (docs/training.md).
+llvm::Expected<ir::Function *>
+buildOptimizerUpdate(ir::Module &M, llvm::StringRef Instance, ir::Optimizer O,
+                     ElementKind HyperKind, llvm::StringRef Name);
+
 } // namespace nnc
 
 #endif // NNC_AD_AD_H

@@ -63,6 +63,11 @@ struct TrainOptions {
   uint64_t Seed = 0;
   /// Threads a large matrix product is shared among (nnc --threads).
   unsigned Threads = 1;
+  /// Data-parallel over the processes of an MPI job (`mpirun -np N nnc
+  /// train --distributed`): each trains on its shard of every batch and
+  /// the gradients are summed. Only process 0 evaluates; run() prints and
+  /// saves only there. docs/training.md, "Several processes or machines".
+  bool Distributed = false;
 };
 
 /// Reported after each step and at the end of each epoch.
@@ -130,6 +135,8 @@ llvm::Expected<jit::Session> parseModel(llvm::StringRef Text,
                                         llvm::StringRef SourceName,
                                         llvm::raw_ostream &Diag);
 
+class DataParallel; // lib/Train/Distributed.h
+
 class Trainer {
 public:
   /// Checks \p Opts against \p Model (instance, method, the loss's
@@ -148,6 +155,10 @@ public:
   /// Whether the model predicts classes (a predict method, or a forward
   /// returning [B, classes]).
   bool canPredict() const;
+  /// With Opts.Distributed: this process's rank in the job and the job's
+  /// size (0 and 1 otherwise).
+  unsigned getRank() const;
+  unsigned getNumProcesses() const;
 
   /// An error naming \p What unless every sample of \p D has the model's
   /// input size and every label is usable.
@@ -174,6 +185,7 @@ public:
 
 private:
   struct Impl;
+  friend class DataParallel;
   explicit Trainer(std::unique_ptr<Impl> I);
   std::unique_ptr<Impl> P;
 };
