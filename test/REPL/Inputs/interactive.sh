@@ -136,14 +136,16 @@ T kill-session -t repl
 # is killed. The model is test/Train's, its data a CSV of 4 features.
 TINY="$(cd "$(dirname "$0")/../../Train/Inputs" && pwd)/tiny.nn"
 awk 'BEGIN { srand(3); print "a,b,c,d,label";
-  for (i = 0; i < 64; ++i) printf "%f,%f,%f,%f,%d\n", rand(), rand(), rand(), rand(), i % 3 }' \
+  for (i = 0; i < 50000; ++i) printf "%f,%f,%f,%f,%d\n", rand(), rand(), rand(), rand(), i % 3 }' \
   > "$WORK/train.csv"
 interrupt_train() {
   start "$TINY" "$@"
   T send-keys -t repl 'let w0 = net.fc1.W' Enter
   wait_prompts 2
   T send-keys -t repl ":train net.loss --train $WORK/train.csv --label-column label --epochs 100000000 --batch-size 1" Enter
-  wait_for '^epoch [0-9]+/100000000'
+  # The progress bar (an epoch's summary line has a ':' there); epochs
+  # of 50000 steps last long enough that Ctrl-C lands inside one.
+  wait_for '^epoch [0-9]+/100000000 \['
   T send-keys -t repl C-c
   wait_for 'interrupted'
   # The epochs' lines have scrolled the first prompts away: wait for the
