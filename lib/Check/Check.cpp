@@ -548,15 +548,10 @@ static llvm::Error checkMethods(const jit::Session &S,
   llvm::raw_string_ostream SOS(Source);
   ir::printModuleAsNN(Out, SOS);
 
-  jit::Session MS;
-  jit::Input In;
-  In.Text = Source;
-  In.SourceName = "<methods>";
-  jit::Candidate C(MS, ES, false);
-  auto Decls = C.addDeclarations(In, /*Lenient=*/false);
-  if (!Decls)
+  std::optional<jit::Session> Read = jit::readFile(Source, "<methods>", ES);
+  if (!Read)
     return Internal("the methods do not compile as functions: " + Errs);
-  MS.apply(*Decls);
+  jit::Session &MS = *Read;
   jit::Candidate Typed(MS, ES, false);
   Typed.addSession();
   if (!Typed.check())

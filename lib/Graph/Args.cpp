@@ -271,18 +271,14 @@ graph::bindParameters(const ir::Function &F, llvm::StringRef Instance,
     std::string Source;
     llvm::raw_string_ostream SOS(Source);
     ir::printModuleAsNN(IM, SOS);
-    jit::Session IS;
-    jit::Input In;
-    In.Text = Source;
-    In.SourceName = "<graph init>";
     std::string Errs;
     llvm::raw_string_ostream ES(Errs);
-    jit::Candidate C(IS, ES, false);
-    auto Decls = C.addDeclarations(In, /*Lenient=*/false);
-    if (!Decls)
+    std::optional<jit::Session> Read =
+        jit::readFile(Source, "<graph init>", ES);
+    if (!Read)
       return error("internal error: the initializer does not compile: " +
                    Errs);
-    IS.apply(*Decls);
+    jit::Session &IS = *Read;
     std::string Why;
     std::optional<jit::Value> V = check::evaluateExpression(
         IS, JIT, (InitName + "(" + std::to_string(Opts.Seed) + ")").str(),

@@ -459,19 +459,13 @@ llvm::Expected<Circuit> graph::buildCircuit(jit::Session &S, jit::Engine &JIT,
   llvm::raw_string_ostream SOS(Source);
   ir::printModuleAsNN(G, SOS);
 
-  jit::Session GS;
-  jit::Input GIn;
-  GIn.Text = Source;
-  GIn.SourceName = "<graph>";
   std::string GErrs;
   llvm::raw_string_ostream GES(GErrs);
-  jit::Candidate GC(GS, GES, false);
-  std::optional<std::vector<jit::SessionDecl>> GDecls =
-      GC.addDeclarations(GIn, /*Lenient=*/false);
-  if (!GDecls)
+  std::optional<jit::Session> ReadGraph = jit::readFile(Source, "<graph>", GES);
+  if (!ReadGraph)
     return error("internal error: the graph's functions do not compile: " +
                  GErrs);
-  GS.apply(*GDecls);
+  jit::Session &GS = *ReadGraph;
 
   auto Evaluate = [&](jit::Session &In, const std::string &Expr)
       -> llvm::Expected<jit::Value> {
