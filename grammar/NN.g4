@@ -69,6 +69,9 @@ layerDecl
 layerMember
   : 'param' name=IDENT ':' type ( '=' init=expr )? ';'       # paramMember
   | name=IDENT ':' layer=IDENT '(' argList? ')' ';'           # subLayerMember
+  // `state NAME: TYPE (= INIT)?;` (issue 12): `state` is a word only here,
+  // so it stays an ordinary identifier elsewhere.
+  | kw=IDENT name=IDENT ':' type ( '=' init=expr )? ';'       # stateMember
   | fnDecl                                                    # methodMember
   ;
 
@@ -110,6 +113,8 @@ block
 stmt
   : 'let' name=IDENT ( ':' type )? '=' value=expr ';'            # letStmt
   | 'return' value=expr ';'                                       # returnStmt
+  // Assignment of a layer's `state` member (issue 12).
+  | name=IDENT '=' value=expr ';'                                 # assignStmt
   ;
 
 //===----------------------------------------------------------------------===//

@@ -74,10 +74,16 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
         llvm::formatv("internal error: @{0} derives unknown function @{1}",
                       D.Name, D.Of)
             .str());
+  // A method that assigns layer state returns (value, new state...) (issue
+  // 12): the value is differentiated; the state is no output of a
+  // gradient, and a train step writes it back.
+  bool ReturnsState = Src->InPlace && Src->InPlaceField;
+  const Type SrcValueType =
+      ReturnsState ? Src->ResultType.getElements()[0] : Src->ResultType;
   // grad seeds the output's adjoint with 1: the output must be one number.
   // (Sema and the IR parser reject the rest; this keeps AD safe alone.)
   if (D.Kind != DeriveKind::Vjp &&
-      !(Src->ResultType.isScalar() && Src->ResultType.isFloat()))
+      !(SrcValueType.isScalar() && SrcValueType.isFloat()))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         llvm::formatv("'{0}' of @{1} needs a float scalar result, not {2}",
@@ -93,10 +99,21 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   G.Loc = D.Loc;
   Builder B(G);
   unsigned NumParams = Source.getNumParams();
+  // A train step runs in training mode: the source's `training` parameter
+  // (after its struct) is the constant true, not one of the step's.
+  int TrainingParam = -1;
+  if (D.Kind == DeriveKind::TrainStep)
+    for (unsigned I = Source.ParamStruct.Count; I < NumParams; ++I)
+      if (Source.getParamName(I) == "training" &&
+          Source.getParamType(I) == Type::scalar(ElementKind::Bool))
+        TrainingParam = I;
   std::vector<ValueId> Params;
   for (unsigned I = 0; I < NumParams; ++I)
-    Params.push_back(B.param(Source.getParamType(I),
-                             Source.getParamName(I).str()));
+    if (static_cast<int>(I) != TrainingParam)
+      Params.push_back(B.param(Source.getParamType(I),
+                               Source.getParamName(I).str()));
+  if (TrainingParam >= 0)
+    --NumParams;
   // A train step also takes the optimizer's state and hyper-parameters,
   // and updates its parameter and state structs in place.
   std::vector<ValueId> State, Hyper;
@@ -113,7 +130,7 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
         State.push_back(B.param(Ty, Name));
     }
     for (const std::string &Name : getHyperParameterNames(D.Opt))
-      Hyper.push_back(B.param(Source.ResultType, Name));
+      Hyper.push_back(B.param(SrcValueType, Name));
     G.InPlace = true;
   }
   std::optional<ValueId> Upstream;
@@ -122,7 +139,7 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
     // result, of that leaf's type (parameters are not tuples); reassemble
     // it.
     std::vector<Type> LeafTypes;
-    flattenTypes(Source.ResultType, LeafTypes);
+    flattenTypes(SrcValueType, LeafTypes);
     std::vector<ValueId> Leaves;
     for (size_t I = 0; I < LeafTypes.size(); ++I)
       Leaves.push_back(B.param(LeafTypes[I],
@@ -138,7 +155,12 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
         Parts.push_back(Assemble(E));
       return B.tuple(Parts);
     };
-    Upstream = Assemble(Source.ResultType);
+    Upstream = Assemble(SrcValueType);
+  }
+  if (TrainingParam >= 0) {
+    B.setLoc(Source.Loc);
+    Params.insert(Params.begin() + TrainingParam,
+                  B.constant(Type::scalar(ElementKind::Bool), 1));
   }
 
   // Forward sweep. A function with its own backward rule is called, so
@@ -149,6 +171,13 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
     Out = B.call(Source, Params);
   else
     Out = cloneExpanded(M, B, Source, Params);
+  std::vector<ValueId> NewLayerState;
+  if (ReturnsState) {
+    unsigned NS = Source.ResultType.getElements().size() - 1;
+    for (unsigned I = 0; I < NS; ++I)
+      NewLayerState.push_back(B.extract(Out, 1 + I));
+    Out = B.extract(Out, 0);
+  }
   size_t NumForward = G.Ops.size();
 
   // Backward sweep.
@@ -202,10 +231,19 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
     B.setLoc(D.Loc);
     std::vector<ValueId> Leaves = {Out};
     G.ResultNames.push_back("loss");
-    for (ValueId V : emitOptimizerUpdate(B, D.Opt, Params, Grads, State, Hyper))
-      Leaves.push_back(V);
+    std::vector<ValueId> Updated =
+        emitOptimizerUpdate(B, D.Opt, Params, Grads, State, Hyper);
+    Leaves.insert(Leaves.end(), Updated.begin(), Updated.begin() + Params.size());
     for (ValueId P : Params)
       G.ResultNames.push_back(G.op(P).Name);
+    // The instance's state members follow its parameters in the struct: the
+    // loss's new values, or the old ones when it assigns none (issue 12).
+    for (unsigned I = Params.size(); I < D.ParamStruct.Count; ++I) {
+      unsigned J = I - Params.size();
+      Leaves.push_back(J < NewLayerState.size() ? NewLayerState[J] : I);
+      G.ResultNames.push_back(G.getParamName(I).str());
+    }
+    Leaves.insert(Leaves.end(), Updated.begin() + Params.size(), Updated.end());
     for (ValueId P : State)
       G.ResultNames.push_back(G.op(P).Name);
     ValueId Result = B.tuple(Leaves);

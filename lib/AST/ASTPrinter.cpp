@@ -99,6 +99,8 @@ void ASTPrinter::printStmts(const std::vector<Stmt> &Body) {
       OS << "(let ";
       printNameAndType(S.Name, S.DeclaredType);
       OS << ' ';
+    } else if (S.TheKind == Stmt::Assign) {
+      OS << "(assign " << S.Name << ' ';
     } else {
       OS << "(return ";
     }
@@ -137,7 +139,8 @@ void ASTPrinter::printLayer(const LayerDecl &L) {
     newLine();
     switch (M.TheKind) {
     case LayerMember::Param:
-      OS << "(param ";
+    case LayerMember::State:
+      OS << (M.TheKind == LayerMember::Param ? "(param " : "(state ");
       printNameAndType(M.Name, M.ParamType);
       if (M.Init) {
         OS << ' ';

@@ -196,7 +196,8 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
       break;
     case EntryArg::Kind::ResultStruct: {
       StructLayout L = layoutInstance(*M.lookupInstance(A.Instance));
-      for (unsigned J = 0; J < L.Fields.size(); ++J)
+      // A gradient struct has the parameters' fields only (issue 12).
+      for (unsigned J = 0; J < F.ResultStruct.Count; ++J)
         Dest[F.ResultStruct.First + J] = B.CreateConstInBoundsGEP1_64(
             B.getInt8Ty(), X, L.Fields[J].Offset, L.Fields[J].CName);
       break;
@@ -255,7 +256,9 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
   // results after the loss are written back to the same fields: computed
   // there when nothing reads the old value afterwards, otherwise copied by
   // the epilogue once every op has read the old values.
-  unsigned InPlaceLeaf = 1;
+  // A method that assigns layer state writes back only the state fields
+  // (Function::InPlaceField, issue 12).
+  unsigned InPlaceLeaf = F.InPlace ? F.getFirstInPlaceLeaf() : 0;
   for (auto [Arg, Run] : {std::pair(ParamStructArg, &F.ParamStruct),
                           std::pair(StateStructArg, &F.StateStruct)}) {
     if (!Arg)
@@ -268,7 +271,7 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
       Vals[Run->First + J] = {
           Fd.Ty.isTensor() ? P
                            : S.load(Fd.Ty.getElementKind(), P, B.getInt64(0))};
-      if (F.InPlace)
+      if (F.InPlace && (Run != &F.ParamStruct || J >= F.InPlaceField))
         Dest[InPlaceLeaf++] = P;
     }
   }
@@ -310,7 +313,10 @@ llvm::Value *TensorFunctionEmitter::checkPointers(llvm::Value *Workspace,
     case EntryArg::Kind::ResultStruct:
     case EntryArg::Kind::StateStruct:
       Buffers.push_back(
-          {X, B.getInt64(layoutInstance(*M.lookupInstance(A.Instance)).Size),
+          {X,
+           B.getInt64((A.IsGrads ? layoutGrads(*M.lookupInstance(A.Instance))
+                                 : layoutInstance(*M.lookupInstance(A.Instance)))
+                          .Size),
            A.K == EntryArg::Kind::ResultStruct || A.InPlace});
       break;
     case EntryArg::Kind::WorkspaceSize:

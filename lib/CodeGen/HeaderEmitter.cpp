@@ -68,18 +68,25 @@ static void emitStruct(const codegen::ABIStruct &S, bool Tables,
     return;
   }
   const std::string *Names[] = {&S.CName, &S.GradsCName};
-  OS << "\n/* The parameters of '" << Inst
-     << "' and their gradients: " << L.Size << " bytes each. */\n";
-  for (const std::string *N : Names) {
-    OS << "typedef struct " << *N << " {\n";
-    for (const codegen::StructField &F : L.Fields)
+  const codegen::StructLayout *Layouts[] = {&L, &S.GradsLayout};
+  if (S.Instance->NumState)
+    OS << "\n/* The parameters of '" << Inst << "' (" << L.Size
+       << " bytes), then its state members, which its methods that assign\n"
+       << "   them update in place, and the parameters' gradients ("
+       << S.GradsLayout.Size << " bytes). */\n";
+  else
+    OS << "\n/* The parameters of '" << Inst
+       << "' and their gradients: " << L.Size << " bytes each. */\n";
+  for (unsigned K = 0; K < 2; ++K) {
+    OS << "typedef struct " << *Names[K] << " {\n";
+    for (const codegen::StructField &F : Layouts[K]->Fields)
       OS << "  " << fieldDeclaration(F) << "\n";
-    OS << "} " << *N << ";\n";
+    OS << "} " << *Names[K] << ";\n";
   }
   OS << "#ifdef __cplusplus\n";
-  for (const std::string *N : Names)
-    OS << "static_assert(sizeof(" << *N << ") == " << L.Size << ", \"" << *N
-       << " has nnc's layout\");\n";
+  for (unsigned K = 0; K < 2; ++K)
+    OS << "static_assert(sizeof(" << *Names[K] << ") == " << Layouts[K]->Size
+       << ", \"" << *Names[K] << " has nnc's layout\");\n";
   OS << "#endif\n";
   if (!Tables)
     return;

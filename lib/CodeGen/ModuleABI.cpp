@@ -190,6 +190,10 @@ static void addStructs(const ir::Module &M, const CodeGenOptions &Opts,
     for (StructField &F : S.Layout.Fields)
       if (isReservedInHeader(F.CName))
         F.CName += '_'; // as parameters are
+    S.GradsLayout = layoutGrads(I);
+    for (StructField &F : S.GradsLayout.Fields)
+      if (isReservedInHeader(F.CName))
+        F.CName += '_';
     S.IsState = I.IsState;
     if (I.IsState) {
       S.CName = stateStructName(Pfx, I.Name);
@@ -272,7 +276,7 @@ llvm::Expected<ModuleABI> codegen::describeModuleABI(const ir::Module &Original,
         Method = F.Name;
       AF.Method = Method.str();
     }
-    if (F.InPlace) {
+    if (F.InPlace && !F.InPlaceField) {
       auto T = describeTrainStep(F);
       if (!T)
         return T.takeError();

@@ -73,6 +73,8 @@ struct ABIFunction {
 struct ABIStruct {
   const ir::Module::Instance *Instance = nullptr;
   StructLayout Layout;
+  /// The gradient struct's: the parameters without the state members.
+  StructLayout GradsLayout;
   bool IsState = false;
   std::string CName;      // `net_params_t`, `net_adam_state_t`
   std::string GradsCName; // `net_grads_t`; empty for a state

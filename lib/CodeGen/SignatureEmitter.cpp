@@ -161,11 +161,21 @@ static void emitStruct(llvm::json::OStream &J, const ABIStruct &S) {
       }
     }
     J.attribute("size", S.Layout.Size);
+    // Layer state (issue 12): the fields after the parameters, which
+    // the gradient struct does not have.
+    if (!S.IsState && S.Instance->NumState) {
+      J.attribute("grads_size", S.GradsLayout.Size);
+      J.attribute("num_state", S.Instance->NumState);
+    }
+    unsigned NumParams = S.Instance->getNumParams();
     J.attributeArray("fields", [&] {
-      for (const StructField &F : S.Layout.Fields)
+      for (size_t K = 0; K < S.Layout.Fields.size(); ++K)
         J.rawValue([&](llvm::raw_ostream &OS) {
+          const StructField &F = S.Layout.Fields[K];
           llvm::json::OStream J(OS); // one field a line
           J.object([&] {
+            if (!S.IsState && K >= NumParams)
+              J.attribute("state", true);
             J.attribute("name", F.Name);
             J.attribute("c_name", F.CName);
             J.attribute("dtype", getElementKindName(F.Ty.getElementKind()));

@@ -211,6 +211,13 @@ StructLayout codegen::layoutInstance(const ir::Module::Instance &I) {
   return L;
 }
 
+StructLayout codegen::layoutGrads(const ir::Module::Instance &I) {
+  ir::Module::Instance P = I;
+  P.Params.resize(I.getNumParams());
+  P.NumState = 0;
+  return layoutInstance(P);
+}
+
 std::string codegen::cIdentifier(llvm::StringRef Name) {
   std::string S = Name.str();
   for (char &C : S)

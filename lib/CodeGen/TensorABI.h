@@ -80,6 +80,9 @@ struct StructLayout {
   uint64_t Size = 0;
 };
 StructLayout layoutInstance(const ir::Module::Instance &I);
+/// The layout of an instance's gradient struct: its parameters' fields,
+/// without the state members that follow them (issue 12).
+StructLayout layoutGrads(const ir::Module::Instance &I);
 
 /// `fc1.W` -> `fc1_W`: a C identifier for an instance or parameter name.
 std::string cIdentifier(llvm::StringRef Name);

@@ -73,9 +73,7 @@ static void traceLeaves(const ir::Function &F, ValueId V,
 /// The parameter a train step's result leaf \p Leaf (1 and up) is written
 /// back over: the fields of the parameter struct, then of the state struct.
 static ValueId updatedInput(const ir::Function &F, unsigned Leaf) {
-  unsigned J = Leaf - 1;
-  return J < F.ParamStruct.Count ? F.ParamStruct.First + J
-                                 : F.StateStruct.First + (J - F.ParamStruct.Count);
+  return F.getUpdatedParam(Leaf);
 }
 
 /// Whether \p I is computed by an element-wise loop (with the ops fused

@@ -138,11 +138,16 @@ Module::Instance Module::makeOptimizerState(const Instance &Net,
   S.Name = Net.Name + "." + getOptimizerName(O).str();
   S.IsState = true;
   for (const std::string &Prefix : getStatePrefixes(O))
-    for (const auto &[Name, Ty] : Net.Params)
-      S.Params.emplace_back(Prefix + "." + Name, Ty);
+    for (unsigned I = 0; I < Net.getNumParams(); ++I)
+      S.Params.emplace_back(Prefix + "." + Net.Params[I].first,
+                            Net.Params[I].second);
   if (hasStepCount(O))
     S.Params.emplace_back("t", Type::scalar(ElementKind::I64));
   return S;
+}
+
+unsigned Function::getFirstInPlaceLeaf() const {
+  return flattenLeaves(ResultType).size() - getNumInPlace();
 }
 
 double Op::getConstAsDouble() const {

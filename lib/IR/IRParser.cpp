@@ -761,6 +761,17 @@ bool IRParser::parseInstance() {
         return unexpected("a parameter name");
       std::string Name = Tok.Text.str();
       consume();
+      // `state NAME: T`: a state member (issue 12); they come last.
+      bool IsStateField = false;
+      if (Name == "state" && is(TokKind::Ident)) {
+        Name = Tok.Text.str();
+        consume();
+        IsStateField = true;
+      } else if (I.NumState) {
+        return unexpected("a state member ('state NAME: TYPE'): they come "
+                          "after the parameters");
+      }
+      I.NumState += IsStateField;
       Type T;
       if (!expect(TokKind::Colon, "':'") || !parseType(T))
         return false;
@@ -829,6 +840,11 @@ bool IRParser::parseFunction(const Token &Name, bool Internal) {
   if (isKeyword("in_place")) {
     consume();
     F->InPlace = true;
+    // `in_place(K)`: only fields K and up of the param_struct, the layer
+    // state a method assigns (issue 12).
+    if (consumeIf(TokKind::LParen) &&
+        (!parseIndex(F->InPlaceField) || !expect(TokKind::RParen, "')'")))
+      return false;
   }
   if (isKeyword("backward")) {
     consume();

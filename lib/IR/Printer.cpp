@@ -80,6 +80,8 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS,
        << F.StateStruct.Count << ", " << F.StateStruct.Instance << ')';
   if (F.InPlace)
     OS << " in_place";
+  if (F.InPlace && F.InPlaceField)
+    OS << '(' << F.InPlaceField << ')';
   if (!F.BackwardFn.empty())
     OS << " backward @" << F.BackwardFn;
   OS << " {\n";
@@ -140,7 +142,9 @@ void ir::printModule(const Module &M, llvm::raw_ostream &OS) {
     First = false;
     OS << "instance " << I.Name << (I.IsState ? " state {" : " {");
     for (size_t J = 0; J < I.Params.size(); ++J) {
-      OS << (J ? ", " : " ") << I.Params[J].first << ": ";
+      OS << (J ? ", " : " ")
+         << (J >= I.getNumParams() ? "state " : "") << I.Params[J].first
+         << ": ";
       I.Params[J].second.print(OS);
     }
     OS << " }\n";

@@ -104,7 +104,9 @@ std::string ir::verifyABIStructs(const Function &F, const Module &M) {
       return llvm::formatv("@{0}: {1} struct of unknown instance '{2}'",
                            F.Name, What, S.Instance)
           .str();
-    if (I->Params.size() != S.Count || S.First + S.Count > Types.size())
+    // Gradients cover the parameters, not the state members (issue 12).
+    unsigned Want = S.IsGrads ? I->getNumParams() : I->Params.size();
+    if (Want != S.Count || S.First + S.Count > Types.size())
       return llvm::formatv("@{0}: {1} struct does not match '{2}'", F.Name,
                            What, S.Instance)
           .str();
@@ -129,6 +131,25 @@ std::string ir::verifyABIStructs(const Function &F, const Module &M) {
     Err = Check(F.StateStruct, Params, "state");
   if (!Err.empty() || !F.InPlace)
     return Err;
+  if (F.InPlaceField) {
+    // A method that assigns layer state (issue 12): its value, then a new
+    // value of each state field.
+    const Module::Instance *I = M.lookupInstance(F.ParamStruct.Instance);
+    unsigned N = F.getNumInPlace();
+    if (!I || F.StateStruct.Count || F.ResultStruct.Count ||
+        F.InPlaceField != I->getNumParams() ||
+        F.InPlaceField > F.ParamStruct.Count || Leaves.size() <= N)
+      return llvm::formatv("@{0}: in-place results do not match its structs",
+                           F.Name)
+          .str();
+    for (unsigned L = Leaves.size() - N; L < Leaves.size(); ++L)
+      if (Leaves[L] != Params[F.getUpdatedParam(L)])
+        return llvm::formatv("@{0}: in-place result {1} differs from "
+                             "parameter {2}",
+                             F.Name, L, F.getUpdatedParam(L))
+            .str();
+    return "";
+  }
   // Updated in place: the loss, then a new value of every field of the
   // parameter and state structs, in order.
   unsigned NP = F.ParamStruct.Count, NS = F.StateStruct.Count;

@@ -44,6 +44,11 @@ struct InstanceNode {
   std::vector<int> ParamIndex;
   std::vector<std::unique_ptr<InstanceNode>> Children;
   std::vector<unsigned> ChildOffset;
+  /// The `state` members, depth first, as Params (issue 12): by member
+  /// index, a state's index in States or a sub-layer's first one.
+  std::vector<std::pair<std::string, ir::Type>> States;
+  std::vector<int> StateIndex;
+  std::vector<unsigned> ChildStateOffset;
 };
 
 std::unique_ptr<InstanceNode> buildInstance(const ast::LayerDecl &L,
@@ -58,11 +63,16 @@ std::unique_ptr<InstanceNode> buildInstance(const ast::LayerDecl &L,
   N->ParamIndex.assign(NumMembers, -1);
   N->Children.resize(NumMembers);
   N->ChildOffset.assign(NumMembers, 0);
+  N->StateIndex.assign(NumMembers, -1);
+  N->ChildStateOffset.assign(NumMembers, 0);
   for (size_t M = 0; M < NumMembers; ++M) {
     const ast::LayerMember &LM = L.Members[M];
     if (LM.TheKind == ast::LayerMember::Param) {
       N->ParamIndex[M] = N->Params.size();
       N->Params.emplace_back(LM.Name, lowerType(L.ParamTypes[M], N->Sub));
+    } else if (LM.TheKind == ast::LayerMember::State) {
+      N->StateIndex[M] = N->States.size();
+      N->States.emplace_back(LM.Name, lowerType(L.ParamTypes[M], N->Sub));
     } else if (LM.TheKind == ast::LayerMember::SubLayer) {
       std::vector<Dim> SubArgs;
       for (const Dim &D : L.SubLayerArgs[M])
@@ -72,6 +82,9 @@ std::unique_ptr<InstanceNode> buildInstance(const ast::LayerDecl &L,
       N->ChildOffset[M] = N->Params.size();
       for (const auto &[PName, PTy] : N->Children[M]->Params)
         N->Params.emplace_back(LM.Name + "." + PName, PTy);
+      N->ChildStateOffset[M] = N->States.size();
+      for (const auto &[SName, STy] : N->Children[M]->States)
+        N->States.emplace_back(LM.Name + "." + SName, STy);
     }
   }
   return N;
@@ -187,8 +200,10 @@ private:
     ir::Module::Instance Info;
     Info.Name = I.Name;
     Info.Params = N.Params;
+    Info.Params.insert(Info.Params.end(), N.States.begin(), N.States.end());
+    Info.NumState = N.States.size();
     IRM->Instances.push_back(std::move(Info));
-    if (!N.Params.empty())
+    if (!N.Params.empty() || !N.States.empty())
       lowerInit(N, I.NameRange.Start);
     for (const ast::LayerMember &LM : I.Layer->Members)
       if (LM.TheKind == ast::LayerMember::Method)
@@ -206,21 +221,57 @@ private:
     F.Loc = M.NameRange.Start;
     bool Root = N.Path.find('.') == std::string::npos;
     F.Exported = Root;
+    unsigned NP = N.Params.size(), NS = N.States.size();
     if (Root)
-      F.ParamStruct = {0, static_cast<unsigned>(N.Params.size()), N.Path,
-                       false};
+      F.ParamStruct = {0, NP + NS, N.Path, false};
     F.ResultType = lowerType(M.Result, N.Sub);
     ir::Builder B(F);
     for (const auto &[PName, PTy] : N.Params)
       B.param(PTy, PName);
+    for (const auto &[SName, STy] : N.States)
+      B.param(STy, SName);
     for (const ast::Param &P : M.Params)
       B.param(lowerType(P.Ty, N.Sub), P.Name);
+    // The mode and the dropout seed, last (issue 12).
+    ValueId Training = 0, StepSeed = 0;
+    if (N.Layer->UsesTraining)
+      Training = B.param(ir::Type::scalar(ElementKind::Bool), "training");
+    if (N.Layer->UsesSeed)
+      StepSeed = B.param(ir::Type::scalar(ElementKind::I64), "seed");
     // A method is lowered when first called, in the middle of its caller's
     // body: keep the caller's context and locals aside.
     Context Saved = Ctx;
     std::vector<ValueId> SavedLocals = std::move(Locals);
-    Ctx = Context{&N, static_cast<unsigned>(N.Params.size()), N.Sub, 0, 0};
+    Ctx = Context{&N, NP + NS, N.Sub, 0, 0};
+    Ctx.Training = Training;
+    Ctx.StepSeed = StepSeed;
+    for (unsigned I = 0; I < NS; ++I)
+      Ctx.State.push_back(NP + I);
     lowerBody(B, M.Body);
+    // A method that changed state returns (value, every new state value):
+    // at the C ABI, written back into the struct (issue 12).
+    bool Changed = false;
+    for (unsigned I = 0; I < NS; ++I)
+      Changed |= Ctx.State[I] != NP + I;
+    if (Changed) {
+      ir::Op Ret = F.Ops.back();
+      F.Ops.pop_back();
+      std::vector<ValueId> Leaves = {Ret.Operands[0]};
+      std::vector<ir::Type> Types = {F.ResultType};
+      for (unsigned I = 0; I < NS; ++I) {
+        Leaves.push_back(Ctx.State[I]);
+        Types.push_back(N.States[I].second);
+      }
+      B.setLoc(Ret.Loc);
+      ValueId T = B.tuple(Leaves);
+      F.ResultType = ir::Type::tuple(Types);
+      B.ret(T);
+      ReturnsState.insert(Name);
+      if (Root) {
+        F.InPlace = true;
+        F.InPlaceField = NP;
+      }
+    }
     Ctx = Saved;
     Locals = std::move(SavedLocals);
     return Name;
@@ -231,14 +282,18 @@ private:
     ir::Function &F = IRM->addFunction(N.Path + "_init");
     Taken.insert(F.Name);
     F.Loc = Loc;
-    F.ResultStruct = {0, static_cast<unsigned>(N.Params.size()), N.Path,
-                      false};
+    F.ResultStruct = {0, static_cast<unsigned>(N.Params.size() +
+                                               N.States.size()),
+                      N.Path, false};
     ir::Builder B(F);
     ValueId Seed = B.param(ir::Type::scalar(ElementKind::I64), "seed");
     std::vector<ValueId> Values;
     std::vector<ir::Type> Types;
     unsigned Stream = 0;
-    lowerInitValues(B, N, Seed, Stream, Values);
+    // Parameters, then state members (the struct's order); each draws its
+    // random numbers in member order, parameters first.
+    lowerInitValues(B, N, Seed, Stream, Values, ast::LayerMember::Param);
+    lowerInitValues(B, N, Seed, Stream, Values, ast::LayerMember::State);
     // One parameter is returned as itself: the language has no 1-tuples.
     if (Values.size() == 1) {
       F.ResultType = F.typeOf(Values[0]);
@@ -252,17 +307,20 @@ private:
   }
 
   void lowerInitValues(ir::Builder &B, InstanceNode &N, ValueId Seed,
-                       unsigned &Stream, std::vector<ValueId> &Out) {
+                       unsigned &Stream, std::vector<ValueId> &Out,
+                       ast::LayerMember::Kind Kind) {
     const ast::LayerDecl &L = *N.Layer;
     for (size_t M = 0; M < L.Members.size(); ++M) {
       const ast::LayerMember &LM = L.Members[M];
       if (LM.TheKind == ast::LayerMember::SubLayer) {
-        lowerInitValues(B, *N.Children[M], Seed, Stream, Out);
+        lowerInitValues(B, *N.Children[M], Seed, Stream, Out, Kind);
         continue;
       }
-      if (LM.TheKind != ast::LayerMember::Param)
+      if (LM.TheKind != Kind)
         continue;
-      const ir::Type &T = N.Params[N.ParamIndex[M]].second;
+      const ir::Type &T = Kind == ast::LayerMember::Param
+                              ? N.Params[N.ParamIndex[M]].second
+                              : N.States[N.StateIndex[M]].second;
       B.setLoc(LM.NameRange.Start);
       B.setNextName(LM.Name);
       if (!LM.Init) {
@@ -321,7 +379,7 @@ private:
       std::string Inst = S.Of.Instance->Name;
       const ir::Module::Instance &Net = *IRM->lookupInstance(Inst);
       D.ParamStruct = {0, static_cast<unsigned>(Net.Params.size()), Inst,
-                       false};
+                       false}; // parameters and state members
       ir::Module::Instance State =
           ir::Module::makeOptimizerState(Net, S.Opt);
       D.StateStruct = {0, static_cast<unsigned>(State.Params.size()),
@@ -331,9 +389,11 @@ private:
     } else if (S.Of.Instance) {
       // The instance's parameters travel as its struct; so do their
       // gradients when all of them are differentiated, first.
-      unsigned K = Instances.lookup(S.Of.Instance)->Params.size();
+      const InstanceNode *Node = Instances.lookup(S.Of.Instance);
+      unsigned K = Node->Params.size();
       std::string Inst = S.Of.Instance->Name;
-      D.ParamStruct = {0, K, Inst, false};
+      D.ParamStruct = {0, K + static_cast<unsigned>(Node->States.size()),
+                       Inst, false};
       bool AllFirst = S.Wrt.size() >= K && K > 0;
       for (unsigned I = 0; AllFirst && I < K; ++I)
         AllFirst = S.Wrt[I] == I;
@@ -387,6 +447,14 @@ private:
     Locals.clear();
     for (const ast::Stmt &S : Body) {
       ValueId V = lower(B, *S.Value);
+      if (S.TheKind == ast::Stmt::Assign) {
+        // The state member's value from here on (issue 12).
+        ir::Op &O = B.getFunction().op(V);
+        if (O.Name.empty() && O.Kind != ir::OpKind::Param)
+          O.Name = S.Name;
+        Ctx.State[Ctx.Node->StateIndex[S.Member]] = V;
+        continue;
+      }
       if (S.TheKind == ast::Stmt::Return) {
         B.setLoc(S.Range.Start);
         B.ret(V);
@@ -422,6 +490,10 @@ private:
         return Ctx.NumStateParams + N.Index;
       case ast::NameExpr::LayerParam:
         return Ctx.Node->ParamIndex[N.Index];
+      case ast::NameExpr::LayerState:
+        return Ctx.State[Ctx.Node->StateIndex[N.Index]];
+      case ast::NameExpr::Training:
+        return Ctx.Training;
       case ast::NameExpr::DimVar:
         B.setLoc(E.getLoc());
         return B.dim(substitute(Dim::var(N.Name), Ctx.Sub));
@@ -585,6 +657,10 @@ private:
     auto TypeOf = [&](unsigned I) { return F.typeOf(Args[I]); };
     ir::Type Result = lowerType(C.Ty, Ctx.Sub);
     switch (C.B) {
+    case ast::Builtin::BatchNorm:
+      return lowerBatchNorm(B, C, Args);
+    case ast::Builtin::Dropout:
+      return lowerDropout(B, C, Args[0]);
     case ast::Builtin::Max:
     case ast::Builtin::Min:
       if (C.Args.size() == 1 || !C.Args.back().Name.empty())
@@ -692,6 +768,109 @@ private:
     return 0;
   }
 
+  /// The value of the number literal of the named argument \p Name, or
+  /// \p Default.
+  static double literalArg(const ast::CallExpr &C, llvm::StringRef Name,
+                           double Default, size_t Position = ~size_t(0)) {
+    for (size_t I = 0; I < C.Args.size(); ++I)
+      if (C.Args[I].Name == Name || (Name.empty() && I == Position))
+        if (auto *N = llvm::dyn_cast<ast::NumberExpr>(C.Args[I].Value.get()))
+          return N->IsInteger ? static_cast<double>(N->IntValue) : N->Value;
+    return Default;
+  }
+
+  /// batch_norm(x, running_mean, running_var, gamma, beta) as
+  /// torch.nn.functional.batch_norm (issue 12), from existing ops, so AD
+  /// differentiates it: statistics per channel (axis 1) over every other
+  /// axis; in training the batch's (biased variance), and the running
+  /// statistics move by `momentum` towards them (unbiased variance); in
+  /// evaluation the running ones, unchanged. Writes the new running
+  /// statistics into the state members given.
+  ValueId lowerBatchNorm(ir::Builder &B, const ast::CallExpr &C,
+                         llvm::ArrayRef<ValueId> Args) {
+    ir::Function &F = B.getFunction();
+    ValueId X = Args[0], RMean = Args[1], RVar = Args[2], Gamma = Args[3],
+            Beta = Args[4];
+    const ir::Type XT = F.typeOf(X);
+    ElementKind K = XT.getElementKind();
+    const Shape &S = XT.getShape();
+    double Momentum = literalArg(C, "momentum", 0.1);
+    double Eps = literalArg(C, "eps", 1e-5);
+    ir::Type CT = ir::Type::tensor(K, {S[1]});
+    // Per-channel sums: [B, C, H, W] as [B, C, H*W], summed along axis 2,
+    // then along axis 0.
+    auto ChannelSum = [&](ValueId V) {
+      if (S.size() == 4)
+        V = B.reduce(ir::OpKind::ReduceSum,
+                     B.reshape(V, ir::Type::tensor(K, {S[0], S[1],
+                                                       S[2] * S[3]})),
+                     2);
+      return B.reduce(ir::OpKind::ReduceSum, V, 0);
+    };
+    Shape BShape(S.size(), Dim::constant(1));
+    BShape[1] = S[1];
+    auto Spread = [&](ValueId V) {
+      return B.broadcast(B.reshape(V, ir::Type::tensor(K, BShape)), XT);
+    };
+    Dim Count = S[0];
+    if (S.size() == 4)
+      Count = S[0] * S[2] * S[3];
+    ValueId N = B.broadcast(B.convert(B.dim(Count), K), CT);
+    ValueId BMean = B.binary(ir::OpKind::Div, ChannelSum(X), N);
+    F.op(BMean).Name = "batch_mean";
+    ValueId D = B.binary(ir::OpKind::Sub, X, Spread(BMean));
+    ValueId BVar =
+        B.binary(ir::OpKind::Div, ChannelSum(B.binary(ir::OpKind::Mul, D, D)), N);
+    F.op(BVar).Name = "batch_var";
+    ValueId Mean = select(B, Ctx.Training, BMean, RMean);
+    ValueId Var = select(B, Ctx.Training, BVar, RVar);
+    auto Splat = [&](double V) { return B.splat(CT, V); };
+    // y = x * scale + shift, scale = gamma / sqrt(var + eps),
+    // shift = beta - mean * scale: one pass over x.
+    ValueId Scale = B.binary(
+        ir::OpKind::Div, Gamma,
+        B.unary(ir::OpKind::Sqrt, B.binary(ir::OpKind::Add, Var, Splat(Eps))));
+    ValueId Shift =
+        B.binary(ir::OpKind::Sub, Beta, B.binary(ir::OpKind::Mul, Mean, Scale));
+    ValueId Y = B.binary(ir::OpKind::Add,
+                         B.binary(ir::OpKind::Mul, X, Spread(Scale)),
+                         Spread(Shift));
+    // The running statistics (PyTorch: unbiased variance, n / (n - 1)).
+    ValueId Unbias = B.binary(ir::OpKind::Div, N,
+                              B.binary(ir::OpKind::Sub, N, Splat(1)));
+    auto Move = [&](ValueId Old, ValueId New) {
+      ValueId V = B.binary(
+          ir::OpKind::Add, B.binary(ir::OpKind::Mul, Splat(1 - Momentum), Old),
+          B.binary(ir::OpKind::Mul, Splat(Momentum), New));
+      return select(B, Ctx.Training, V, Old);
+    };
+    ValueId NewMean = Move(RMean, BMean);
+    ValueId NewVar = Move(RVar, B.binary(ir::OpKind::Mul, BVar, Unbias));
+    auto StateOf = [&](size_t Arg) {
+      auto *Name = llvm::cast<ast::NameExpr>(C.Args[Arg].Value.get());
+      return Ctx.Node->StateIndex[Name->Index];
+    };
+    Ctx.State[StateOf(1)] = NewMean;
+    Ctx.State[StateOf(2)] = NewVar;
+    return Y;
+  }
+
+  /// dropout(x, p): inverted dropout (issue 12). In training each element
+  /// is kept where a uniform number of the step's seed is >= p, and scaled
+  /// by 1 / (1 - p); in evaluation x is multiplied by 1, exactly.
+  ValueId lowerDropout(ir::Builder &B, const ast::CallExpr &C, ValueId X) {
+    ir::Function &F = B.getFunction();
+    const ir::Type T = F.typeOf(X);
+    double P = literalArg(C, "", 0.5, 1);
+    ValueId U = B.random(ir::OpKind::Rand, Ctx.StepSeed, NextDropoutStream++, T);
+    ValueId Keep =
+        B.binary(ir::OpKind::Ge, U, B.splat(T, P));
+    ValueId Mask = B.select(Keep, B.splat(T, 1 / (1 - P)), B.splat(T, 0));
+    ValueId M = select(B, Ctx.Training, Mask, B.splat(T, 1));
+    F.op(M).Name = "dropout_mask";
+    return B.binary(ir::OpKind::Mul, X, M);
+  }
+
   ValueId lowerUserCall(ir::Builder &B, const ast::CallExpr &C,
                         std::vector<ValueId> Args) {
     ir::Type Result = lowerType(C.Ty, Ctx.Sub);
@@ -700,18 +879,32 @@ private:
       // A method of this instance, or of a sub-instance: it takes that
       // instance's parameters first.
       InstanceNode *Target = Ctx.Node;
-      unsigned First = 0;
+      unsigned First = 0, FirstState = 0;
       if (Ref.ViaMember >= 0) {
         Target = Ctx.Node->Children[Ref.ViaMember].get();
         First = Ctx.Node->ChildOffset[Ref.ViaMember];
+        FirstState = Ctx.Node->ChildStateOffset[Ref.ViaMember];
       }
       std::vector<ValueId> Full;
       for (unsigned I = 0; I < Target->Params.size(); ++I)
         Full.push_back(First + I);
+      // The state as this method has it so far (issue 12).
+      for (unsigned I = 0; I < Target->States.size(); ++I)
+        Full.push_back(Ctx.State[FirstState + I]);
       Full.insert(Full.end(), Args.begin(), Args.end());
+      if (Target->Layer->UsesTraining)
+        Full.push_back(Ctx.Training);
+      if (Target->Layer->UsesSeed)
+        Full.push_back(Ctx.StepSeed);
       std::string Callee = methodFunction(*Target, *Ref.Fn);
       B.setLoc(C.getLoc());
-      return B.call(Callee, Result, Full);
+      if (!ReturnsState.contains(Callee))
+        return B.call(Callee, Result, Full);
+      // It returns (value, new state): the new state replaces the old.
+      ValueId R = B.call(Callee, IRM->lookup(Callee)->ResultType, Full);
+      for (unsigned I = 0; I < Target->States.size(); ++I)
+        Ctx.State[FirstState + I] = B.extract(R, 1 + I);
+      return B.extract(R, 0);
     }
     std::string Callee = nameOf(Ref);
     B.setLoc(C.getLoc());
@@ -735,6 +928,10 @@ private:
     ValueId Seed = 0;
     unsigned Stream = 0;
     ir::Type InitType;
+    /// In a method (issue 12): the current value of each state field of
+    /// Node, and the `training` and `seed` parameters (when it has them).
+    std::vector<ValueId> State;
+    ValueId Training = 0, StepSeed = 0;
   };
   Context Ctx;
 
@@ -743,6 +940,10 @@ private:
   llvm::DenseMap<const ast::LetDecl *, InstanceNode *> Instances;
   std::vector<std::unique_ptr<InstanceNode>> Roots;
   llvm::StringSet<> Lowered;
+  /// Methods that return (value, new state) (issue 12).
+  llvm::StringSet<> ReturnsState;
+  /// The stream of the next dropout site: one per site and instance node.
+  unsigned NextDropoutStream = 1u << 20;
   std::vector<ValueId> Locals;
   llvm::DenseMap<const ast::DerivedSpec *, std::string> DerivedNames;
   llvm::StringSet<> Taken;

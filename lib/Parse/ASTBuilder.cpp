@@ -264,6 +264,27 @@ bool ASTBuilder::buildLayerMember(NNParser::LayerMemberContext *Ctx,
       return false;
     return true;
   }
+  if (auto *St = dynamic_cast<NNParser::StateMemberContext *>(Ctx)) {
+    if (!check(St->kw) || !check(St->name))
+      return false;
+    if (Locs.getText(St->kw) != "state") {
+      // Two identifiers in a row: only `state NAME` starts a member so.
+      Diags.report(Locs.getRange(St->kw), DiagID::err_expected,
+                   "a layer member ('param', 'state', a sub-layer or 'fn')");
+      Failed = true;
+      return false;
+    }
+    Member.TheKind = ast::LayerMember::State;
+    Member.Name = Locs.getText(St->name);
+    Member.NameRange = Locs.getRange(St->name);
+    ast::TypeSyntax T;
+    if (!buildType(St->type(), T))
+      return false;
+    Member.ParamType = std::move(T);
+    if (St->init && !(Member.Init = buildExpr(St->init)))
+      return false;
+    return true;
+  }
   if (auto *S = dynamic_cast<NNParser::SubLayerMemberContext *>(Ctx)) {
     if (!check(S->name) || !check(S->layer))
       return false;
@@ -431,6 +452,15 @@ bool ASTBuilder::buildStmt(NNParser::StmtContext *Ctx, ast::Stmt &S) {
       S.DeclaredType = std::move(T);
     }
     S.Value = buildExpr(L->value);
+    return S.Value != nullptr;
+  }
+  if (auto *A = dynamic_cast<NNParser::AssignStmtContext *>(Ctx)) {
+    if (!check(A->name))
+      return false;
+    S.TheKind = ast::Stmt::Assign;
+    S.Name = Locs.getText(A->name);
+    S.NameRange = Locs.getRange(A->name);
+    S.Value = buildExpr(A->value);
     return S.Value != nullptr;
   }
   if (auto *R = dynamic_cast<NNParser::ReturnStmtContext *>(Ctx)) {

@@ -30,7 +30,7 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
     if (Ref.Instance && Ref.Instance->Layer) {
       Sub = getLayerSubstitution(*Ref.Instance->Layer,
                                  Ref.Instance->LayerArgs);
-      collectInstanceParams(*Ref.Instance->Layer, Sub, "", Sig.ParamNames,
+      collectInstanceFields(*Ref.Instance->Layer, Sub, Sig.ParamNames,
                             Sig.ParamTypes);
     } else if (Ref.ViaMember >= 0 && CurLayer &&
                static_cast<size_t>(Ref.ViaMember) <
@@ -66,6 +66,18 @@ bool Checker::getSignature(const FunctionRef &Ref, Signature &Sig,
     for (const Param &P : F->Params) {
       Sig.ParamNames.push_back(P.Name);
       Sig.ParamTypes.push_back(substituteType(P.Ty, Sub));
+    }
+    // Seen from outside, the mode and the dropout seed are the method's
+    // last arguments (issue 12).
+    if (Ref.Instance && Ref.Instance->Layer) {
+      if (Ref.Instance->Layer->UsesTraining) {
+        Sig.ParamNames.push_back("training");
+        Sig.ParamTypes.push_back(Type::scalar(ElementKind::Bool));
+      }
+      if (Ref.Instance->Layer->UsesSeed) {
+        Sig.ParamNames.push_back("seed");
+        Sig.ParamTypes.push_back(Type::scalar(ElementKind::I64));
+      }
     }
     Sig.Result = substituteType(F->Result, Sub);
     return true;
@@ -220,17 +232,24 @@ FunctionRef Checker::resolveDerive(CallExpr &E) {
   }
 
   // The parameters to differentiate: named ones, or every float one.
-  unsigned NumInstanceParams = 0;
+  unsigned NumInstanceParams = 0, NumInstanceFields = 0;
   if (Of.Instance) {
     std::vector<std::string> PNames;
     std::vector<Type> PTypes;
     collectInstanceParams(*Of.Instance->Layer, Of.Instance->LayerArgs, PNames,
                           PTypes);
     NumInstanceParams = PNames.size();
+    collectInstanceState(*Of.Instance->Layer,
+                         getLayerSubstitution(*Of.Instance->Layer,
+                                              Of.Instance->LayerArgs),
+                         "", PNames, PTypes);
+    NumInstanceFields = PNames.size();
   }
   if (E.Args.size() == 1) {
+    // State members carry no gradient (issue 12).
     for (unsigned I = 0; I < Sig.ParamTypes.size(); ++I)
-      if (Sig.ParamTypes[I].isFloat())
+      if (Sig.ParamTypes[I].isFloat() &&
+          !(I >= NumInstanceParams && I < NumInstanceFields))
         Spec->Wrt.push_back(I);
     if (Spec->Wrt.empty()) {
       Diags.report(E.Args[0].Value->getRange(),
@@ -409,11 +428,28 @@ FunctionRef Checker::resolveTrainStep(CallExpr &E) {
   Spec->Loc = E.getRange().Start;
   Spec->ParamNames = Sig.ParamNames;
   Spec->ParamTypes = Sig.ParamTypes;
-  Spec->NumOfParams = Sig.ParamNames.size();
+  // A train step runs in training mode: `training` is no argument of it
+  // (issue 12).
+  if (Of.Instance->Layer->UsesTraining) {
+    unsigned T = Sig.ParamNames.size() - 1 - Of.Instance->Layer->UsesSeed;
+    Spec->ParamNames.erase(Spec->ParamNames.begin() + T);
+    Spec->ParamTypes.erase(Spec->ParamTypes.begin() + T);
+  }
+  Spec->NumOfParams = Spec->ParamNames.size();
   for (unsigned I = 0; I < PNames.size(); ++I)
     Spec->Wrt.push_back(I);
   std::vector<Type> Results = {Sig.Result};
   Results.insert(Results.end(), PTypes.begin(), PTypes.end());
+  // The new values of the state members follow the new parameters.
+  {
+    std::vector<std::string> SNames;
+    std::vector<Type> STypes;
+    collectInstanceState(*Of.Instance->Layer,
+                         getLayerSubstitution(*Of.Instance->Layer,
+                                              Of.Instance->LayerArgs),
+                         "", SNames, STypes);
+    Results.insert(Results.end(), STypes.begin(), STypes.end());
+  }
   auto AddState = [&](const std::string &Name, const Type &T) {
     Spec->ParamNames.push_back(Name);
     Spec->ParamTypes.push_back(T);

@@ -251,22 +251,35 @@ Type Checker::checkName(NameExpr &E) {
     int M = CurLayer->findMember(E.Name);
     if (M >= 0) {
       const LayerMember &LM = CurLayer->Members[M];
-      if (LM.TheKind == LayerMember::Param) {
+      if (LM.TheKind == LayerMember::Param ||
+          LM.TheKind == LayerMember::State) {
+        bool IsState = LM.TheKind == LayerMember::State;
         if (InInitializer) {
           Diags.report(E.getRange(), DiagID::err_init_expr,
-                       "the parameter '" + E.Name + "'");
+                       (IsState ? "the state member '" : "the parameter '") +
+                           E.Name + "'");
           return Type();
         }
         if (static_cast<size_t>(M) >= CurLayer->ParamTypes.size() ||
             !CurLayer->ParamTypes[M].isValid())
           return Type();
-        E.Ref = NameExpr::LayerParam;
+        E.Ref = IsState ? NameExpr::LayerState : NameExpr::LayerParam;
         E.Index = M;
         return CurLayer->ParamTypes[M];
       }
       Diags.report(E.getRange(), DiagID::err_function_as_value, E.Name);
       return Type();
     }
+  }
+  // The mode of a layer's methods (issue 12): an implicit bool argument.
+  if (E.Name == "training" && !lookupDecl(E.Name)) {
+    if (!CurLayer || !CurFn || CurFn->Owner != CurLayer || InInitializer) {
+      Diags.report(E.getRange(), DiagID::err_training_outside_layer);
+      return Type();
+    }
+    CurLayer->UsesTraining = true;
+    E.Ref = NameExpr::Training;
+    return Type::scalar(ElementKind::Bool);
   }
   if (Decl *D = lookupDecl(E.Name)) {
     if (llvm::isa<FnDecl>(D) || llvm::isa<DerivedFnDecl>(D))

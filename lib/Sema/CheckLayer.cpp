@@ -48,6 +48,27 @@ void Checker::collectInstanceParams(const LayerDecl &L,
   }
 }
 
+void Checker::collectInstanceState(const LayerDecl &L,
+                                   const DimSubstitution &Args,
+                                   const std::string &Prefix,
+                                   std::vector<std::string> &Names,
+                                   std::vector<Type> &Types) {
+  for (size_t M = 0; M < L.Members.size(); ++M) {
+    const LayerMember &LM = L.Members[M];
+    if (LM.TheKind == LayerMember::State) {
+      Names.push_back(Prefix + LM.Name);
+      Types.push_back(substituteType(L.ParamTypes[M], Args));
+    } else if (LM.TheKind == LayerMember::SubLayer && L.SubLayers[M]) {
+      std::vector<Dim> SubArgs;
+      for (const Dim &D : L.SubLayerArgs[M])
+        SubArgs.push_back(substitute(D, Args));
+      collectInstanceState(*L.SubLayers[M],
+                           getLayerSubstitution(*L.SubLayers[M], SubArgs),
+                           Prefix + LM.Name + ".", Names, Types);
+    }
+  }
+}
+
 void Checker::checkLayer(LayerDecl &L) {
   // No reference into LayerStates is kept: checking a sub-layer inserts
   // into it.
@@ -90,13 +111,17 @@ void Checker::checkLayer(LayerDecl &L) {
       continue;
     }
     switch (LM.TheKind) {
-    case LayerMember::Param: {
+    case LayerMember::Param:
+    case LayerMember::State: {
+      // A state member is typed and initialized as a parameter is.
       Type T;
       if (!LM.ParamType || !resolveTypeSyntax(*LM.ParamType, T))
         break;
       if (!T.isFloat()) {
         Diags.report(LM.ParamType->Range, DiagID::err_expected_type,
-                     "a parameter", "a floating-point type", T.str());
+                     LM.TheKind == LayerMember::Param ? "a parameter"
+                                                      : "a state member",
+                     "a floating-point type", T.str());
         break;
       }
       L.ParamTypes[M] = T;
@@ -152,6 +177,9 @@ void Checker::checkLayer(LayerDecl &L) {
         break;
       L.SubLayers[M] = Sub;
       L.SubLayerArgs[M] = std::move(Args);
+      // The mode and the seed reach a sub-layer through its callers.
+      L.UsesTraining |= Sub->UsesTraining;
+      L.UsesSeed |= Sub->UsesSeed;
       break;
     }
     case LayerMember::Method:
@@ -228,7 +256,7 @@ void Checker::checkInstanceDecl(LetDecl &D) {
   // exports (`net_forward`, `net_init`).
   std::vector<std::string> PNames;
   std::vector<Type> PTypes;
-  collectInstanceParams(*L, Args, PNames, PTypes);
+  collectInstanceFields(*L, getLayerSubstitution(*L, Args), PNames, PTypes);
   for (const Type &T : PTypes)
     if (!getNumElements(T.Dims).isValid()) {
       Diags.report(D.Value->getRange(), DiagID::err_dim_too_large);

@@ -514,6 +514,74 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
       return Type();
     return X.getElementType();
   }
+  // Layer state and the training mode (issue 12).
+  case Builtin::BatchNorm:
+  case Builtin::Dropout: {
+    bool BN = B == Builtin::BatchNorm;
+    if (!checkArgNames(E, BN ? llvm::ArrayRef<llvm::StringRef>{"momentum", "eps"}
+                             : llvm::ArrayRef<llvm::StringRef>{},
+                       BN ? 5 : 2, BN ? 5 : 2))
+      return Type();
+    if (!CurLayer || !CurFn || CurFn->Owner != CurLayer || InInitializer) {
+      Diags.report(E.getRange(), DiagID::err_layer_only_builtin, Name,
+                   BN ? " and updates state" : " and a per-step seed");
+      return Type();
+    }
+    // A number literal: dropout's p, batch_norm's momentum and eps.
+    auto Literal = [&](const Arg &A, double Lo, double Hi,
+                       llvm::StringRef Want) -> bool {
+      auto *N = llvm::dyn_cast<NumberExpr>(A.Value.get());
+      if (!N || !(N->Value >= Lo && N->Value < Hi)) {
+        Diags.report(A.Value->getRange(), DiagID::err_expected, Want);
+        return false;
+      }
+      N->Ty = Type::scalar(ElementKind::F64);
+      return true;
+    };
+    Type X = CheckFloatTensor(E.Args[0].Value, 0);
+    if (!X.isValid())
+      return X;
+    if (!BN) {
+      if (!Literal(E.Args[1], 0, 1, "a probability literal in [0, 1)"))
+        return Type();
+      CurLayer->UsesTraining = CurLayer->UsesSeed = true;
+      return X;
+    }
+    if (X.getRank() != 2 && X.getRank() != 4) {
+      Diags.report(E.Args[0].Value->getRange(), DiagID::err_batch_norm_input,
+                   X.str());
+      return Type();
+    }
+    Type CT = Type::tensor(X.Elem, {X.Dims[1]});
+    for (unsigned I = 1; I <= 2; ++I) {
+      Type T = checkExpr(*E.Args[I].Value, &CT);
+      auto *N = llvm::dyn_cast<NameExpr>(E.Args[I].Value.get());
+      if (!T.isValid())
+        return T;
+      if (!N || N->Ref != NameExpr::LayerState || T != CT) {
+        Diags.report(E.Args[I].Value->getRange(), DiagID::err_batch_norm_state,
+                     I + 1, I == 1 ? "mean" : "variance", CT.str());
+        return Type();
+      }
+    }
+    for (unsigned I = 3; I <= 4; ++I) {
+      Type T = checkExpr(*E.Args[I].Value, &CT);
+      if (!T.isValid() ||
+          (T != CT &&
+           !coerce(E.Args[I].Value, CT,
+                   I == 3 ? "the scale of 'batch_norm'"
+                          : "the shift of 'batch_norm'")))
+        return Type();
+    }
+    if (const Arg *A = findArg(E, "momentum"))
+      if (!Literal(*A, 0, 1.0000001, "a momentum literal in [0, 1]"))
+        return Type();
+    if (const Arg *A = findArg(E, "eps"))
+      if (!Literal(*A, 0, 1e300, "a non-negative literal"))
+        return Type();
+    CurLayer->UsesTraining = true;
+    return X;
+  }
   case Builtin::Randn:
   case Builtin::Rand:
     if (!E.Args.empty()) {

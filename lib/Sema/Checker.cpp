@@ -310,6 +310,32 @@ Type Checker::checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
       }
       continue;
     }
+    if (S.TheKind == Stmt::Assign) {
+      // `mean = ...;` rebinds a state member of the method's layer; the
+      // method then returns its new value too (issue 12).
+      int M = CurLayer && CurFn && CurFn->Owner == CurLayer
+                  ? CurLayer->findMember(S.Name)
+                  : -1;
+      if (M < 0 || CurLayer->Members[M].TheKind != LayerMember::State ||
+          Names.lookup(S.Name)) {
+        Diags.report(S.NameRange, DiagID::err_assign_not_state, S.Name);
+        checkExpr(*S.Value, nullptr);
+        OK = false;
+        continue;
+      }
+      const Type &Want = CurLayer->ParamTypes[M];
+      if (!Want.isValid()) {
+        OK = false;
+        continue;
+      }
+      Type T = checkExpr(*S.Value, &Want);
+      if (!T.isValid() ||
+          (T != Want &&
+           !coerce(S.Value, Want, "the assignment to '" + S.Name + "'")))
+        OK = false;
+      S.Member = M;
+      continue;
+    }
     Type Declared;
     bool HasDeclared =
         S.DeclaredType && resolveTypeSyntax(*S.DeclaredType, Declared);

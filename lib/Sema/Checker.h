@@ -110,6 +110,21 @@ private:
                              const std::string &Prefix,
                              std::vector<std::string> &Names,
                              std::vector<Type> &Types);
+  /// The same for its `state` members (issue 12).
+  void collectInstanceState(const LayerDecl &L, const DimSubstitution &Args,
+                            const std::string &Prefix,
+                            std::vector<std::string> &Names,
+                            std::vector<Type> &Types);
+  /// The fields of an instance's struct: every parameter, then every state
+  /// member, each depth first.
+  void collectInstanceFields(const LayerDecl &L, const DimSubstitution &Args,
+                             std::vector<std::string> &Names,
+                             std::vector<Type> &Types) {
+    collectInstanceParams(L, Args, "", Names, Types);
+    collectInstanceState(L, Args, "", Names, Types);
+  }
+  /// batch_norm(x, running_mean, running_var, gamma, beta) (issue 12).
+  Type checkBatchNorm(CallExpr &E);
   /// The same for an instance made with the layer arguments \p LayerArgs.
   void collectInstanceParams(const LayerDecl &L, llvm::ArrayRef<Dim> LayerArgs,
                              std::vector<std::string> &Names,

@@ -225,7 +225,9 @@ public:
   enum RefKind {
     Unresolved, Param, Local, Function, BuiltinFn,
     DimVar,     // a dimension variable or layer argument, an i64 value
-    LayerParam  // a `param` of the enclosing layer
+    LayerParam, // a `param` of the enclosing layer
+    LayerState, // a `state` of the enclosing layer (issue 12)
+    Training    // the built-in `training` of a layer method (issue 12)
   } Ref = Unresolved;
   unsigned Index = 0;          // parameter, local (let) or member index
   const FnDecl *Fn = nullptr;  // for Function
@@ -336,14 +338,16 @@ public:
 // Statements and declarations.
 //===----------------------------------------------------------------------===//
 
-/// `let name (: type)? = value;` or `return value;`.
+/// `let name (: type)? = value;`, `return value;`, or `name = value;` (the
+/// assignment of a layer's `state` member, issue 12).
 struct Stmt {
-  enum Kind { Let, Return } TheKind = Let;
+  enum Kind { Let, Return, Assign } TheKind = Let;
   std::string Name;
   llvm::SMRange NameRange;
   std::optional<TypeSyntax> DeclaredType;
   ExprPtr Value;
   llvm::SMRange Range;
+  int Member = -1; // Assign: the index of the state member (set by Sema)
 };
 
 struct Param {
@@ -408,11 +412,11 @@ public:
 
 /// A member of a layer: a parameter, a sub-layer or a method.
 struct LayerMember {
-  enum Kind { Param, SubLayer, Method } TheKind = Param;
+  enum Kind { Param, SubLayer, Method, State } TheKind = Param;
   std::string Name;
   llvm::SMRange NameRange;
-  std::optional<TypeSyntax> ParamType;   // Param
-  ExprPtr Init;                          // Param initializer, may be null
+  std::optional<TypeSyntax> ParamType;   // Param, State
+  ExprPtr Init;                          // Param, State initializer, may be null
   std::string LayerName;                 // SubLayer: the layer it instantiates
   llvm::SMRange LayerNameRange;          // SubLayer: where LayerName is
   std::vector<Arg> LayerArgs;            // SubLayer arguments
@@ -431,8 +435,12 @@ public:
   // index; null for other members), and the dimensions it passes.
   std::vector<const LayerDecl *> SubLayers;
   std::vector<std::vector<Dim>> SubLayerArgs;
-  /// Resolved types of the `param` members (by member index).
+  /// Resolved types of the `param` and `state` members (by member index).
   std::vector<Type> ParamTypes;
+  /// Whether a method of this layer or of a sub-layer reads `training`
+  /// (directly, or through batch_norm or dropout) or draws dropout masks:
+  /// every method of an instance then takes `training`, and `seed` (issue 12).
+  mutable bool UsesTraining = false, UsesSeed = false;
   /// Finds a member by name; -1 if none.
   int findMember(llvm::StringRef Name) const;
   static bool classof(const Decl *D) { return D->getKind() == DK_Layer; }

@@ -273,13 +273,32 @@ public:
   /// A train step updates its structs in place: result leaf 0 is the loss,
   /// and the leaves after it are the new values of the ParamStruct run,
   /// then of the StateStruct run, written back through the same pointers.
+  /// A method that assigns layer state (issue 12) returns (value, new
+  /// state): its last leaves are the new values of the ParamStruct run's
+  /// fields from InPlaceField on (the instance's state members).
   bool InPlace = false;
+  unsigned InPlaceField = 0;
   llvm::SMLoc Loc;
 
+  /// The number of result leaves written back into the input structs.
+  unsigned getNumInPlace() const {
+    return InPlace ? ParamStruct.Count - InPlaceField + StateStruct.Count : 0;
+  }
+  /// The first of them (1 for a train step).
+  unsigned getFirstInPlaceLeaf() const;
   /// Whether result leaf \p Leaf is written back into an input struct.
   bool isUpdatedInPlace(unsigned Leaf) const {
-    return InPlace && Leaf >= 1 &&
-           Leaf < 1 + ParamStruct.Count + StateStruct.Count;
+    if (!InPlace)
+      return false;
+    unsigned First = getFirstInPlaceLeaf();
+    return Leaf >= First && Leaf < First + getNumInPlace();
+  }
+  /// The parameter the in-place result leaf \p Leaf is written back over.
+  unsigned getUpdatedParam(unsigned Leaf) const {
+    unsigned J = Leaf - getFirstInPlaceLeaf();
+    unsigned NP = ParamStruct.Count - InPlaceField;
+    return J < NP ? ParamStruct.First + InPlaceField + J
+                  : StateStruct.First + (J - NP);
   }
 
   unsigned getNumParams() const;
@@ -342,6 +361,10 @@ public:
     /// An optimizer's state for a train step (`net.adam`: `m.fc1.W`, ...,
     /// `t`), declared in C as `net_adam_state_t`; not a layer instance.
     bool IsState = false;
+    /// A layer instance: the last NumState fields are its `state` members
+    /// (issue 12), which carry no gradient and no optimizer state.
+    unsigned NumState = 0;
+    unsigned getNumParams() const { return Params.size() - NumState; }
   };
   std::vector<Instance> Instances;
   const Instance *lookupInstance(llvm::StringRef Name) const;
