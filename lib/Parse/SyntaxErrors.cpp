@@ -45,7 +45,7 @@ const size_t ExprContinuation[] = {
     NNParser::EQ,    NNParser::NE,     NNParser::AND,   NNParser::OR};
 
 const size_t DeclFirst[] = {NNParser::FN, NNParser::LET, NNParser::LAYER};
-const size_t StmtFirst[] = {NNParser::LET, NNParser::RETURN};
+const size_t StmtFirst[] = {NNParser::LET, NNParser::RETURN, NNParser::IDENT};
 const size_t MemberFirst[] = {NNParser::PARAM, NNParser::IDENT, NNParser::FN};
 
 template <size_t N>

@@ -17,6 +17,7 @@ syn keyword nnBuiltin exp log sqrt tanh sigmoid relu abs sin cos softplus pow ma
       \ select grad value_and_grad vjp train_step sum mean argmax transpose reshape
       \ broadcast sum_to iota onehot pick softmax log_softmax logsumexp
       \ cross_entropy svm_loss randn rand
+      \ batch_norm dropout
 syn keyword nnType f32 f64 i32 i64 bool
 
 syn match nnFunctionName "\%(\<fn\s\+\)\@<=\h\w*"
