@@ -144,6 +144,11 @@ llvm::Expected<Evaluation> Trainer::evaluate(const data::Dataset &D,
     auto ArgsOf = [&, X = X, Y = Y](const EntryPoint &E) {
       return [&, X, Y](unsigned K) {
         ArgValue V;
+        // Evaluation mode: training = false, seed = 0 (issue 12).
+        if (isModeParam(*E.F, K)) {
+          V.ScalarBits = 0;
+          return V;
+        }
         bool IsX = E.F->getParamType(K).isFloat();
         V.Ptr = IsX ? X : Y;
         V.Dims = {N};
@@ -166,7 +171,7 @@ llvm::Expected<Evaluation> Trainer::evaluate(const data::Dataset &D,
     // as argmax takes).
     std::vector<int64_t> Pred(N);
     if (I.Predict) {
-      ElementKind K = I.Predict.F->ResultType.getElementKind();
+      ElementKind K = valueType(*I.Predict.F).getElementKind();
       std::vector<int64_t> P64(N);
       std::vector<int32_t> P32(N);
       void *Out = K == ElementKind::I64 ? (void *)P64.data() : P32.data();
@@ -175,7 +180,7 @@ llvm::Expected<Evaluation> Trainer::evaluate(const data::Dataset &D,
         Pred[J] = K == ElementKind::I64 ? P64[J] : P32[J];
     } else {
       int64_t C = I.ForwardClasses;
-      bool F32 = I.Forward.F->ResultType.getElementKind() == ElementKind::F32;
+      bool F32 = valueType(*I.Forward.F).getElementKind() == ElementKind::F32;
       Out32.resize(N * C);
       Out64.resize(N * C);
       void *Out = F32 ? (void *)Out32.data() : Out64.data();
@@ -316,6 +321,13 @@ llvm::Expected<TrainResult> Trainer::fit(const data::Split &Data,
           return V;
         }
         llvm::StringRef Name = SF.getParamName(K);
+        if (isModeParam(SF, K)) {
+          // The dropout seed: the run's seed and the step's number, so a
+          // run is reproducible and each step draws new masks (issue 12).
+          V.ScalarBits = O.Seed * 0x9E3779B97F4A7C15ull +
+                         static_cast<uint64_t>(Epoch) * StepsPerEpoch + S;
+          return V;
+        }
         assert(llvm::is_contained(Hyper, Name) && "unknown hyper-parameter");
         V.ScalarBits =
             scalarBits(getHyperParameter(O, Name, LR), T.getElementKind());

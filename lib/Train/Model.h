@@ -36,6 +36,14 @@ private:
 };
 
 /// A compiled entry point and the IR function it was compiled from.
+/// Whether parameter \p K of a method is the mode or the dropout seed
+/// that layers with state or dropout take (issue 12): `training` (false when
+/// evaluating) or `seed` (the step's number in a train step).
+bool isModeParam(const ir::Function &F, unsigned K);
+/// The value a method returns, without the new layer state that a method
+/// that assigns state also returns (issue 12).
+ir::Type valueType(const ir::Function &F);
+
 struct EntryPoint {
   const ir::Function *F = nullptr;
   const jit::CompiledModule::Entry *Call = nullptr;

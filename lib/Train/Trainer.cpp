@@ -171,6 +171,21 @@ static std::optional<data::DType> toDType(ElementKind K) {
   return std::nullopt;
 }
 
+/// The value a method returns: its result, without the new layer state a
+/// method that assigns it also returns (issue 12).
+ir::Type train::valueType(const ir::Function &F) {
+  if (F.InPlace && F.InPlaceField)
+    return F.ResultType.getElements()[0];
+  return F.ResultType;
+}
+
+bool train::isModeParam(const ir::Function &F, unsigned K) {
+  llvm::StringRef N = F.getParamName(K);
+  const ir::Type &T = F.getParamType(K);
+  return (N == "training" && T == ir::Type::scalar(ElementKind::Bool)) ||
+         (N == "seed" && T == ir::Type::scalar(ElementKind::I64));
+}
+
 /// The C arguments of \p F's entry point as Impl::call passes them.
 static unsigned countCArgs(const ir::Function &F) {
   unsigned N = 0;
@@ -327,7 +342,8 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
   std::vector<unsigned> Own;
   for (unsigned K = 0; K < LF.getNumParams(); ++K)
     if (!(LF.ParamStruct.Count && K >= LF.ParamStruct.First &&
-          K < LF.ParamStruct.First + LF.ParamStruct.Count))
+          K < LF.ParamStruct.First + LF.ParamStruct.Count) &&
+        !isModeParam(LF, K))
       Own.push_back(K);
   std::string Sig;
   for (unsigned K : Own)
@@ -348,7 +364,7 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
     return BadSignature();
   I->XKind = XT.getElementKind();
   I->YKind = YT.getElementKind();
-  I->LossKind = LF.ResultType.getElementKind();
+  I->LossKind = valueType(LF).getElementKind();
   I->SampleSize = 1;
   for (unsigned A = 1; A < XT.getRank(); ++A) {
     const Dim &D = XT.getShape()[A];
@@ -359,12 +375,12 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
   }
   // predict must give a class per sample, forward [B, classes] floats.
   if (I->Predict) {
-    ir::Type R = I->Predict.F->ResultType;
+    ir::Type R = valueType(*I->Predict.F);
     if (!R.isTensor() || !R.isInt() || R.getRank() != 1)
       I->Predict = EntryPoint();
   }
   if (I->Forward) {
-    ir::Type R = I->Forward.F->ResultType;
+    ir::Type R = valueType(*I->Forward.F);
     if (R.isTensor() && R.isFloat() && R.getRank() == 2 &&
         R.getShape()[1].isConstant())
       I->ForwardClasses = R.getShape()[1].Factor;
