@@ -901,7 +901,12 @@ private:
       if (!ReturnsState.contains(Callee))
         return B.call(Callee, Result, Full);
       // It returns (value, new state): the new state replaces the old.
-      ValueId R = B.call(Callee, IRM->lookup(Callee)->ResultType, Full);
+      // The value's type in the caller's dimensions; the state's are
+      // constant.
+      std::vector<ir::Type> Types = {Result};
+      for (const auto &[SName, STy] : Target->States)
+        Types.push_back(STy);
+      ValueId R = B.call(Callee, ir::Type::tuple(std::move(Types)), Full);
       for (unsigned I = 0; I < Target->States.size(); ++I)
         Ctx.State[FirstState + I] = B.extract(R, 1 + I);
       return B.extract(R, 0);
