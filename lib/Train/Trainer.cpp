@@ -392,6 +392,10 @@ Trainer::create(const jit::Session &Model, const TrainOptions &Opts,
   const ir::Module::Instance *MI = M.lookupInstance(I->Instance);
   if (!MI || I->Step.F->ParamStruct.Instance != I->Instance)
     return error("internal error: no parameter struct for " + I->Instance);
+  if (I->DP && MI->NumState)
+    return error("--distributed does not support layer state yet (" +
+                 I->Instance + " has " + llvm::Twine(MI->NumState) +
+                 " state members)");
   uint64_t Size = 0, MaxAlign = 1;
   for (const auto &[Name, Ty] : MI->Params) {
     ParamInfo PI;
