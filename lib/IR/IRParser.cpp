@@ -1145,6 +1145,11 @@ std::optional<Signature> IRParser::checkDerivedDecl(size_t DI) {
   if (D.Of == D.Name)
     return Fail(Locs.Of, DiagID::err_recursion, "@" + D.Of);
   std::optional<Signature> Of = getSignature(D.Of);
+  // A method that assigns layer state returns (value, new state): its
+  // derivatives see the value (issue 12).
+  if (const Function *OF = M->lookup(D.Of);
+      Of && OF && OF->InPlace && OF->InPlaceField)
+    Of->Result = OF->ResultType.getElements()[0];
   if (!Of) {
     for (size_t I = 0; I < M->Derived.size(); ++I)
       if (M->Derived[I].Name == D.Of) {
