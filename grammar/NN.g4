@@ -128,6 +128,7 @@ stmt
 expr
   : base=expr '.' member=IDENT                                    # memberExpr
   | callee=expr '(' argList? ')'                                  # callExpr
+  | base=expr '[' indexList ']'                                   # indexExpr
   | <assoc=right> lhs=expr op='^' rhs=expr                        # powExpr
   | op=( '-' | '!' ) operand=expr                                 # unaryExpr
   | lhs=expr op=( '*' | '/' | '@' ) rhs=expr                      # mulExpr
@@ -152,6 +153,17 @@ ifExpr
 
 argList
   : arg ( ',' arg )*
+  ;
+
+// NumPy's basic indexing: `x[i]`, `x[:, 1:3]`, `x[::2]`, `x[..., -1]`.
+indexList
+  : indexItem ( ',' indexItem )*
+  ;
+
+indexItem
+  : '...'                                                         # ellipsisIndex
+  | start=expr? ':' stop=expr? ( ':' step=expr? )?                # sliceIndex
+  | value=expr                                                    # singleIndex
   ;
 
 // `axis=1` names the argument; `x == 1` is an ordinary expression.
@@ -184,6 +196,7 @@ COMMA    : ',' ;
 SEMI     : ';' ;
 COLON    : ':' ;
 DOT      : '.' ;
+ELLIPSIS : '...' ;
 ARROW    : '->' ;
 ASSIGN   : '=' ;
 

@@ -177,6 +177,50 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
     });
     return true;
 
+  // Indexing and structural ops (issue 12, tensorops).
+  case OpKind::Slice:
+  case OpKind::Unslice: {
+    // slice: y[i] = a[start + i * step] along each axis, so each element
+    // of a read once gets its g and the rest 0: da = unslice(g). unslice
+    // is the adjoint (its transpose): da = slice(g). The integer starts
+    // get nothing.
+    llvm::SmallVector<ValueId, 4> Starts(O.Operands.begin() + 1,
+                                         O.Operands.end());
+    Acc(0, [&] {
+      return O.Kind == OpKind::Slice
+                 ? B.unslice(G, Starts, O.getSteps(), TA)
+                 : B.slice(G, Starts, O.getSteps(), TA);
+    });
+    return true;
+  }
+  case OpKind::Concat: {
+    // y = [a0; a1; ...] along the axis: each part's gradient is its window
+    // of g, at the sum of the earlier parts' sizes.
+    Type I64 = Type::scalar(ElementKind::I64);
+    ValueId Zero = B.intConstant(I64, 0), Offset = Zero;
+    for (unsigned J = 0; J < O.Operands.size(); ++J) {
+      const Type TJ = TypeOf(Arg(J));
+      llvm::SmallVector<ValueId, 4> Starts(TJ.getRank(), Zero);
+      Starts[Axis] = Offset;
+      Acc(J, [&] {
+        llvm::SmallVector<int64_t, 4> Steps(TJ.getRank(), 1);
+        return B.slice(G, Starts, Steps, TJ);
+      });
+      if (J + 1 < O.Operands.size())
+        Offset = B.binary(OpKind::Add, Offset, B.dim(TJ.getShape()[Axis]));
+    }
+    return true;
+  }
+  case OpKind::Permute: {
+    // y axis i is a's axis p[i]: da = permute(g, p^-1).
+    llvm::ArrayRef<unsigned> P = O.getPerm();
+    llvm::SmallVector<unsigned, 4> Inverse(P.size());
+    for (unsigned I = 0; I < P.size(); ++I)
+      Inverse[P[I]] = I;
+    Acc(0, [&] { return B.permute(G, Inverse); });
+    return true;
+  }
+
   case OpKind::OneHot:
   case OpKind::ArgMax:
   case OpKind::Iota:

@@ -250,6 +250,32 @@ void ASTPrinter::printExpr(const Expr *E) {
     OS << ')';
     return;
   }
+  case Expr::EK_Index: {
+    // (index x 0 (: 1 3 _) ...): a range prints its parts, `_` for none.
+    const auto *X = llvm::cast<IndexExpr>(E);
+    OS << "(index ";
+    printExpr(X->Base.get());
+    for (const IndexItem &I : X->Items) {
+      OS << ' ';
+      if (I.TheKind == IndexItem::Ellipsis) {
+        OS << "...";
+      } else if (I.TheKind == IndexItem::Single) {
+        printExpr(I.Start.get());
+      } else {
+        OS << "(:";
+        for (const ExprPtr *P : {&I.Start, &I.Stop, &I.Step}) {
+          OS << ' ';
+          if (*P)
+            printExpr(P->get());
+          else
+            OS << '_';
+        }
+        OS << ')';
+      }
+    }
+    OS << ')';
+    return;
+  }
   case Expr::EK_Tuple:
   case Expr::EK_TensorLit: {
     bool IsTuple = E->getKind() == Expr::EK_Tuple;

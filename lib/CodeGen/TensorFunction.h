@@ -85,6 +85,11 @@ private:
   // Random.cpp
   void emitRandom(const ir::Op &O, llvm::Value *Out);
 
+  // IndexLowering.cpp (issue 12, tensorops)
+  void emitSlice(const ir::Op &O, llvm::Value *Out);
+  void emitConcat(const ir::Op &O, llvm::Value *Out);
+  void emitPermute(const ir::Op &O, llvm::Value *Out);
+
   // Helpers.
   /// A pointer to the elements of \p V; a scalar is spilled to the stack.
   llvm::Value *pointerTo(ir::ValueId V);

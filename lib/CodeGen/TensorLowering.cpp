@@ -222,6 +222,14 @@ void TensorFunctionEmitter::emitTensorOp(const ir::Op &O, llvm::Value *Out) {
   case OpKind::Rand:
   case OpKind::Randn:
     return emitRandom(O, Out);
+  // Indexing and structural ops (issue 12, tensorops): IndexLowering.cpp.
+  case OpKind::Slice:
+  case OpKind::Unslice:
+    return emitSlice(O, Out);
+  case OpKind::Concat:
+    return emitConcat(O, Out);
+  case OpKind::Permute:
+    return emitPermute(O, Out);
   default:
     llvm_unreachable("not a tensor op");
   }

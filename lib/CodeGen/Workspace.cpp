@@ -133,11 +133,13 @@ WorkspacePlan codegen::planWorkspace(const ir::Function &F,
         LastUse[V] = std::max(
             LastUse[V], Fusion.Fused[I] ? size_t(Fusion.Loop[I]) : LastUse[I]);
 
-  // The last op that can fail at run time (a label out of range): the
-  // structs must still hold their old values when it does (docs/abi.md).
+  // The last op that can fail at run time (a label, or a slice's start,
+  // out of range): the structs must still hold their old values when it
+  // does (docs/abi.md).
   size_t LastCheck = 0;
   for (size_t I = 0; I < N; ++I)
-    if (F.Ops[I].Kind == OpKind::OneHot || F.Ops[I].Kind == OpKind::Pick)
+    if (F.Ops[I].Kind == OpKind::OneHot || F.Ops[I].Kind == OpKind::Pick ||
+        F.Ops[I].Kind == OpKind::Slice || F.Ops[I].Kind == OpKind::Unslice)
       LastCheck = I;
 
   for (unsigned J = 0; J < Leaves.size(); ++J) {

@@ -546,6 +546,45 @@ ValueId Builder::random(OpKind K, ValueId Seed, unsigned Stream,
   return create(std::move(O));
 }
 
+// Indexing and structural ops (issue 12, tensorops).
+ValueId Builder::slice(ValueId X, llvm::ArrayRef<ValueId> Starts,
+                       llvm::ArrayRef<int64_t> Steps, const Type &Ty) {
+  Op O;
+  O.Kind = OpKind::Slice;
+  O.Ty = Ty;
+  O.setSteps(Steps);
+  O.Operands = {X};
+  O.Operands.append(Starts.begin(), Starts.end());
+  return create(std::move(O));
+}
+
+ValueId Builder::unslice(ValueId G, llvm::ArrayRef<ValueId> Starts,
+                         llvm::ArrayRef<int64_t> Steps, const Type &Ty) {
+  Op O;
+  O.Kind = OpKind::Unslice;
+  O.Ty = Ty;
+  O.setSteps(Steps);
+  O.Operands = {G};
+  O.Operands.append(Starts.begin(), Starts.end());
+  return create(std::move(O));
+}
+
+ValueId Builder::concat(llvm::ArrayRef<ValueId> Parts, unsigned Axis) {
+  Op O;
+  O.Kind = OpKind::Concat;
+  O.setAxis(Axis);
+  O.Operands.append(Parts.begin(), Parts.end());
+  return create(std::move(O));
+}
+
+ValueId Builder::permute(ValueId X, llvm::ArrayRef<unsigned> Perm) {
+  Op O;
+  O.Kind = OpKind::Permute;
+  O.setPerm(Perm);
+  O.Operands = {X};
+  return create(std::move(O));
+}
+
 std::string ir::formatDouble(double V) {
   char Buf[64];
   auto Res = std::to_chars(Buf, Buf + sizeof(Buf), V);

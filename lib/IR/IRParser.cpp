@@ -610,6 +610,34 @@ bool IRParser::parseKeywordAttr(Op &O) {
       return false;
     O.setStream(V);
     return true;
+  // Slicing and permutation (issue 12, tensorops): `step=[1, 2]`,
+  // `perm=[0, 2, 1]`; inferType checks the values.
+  case AttrKind::Steps:
+  case AttrKind::Perm: {
+    bool IsSteps = getAttrKind(O.Kind) == AttrKind::Steps;
+    if (!expectKeyword(IsSteps ? "step" : "perm") ||
+        !expect(TokKind::Equal, "'='") || !expect(TokKind::LBracket, "'['"))
+      return false;
+    llvm::SmallVector<int64_t, 4> Values;
+    do {
+      if (!is(TokKind::Number))
+        return unexpected("an integer");
+      unsigned X = 0;
+      if (Tok.Text.getAsInteger(10, X))
+        return error(Tok.getLoc(), DiagID::err_bad_number, Tok.Text);
+      Values.push_back(X);
+      consume();
+    } while (consumeIf(TokKind::Comma));
+    if (!expect(TokKind::RBracket, "',' or ']'"))
+      return false;
+    if (IsSteps) {
+      O.setSteps(Values);
+    } else {
+      llvm::SmallVector<unsigned, 4> Perm(Values.begin(), Values.end());
+      O.setPerm(Perm);
+    }
+    return true;
+  }
   }
   return true;
 }

@@ -42,7 +42,10 @@ const char *const BuiltinNames[] = {
     "pow", "max", "min", "select", "f32", "f64", "i32", "i64", "grad",
     "value_and_grad", "vjp", "sum", "argmax", "logsumexp", "softmax",
     "log_softmax", "transpose", "reshape", "broadcast", "sum_to", "iota",
-    "onehot", "pick", "rand", "randn"};
+    "onehot", "pick", "rand", "randn",
+    // Indexing and structural ops (issue 12, tensorops).
+    "concat", "stack", "zeros", "ones", "full", "permute", "flatten",
+    "slice", "unslice"};
 
 /// The built-in function an op prints as, or "" for operators and ops
 /// without one.
@@ -71,6 +74,11 @@ llvm::StringRef getBuiltinName(OpKind K) {
   case OpKind::Pick:
   case OpKind::Rand:
   case OpKind::Randn:
+  // Indexing and structural ops (issue 12, tensorops).
+  case OpKind::Slice:
+  case OpKind::Unslice:
+  case OpKind::Concat:
+  case OpKind::Permute:
     return getOpName(K);
   default:
     return getOpClass(K) == OpClass::Math ? getOpName(K) : "";
@@ -235,6 +243,41 @@ private:
     };
     std::string Axis =
         hasAxis(O.Kind) ? "axis=" + std::to_string(O.getAxis()) : "";
+    // Indexing and structural ops (issue 12, tensorops): `concat([a, b],
+    // axis=1)`, `permute(x, [0, 2, 1])`, and a slice and its adjoint as
+    // the built-ins that take run-time starts, `slice(x, [i, 0], [1, n])`
+    // and `unslice(g, [i, 0], [B, n])`, with `[steps]` when one is not 1.
+    auto List = [](auto Values) {
+      std::string S = "[";
+      for (size_t I = 0; I < Values.size(); ++I)
+        S += (I ? ", " : "") + std::to_string(Values[I]);
+      return S + "]";
+    };
+    switch (O.Kind) {
+    case OpKind::Concat: {
+      std::string S = "concat([";
+      for (size_t I = 0; I < O.Operands.size(); ++I)
+        S += (I ? ", " : "") + operand(O.Operands[I], POr);
+      return {S + "], " + Axis + ")", PAtom};
+    }
+    case OpKind::Permute:
+      return {"permute(" + operand(O.Operands[0], POr) + ", " +
+                  List(O.getPerm()) + ")",
+              PAtom};
+    case OpKind::Slice:
+    case OpKind::Unslice: {
+      std::string S = getOpName(O.Kind).str() + "(" +
+                      operand(O.Operands[0], POr) + ", [";
+      for (size_t I = 1; I < O.Operands.size(); ++I)
+        S += (I > 1 ? ", " : "") + operand(O.Operands[I], POr);
+      S += "], " + renderShape(O.Ty.getShape());
+      if (llvm::any_of(O.getSteps(), [](int64_t X) { return X != 1; }))
+        S += ", " + List(O.getSteps());
+      return {S + ")", PAtom};
+    }
+    default:
+      break;
+    }
     // Reductions and the softmax family: `sum(x, axis=1)`; iota also
     // spells its shape, below.
     if (hasAxis(O.Kind) && O.Kind != OpKind::Iota)

@@ -49,6 +49,18 @@ static void printKeywordAttr(const Op &O, llvm::raw_ostream &OS) {
   case AttrKind::Stream:
     OS << " stream=" << O.getStream();
     return;
+  // Slicing and permutation (issue 12, tensorops).
+  case AttrKind::Steps:
+  case AttrKind::Perm: {
+    bool IsSteps = getAttrKind(O.Kind) == AttrKind::Steps;
+    OS << (IsSteps ? " step=[" : " perm=[");
+    size_t N = IsSteps ? O.getSteps().size() : O.getPerm().size();
+    for (size_t J = 0; J < N; ++J)
+      OS << (J ? ", " : "")
+         << (IsSteps ? O.getSteps()[J] : int64_t(O.getPerm()[J]));
+    OS << ']';
+    return;
+  }
   }
 }
 

@@ -51,6 +51,7 @@ private:
   std::optional<Type> elementwise();
   std::optional<Type> other();
   std::optional<Type> tensor();
+  std::optional<Type> slice();
 };
 
 } // namespace
@@ -227,9 +228,79 @@ std::optional<Type> Inference::tensor() {
     if (T(0) != Type::scalar(ElementKind::I64) || !O.Ty.isFloat())
       return fail("random op types");
     return O.Ty;
+  // Indexing and structural ops (issue 12, tensorops).
+  case OpKind::Slice:
+  case OpKind::Unslice:
+    return slice();
+  case OpKind::Concat: {
+    unsigned Axis = O.getAxis();
+    if (Operands.empty() || Axis >= T(0).getRank())
+      return fail("concat axis");
+    Shape S = T(0).getShape();
+    for (size_t J = 1; J < Operands.size(); ++J) {
+      const Shape &P = T(J).getShape();
+      if (T(J).getElementKind() != T(0).getElementKind() ||
+          P.size() != S.size())
+        return fail("concat operand types");
+      for (unsigned K = 0; K < S.size(); ++K)
+        if (K != Axis && P[K] != S[K])
+          return fail("concat shapes");
+      std::optional<Dim> Sum = addDims(S[Axis], P[Axis]);
+      if (!Sum)
+        return fail("concat size is not a dimension");
+      S[Axis] = *Sum;
+    }
+    return Type::tensor(T(0).getElementKind(), std::move(S));
+  }
+  case OpKind::Permute: {
+    llvm::ArrayRef<unsigned> P = O.getPerm();
+    if (P.size() != T(0).getRank() || P.empty())
+      return fail("permutation rank");
+    std::vector<bool> Seen(P.size());
+    Shape S;
+    for (unsigned A : P) {
+      if (A >= P.size() || Seen[A])
+        return fail("not a permutation");
+      Seen[A] = true;
+      S.push_back(T(0).getShape()[A]);
+    }
+    return Type::tensor(T(0).getElementKind(), std::move(S));
+  }
   default:
     return fail("no type rule for this op");
   }
+}
+
+/// slice: the result (given) is a window of operand 0; unslice: operand
+/// 0 is a window of the result (given). A constant window must fit a
+/// constant axis; the rest (a constant window of a variable axis, a part
+/// of a concatenation) is checked with the starts, run-time i64 values,
+/// when the op runs.
+std::optional<Type> Inference::slice() {
+  bool IsSlice = O.Kind == OpKind::Slice;
+  const Type &Whole = IsSlice ? T(0) : O.Ty;
+  const Type &Window = IsSlice ? O.Ty : T(0);
+  unsigned R = Whole.getRank();
+  llvm::ArrayRef<int64_t> Steps = O.getSteps();
+  if (R == 0 || Window.getRank() != R || Operands.size() != R + 1 ||
+      Steps.size() != R || Whole.getElementKind() != Window.getElementKind())
+    return fail("slice ranks or types");
+  for (unsigned K = 0; K < R; ++K) {
+    if (T(K + 1) != Type::scalar(ElementKind::I64))
+      return fail("slice starts must be i64 scalars");
+    const Dim &N = Whole.getShape()[K], &W = Window.getShape()[K];
+    int64_t Step = Steps[K];
+    if (Step < 1)
+      return fail("slice steps must be positive");
+    if (W == N && Step == 1)
+      continue;
+    if (W.isConstant() && W.Factor < 1)
+      return fail("slice window is empty");
+    if (W.isConstant() && N.isConstant() &&
+        (W.Factor - 1 > (N.Factor - 1) / Step))
+      return fail("slice window does not fit the axis");
+  }
+  return O.Ty;
 }
 
 std::optional<Type> ir::inferType(const Op &O,

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/IRGen/IRGen.h"
+#include "StructuralOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -542,7 +543,19 @@ private:
         return Ctx.NumStateParams + M.ParamIndex;
       ValueId X = lower(B, *M.Base);
       B.setLoc(M.MemberRange.Start);
-      return B.getFunction().typeOf(X).getRank() == 2 ? B.transpose(X) : X;
+      return irgen::lowerTranspose(B, X);
+    }
+    case ast::Expr::EK_Index: { // issue 12, tensorops
+      auto &X = llvm::cast<ast::IndexExpr>(E);
+      ValueId Base = lower(B, *X.Base);
+      std::vector<std::optional<ValueId>> Dynamic;
+      for (const ast::IndexExpr::AxisWindow &W : X.Axes)
+        Dynamic.push_back(W.Item >= 0 ? std::optional(lower(
+                                            B, *X.Items[W.Item].Start))
+                                      : std::nullopt);
+      B.setLoc(E.getLoc());
+      return irgen::lowerWindow(B, Base, X.Axes, Dynamic, Ctx.Sub,
+                                lowerType(E.Ty, Ctx.Sub));
     }
     }
     assert(false && "Sema rejects what lowering cannot handle");
@@ -622,6 +635,73 @@ private:
   }
 
   ValueId lowerCall(ir::Builder &B, const ast::CallExpr &C) {
+    if (std::optional<ValueId> V = lowerStructural(B, C))
+      return *V;
+    ValueId V = lowerCallValue(B, C);
+    // `keepdims=true` (issue 12, tensorops): the reduced axes as size 1.
+    return C.KeepDims ? B.reshape(V, lowerType(C.Ty, Ctx.Sub)) : V;
+  }
+
+  /// Issue 12's structural built-ins, whose list and type arguments are
+  /// not values (StructuralOps.h); none for the others.
+  std::optional<ValueId> lowerStructural(ir::Builder &B,
+                                         const ast::CallExpr &C) {
+    auto Lower = [&](const ast::Arg &A) { return lower(B, *A.Value); };
+    auto List = [&](const ast::Arg &A) {
+      std::vector<ValueId> R;
+      for (const ast::ExprPtr &X :
+           llvm::cast<ast::TensorLitExpr>(*A.Value).Elements)
+        R.push_back(lower(B, *X));
+      return R;
+    };
+    ir::Type Result = lowerType(C.Ty, Ctx.Sub);
+    switch (C.B) {
+    case ast::Builtin::Transpose:
+    case ast::Builtin::Permute: {
+      ValueId X = Lower(C.Args[0]);
+      B.setLoc(C.getLoc());
+      if (C.Ints.empty())
+        return irgen::lowerTranspose(B, X);
+      llvm::SmallVector<unsigned, 4> Perm(C.Ints.begin(), C.Ints.end());
+      return B.permute(X, Perm);
+    }
+    case ast::Builtin::Flatten: {
+      ValueId X = Lower(C.Args[0]);
+      B.setLoc(C.getLoc());
+      return B.reshape(X, Result);
+    }
+    case ast::Builtin::Zeros:
+    case ast::Builtin::Ones:
+      B.setLoc(C.getLoc());
+      return B.splat(Result, C.B == ast::Builtin::Ones ? 1 : 0);
+    case ast::Builtin::Full: {
+      ValueId V = Lower(C.Args[1]);
+      B.setLoc(C.getLoc());
+      return B.broadcast(V, Result);
+    }
+    case ast::Builtin::Concat:
+    case ast::Builtin::Stack: {
+      std::vector<ValueId> Parts = List(C.Args[0]);
+      B.setLoc(C.getLoc());
+      if (C.B == ast::Builtin::Stack)
+        return irgen::lowerStack(B, Parts, C.Axis);
+      return Parts.size() == 1 ? Parts[0] : B.concat(Parts, C.Axis);
+    }
+    case ast::Builtin::Slice:
+    case ast::Builtin::Unslice: {
+      ValueId X = Lower(C.Args[0]);
+      std::vector<ValueId> Starts = List(C.Args[1]);
+      B.setLoc(C.getLoc());
+      return C.B == ast::Builtin::Slice
+                 ? B.slice(X, Starts, C.Ints, Result)
+                 : B.unslice(X, Starts, C.Ints, Result);
+    }
+    default:
+      return std::nullopt;
+    }
+  }
+
+  ValueId lowerCallValue(ir::Builder &B, const ast::CallExpr &C) {
     ir::OpKind RandKind =
         C.B == ast::Builtin::Randn ? ir::OpKind::Randn : ir::OpKind::Rand;
     if ((C.B == ast::Builtin::Randn || C.B == ast::Builtin::Rand) &&
@@ -679,8 +759,6 @@ private:
     }
     case ast::Builtin::Argmax:
       return B.reduce(ir::OpKind::ArgMax, Args[0], C.Axis);
-    case ast::Builtin::Transpose:
-      return TypeOf(0).getRank() == 2 ? B.transpose(Args[0]) : Args[0];
     case ast::Builtin::Reshape:
       return B.reshape(Args[0], Result);
     case ast::Builtin::Broadcast:

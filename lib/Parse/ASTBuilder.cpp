@@ -86,6 +86,8 @@ private:
   buildParen(NNParser::ParenExprContext *Ctx);
   LLVM_ATTRIBUTE_NOINLINE ast::ExprPtr
   buildTensor(NNParser::TensorExprContext *Ctx);
+  LLVM_ATTRIBUTE_NOINLINE ast::ExprPtr
+  buildIndex(NNParser::IndexExprContext *Ctx);
   LLVM_ATTRIBUTE_NOINLINE ast::ExprPtr buildIf(NNParser::IfExprContext *Ctx);
   /// Reports err_expr_too_deep once for the current declaration.
   void reportTooDeep(antlr4::ParserRuleContext *Ctx);
@@ -507,6 +509,7 @@ ast::ExprPtr ASTBuilder::buildExpr(NNParser::ExprContext *Ctx) {
 // expr
 //   : base=expr '.' member=IDENT                     # memberExpr
 //   | callee=expr '(' argList? ')'                   # callExpr
+//   | base=expr '[' indexList ']'                    # indexExpr
 //   | <assoc=right> lhs=expr op='^' rhs=expr         # powExpr
 //   | op=( '-' | '!' ) operand=expr                  # unaryExpr
 //   | lhs=expr op=( '*' | '/' | '@' ) rhs=expr       # mulExpr
@@ -559,6 +562,8 @@ ast::ExprPtr ASTBuilder::buildExprKind(NNParser::ExprContext *Ctx) {
   }
   if (auto *C = dynamic_cast<NNParser::TensorExprContext *>(Ctx))
     return buildTensor(C);
+  if (auto *C = dynamic_cast<NNParser::IndexExprContext *>(Ctx))
+    return buildIndex(C);
   if (auto *C = dynamic_cast<NNParser::IfExprAltContext *>(Ctx))
     return buildIf(C->ifExpr());
   // A bare ExprContext: ANTLR failed before choosing an alternative.
@@ -773,6 +778,39 @@ ast::ExprPtr ASTBuilder::buildTensor(NNParser::TensorExprContext *Ctx) {
   }
   return std::make_unique<ast::TensorLitExpr>(Locs.getRange(Ctx),
                                               std::move(Values));
+}
+
+// expr      : base=expr '[' indexList ']'   # indexExpr
+// indexItem : '...' | start=expr? ':' stop=expr? (':' step=expr?)? | value=expr
+ast::ExprPtr ASTBuilder::buildIndex(NNParser::IndexExprContext *Ctx) {
+  ast::ExprPtr Base = buildExpr(Ctx->base);
+  if (!Base || !check(Ctx->indexList()))
+    return nullptr;
+  std::vector<ast::IndexItem> Items;
+  // An absent part is null; a present one that failed to build fails all.
+  auto Part = [&](NNParser::ExprContext *E, ast::ExprPtr &Out) {
+    return !E || (Out = buildExpr(E)) != nullptr;
+  };
+  for (NNParser::IndexItemContext *IC : Ctx->indexList()->indexItem()) {
+    if (!check(IC))
+      return nullptr;
+    ast::IndexItem I;
+    I.Range = Locs.getRange(IC);
+    if (auto *S = dynamic_cast<NNParser::SliceIndexContext *>(IC)) {
+      I.TheKind = ast::IndexItem::Slice;
+      if (!Part(S->start, I.Start) || !Part(S->stop, I.Stop) ||
+          !Part(S->step, I.Step))
+        return nullptr;
+    } else if (auto *V = dynamic_cast<NNParser::SingleIndexContext *>(IC)) {
+      if (!Part(V->value, I.Start) || !I.Start)
+        return nullptr;
+    } else {
+      I.TheKind = ast::IndexItem::Ellipsis;
+    }
+    Items.push_back(std::move(I));
+  }
+  return std::make_unique<ast::IndexExpr>(Locs.getRange(Ctx), std::move(Base),
+                                          std::move(Items));
 }
 
 // ifExpr

@@ -212,11 +212,6 @@ void SyntaxErrorReporter::noteLikelyIntent(Token *Offending) {
   if (Type == NNParser::STAR && PrevType == NNParser::STAR &&
       Locs.getEnd(Prev) == Locs.getStart(Offending))
     Diags.report(Locs.getRange(Offending), DiagID::note_power_operator);
-  // `x[0]`, `x[:, 1]`: a '[' right after a value.
-  else if (Type == NNParser::LBRACKET &&
-           (PrevType == NNParser::IDENT || PrevType == NNParser::RPAREN ||
-            PrevType == NNParser::RBRACKET))
-    Diags.report(Locs.getRange(Offending), DiagID::note_no_indexing);
 }
 
 //===----------------------------------------------------------------------===//

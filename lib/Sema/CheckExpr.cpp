@@ -80,6 +80,9 @@ static bool isLiteralOnly(const Expr &E) {
       for (const ExprPtr &C : llvm::cast<TensorLitExpr>(X)->Elements)
         Work.push_back(C.get());
       break;
+    case Expr::EK_Index: // issue 12, tensorops
+      Work.push_back(llvm::cast<IndexExpr>(X)->Base.get());
+      break;
     }
   }
   return true;
@@ -225,6 +228,9 @@ Type Checker::checkExpr(Expr &E, const Type *Expected) {
     break;
   case Expr::EK_TensorLit:
     T = checkTensorLiteral(llvm::cast<TensorLitExpr>(E), Expected);
+    break;
+  case Expr::EK_Index: // issue 12, tensorops
+    T = checkIndex(llvm::cast<IndexExpr>(E));
     break;
   }
   // Every tensor an expression makes is checked in bytes here, once, so

@@ -276,7 +276,7 @@ Type Checker::checkTensorLiteral(TensorLitExpr &E, const Type *Expected) {
 
 Type Checker::checkReduction(CallExpr &E, Builtin B) {
   llvm::StringRef Name = getBuiltinName(B);
-  if (!checkArgNames(E, {"axis"}, 1, 1))
+  if (!checkArgNames(E, {"axis", "keepdims"}, 1, 1))
     return Type();
   Expr &X = *E.Args[0].Value;
   Type T = checkExpr(X, nullptr);
@@ -291,7 +291,7 @@ Type Checker::checkReduction(CallExpr &E, Builtin B) {
   const Arg *AxisArg = findArg(E, "axis");
   if (!AxisArg) {
     E.Axis = -1;
-    return T.getElementType();
+    return applyKeepDims(E, T, T.getElementType());
   }
   std::optional<unsigned> Axis = getAxis(*AxisArg, T.getRank(), What, T);
   if (!Axis)
@@ -299,7 +299,7 @@ Type Checker::checkReduction(CallExpr &E, Builtin B) {
   E.Axis = *Axis;
   Shape S = T.Dims;
   S.erase(S.begin() + *Axis);
-  return Type::tensor(T.Elem, std::move(S));
+  return applyKeepDims(E, T, Type::tensor(T.Elem, std::move(S)));
 }
 
 Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
@@ -362,7 +362,7 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
     return T.withElementKind(ElementKind::F64);
   }
   case Builtin::Argmax: {
-    if (!checkArgNames(E, {"axis"}, 1, 1))
+    if (!checkArgNames(E, {"axis", "keepdims"}, 1, 1))
       return Type();
     Type T = CheckNumericTensor(E.Args[0].Value);
     if (!T.isValid())
@@ -373,22 +373,7 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
     E.Axis = *Axis;
     Shape S = T.Dims;
     S.erase(S.begin() + *Axis);
-    return Type::tensor(ElementKind::I64, std::move(S));
-  }
-  case Builtin::Transpose: {
-    if (!checkArgNames(E, {}, 1, 1))
-      return Type();
-    Type T = checkExpr(*E.Args[0].Value, nullptr);
-    if (!T.isValid())
-      return T;
-    if (!T.isLeaf() || T.getRank() < 1 || T.getRank() > 2) {
-      Diags.report(E.Args[0].Value->getRange(), DiagID::err_needs_tensor,
-                   What, "1 or 2", T.str());
-      return Type();
-    }
-    if (T.getRank() == 1)
-      return T;
-    return Type::tensor(T.Elem, {T.Dims[1], T.Dims[0]});
+    return applyKeepDims(E, T, Type::tensor(ElementKind::I64, std::move(S)));
   }
   case Builtin::Reshape:
   case Builtin::Broadcast:
@@ -471,7 +456,12 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
   case Builtin::Softmax:
   case Builtin::LogSoftmax:
   case Builtin::Logsumexp: {
-    if (!checkArgNames(E, {"axis"}, 1, 1))
+    llvm::StringRef AxisOnly[] = {"axis"}, WithKeep[] = {"axis", "keepdims"};
+    if (!checkArgNames(E,
+                       B == Builtin::Logsumexp
+                           ? llvm::ArrayRef<llvm::StringRef>(WithKeep)
+                           : llvm::ArrayRef<llvm::StringRef>(AxisOnly),
+                       1, 1))
       return Type();
     Type T = CheckFloatTensor(E.Args[0].Value, 1);
     if (!T.isValid())
@@ -484,7 +474,7 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
       return T;
     Shape S = T.Dims;
     S.erase(S.begin() + *Axis);
-    return Type::tensor(T.Elem, std::move(S));
+    return applyKeepDims(E, T, Type::tensor(T.Elem, std::move(S)));
   }
   case Builtin::CrossEntropy:
   case Builtin::SvmLoss: {
@@ -618,7 +608,8 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
       return Type();
     return Type::scalar(ElementKind::F64);
   default:
-    return Type();
+    // Transpose and issue 12's structural ops (CheckIndex.cpp).
+    return checkStructural(E, B, Expected);
   }
 }
 
@@ -635,12 +626,14 @@ Type Checker::checkMember(MemberExpr &E) {
       Type T = checkExpr(*E.Base, nullptr);
       if (!T.isValid())
         return T;
-      if (!T.isLeaf() || T.getRank() < 1 || T.getRank() > 2) {
+      if (!T.isLeaf() || T.getRank() < 1) {
         Diags.report(E.Base->getRange(), DiagID::err_needs_tensor, "'.T'",
-                     "1 or 2", T.str());
+                     "at least 1", T.str());
         return Type();
       }
-      return T.getRank() == 1 ? T : Type::tensor(T.Elem, {T.Dims[1], T.Dims[0]});
+      // NumPy's: the axes reversed (issue 12, tensorops).
+      Shape S(T.Dims.rbegin(), T.Dims.rend());
+      return Type::tensor(T.Elem, std::move(S));
     }
   }
   bool Handled = false;
@@ -669,7 +662,7 @@ void Checker::reportNoMember(MemberExpr &E) {
   Diags.report(E.MemberRange, DiagID::err_no_member,
                N ? "'" + N->Name + "'" : std::string("this expression"),
                E.Member);
-  bool HasT = T.isLeaf() && T.getRank() >= 1 && T.getRank() <= 2;
+  bool HasT = T.isLeaf() && T.getRank() >= 1;
   Diags.report(E.MemberRange, DiagID::note_value_members, T.str(),
                HasT ? "one member, '.T' (its transpose)" : "no members");
 }

@@ -99,6 +99,16 @@ private:
                      size_t MinPositional, size_t MaxPositional);
   const Arg *findArg(CallExpr &E, llvm::StringRef Name);
 
+  //===--- Indexing and structural ops (CheckIndex.cpp, issue 12) ---===//
+  /// `x[i, 1:3, ..., -1]`: fills E.Axes with each axis's window.
+  Type checkIndex(IndexExpr &E);
+  /// concat, stack, zeros, ones, full, permute, flatten, slice, unslice,
+  /// and transpose with a permutation or of rank > 2.
+  Type checkStructural(CallExpr &E, Builtin B, const Type *Expected);
+  /// Applies a `keepdims=` argument to the reduction \p E of \p In along
+  /// E.Axis (-1: every axis) whose result is \p Reduced.
+  Type applyKeepDims(CallExpr &E, const Type &In, const Type &Reduced);
+
   //===--- Layers (CheckLayer.cpp) ---===//
   void checkLayer(LayerDecl &L);
   void checkInstance(LetDecl &D);

@@ -138,3 +138,12 @@ bool nnc::bindShape(const Shape &Formal, const Shape &Actual,
   }
   return true;
 }
+
+std::optional<Dim> nnc::addDims(const Dim &A, const Dim &B) {
+  if (A.Vars != B.Vars || !A.isValid() || !B.isValid())
+    return std::nullopt;
+  int64_t Sum = 0;
+  if (__builtin_add_overflow(A.Factor, B.Factor, &Sum))
+    return std::nullopt;
+  return Dim{Sum, A.Vars};
+}

@@ -50,6 +50,15 @@ static void printAttrKey(const Op &O, llvm::raw_ostream &OS) {
   case AttrKind::Dim:
     O.getDim().print(OS);
     return;
+  // Slicing and permutation (issue 12, tensorops).
+  case AttrKind::Steps:
+    for (int64_t S : O.getSteps())
+      OS << S << ',';
+    return;
+  case AttrKind::Perm:
+    for (unsigned P : O.getPerm())
+      OS << P << ',';
+    return;
   }
 }
 

@@ -478,6 +478,59 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
     }
     return R;
   }
+  // Indexing and structural ops (issue 12, tensorops), element by element
+  // from the definitions: slice reads whole[start + i * step], unslice
+  // writes there, concat finds each element's part by its index.
+  case OpKind::Slice:
+  case OpKind::Unslice: {
+    bool IsSlice = O.Kind == OpKind::Slice;
+    Value R = blank(O.Ty);
+    const Value &X = *In[0];
+    const std::vector<int64_t> &Whole = IsSlice ? X.Shape : R.Shape;
+    const std::vector<int64_t> &Window = IsSlice ? R.Shape : X.Shape;
+    for (size_t K = 0; K < Whole.size(); ++K) {
+      int64_t Start = static_cast<int64_t>(In[K + 1]->item());
+      int64_t Last = Start + (Window[K] - 1) * O.getSteps()[K];
+      if (Start < 0 || Last >= Whole[K]) {
+        Error = "slice out of range";
+        return R;
+      }
+    }
+    for (int64_t E = 0; E < numElements(Window); ++E) {
+      Index I = unravel(E, Window);
+      for (size_t K = 0; K < I.size(); ++K)
+        I[K] = static_cast<int64_t>(In[K + 1]->item()) +
+               I[K] * O.getSteps()[K];
+      int64_t W = ravel(I, Whole);
+      if (IsSlice)
+        R.Data[E] = X.Data[W];
+      else
+        R.Data[W] = X.Data[E];
+    }
+    return R;
+  }
+  case OpKind::Concat: {
+    Value R = blank(O.Ty);
+    unsigned Axis = O.getAxis();
+    for (size_t E = 0; E < R.Data.size(); ++E) {
+      Index I = unravel(E, R.Shape);
+      size_t Part = 0;
+      while (I[Axis] >= In[Part]->Shape[Axis])
+        I[Axis] -= In[Part++]->Shape[Axis];
+      R.Data[E] = In[Part]->Data[ravel(I, In[Part]->Shape)];
+    }
+    return R;
+  }
+  case OpKind::Permute: {
+    Value R = blank(O.Ty);
+    for (size_t E = 0; E < R.Data.size(); ++E) {
+      Index I = unravel(E, R.Shape), From(I.size());
+      for (size_t K = 0; K < I.size(); ++K)
+        From[O.getPerm()[K]] = I[K];
+      R.Data[E] = In[0]->Data[ravel(From, In[0]->Shape)];
+    }
+    return R;
+  }
   default:
     (void)F;
     return elementwise(O, In);

@@ -164,7 +164,8 @@ class Expr {
 public:
   enum ExprKind {
     EK_Number, EK_Bool, EK_Name, EK_Unary, EK_Binary, EK_Call, EK_Member,
-    EK_If, EK_Tuple, EK_TensorLit
+    EK_If, EK_Tuple, EK_TensorLit,
+    EK_Index // issue 12, tensorops
   };
   Expr(ExprKind K, llvm::SMRange R) : Kind(K), Range(R) {}
   virtual ~Expr() = default;
@@ -283,6 +284,10 @@ public:
   /// the shape a `[dims]` argument or onehot's class count spells.
   int Axis = -1;
   Shape ShapeArg;
+  /// Issue 12, tensorops: `keepdims=true` on a reduction; permute's
+  /// permutation, or slice's and unslice's steps.
+  bool KeepDims = false;
+  std::vector<int64_t> Ints;
   /// A call of an instance's method (or a transform of one) in the REPL's
   /// wrapper: the indices of the caller's parameters that hold the
   /// instance's parameters, passed before Args (Sema's getSessionParams).
@@ -332,6 +337,37 @@ public:
       : Expr(EK_TensorLit, R), Elements(std::move(Elts)) {}
   std::vector<ExprPtr> Elements;
   static bool classof(const Expr *E) { return E->getKind() == EK_TensorLit; }
+};
+
+/// One item of an index (issue 12, tensorops): `i`, `a:b:c` (each part
+/// optional) or `...`.
+struct IndexItem {
+  enum Kind { Single, Slice, Ellipsis } TheKind = Single;
+  ExprPtr Start, Stop, Step; // Single: Start; Slice: each may be null
+  llvm::SMRange Range;
+};
+
+/// `x[i, 1:3, ...]`, NumPy's basic indexing (issue 12, tensorops).
+class IndexExpr : public Expr {
+public:
+  IndexExpr(llvm::SMRange R, ExprPtr Base, std::vector<IndexItem> Items)
+      : Expr(EK_Index, R), Base(std::move(Base)), Items(std::move(Items)) {}
+  ExprPtr Base;
+  std::vector<IndexItem> Items;
+  /// Set by Sema, one per axis of Base: the window lowering reads.
+  struct AxisWindow {
+    /// The item whose (run-time, i64) value is the start, or -1 when the
+    /// start is the constant Start.
+    int Item = -1;
+    /// A constant start; a negative one counts from the end (n + Start).
+    int64_t Start = 0;
+    int64_t Step = 1;
+    Dim Size = Dim::constant(1);
+    /// An integer index: the axis is removed from the result.
+    bool Drop = false;
+  };
+  std::vector<AxisWindow> Axes;
+  static bool classof(const Expr *E) { return E->getKind() == EK_Index; }
 };
 
 //===----------------------------------------------------------------------===//

@@ -102,7 +102,16 @@ enum class OpClass { Leaf, Arith, Math, Cmp, Logic, Other };
 
 /// The attribute an op carries besides its operands and type (Ops.def's
 /// Attr column); its value is the alternative of Op::Attr at the same index.
-enum class AttrKind { None, Index, Axis, Stream, Dim };
+enum class AttrKind {
+  None,
+  Index,
+  Axis,
+  Stream,
+  Dim,
+  // Slicing and permutation (issue 12, tensorops).
+  Steps,
+  Perm,
+};
 
 /// Properties of an op kind (Ops.def's Props column).
 namespace props {
@@ -174,10 +183,21 @@ struct DimAttr {
   Dim D; // dim: the dimension whose runtime value it reads
   bool operator==(const DimAttr &O) const { return D == O.D; }
 };
-using OpAttr =
-    std::variant<std::monostate, IndexAttr, AxisAttr, StreamAttr, DimAttr>;
+// Slicing and permutation (issue 12, tensorops).
+struct StepsAttr {
+  // slice, unslice: the stride along each axis, >= 1.
+  llvm::SmallVector<int64_t, 4> Steps;
+  bool operator==(const StepsAttr &) const = default;
+};
+struct PermAttr {
+  // permute: result axis i is operand axis Perm[i].
+  llvm::SmallVector<unsigned, 4> Perm;
+  bool operator==(const PermAttr &) const = default;
+};
+using OpAttr = std::variant<std::monostate, IndexAttr, AxisAttr, StreamAttr,
+                            DimAttr, StepsAttr, PermAttr>;
 static_assert(std::variant_size_v<OpAttr> ==
-                  static_cast<size_t>(AttrKind::Dim) + 1,
+                  static_cast<size_t>(AttrKind::Perm) + 1,
               "one alternative per AttrKind, in order");
 
 using ValueId = uint32_t;
@@ -212,6 +232,10 @@ struct Op {
   void setAxis(unsigned A) { set(AxisAttr{A}); }
   void setStream(unsigned S) { set(StreamAttr{S}); }
   void setDim(Dim D) { set(DimAttr{std::move(D)}); }
+  llvm::ArrayRef<int64_t> getSteps() const { return get<StepsAttr>().Steps; }
+  llvm::ArrayRef<unsigned> getPerm() const { return get<PermAttr>().Perm; }
+  void setSteps(llvm::ArrayRef<int64_t> S) { set(StepsAttr{{S.begin(), S.end()}}); }
+  void setPerm(llvm::ArrayRef<unsigned> P) { set(PermAttr{{P.begin(), P.end()}}); }
 
 private:
   template <typename A> const A &get() const {
@@ -429,6 +453,19 @@ public:
   /// normal) of type \p Ty: element i of stream \p Stream is a pure
   /// function of (seed, stream, i).
   ValueId random(OpKind K, ValueId Seed, unsigned Stream, const Type &Ty);
+  // Indexing and structural ops (issue 12, tensorops).
+  /// The elements of \p X at Starts[k] + i * Steps[k] along each axis k, of
+  /// type \p Ty (a sub-tensor of the same rank); \p Starts are i64 scalars.
+  ValueId slice(ValueId X, llvm::ArrayRef<ValueId> Starts,
+                llvm::ArrayRef<int64_t> Steps, const Type &Ty);
+  /// The adjoint of slice: a tensor of type \p Ty, zero except where
+  /// slice(result, Starts, Steps) reads, which holds \p G.
+  ValueId unslice(ValueId G, llvm::ArrayRef<ValueId> Starts,
+                  llvm::ArrayRef<int64_t> Steps, const Type &Ty);
+  /// \p Parts one after another along \p Axis.
+  ValueId concat(llvm::ArrayRef<ValueId> Parts, unsigned Axis);
+  /// Result axis i is axis Perm[i] of \p X.
+  ValueId permute(ValueId X, llvm::ArrayRef<unsigned> Perm);
   void ret(ValueId V);
   /// Appends \p O as it is (used by cloners and passes), type included.
   ValueId append(Op O);

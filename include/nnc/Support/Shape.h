@@ -64,6 +64,11 @@ Shape substitute(const Shape &S, const DimSubstitution &Sub);
 /// dimensions are for the caller to compare after substitution.
 bool bindShape(const Shape &Formal, const Shape &Actual, DimSubstitution &S);
 
+/// The sum of two dimensions when it is one (`2*n + n` is `3*n`, `3 + 4`
+/// is `7`), or nullopt (`n + m`, `n + 1`, or an overflow): the size of a
+/// concatenation (issue 12, tensorops).
+std::optional<Dim> addDims(const Dim &A, const Dim &B);
+
 /// The shape of `a @ b`, or nullopt when the shapes do not fit.
 std::optional<Shape> getMatMulShape(const Shape &A, const Shape &B);
 /// The NumPy broadcast of two shapes, or nullopt.
