@@ -82,7 +82,8 @@ static bool sliceWindow(DiagnosticEngine &Diags, llvm::SMRange Where,
   std::string NS = N.str();
   auto Cannot = [&](std::string Len) {
     if (Step != 1)
-      Len = "(" + Len + ") / " + std::to_string(Step) + ", rounded up";
+      Len = (Len.find(' ') == std::string::npos ? Len : "(" + Len + ")") +
+            " / " + std::to_string(Step) + ", rounded up";
     Diags.report(Where, DiagID::err_slice_shape, Text, Axis, T.str(), Len);
     return false;
   };
