@@ -46,7 +46,7 @@ ALLOWED = {
     ("JIT/Engine.cpp", ""): "passes on the target machine's own error",
     ("JIT/Engine.cpp", "tensor dimensions disagree (NNC_ERR_SHAPE)"):
         "run-time status of the REPL; reported as err_run_time with a place",
-    ("JIT/Engine.cpp", "a label is out of range (NNC_ERR_INDEX)"):
+    ("JIT/Engine.cpp", "a label or an index is out of range (NNC_ERR_INDEX)"):
         "run-time status of the REPL; reported as err_run_time with a place",
     ("JIT/Engine.cpp", "out of memory (NNC_ERR_NOMEM)"):
         "run-time status of the REPL; reported as err_run_time with a place",

@@ -11,7 +11,7 @@ llvm::ArrayRef<StatusCode> codegen::getStatusCodes() {
       {"NNC_OK", StatusOK, "success"},
       {"NNC_ERR_SHAPE", StatusShape,
        "dimensions disagree, are negative, or a size overflows"},
-      {"NNC_ERR_INDEX", StatusIndex, "a label is out of range"},
+      {"NNC_ERR_INDEX", StatusIndex, "a label or an index is out of range"},
       {"NNC_ERR_NOMEM", StatusNoMem, "the workspace could not be allocated"},
       {"NNC_ERR_ARG", StatusArg,
        "--abi-checks: a null or overlapping pointer, or a small workspace"},

@@ -9,11 +9,20 @@ ValueId irgen::lowerWindow(Builder &B, ValueId X,
                            llvm::ArrayRef<std::optional<ValueId>> Dynamic,
                            const DimSubstitution &Sub, const Type &Result) {
   const Type T = B.getFunction().typeOf(X);
+  // `x[:, :]` and `x[...]` are x itself.
+  bool Whole = true, Drops = false;
+  for (size_t A = 0; A < Axes.size(); ++A) {
+    const ast::IndexExpr::AxisWindow &W = Axes[A];
+    Whole &= !Dynamic[A] && W.Start == 0 && W.Step == 1 &&
+             substitute(W.Size, Sub) == T.getShape()[A];
+    Drops |= W.Drop;
+  }
+  if (Whole && !Drops)
+    return X;
   Type I64 = Type::scalar(ElementKind::I64);
   llvm::SmallVector<ValueId, 4> Starts;
   llvm::SmallVector<int64_t, 4> Steps;
   Shape Window;
-  bool Whole = true, Drops = false;
   for (size_t A = 0; A < Axes.size(); ++A) {
     const ast::IndexExpr::AxisWindow &W = Axes[A];
     const Dim &N = T.getShape()[A];
@@ -32,14 +41,8 @@ ValueId irgen::lowerWindow(Builder &B, ValueId X,
     }
     Starts.push_back(Start);
     Steps.push_back(W.Step);
-    Dim Size = substitute(W.Size, Sub);
-    Window.push_back(Size);
-    Whole &= !Dynamic[A] && W.Start == 0 && W.Step == 1 && Size == N;
-    Drops |= W.Drop;
+    Window.push_back(substitute(W.Size, Sub));
   }
-  // `x[:, :]` and `x[...]` are x itself.
-  if (Whole && !Drops)
-    return X;
   ValueId S = B.slice(X, Starts, Steps, Type::tensor(T.getElementKind(), Window));
   return Drops ? B.reshape(S, Result) : S;
 }

@@ -413,7 +413,7 @@ llvm::Expected<Value> CompiledCall::result() const {
   case 2:
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "a label is out of range (NNC_ERR_INDEX)");
+        "a label or an index is out of range (NNC_ERR_INDEX)");
   default:
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),

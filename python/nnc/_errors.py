@@ -69,7 +69,7 @@ _BY_STATUS = {c.status: c for c in (ShapeError, LabelError, OutOfMemoryError,
                                     ArgumentError)}
 _MEANING = {1: "the sizes disagree with each other or with the model "
                "(NNC_ERR_SHAPE)",
-            2: "a label is out of range (NNC_ERR_INDEX)",
+            2: "a label or an index is out of range (NNC_ERR_INDEX)",
             3: "the workspace could not be allocated (NNC_ERR_NOMEM)",
             4: "a null or overlapping buffer, or a small workspace "
                "(NNC_ERR_ARG)"}
