@@ -34,18 +34,24 @@ void TensorFunctionEmitter::emitSlice(const ir::Op &O, llvm::Value *Out) {
     llvm::Value *N = dim(Whole.getShape()[A]);
     llvm::Value *W = dim(Window.getShape()[A]);
     int64_t Step = O.getSteps()[A];
-    // The window's last index, start + (w - 1) * step, must be below n;
+    // The window's last index, start + (w - 1) * step, must be below n:
     // compared as start > n - 1 - (w - 1) * step, which cannot overflow
-    // whatever the start (w <= n, both sizes of memory).
-    llvm::Value *Span = B.CreateNSWMul(B.CreateNSWSub(W, B.getInt64(1)),
-                                       B.getInt64(Step));
+    // whatever the start; (w - 1) * step can (a step is any positive
+    // literal), and then the window does not fit either.
+    llvm::Value *SpanOv = B.CreateBinaryIntrinsic(
+        llvm::Intrinsic::smul_with_overflow,
+        B.CreateNSWSub(W, B.getInt64(1)), B.getInt64(Step));
+    llvm::Value *Span = B.CreateExtractValue(SpanOv, 0);
     llvm::Value *Limit =
         B.CreateNSWSub(B.CreateNSWSub(N, B.getInt64(1)), Span);
-    failIf(B.CreateOr(B.CreateICmpSLT(Start, B.getInt64(0)),
-                      B.CreateICmpSGT(Start, Limit)),
+    failIf(B.CreateOr(B.CreateOr(B.CreateICmpSLT(Start, B.getInt64(0)),
+                                 B.CreateICmpSGT(Start, Limit)),
+                      B.CreateExtractValue(SpanOv, 1)),
            StatusIndex);
     Base = B.CreateNSWAdd(Base, B.CreateNSWMul(Start, WholeStrides[A]));
-    Steps.push_back(B.CreateNSWMul(WholeStrides[A], B.getInt64(Step)));
+    // Wrapping: with a window of one element a huge step is never used
+    // (index 0 times it), and with more the check above bounds it.
+    Steps.push_back(B.CreateMul(WholeStrides[A], B.getInt64(Step)));
     Dims.push_back(W);
   }
   if (!IsSlice)

@@ -489,9 +489,9 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
     const std::vector<int64_t> &Whole = IsSlice ? X.Shape : R.Shape;
     const std::vector<int64_t> &Window = IsSlice ? R.Shape : X.Shape;
     for (size_t K = 0; K < Whole.size(); ++K) {
-      int64_t Start = static_cast<int64_t>(In[K + 1]->item());
-      int64_t Last = Start + (Window[K] - 1) * O.getSteps()[K];
-      if (Start < 0 || Last >= Whole[K]) {
+      int64_t Start = static_cast<int64_t>(In[K + 1]->item()), Span = 0;
+      if (__builtin_mul_overflow(Window[K] - 1, O.getSteps()[K], &Span) ||
+          Start < 0 || Start > Whole[K] - 1 - Span) {
         Error = "slice out of range";
         return R;
       }

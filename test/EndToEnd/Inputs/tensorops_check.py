@@ -124,6 +124,7 @@ def main():
     expect_index_error("ix_last of f64[2, 5]", mod.ix_last, x[:2])
     expect_index_error("usl(g, 3)", mod.usl, g, 3)
     expect_index_error("sl(x, -1)", mod.sl, x, -1)
+    expect_index_error("huge(x[0])", mod.huge, x[0])
 
     # Structural ops.
     a, b2 = rng.standard_normal((B, n)), rng.standard_normal((B, 2 * n))
