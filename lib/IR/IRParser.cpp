@@ -622,8 +622,10 @@ bool IRParser::parseKeywordAttr(Op &O) {
     do {
       if (!is(TokKind::Number))
         return unexpected("an integer");
-      unsigned X = 0;
-      if (Tok.Text.getAsInteger(10, X))
+      // A step is any positive int64_t, an axis an unsigned.
+      int64_t X = 0;
+      if (Tok.Text.getAsInteger(10, X) || X < 0 ||
+          (!IsSteps && X > std::numeric_limits<unsigned>::max()))
         return error(Tok.getLoc(), DiagID::err_bad_number, Tok.Text);
       Values.push_back(X);
       consume();
