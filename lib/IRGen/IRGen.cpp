@@ -663,6 +663,13 @@ private:
       if (C.Ints.empty())
         return irgen::lowerTranspose(B, X);
       llvm::SmallVector<unsigned, 4> Perm(C.Ints.begin(), C.Ints.end());
+      // The identity is x; [1, 0] is the rank-2 transpose, which a matrix
+      // product reads in place (FusionPlan.h).
+      if (llvm::all_of(llvm::enumerate(Perm),
+                       [](auto P) { return P.index() == P.value(); }))
+        return X;
+      if (Perm.size() == 2)
+        return B.transpose(X);
       return B.permute(X, Perm);
     }
     case ast::Builtin::Flatten: {
