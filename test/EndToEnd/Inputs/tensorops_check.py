@@ -5,7 +5,7 @@ checks (NNC_ERR_INDEX), and every vjp by the adjoint identity
 <J v, w> = <v, J^T w>, J v by central differences with Richardson
 extrapolation (relative error <= 1e-6; NaN or inf is a failure).
 
-Usage: tensorops_check.py FILE.nn [--corrupt]
+Usage: tensorops_check.py FILE.nn [--corrupt] [--split-functions=N]
   --corrupt  compares against deliberately wrong references (one value
              off by one ulp, a vjp scaled by 1 + 1e-5, a NaN), to show
              that each check can fail.
@@ -89,7 +89,11 @@ def expect_index_error(what, f, *args):
 
 
 def main():
-    mod = nnc.load(sys.argv[1])
+    options = {}
+    for a in sys.argv[2:]:
+        if a.startswith("--split-functions="):
+            options["split_functions"] = int(a.split("=", 1)[1])
+    mod = nnc.load(sys.argv[1], **options)
     rng = np.random.default_rng(12)
     B, C, n = 3, 2, 5
     x = rng.standard_normal((B, n))
