@@ -635,77 +635,14 @@ private:
   }
 
   ValueId lowerCall(ir::Builder &B, const ast::CallExpr &C) {
-    if (std::optional<ValueId> V = lowerStructural(B, C))
+    // Issue 12's structural built-ins (StructuralOps.h).
+    if (std::optional<ValueId> V = irgen::lowerStructural(
+            B, C, lowerType(C.Ty, Ctx.Sub),
+            [&](const ast::Expr &E) { return lower(B, E); }))
       return *V;
     ValueId V = lowerCallValue(B, C);
     // `keepdims=true` (issue 12, tensorops): the reduced axes as size 1.
     return C.KeepDims ? B.reshape(V, lowerType(C.Ty, Ctx.Sub)) : V;
-  }
-
-  /// Issue 12's structural built-ins, whose list and type arguments are
-  /// not values (StructuralOps.h); none for the others.
-  std::optional<ValueId> lowerStructural(ir::Builder &B,
-                                         const ast::CallExpr &C) {
-    auto Lower = [&](const ast::Arg &A) { return lower(B, *A.Value); };
-    auto List = [&](const ast::Arg &A) {
-      std::vector<ValueId> R;
-      for (const ast::ExprPtr &X :
-           llvm::cast<ast::TensorLitExpr>(*A.Value).Elements)
-        R.push_back(lower(B, *X));
-      return R;
-    };
-    ir::Type Result = lowerType(C.Ty, Ctx.Sub);
-    switch (C.B) {
-    case ast::Builtin::Transpose:
-    case ast::Builtin::Permute: {
-      ValueId X = Lower(C.Args[0]);
-      B.setLoc(C.getLoc());
-      if (C.Ints.empty())
-        return irgen::lowerTranspose(B, X);
-      llvm::SmallVector<unsigned, 4> Perm(C.Ints.begin(), C.Ints.end());
-      // The identity is x; [1, 0] is the rank-2 transpose, which a matrix
-      // product reads in place (FusionPlan.h).
-      if (llvm::all_of(llvm::enumerate(Perm),
-                       [](auto P) { return P.index() == P.value(); }))
-        return X;
-      if (Perm.size() == 2)
-        return B.transpose(X);
-      return B.permute(X, Perm);
-    }
-    case ast::Builtin::Flatten: {
-      ValueId X = Lower(C.Args[0]);
-      B.setLoc(C.getLoc());
-      return B.reshape(X, Result);
-    }
-    case ast::Builtin::Zeros:
-    case ast::Builtin::Ones:
-      B.setLoc(C.getLoc());
-      return B.splat(Result, C.B == ast::Builtin::Ones ? 1 : 0);
-    case ast::Builtin::Full: {
-      ValueId V = Lower(C.Args[1]);
-      B.setLoc(C.getLoc());
-      return B.broadcast(V, Result);
-    }
-    case ast::Builtin::Concat:
-    case ast::Builtin::Stack: {
-      std::vector<ValueId> Parts = List(C.Args[0]);
-      B.setLoc(C.getLoc());
-      if (C.B == ast::Builtin::Stack)
-        return irgen::lowerStack(B, Parts, C.Axis);
-      return Parts.size() == 1 ? Parts[0] : B.concat(Parts, C.Axis);
-    }
-    case ast::Builtin::Slice:
-    case ast::Builtin::Unslice: {
-      ValueId X = Lower(C.Args[0]);
-      std::vector<ValueId> Starts = List(C.Args[1]);
-      B.setLoc(C.getLoc());
-      return C.B == ast::Builtin::Slice
-                 ? B.slice(X, Starts, C.Ints, Result)
-                 : B.unslice(X, Starts, C.Ints, Result);
-    }
-    default:
-      return std::nullopt;
-    }
   }
 
   ValueId lowerCallValue(ir::Builder &B, const ast::CallExpr &C) {

@@ -70,3 +70,65 @@ ValueId irgen::lowerTranspose(Builder &B, ValueId X) {
     Perm.push_back(A);
   return B.permute(X, Perm);
 }
+
+std::optional<ValueId> irgen::lowerStructural(
+    Builder &B, const ast::CallExpr &C, const Type &Result,
+    llvm::function_ref<ValueId(const ast::Expr &)> Lower) {
+  auto List = [&](const ast::Arg &A) {
+    std::vector<ValueId> R;
+    for (const ast::ExprPtr &X :
+         llvm::cast<ast::TensorLitExpr>(*A.Value).Elements)
+      R.push_back(Lower(*X));
+    return R;
+  };
+  switch (C.B) {
+  case ast::Builtin::Transpose:
+  case ast::Builtin::Permute: {
+    ValueId X = Lower(*C.Args[0].Value);
+    B.setLoc(C.getLoc());
+    if (C.Ints.empty())
+      return lowerTranspose(B, X);
+    llvm::SmallVector<unsigned, 4> Perm(C.Ints.begin(), C.Ints.end());
+    // The identity is x; [1, 0] is the rank-2 transpose, which a matrix
+    // product reads in place (FusionPlan.h).
+    if (llvm::all_of(llvm::enumerate(Perm),
+                     [](auto P) { return P.index() == P.value(); }))
+      return X;
+    if (Perm.size() == 2)
+      return B.transpose(X);
+    return B.permute(X, Perm);
+  }
+  case ast::Builtin::Flatten: {
+    ValueId X = Lower(*C.Args[0].Value);
+    B.setLoc(C.getLoc());
+    return B.reshape(X, Result);
+  }
+  case ast::Builtin::Zeros:
+  case ast::Builtin::Ones:
+    B.setLoc(C.getLoc());
+    return B.splat(Result, C.B == ast::Builtin::Ones ? 1 : 0);
+  case ast::Builtin::Full: {
+    ValueId V = Lower(*C.Args[1].Value);
+    B.setLoc(C.getLoc());
+    return B.broadcast(V, Result);
+  }
+  case ast::Builtin::Concat:
+  case ast::Builtin::Stack: {
+    std::vector<ValueId> Parts = List(C.Args[0]);
+    B.setLoc(C.getLoc());
+    if (C.B == ast::Builtin::Stack)
+      return lowerStack(B, Parts, C.Axis);
+    return Parts.size() == 1 ? Parts[0] : B.concat(Parts, C.Axis);
+  }
+  case ast::Builtin::Slice:
+  case ast::Builtin::Unslice: {
+    ValueId X = Lower(*C.Args[0].Value);
+    std::vector<ValueId> Starts = List(C.Args[1]);
+    B.setLoc(C.getLoc());
+    return C.B == ast::Builtin::Slice ? B.slice(X, Starts, C.Ints, Result)
+                                      : B.unslice(X, Starts, C.Ints, Result);
+  }
+  default:
+    return std::nullopt;
+  }
+}

@@ -9,8 +9,18 @@
 
 #include "nnc/AST/AST.h"
 #include "nnc/IR/IR.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include <optional>
 
 namespace nnc::irgen {
+
+/// Issue 12's structural built-ins (concat, stack, permute, transpose,
+/// flatten, zeros, ones, full, slice, unslice) of type \p Result, whose
+/// list and type arguments are not values: \p Lower lowers the ones that
+/// are. None for the other built-ins.
+std::optional<ir::ValueId>
+lowerStructural(ir::Builder &B, const ast::CallExpr &C, const ir::Type &Result,
+                llvm::function_ref<ir::ValueId(const ast::Expr &)> Lower);
 
 /// `x[...]` as a slice of \p X (then a reshape when axes are dropped), of
 /// type \p Result. \p Dynamic holds, per axis, the lowered i64 index where
