@@ -780,6 +780,28 @@ std::optional<ValueId> Simplifier::simplifyShape(const Op &O) {
     if (D.Kind == OpKind::Broadcast && def(D.Operands[0]).Ty.isScalar())
       return make(OpKind::Broadcast, O.Ty, {D.Operands[0]}, O);
     return std::nullopt;
+  case OpKind::Permute: {
+    // Issue 12, tensorops. A splat permuted is a splat; two permutations
+    // are one (z axis j = y axis p2[j] = x axis p1[p2[j]]), none when that
+    // is the identity.
+    if (D.Kind == OpKind::Broadcast && def(D.Operands[0]).Ty.isScalar())
+      return make(OpKind::Broadcast, O.Ty, {D.Operands[0]}, O);
+    if (D.Kind != OpKind::Permute)
+      return std::nullopt;
+    llvm::SmallVector<unsigned, 4> P;
+    for (unsigned A : O.getPerm())
+      P.push_back(D.getPerm()[A]);
+    if (llvm::all_of(llvm::enumerate(P),
+                     [](auto X) { return X.index() == X.value(); }))
+      return D.Operands[0];
+    Op N;
+    N.Kind = OpKind::Permute;
+    N.Ty = O.Ty;
+    N.Operands = {D.Operands[0]};
+    N.setPerm(P);
+    N.Loc = O.Loc;
+    return emit(std::move(N));
+  }
   default:
     return std::nullopt;
   }
