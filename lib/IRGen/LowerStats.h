@@ -1,0 +1,37 @@
+//===- LowerStats.h - Reductions along several axes, var, std ---*- C++ -*-===//
+//
+// Issue 12's lowering helpers, shared by IRGen.cpp: they build IR from IR
+// values only (the AST is IRGen.cpp's business).
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_IRGEN_LOWERSTATS_H
+#define NNC_LIB_IRGEN_LOWERSTATS_H
+
+#include "nnc/IR/IR.h"
+
+namespace nnc::irgen {
+
+/// Reduces \p X (ReduceSum, ReduceMax or ReduceMin) along \p Axes, sorted
+/// and distinct. Runs of adjacent axes are merged by a reshape (free: it
+/// aliases), so NCHW's [0, 2, 3] is two passes, over H*W and then over N.
+ir::ValueId reduceAxes(ir::Builder &B, ir::OpKind K, ir::ValueId X,
+                       llvm::ArrayRef<unsigned> Axes);
+
+/// The number of elements \p Axes of \p T span, as a float of kind \p K.
+ir::ValueId countAlong(ir::Builder &B, const ir::Type &T,
+                       llvm::ArrayRef<unsigned> Axes, ElementKind K);
+
+/// The variance of \p X along \p Axes, two-pass (the mean first, then the
+/// mean square deviation), divided by max(N - Correction, 0); its square
+/// root with \p Std.
+ir::ValueId variance(ir::Builder &B, ir::ValueId X,
+                     llvm::ArrayRef<unsigned> Axes, double Correction,
+                     bool Std);
+
+/// \p A op \p C with both broadcast to their common shape.
+ir::ValueId broadcastBinary(ir::Builder &B, ir::OpKind K, ir::ValueId A,
+                            ir::ValueId C);
+
+} // namespace nnc::irgen
+
+#endif
