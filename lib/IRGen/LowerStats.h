@@ -12,8 +12,9 @@
 namespace nnc::irgen {
 
 /// Reduces \p X (ReduceSum, ReduceMax or ReduceMin) along \p Axes, sorted
-/// and distinct. Runs of adjacent axes are merged by a reshape (free: it
-/// aliases), so NCHW's [0, 2, 3] is two passes, over H*W and then over N.
+/// and distinct: runs of adjacent axes other than the last merged by a
+/// reshape (free: it aliases), outermost first, the last axis last. NCHW's
+/// [0, 2, 3] reduces N (vectorized over C*H*W), then H, then W.
 ir::ValueId reduceAxes(ir::Builder &B, ir::OpKind K, ir::ValueId X,
                        llvm::ArrayRef<unsigned> Axes);
 
