@@ -874,89 +874,14 @@ private:
     return B.binary(ir::OpKind::Mul, X, M);
   }
 
-  /// Element-wise ops and statistics (issue 12): leaky_relu, elu, clamp,
-  /// var, std, and sum/mean/max/min along several axes (LowerStats.h).
-  /// Their named arguments (`slope=`, `min=`) are values, lowered here.
+  /// Element-wise ops and statistics (issue 12), whose named arguments are
+  /// values (LowerStats.h); nothing for other calls.
   std::optional<ValueId> lowerIssue12(ir::Builder &B, const ast::CallExpr &C) {
-    using ast::Builtin;
-    bool Reduction = C.B == Builtin::Sum || C.B == Builtin::Mean ||
-                     C.B == Builtin::Max || C.B == Builtin::Min;
-    if (!(Reduction && !C.Axes.empty()) && C.B != Builtin::LeakyRelu &&
-        C.B != Builtin::Elu && C.B != Builtin::Clamp &&
-        C.B != Builtin::Var && C.B != Builtin::Std)
+    if (!irgen::isStatsCall(C))
       return std::nullopt;
-    ValueId X = lower(B, *C.Args[0].Value);
-    ir::Type T = B.getFunction().typeOf(X);
-    ElementKind K = T.getElementKind();
-    // The argument named Name, or else the positional one at Pos.
-    auto Find = [&](llvm::StringRef Name, size_t Pos) -> const ast::Expr * {
-      for (size_t I = 1; I < C.Args.size(); ++I)
-        if (C.Args[I].Name == Name || (C.Args[I].Name.empty() && I == Pos))
-          return C.Args[I].Value.get();
-      return nullptr;
-    };
-    auto Lower = [&](llvm::StringRef Name, size_t Pos, double Default) {
-      const ast::Expr *E = Find(Name, Pos);
-      ValueId V = E ? lower(B, *E) : 0;
-      B.setLoc(C.getLoc());
-      if (E)
-        return V;
-      if (isFloatKind(K))
-        return B.constant(T.getElementType(), Default);
-      // An integer clamp's missing bound: the type's extreme.
-      bool I32 = K == ElementKind::I32;
-      return B.intConstant(T.getElementType(),
-                           Default < 0 ? (I32 ? INT32_MIN : INT64_MIN)
-                                       : (I32 ? INT32_MAX : INT64_MAX));
-    };
-    std::vector<unsigned> Axes = C.Axes;
-    if (Axes.empty() && C.Axis >= 0)
-      Axes.push_back(C.Axis);
-    else if (Axes.empty())
-      for (unsigned I = 0; I < T.getRank(); ++I)
-        Axes.push_back(I);
-    switch (C.B) {
-    case Builtin::LeakyRelu:
-    case Builtin::Elu: {
-      bool Leaky = C.B == Builtin::LeakyRelu;
-      ValueId P = Lower(Leaky ? "slope" : "alpha", 1, Leaky ? 0.01 : 1.0);
-      return B.binary(Leaky ? ir::OpKind::LeakyRelu : ir::OpKind::Elu, X,
-                      B.broadcast(P, T));
-    }
-    case Builtin::Clamp: {
-      double Inf = std::numeric_limits<double>::infinity();
-      ValueId Lo = Lower("min", 1, -Inf), Hi = Lower("max", 2, Inf);
-      ir::Type R = lowerType(C.Ty, Ctx.Sub);
-      // Builder has no ternary builder but select's: the op is appended
-      // with its type, which the verifier checks after every pass.
-      ir::Op O;
-      O.Kind = ir::OpKind::Clamp;
-      O.Ty = R;
-      O.Operands = {B.broadcast(X, R), B.broadcast(Lo, R), B.broadcast(Hi, R)};
-      return B.append(std::move(O));
-    }
-    case Builtin::Var:
-    case Builtin::Std: {
-      double Correction = 1;
-      if (const ast::Expr *E = Find("correction", 0)) {
-        auto *N = llvm::cast<ast::NumberExpr>(E);
-        Correction = N->IsInteger ? static_cast<double>(N->IntValue) : N->Value;
-      }
-      B.setLoc(C.getLoc());
-      return irgen::variance(B, X, Axes, Correction, C.B == Builtin::Std);
-    }
-    case Builtin::Sum:
-      return irgen::reduceAxes(B, ir::OpKind::ReduceSum, X, Axes);
-    case Builtin::Mean:
-      return irgen::broadcastBinary(
-          B, ir::OpKind::Div, irgen::reduceAxes(B, ir::OpKind::ReduceSum, X, Axes),
-          irgen::countAlong(B, T, Axes, K));
-    default:
-      return irgen::reduceAxes(B,
-                               C.B == Builtin::Max ? ir::OpKind::ReduceMax
-                                                   : ir::OpKind::ReduceMin,
-                               X, Axes);
-    }
+    return irgen::lowerStatsCall(
+        B, C, lowerType(C.Ty, Ctx.Sub),
+        [&](const ast::Expr &E) { return lower(B, E); });
   }
 
   ValueId lowerUserCall(ir::Builder &B, const ast::CallExpr &C,

@@ -1,15 +1,28 @@
 //===- LowerStats.h - Reductions along several axes, var, std ---*- C++ -*-===//
 //
-// Issue 12's lowering helpers, shared by IRGen.cpp: they build IR from IR
-// values only (the AST is IRGen.cpp's business).
+// Issue 12's lowering: leaky_relu, elu, clamp, var, std and the reductions
+// along several axes, called by IRGen.cpp with a callback that lowers an
+// argument.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_IRGEN_LOWERSTATS_H
 #define NNC_LIB_IRGEN_LOWERSTATS_H
 
+#include "nnc/AST/AST.h"
 #include "nnc/IR/IR.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace nnc::irgen {
+
+/// Whether lowerStatsCall lowers \p C: leaky_relu, elu, clamp, var, std,
+/// or sum/mean/max/min along a list of axes.
+bool isStatsCall(const ast::CallExpr &C);
+
+/// Lowers \p C, of type \p Result, whose named arguments (`slope=`,
+/// `min=`) are values: \p Lower lowers an argument.
+ir::ValueId
+lowerStatsCall(ir::Builder &B, const ast::CallExpr &C, const ir::Type &Result,
+               llvm::function_ref<ir::ValueId(const ast::Expr &)> Lower);
 
 /// Reduces \p X (ReduceSum, ReduceMax or ReduceMin) along \p Axes, sorted
 /// and distinct: runs of adjacent axes other than the last merged by a
