@@ -235,6 +235,93 @@ bool ad::emitVJP(const Module &M, ValueId V, ValueId G, Adjoints &A) {
     // d/da log(1 + e^a) = e^a / (1 + e^a) = sigmoid(a)
     Acc(0, [&] { return Mul(G, B.unary(OpKind::Sigmoid, Arg(0))); });
     return true;
+  // Element-wise ops and statistics (issue 12). The kinks follow PyTorch
+  // (checked against torch 1.13): leaky_relu'(0) = slope, elu'(0) = alpha,
+  // maximum/minimum split a tie's gradient in halves, clamp passes it to x
+  // on the closed interval [lo, hi].
+  case OpKind::Sign:
+    return true; // piecewise constant: no gradient
+  case OpKind::LeakyRelu: {
+    // y = a > 0 ? a : s a: dy/da = a > 0 ? 1 : s, dy/ds = a > 0 ? 0 : a
+    ValueId Pos = B.binary(OpKind::Gt, Arg(0), Const(0));
+    Acc(0, [&] { return B.select(Pos, G, Mul(G, Arg(1))); });
+    Acc(1, [&] { return B.select(Pos, Const(0), Mul(G, Arg(0))); });
+    return true;
+  }
+  case OpKind::Elu: {
+    // y = a > 0 ? a : s (e^a - 1): dy/da = a <= 0 ? s e^a : 1 (so a NaN
+    // passes the gradient, as PyTorch's elu_backward), dy/ds = e^a - 1.
+    ValueId NonPos = B.binary(OpKind::Le, Arg(0), Const(0));
+    ValueId E = B.unary(OpKind::Exp, Arg(0));
+    Acc(0, [&] { return B.select(NonPos, Mul(G, Mul(Arg(1), E)), G); });
+    Acc(1, [&] {
+      return B.select(NonPos, Mul(G, B.binary(OpKind::Sub, E, Const(1))),
+                      Const(0));
+    });
+    return true;
+  }
+  case OpKind::Erf:
+    // d/da erf(a) = 2 / sqrt(pi) e^(-a^2)
+    Acc(0, [&] {
+      ValueId E = B.unary(OpKind::Exp, Neg(Mul(Arg(0), Arg(0))));
+      return Mul(G, Mul(Const(1.1283791670955126), E));
+    });
+    return true;
+  case OpKind::Gelu:
+    // d/da a Phi(a) = Phi(a) + a phi(a), Phi(a) = (1 + erf(a / sqrt 2)) / 2,
+    // phi(a) = e^(-a^2 / 2) / sqrt(2 pi)
+    Acc(0, [&] {
+      ValueId Erf = B.unary(OpKind::Erf, Mul(Arg(0), Const(0.70710678118654752)));
+      ValueId Phi = Mul(Const(0.5), B.binary(OpKind::Add, Const(1), Erf));
+      ValueId E = B.unary(OpKind::Exp,
+                          Mul(Const(-0.5), Mul(Arg(0), Arg(0))));
+      ValueId Dens = Mul(Const(0.3989422804014327), E);
+      return Mul(G, B.binary(OpKind::Add, Phi, Mul(Arg(0), Dens)));
+    });
+    return true;
+  case OpKind::Maximum:
+  case OpKind::Minimum: {
+    // The larger (smaller) operand gets the gradient, each half of it on a
+    // tie; a NaN gives it to both (torch: where(a == b, g / 2, g) masked
+    // where a < b, resp. a > b).
+    bool Max = O.Kind == OpKind::Maximum;
+    ValueId Tie = B.binary(OpKind::Eq, Arg(0), Arg(1));
+    ValueId Half = Mul(G, Const(0.5));
+    ValueId ALoses = B.binary(Max ? OpKind::Lt : OpKind::Gt, Arg(0), Arg(1));
+    ValueId BLoses = B.binary(Max ? OpKind::Gt : OpKind::Lt, Arg(0), Arg(1));
+    Acc(0, [&] {
+      return B.select(Tie, Half, B.select(ALoses, Const(0), G));
+    });
+    Acc(1, [&] {
+      return B.select(Tie, Half, B.select(BLoses, Const(0), G));
+    });
+    return true;
+  }
+  case OpKind::Clamp: {
+    // torch.clamp's rule: x gets it on lo <= x <= hi, lo where x < lo and
+    // lo < hi, hi where x > hi or hi < lo (a NaN bound gives none to x).
+    auto And = [&](ValueId X, ValueId Y) {
+      return B.binary(OpKind::And, X, Y);
+    };
+    auto Or = [&](ValueId X, ValueId Y) { return B.binary(OpKind::Or, X, Y); };
+    ValueId X = Arg(0), Lo = Arg(1), Hi = Arg(2);
+    Acc(0, [&] {
+      return B.select(And(B.binary(OpKind::Ge, X, Lo),
+                          B.binary(OpKind::Le, X, Hi)),
+                      G, Const(0));
+    });
+    Acc(1, [&] {
+      return B.select(And(B.binary(OpKind::Lt, X, Lo),
+                          B.binary(OpKind::Lt, Lo, Hi)),
+                      G, Const(0));
+    });
+    Acc(2, [&] {
+      return B.select(Or(B.binary(OpKind::Gt, X, Hi),
+                         B.binary(OpKind::Lt, Hi, Lo)),
+                      G, Const(0));
+    });
+    return true;
+  }
   case OpKind::Select:
     // The gradient flows to the arm that was chosen.
     Route(Arg(0), 1, 2);

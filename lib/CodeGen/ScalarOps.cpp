@@ -94,6 +94,18 @@ llvm::Value *ScalarOps::convert(llvm::Value *A, ElementKind From,
   return B.CreateSExtOrTrunc(A, T);
 }
 
+llvm::Value *ScalarOps::maximumOrMinimum(OpKind K, bool Float,
+                                         llvm::Value *A, llvm::Value *C) {
+  // PyTorch's maximum: a >= b or a is NaN ? a : b, so a NaN on either side
+  // propagates and a tie keeps a (minimum likewise with <=).
+  bool Max = K == OpKind::Maximum;
+  if (!Float)
+    return B.CreateSelect(Max ? B.CreateICmpSGE(A, C) : B.CreateICmpSLE(A, C),
+                          A, C);
+  llvm::Value *Cmp = Max ? B.CreateFCmpOGE(A, C) : B.CreateFCmpOLE(A, C);
+  return B.CreateSelect(B.CreateOr(Cmp, B.CreateFCmpUNO(A, A)), A, C);
+}
+
 bool ScalarOps::isElementwise(OpKind K) { return ir::isElementwise(K); }
 
 llvm::Value *ScalarOps::elementwise(OpKind K, ElementKind OperandKind,
@@ -161,6 +173,45 @@ llvm::Value *ScalarOps::elementwise(OpKind K, ElementKind OperandKind,
     llvm::Value *Zero = llvm::ConstantFP::get(V(0)->getType(), 0.0);
     return B.CreateSelect(B.CreateFCmpUGT(V(0), Zero), V(0), Zero);
   }
+  // Element-wise ops and statistics (issue 12).
+  case OpKind::LeakyRelu: {
+    // x > 0 ? x : slope x, as PyTorch (NaN gives slope NaN = NaN).
+    llvm::Value *Zero = llvm::ConstantFP::get(V(0)->getType(), 0.0);
+    return B.CreateSelect(B.CreateFCmpOGT(V(0), Zero), V(0),
+                          B.CreateFMul(V(1), V(0)));
+  }
+  case OpKind::Elu: {
+    // x > 0 ? x : alpha (e^x - 1), e^x - 1 by expm1 for small |x|.
+    llvm::Value *Zero = llvm::ConstantFP::get(V(0)->getType(), 0.0);
+    return B.CreateSelect(B.CreateFCmpOGT(V(0), Zero), V(0),
+                          B.CreateFMul(V(1), libmCall("expm1", V(0))));
+  }
+  case OpKind::Erf:
+    return erfOrGelu(V(0), /*Gelu=*/false);
+  case OpKind::Gelu:
+    return erfOrGelu(V(0), /*Gelu=*/true);
+  case OpKind::Sign: {
+    // (x > 0) - (x < 0): 0 for 0, -0 and NaN, as PyTorch.
+    if (!Float) {
+      llvm::Type *T = V(0)->getType();
+      llvm::Value *Zero = llvm::ConstantInt::get(T, 0);
+      return B.CreateSub(B.CreateZExt(B.CreateICmpSGT(V(0), Zero), T),
+                         B.CreateZExt(B.CreateICmpSLT(V(0), Zero), T));
+    }
+    llvm::Type *T = V(0)->getType();
+    llvm::Value *Zero = llvm::ConstantFP::get(T, 0.0);
+    return B.CreateFSub(B.CreateUIToFP(B.CreateFCmpOGT(V(0), Zero), T),
+                        B.CreateUIToFP(B.CreateFCmpOLT(V(0), Zero), T));
+  }
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+    return maximumOrMinimum(K, Float, V(0), V(1));
+  case OpKind::Clamp:
+    // minimum(maximum(x, lo), hi): a NaN anywhere gives NaN, and lo > hi
+    // gives hi, as torch.clamp.
+    return maximumOrMinimum(
+        OpKind::Minimum, Float,
+        maximumOrMinimum(OpKind::Maximum, Float, V(0), V(1)), V(2));
   case OpKind::Lt:
     return Float ? B.CreateFCmpOLT(V(0), V(1)) : B.CreateICmpSLT(V(0), V(1));
   case OpKind::Le:

@@ -38,6 +38,10 @@ public:
   /// A call to libm's \p Base (or its `f` form for float).
   llvm::Value *libmCall(llvm::StringRef Base, llvm::Value *A);
 
+  /// erf(x), or gelu(x) with \p Gelu, by the polynomials of
+  /// nnc/Support/Erf.h (ScalarErf.cpp).
+  llvm::Value *erfOrGelu(llvm::Value *X, bool Gelu);
+
   /// A call to a function with the scalar ABI; a tuple result comes back
   /// through stack slots, one per flattened leaf.
   llvm::SmallVector<llvm::Value *, 2> call(llvm::Function *Callee,
@@ -51,6 +55,9 @@ public:
 
 private:
   llvm::Value *intDiv(llvm::Value *A, llvm::Value *D);
+  /// PyTorch's maximum or minimum (issue 12).
+  llvm::Value *maximumOrMinimum(ir::OpKind K, bool Float, llvm::Value *A,
+                                llvm::Value *C);
   llvm::IRBuilder<> &B;
   llvm::Module &LM;
 };

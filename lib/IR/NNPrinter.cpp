@@ -61,6 +61,12 @@ llvm::StringRef getBuiltinName(OpKind K) {
     return "min";
   case OpKind::Abs:
     return "abs";
+  // Element-wise ops and statistics (issue 12).
+  case OpKind::Sign:
+  case OpKind::Maximum:
+  case OpKind::Minimum:
+  case OpKind::Clamp:
+    return getOpName(K);
   case OpKind::ArgMax:
   case OpKind::LogSumExp:
   case OpKind::Softmax:

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "nnc/IRGen/IRGen.h"
 #include "StructuralOps.h"
+#include "LowerStats.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -660,6 +661,8 @@ private:
                                                  : ir::OpKind::Rand,
                       Ctx.Seed, Ctx.Stream++, Ctx.InitType);
     }
+    if (std::optional<ValueId> V = lowerIssue12(B, C))
+      return *V;
     // Named arguments (`axis=`) and shapes (`[B, 10]`) are attributes that
     // Sema recorded; only values are lowered.
     bool ShapeFirst = C.B == ast::Builtin::Iota;
@@ -891,6 +894,16 @@ private:
     ValueId M = select(B, Ctx.Training, Mask, B.splat(T, 1));
     F.op(M).Name = "dropout_mask";
     return B.binary(ir::OpKind::Mul, X, M);
+  }
+
+  /// Element-wise ops and statistics (issue 12), whose named arguments are
+  /// values (LowerStats.h); nothing for other calls.
+  std::optional<ValueId> lowerIssue12(ir::Builder &B, const ast::CallExpr &C) {
+    if (!irgen::isStatsCall(C))
+      return std::nullopt;
+    return irgen::lowerStatsCall(
+        B, C, lowerType(C.Ty, Ctx.Sub),
+        [&](const ast::Expr &E) { return lower(B, E); });
   }
 
   ValueId lowerUserCall(ir::Builder &B, const ast::CallExpr &C,

@@ -712,7 +712,8 @@ Type Checker::checkBuiltinCall(CallExpr &E, Builtin B, const Type *Expected) {
     Type T = checkExpr(*E.Args[0].Value, Exp);
     if (!T.isValid())
       return T;
-    bool IntOK = B == Builtin::Abs || B == Builtin::Relu;
+    bool IntOK = B == Builtin::Abs || B == Builtin::Relu ||
+                 B == Builtin::Sign;
     if (T.isInt() && !IntOK) {
       // An integer argument of a float function converts to f64.
       Type F64 = T.withElementKind(ElementKind::F64);
@@ -751,7 +752,7 @@ Type Checker::checkBuiltinCall(CallExpr &E, Builtin B, const Type *Expected) {
     Type C = checkExpr(*E.Args[0].Value, nullptr);
     if (C.isValid() && !C.isBoolLeaf()) {
       Diags.report(E.Args[0].Value->getRange(), DiagID::err_expected_type,
-                   "the condition of 'select'", "'bool'", C.str());
+                   "the condition of " + What, "'bool'", C.str());
       C = Type();
     }
     Type T = unifyOperands(E.Args[1].Value, E.Args[2].Value, Expected, What,

@@ -293,6 +293,9 @@ Type Checker::checkReduction(CallExpr &E, Builtin B) {
     E.Axis = -1;
     return applyKeepDims(E, T, T.getElementType());
   }
+  // Several axes, `axis=[2, 3]` (issue 12).
+  if (llvm::isa<TensorLitExpr>(*AxisArg->Value))
+    return checkAxisList(E, *AxisArg, T, What);
   std::optional<unsigned> Axis = getAxis(*AxisArg, T.getRank(), What, T);
   if (!Axis)
     return Type();
@@ -350,6 +353,13 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
   };
 
   switch (B) {
+  // Element-wise ops and statistics (issue 12).
+  case Builtin::LeakyRelu:
+  case Builtin::Elu:
+  case Builtin::Clamp:
+  case Builtin::Var:
+  case Builtin::Std:
+    return checkIssue12Builtin(E, B);
   case Builtin::Sum:
   case Builtin::Mean: {
     Type T = checkReduction(E, B);

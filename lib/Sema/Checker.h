@@ -88,6 +88,22 @@ private:
   /// (negative counts from the end). Reports and returns nullopt if bad.
   std::optional<unsigned> getAxis(const Arg &A, unsigned Rank,
                                   llvm::StringRef What, const Type &T);
+  //===--- Element-wise ops and statistics, issue 12 (CheckStats.cpp) ---===//
+  /// leaky_relu, elu, clamp, var and std.
+  Type checkIssue12Builtin(CallExpr &E, Builtin B);
+  /// `axis=[0, 2, 3]` of a tensor of type \p T: sorted, each once, into
+  /// E.Axes; returns \p T without those axes, or an invalid type after a
+  /// report.
+  Type checkAxisList(CallExpr &E, const Arg &A, const Type &T,
+                     llvm::StringRef What);
+  /// A float tensor argument (an integer one converts to f64).
+  Type checkFloatArg(ExprPtr &X, llvm::StringRef What);
+  /// An optional parameter (slope, alpha, a clamp bound), named \p Name or
+  /// positional at \p Pos, of \p X's element type. Its type goes to \p Out
+  /// (invalid if it is absent); false after a report.
+  bool checkParamArg(CallExpr &E, llvm::StringRef Name, size_t Pos,
+                     const Type &X, llvm::StringRef What, Type &Out);
+
   /// `[B, 2 * n]` as a shape; reports and returns nullopt if it is not one.
   std::optional<Shape> getShapeArg(Expr &E);
   std::optional<Dim> getDimExpr(Expr &E);

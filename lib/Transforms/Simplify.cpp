@@ -56,6 +56,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/IR/IR.h"
+#include "nnc/Support/Erf.h"
 #include "nnc/Transforms/Passes.h"
 #include <cassert>
 #include <cmath>
@@ -116,6 +117,15 @@ template <typename T> static T foldFloatBinary(OpKind K, T A, T B) {
     return A <= B ? A : B;
   case OpKind::Pow:
     return std::pow(A, B);
+  // Element-wise ops and statistics (issue 12), as ScalarOps computes them.
+  case OpKind::LeakyRelu:
+    return A > T(0) ? A : B * A;
+  case OpKind::Elu:
+    return A > T(0) ? A : B * std::expm1(A);
+  case OpKind::Maximum:
+    return A >= B || std::isnan(A) ? A : B;
+  case OpKind::Minimum:
+    return A <= B || std::isnan(A) ? A : B;
   default:
     assert(false && "not a float binary op");
     return A;
@@ -147,6 +157,14 @@ template <typename T> static T foldFloatUnary(OpKind K, T A) {
   case OpKind::Softplus:
     // log(1 + e^a) = max(a, 0) + log1p(e^-|a|), as ScalarOps computes it.
     return (A > T(0) ? A : T(0)) + std::log1p(std::exp(-std::fabs(A)));
+  // Element-wise ops and statistics (issue 12), as ScalarOps computes them:
+  // erf and gelu in f64 (nnc/Support/Erf.h), rounded once for f32.
+  case OpKind::Erf:
+    return static_cast<T>(erfPoly(static_cast<double>(A)));
+  case OpKind::Gelu:
+    return static_cast<T>(geluPoly(static_cast<double>(A)));
+  case OpKind::Sign:
+    return T(A > T(0)) - T(A < T(0));
   default:
     assert(false && "not a float unary op");
     return A;
@@ -178,6 +196,13 @@ static int64_t foldIntArith(OpKind K, ElementKind EK, int64_t A, int64_t B) {
     return wrapInt(EK, static_cast<int64_t>(0 - UA));
   case OpKind::Abs:
     return A < 0 ? wrapInt(EK, static_cast<int64_t>(0 - UA)) : A;
+  // Element-wise ops and statistics (issue 12).
+  case OpKind::Sign:
+    return (A > 0) - (A < 0);
+  case OpKind::Maximum:
+    return A >= B ? A : B;
+  case OpKind::Minimum:
+    return A <= B ? A : B;
   default:
     assert(false && "not an integer arithmetic op");
     return A;
@@ -250,6 +275,32 @@ static Scalar foldConvert(const Op &Src, ElementKind To) {
   return R;
 }
 
+/// clamp(x, lo, hi) as ScalarOps computes it: minimum(maximum(x, lo), hi)
+/// with PyTorch's NaN-propagating maximum and minimum (issue 12).
+static std::optional<Scalar> foldClamp(const Type &T,
+                                       llvm::ArrayRef<const Op *> Args) {
+  Scalar R;
+  if (T.isFloat()) {
+    auto Fold = [&](auto Tag) {
+      using F = decltype(Tag);
+      F X = static_cast<F>(Args[0]->FloatValue);
+      F Lo = static_cast<F>(Args[1]->FloatValue);
+      F Hi = static_cast<F>(Args[2]->FloatValue);
+      F V = foldFloatBinary<F>(OpKind::Maximum, X, Lo);
+      return static_cast<double>(foldFloatBinary<F>(OpKind::Minimum, V, Hi));
+    };
+    R.F = isF32(T) ? Fold(float()) : Fold(double());
+    return R;
+  }
+  if (!T.isInt())
+    return std::nullopt;
+  int64_t X = Args[0]->IntValue, Lo = Args[1]->IntValue,
+          Hi = Args[2]->IntValue;
+  int64_t V = X >= Lo ? X : Lo;
+  R.I = V <= Hi ? V : Hi;
+  return R;
+}
+
 /// Folds \p O, whose operands are the constants \p Args. Returns nothing
 /// for ops that don't fold (call, tuple, ...).
 static std::optional<Scalar> foldOp(const Op &O,
@@ -259,6 +310,8 @@ static std::optional<Scalar> foldOp(const Op &O,
   switch (getOpClass(O.Kind)) {
   case OpClass::Arith:
   case OpClass::Math:
+    if (O.Kind == OpKind::Clamp)
+      return foldClamp(T, Args);
     if (T.isFloat()) {
       bool Single = isF32(T);
       if (Args.size() == 2) {

@@ -10,6 +10,7 @@
 #include "GradCheck.h"
 #include "nnc/AD/AD.h"
 #include "gtest/gtest.h"
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <regex>
@@ -392,6 +393,136 @@ func @f(%x: f64[m, k], %W1: f64[k, n], %W2: f64[n, c]) -> f64[m, c] {
   return %o
 }
 )");
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise ops and statistics (issue 12)
+//===----------------------------------------------------------------------===//
+
+TEST(TensorGradCheck, Issue12Elementwise) {
+  // leaky_relu and elu take their parameter as an operand: its gradient is
+  // checked too (a per-element slope, PReLU-like). Kinks at 0 are avoided.
+  for (const char *Op : {"leaky_relu", "elu"})
+    check(std::string("func @f(%a: f64[m, n], %s: f64[m, n]) -> f64[m, n] {\n"
+                      "  %r = ") +
+              Op + " %a, %s : f64[m, n]\n  return %r\n}\n",
+          Inputs::AwayFromZero);
+  for (const char *Op : {"maximum", "minimum"})
+    check(std::string("func @f(%a: f64[m, n], %b: f64[m, n]) -> f64[m, n] {\n"
+                      "  %r = ") +
+          Op + " %a, %b : f64[m, n]\n  return %r\n}\n");
+  for (const char *Op : {"erf", "gelu"})
+    check(std::string("func @f(%a: f64[m, n]) -> f64[m, n] {\n  %r = ") + Op +
+          " %a : f64[m, n]\n  return %r\n}\n");
+  // sign passes no gradient: x * sign(x) = |x| has derivative sign(x).
+  check(R"(
+func @f(%a: f64[m, n]) -> f64[m, n] {
+  %s = sign %a : f64[m, n]
+  %r = mul %a, %s : f64[m, n]
+  return %r
+}
+)",
+        Inputs::AwayFromZero);
+  // clamp with a bound per element, a broadcast row and a scalar bound;
+  // random bounds are crossed (lo > hi) in about half of the elements.
+  check(R"(
+func @f(%x: f64[m, n], %lo: f64[m, n], %hi: f64[n]) -> f64[m, n] {
+  %h = broadcast %hi : f64[m, n]
+  %r = clamp %x, %lo, %h : f64[m, n]
+  %e = exp %r : f64[m, n]
+  return %e
+}
+)");
+  check(R"(
+func @f(%x: f64[m, n]) -> f64[m, n] {
+  %lo = const -0.25 : f64
+  %los = broadcast %lo : f64[m, n]
+  %hi = const 0.5 : f64
+  %his = broadcast %hi : f64[m, n]
+  %r = clamp %x, %los, %his : f64[m, n]
+  %s = sin %r : f64[m, n]
+  return %s
+}
+)");
+}
+
+/// The gradients of @f of \p Text at \p Args, one value per parameter.
+std::vector<std::vector<double>> gradientsAt(const std::string &Text,
+                                             const std::vector<Value> &Args) {
+  std::unique_ptr<Module> M = parseIR(Text);
+  if (!M)
+    return {};
+  if (llvm::Error E = differentiateModule(*M)) {
+    ADD_FAILURE() << llvm::toString(std::move(E));
+    return {};
+  }
+  llvm::Expected<Value> G = evaluate(*M, *M->lookup("df"), Args);
+  if (!G) {
+    ADD_FAILURE() << llvm::toString(G.takeError());
+    return {};
+  }
+  if (G->Elements.empty())
+    return {G->Data};
+  std::vector<std::vector<double>> Out;
+  for (const Value &E : G->Elements)
+    Out.push_back(E.Data);
+  return Out;
+}
+
+TEST(TensorGradCheck, Issue12KinksFollowPyTorch) {
+  // Each expectation is what torch 1.13 gives (docs/language.md).
+  const double NaN = std::nan("");
+  // maximum/minimum: a tie splits the gradient; a NaN gives it to both.
+  for (const char *Op : {"maximum", "minimum"}) {
+    auto G = gradientsAt(std::string(R"(
+func @f(%a: f64[3], %b: f64[3]) -> f64 {
+  %m = )") + Op + R"( %a, %b : f64[3]
+  %r = reduce_sum %m axis=0 : f64
+  return %r
+}
+func @df = grad @f wrt(0, 1)
+)",
+                         {Value::tensor({3}, {1, 2, NaN}),
+                          Value::tensor({3}, {1, 1, 1})});
+    ASSERT_EQ(G.size(), 2u) << Op;
+    bool Max = std::string(Op) == "maximum";
+    EXPECT_EQ(G[0], (std::vector<double>{0.5, Max ? 1.0 : 0.0, 1})) << Op;
+    EXPECT_EQ(G[1], (std::vector<double>{0.5, Max ? 0.0 : 1.0, 1})) << Op;
+  }
+  // clamp: x gets the gradient on [lo, hi], bounds included, none for NaN;
+  // lo only below a proper interval, hi above it or when lo > hi.
+  auto G = gradientsAt(R"(
+func @f(%x: f64[7], %lo: f64[7], %hi: f64[7]) -> f64 {
+  %c = clamp %x, %lo, %hi : f64[7]
+  %r = reduce_sum %c axis=0 : f64
+  return %r
+}
+func @df = grad @f wrt(0, 1, 2)
+)",
+                       {Value::tensor({7}, {0, 0.5, 1, 2, -1, NaN, 0.5}),
+                        Value::tensor({7}, {0, 0, 0, 0, 0, 0, 2}),
+                        Value::tensor({7}, {1, 1, 1, 1, 1, 1, 1})});
+  ASSERT_EQ(G.size(), 3u);
+  EXPECT_EQ(G[0], (std::vector<double>{1, 1, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(G[1], (std::vector<double>{0, 0, 0, 0, 1, 0, 0}));
+  EXPECT_EQ(G[2], (std::vector<double>{0, 0, 0, 1, 0, 0, 1}));
+  // leaky_relu'(0) = slope, elu'(0) = alpha, and a NaN: slope, resp. 1.
+  for (const char *Op : {"leaky_relu", "elu"}) {
+    auto G = gradientsAt(std::string(R"(
+func @f(%x: f64[3]) -> f64 {
+  %s = const 0.25 : f64
+  %ss = broadcast %s : f64[3]
+  %y = )") + Op + R"( %x, %ss : f64[3]
+  %r = reduce_sum %y axis=0 : f64
+  return %r
+}
+func @df = grad @f wrt(0)
+)",
+                         {Value::tensor({3}, {0, 2, NaN})});
+    ASSERT_EQ(G.size(), 1u) << Op;
+    bool Leaky = std::string(Op) == "leaky_relu";
+    EXPECT_EQ(G[0], (std::vector<double>{0.25, 1, Leaky ? 0.25 : 1})) << Op;
+  }
 }
 
 // After every check of the real rules (gtest runs a file in order), and

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "IREvaluator.h"
 #include "llvm/Support/FormatVariadic.h"
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -245,6 +246,26 @@ Value Evaluator::elementwise(const Op &O, const std::vector<const Value *> &In) 
     case OpKind::Sin: Y = std::sin(A); break;
     case OpKind::Cos: Y = std::cos(A); break;
     case OpKind::Softplus: Y = std::log1p(std::exp(A)); break;
+    // Element-wise ops and statistics (issue 12): libm's erf and erfc,
+    // not the compiler's polynomials; PyTorch's definitions otherwise.
+    case OpKind::LeakyRelu: Y = A > 0 ? A : A * B; break;
+    case OpKind::Elu: Y = A > 0 ? A : B * std::expm1(A); break;
+    case OpKind::Erf: Y = std::erf(A); break;
+    case OpKind::Gelu: Y = A * 0.5 * std::erfc(-A / std::sqrt(2.0)); break;
+    case OpKind::Sign: Y = A > 0 ? 1 : A < 0 ? -1 : 0; break;
+    case OpKind::Maximum:
+      Y = std::isnan(A) || std::isnan(B) ? NAN : std::max(A, B);
+      break;
+    case OpKind::Minimum:
+      Y = std::isnan(A) || std::isnan(B) ? NAN : std::min(A, B);
+      break;
+    case OpKind::Clamp: {
+      double Lo = B, Hi = In[2]->Data[E];
+      Y = std::isnan(A) || std::isnan(Lo) || std::isnan(Hi)
+              ? NAN
+              : std::min(std::max(A, Lo), Hi);
+      break;
+    }
     case OpKind::Lt: Y = A < B; break;
     case OpKind::Le: Y = A <= B; break;
     case OpKind::Gt: Y = A > B; break;

@@ -87,14 +87,17 @@ std::unique_ptr<Module> buildKitchenSink() {
     ValueId P = B.param(Bool, "p");
     ValueId V = X;
     for (OpKind Op : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div,
-                      OpKind::Max, OpKind::Min, OpKind::Pow}) {
+                      OpKind::Max, OpKind::Min, OpKind::Pow,
+                      OpKind::Maximum, OpKind::Minimum, OpKind::LeakyRelu,
+                      OpKind::Elu}) {
       B.setNextName("v"); // v, v.1, v.2, ...
       V = B.binary(Op, V, Y);
     }
     for (OpKind Op : {OpKind::Neg, OpKind::Abs, OpKind::Exp, OpKind::Log,
                       OpKind::Sqrt, OpKind::Tanh, OpKind::Sigmoid,
                       OpKind::Relu, OpKind::Sin, OpKind::Cos,
-                      OpKind::Softplus})
+                      OpKind::Softplus, OpKind::Erf, OpKind::Gelu,
+                      OpKind::Sign})
       V = B.unary(Op, V); // unnamed
     B.setNextName("x"); // clashes with the parameter: %x.1
     ValueId C = B.binary(OpKind::Lt, V, X);

@@ -19,6 +19,7 @@ syn keyword nnBuiltin exp log sqrt tanh sigmoid relu abs sin cos softplus pow ma
       \ cross_entropy svm_loss randn rand
       \ batch_norm dropout
       \ concat stack zeros ones full permute flatten slice unslice
+      \ leaky_relu elu erf gelu sign where maximum minimum clamp var std
 syn keyword nnType f32 f64 i32 i64 bool
 
 syn match nnFunctionName "\%(\<fn\s\+\)\@<=\h\w*"

@@ -288,6 +288,9 @@ public:
   /// permutation, or slice's and unslice's steps.
   bool KeepDims = false;
   std::vector<int64_t> Ints;
+  /// A reduction along several axes (`axis=[0, 2, 3]`, issue 12): the
+  /// axes in increasing order, each once; empty otherwise.
+  std::vector<unsigned> Axes;
   /// A call of an instance's method (or a transform of one) in the REPL's
   /// wrapper: the indices of the caller's parameters that hold the
   /// instance's parameters, passed before Args (Sema's getSessionParams).

@@ -68,7 +68,7 @@ T send-keys -t repl 'gra' Tab '(cir' Tab ')(-2, 5, -4)' Enter
 wait_for '^\(-4.0, -4.0, 3.0\)$'
 # An ambiguous prefix lists the choices; Ctrl-C drops the line.
 T send-keys -t repl 'si' Tab
-wait_for 'sigmoid  sin'
+wait_for 'sigmoid  sign  sin'
 T send-keys -t repl C-c
 # Commands complete after ':'.
 T send-keys -t repl ':ty' Tab 'circuit' Enter
