@@ -50,6 +50,11 @@ static void printAttrKey(const Op &O, llvm::raw_ostream &OS) {
   case AttrKind::Dim:
     O.getDim().print(OS);
     return;
+  case AttrKind::Window: {
+    const Window &W = O.getWindow();
+    OS << W.Kernel << ',' << W.Stride << ',' << W.Pad;
+    return;
+  }
   }
 }
 

@@ -11,6 +11,7 @@
 #include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
 #include "nnc/Support/Stack.h"
+#include "nnc/Support/Window.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/SMLoc.h"
@@ -283,6 +284,9 @@ public:
   /// the shape a `[dims]` argument or onehot's class count spells.
   int Axis = -1;
   Shape ShapeArg;
+  /// Convolution and pooling (issue 12): the stride, padding and pooling
+  /// window of conv2d, the pools and their gradients.
+  Window Win;
   /// A call of an instance's method (or a transform of one) in the REPL's
   /// wrapper: the indices of the caller's parameters that hold the
   /// instance's parameters, passed before Args (Sema's getSessionParams).

@@ -14,6 +14,7 @@
 #include "nnc/Support/ElementKind.h"
 #include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
+#include "nnc/Support/Window.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -102,7 +103,7 @@ enum class OpClass { Leaf, Arith, Math, Cmp, Logic, Other };
 
 /// The attribute an op carries besides its operands and type (Ops.def's
 /// Attr column); its value is the alternative of Op::Attr at the same index.
-enum class AttrKind { None, Index, Axis, Stream, Dim };
+enum class AttrKind { None, Index, Axis, Stream, Dim, Window };
 
 /// Properties of an op kind (Ops.def's Props column).
 namespace props {
@@ -174,10 +175,15 @@ struct DimAttr {
   Dim D; // dim: the dimension whose runtime value it reads
   bool operator==(const DimAttr &O) const { return D == O.D; }
 };
-using OpAttr =
-    std::variant<std::monostate, IndexAttr, AxisAttr, StreamAttr, DimAttr>;
+// Convolution and pooling (issue 12).
+struct WindowAttr {
+  Window W; // conv2d, the pools and their gradients
+  bool operator==(const WindowAttr &) const = default;
+};
+using OpAttr = std::variant<std::monostate, IndexAttr, AxisAttr, StreamAttr,
+                            DimAttr, WindowAttr>;
 static_assert(std::variant_size_v<OpAttr> ==
-                  static_cast<size_t>(AttrKind::Dim) + 1,
+                  static_cast<size_t>(AttrKind::Window) + 1,
               "one alternative per AttrKind, in order");
 
 using ValueId = uint32_t;
@@ -212,6 +218,8 @@ struct Op {
   void setAxis(unsigned A) { set(AxisAttr{A}); }
   void setStream(unsigned S) { set(StreamAttr{S}); }
   void setDim(Dim D) { set(DimAttr{std::move(D)}); }
+  const Window &getWindow() const { return get<WindowAttr>().W; }
+  void setWindow(const Window &W) { set(WindowAttr{W}); }
 
 private:
   template <typename A> const A &get() const {
@@ -429,6 +437,12 @@ public:
   /// normal) of type \p Ty: element i of stream \p Stream is a pure
   /// function of (seed, stream, i).
   ValueId random(OpKind K, ValueId Seed, unsigned Stream, const Type &Ty);
+  /// Convolution and pooling (issue 12): an op of kind \p K over
+  /// \p Operands with window \p W. \p Given is the result type of the ops
+  /// whose result is an input's type (conv2d_grad_input, conv2d_grad_weight,
+  /// avg_pool2d_grad); the others compute theirs.
+  ValueId window(OpKind K, llvm::ArrayRef<ValueId> Operands, const Window &W,
+                 const Type *Given = nullptr);
   void ret(ValueId V);
   /// Appends \p O as it is (used by cloners and passes), type included.
   ValueId append(Op O);

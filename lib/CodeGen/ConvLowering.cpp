@@ -1,0 +1,473 @@
+//===- ConvLowering.cpp - Convolution and pooling as loops and products ---===//
+//
+// Convolution and pooling (issue 12), on NCHW tensors.
+//
+// The three convolutions run on the module's matrix kernel (Gemm.h), one
+// image at a time, through a column buffer in the workspace (after the
+// kernel's scratch): im2col copies image n of x into
+//   cols[(c, r, s), (p, q)] = x[n, c, p*stride + r - pad, q*stride + s - pad]
+// (zero outside the image), a [C*R*S, P*Q] matrix, so that
+//   conv2d:             y[n]  = w          @ cols      [K, PQ]
+//   conv2d_grad_input:  cols  = w^T        @ dy[n]     then col2im adds each
+//                                                      column back into dx[n]
+//   conv2d_grad_weight: dw   += dy[n]      @ cols^T    [K, CRS]
+// w is [K, C*R*S] row-major as it is; its transpose and cols^T are the
+// kernel's operands read through swapped strides, never copied here. A
+// 1x1 window with stride 1 and no padding needs no column buffer: cols is
+// x[n] itself. One image at a time keeps the buffer C*R*S*P*Q elements
+// (a few hundred KiB for a 3x3 layer of 32 channels on 14x14), which stays
+// in cache between im2col and the product that reads it; on Fashion-MNIST
+// shapes this measured faster than one product over the whole batch, whose
+// result would also need a transpose to NCHW (docs/performance.md).
+//
+// Pools are loop nests over each output element's window. Positions in
+// the padding are never read: indices are clamped into the image and the
+// element is masked, so no access leaves the tensor whatever the sizes.
+// max_pool2d takes the first maximal element of a window (as reduce_max
+// does: a NaN wins once), and its gradient ops use the same element.
+//
+//===----------------------------------------------------------------------===//
+#include "Loops.h"
+#include "TensorFunction.h"
+#include <limits>
+
+using namespace nnc;
+using namespace nnc::codegen;
+using ir::OpKind;
+
+namespace {
+
+/// The sizes a window op works with: x is [N, C, H, W], the window's output
+/// [N, K, P, Q] (K = C for pools), the window R x S.
+struct Geometry {
+  llvm::Value *N, *C, *H, *W, *K, *P, *Q;
+  int64_t R, S, Stride, Pad;
+  /// conv2d and its gradients, against the pools.
+  bool IsConv;
+  /// A 1x1 window with stride 1 and no padding: the columns are x itself.
+  bool pointwise() const { return R == 1 && S == 1 && Stride == 1 && !Pad; }
+};
+
+Geometry getGeometry(const ir::Function &F, const ir::Op &O,
+                     llvm::function_ref<llvm::Value *(const ir::Dim &)> Dim) {
+  auto T = [&](unsigned I) -> const ir::Type & {
+    return F.typeOf(O.Operands[I]);
+  };
+  const ir::Type *X = &T(0), *Out = &O.Ty, *Wt = nullptr;
+  switch (O.Kind) {
+  case OpKind::Conv2d:
+    Wt = &T(1);
+    break;
+  case OpKind::Conv2dGradInput: // (dy, w) -> x
+    X = &O.Ty, Wt = &T(1), Out = &T(0);
+    break;
+  case OpKind::Conv2dGradWeight: // (x, dy) -> w
+    Wt = &O.Ty, Out = &T(1);
+    break;
+  case OpKind::MaxPool2dGrad: // (x, dy) -> x
+    Out = &T(1);
+    break;
+  case OpKind::AvgPool2dGrad: // (dy) -> x
+    X = &O.Ty, Out = &T(0);
+    break;
+  default:
+    break;
+  }
+  const Window &Win = O.getWindow();
+  const ir::Shape &XS = X->getShape(), &OS = Out->getShape();
+  Geometry G;
+  G.N = Dim(XS[0]), G.C = Dim(XS[1]), G.H = Dim(XS[2]), G.W = Dim(XS[3]);
+  G.K = Dim(OS[1]), G.P = Dim(OS[2]), G.Q = Dim(OS[3]);
+  G.IsConv = Wt != nullptr;
+  G.R = Wt ? Wt->getShape()[2].Factor : Win.Kernel;
+  G.S = Wt ? Wt->getShape()[3].Factor : Win.Kernel;
+  G.Stride = Win.Stride;
+  G.Pad = Win.Pad;
+  return G;
+}
+
+int64_t elementBytes(ElementKind K) { return K == ElementKind::F32 ? 4 : 8; }
+
+/// The kernel's operands for one image's product, for sizing its scratch.
+struct ProductShape {
+  llvm::Value *M, *N, *Inner;
+  bool CopiesA;
+};
+
+ProductShape getProduct(OpKind K, const Geometry &G, llvm::Value *CRS,
+                        llvm::Value *PQ) {
+  switch (K) {
+  case OpKind::Conv2d:
+    return {G.K, PQ, CRS, false};
+  case OpKind::Conv2dGradInput: // w read transposed: copied by the kernel
+    return {CRS, PQ, G.K, true};
+  default: // Conv2dGradWeight
+    return {G.K, CRS, PQ, false};
+  }
+}
+
+} // namespace
+
+void TensorFunctionEmitter::sizeWindowScratch(ShapeEnv &SE, const ir::Op &O,
+                                              llvm::Value *&GemmBytes,
+                                              llvm::Value *&ColumnBytes) {
+  if (O.Kind != OpKind::Conv2d && O.Kind != OpKind::Conv2dGradInput &&
+      O.Kind != OpKind::Conv2dGradWeight)
+    return;
+  Geometry G = getGeometry(F, O, [&](const ir::Dim &D) { return SE.get(D); });
+  ElementKind K = O.Ty.getElementKind();
+  llvm::Value *CRS = SE.mul(G.C, B.getInt64(G.R * G.S));
+  llvm::Value *PQ = SE.mul(G.P, G.Q);
+  // The columns of one image, and for the weight gradient one image's
+  // [K, C*R*S] product before it is added to the sum.
+  llvm::Value *Elements =
+      G.pointwise() ? B.getInt64(0) : SE.mul(CRS, PQ);
+  if (O.Kind == OpKind::Conv2dGradWeight)
+    Elements = SE.add(Elements, SE.mul(G.K, CRS));
+  llvm::Value *Bytes =
+      SE.alignTo(SE.mul(Elements, B.getInt64(elementBytes(K))), 64);
+  ColumnBytes =
+      B.CreateBinaryIntrinsic(llvm::Intrinsic::umax, ColumnBytes, Bytes);
+  ProductShape P = getProduct(O.Kind, G, CRS, PQ);
+  GemmBytes = B.CreateBinaryIntrinsic(
+      llvm::Intrinsic::umax, GemmBytes,
+      emitGemmScratchBytes(B, gemmConfig(K), K, P.M, P.N, P.Inner,
+                           B.getInt1(P.CopiesA)));
+}
+
+void TensorFunctionEmitter::emitWindowOp(const ir::Op &O, llvm::Value *Out) {
+  if (O.Kind == OpKind::Conv2d || O.Kind == OpKind::Conv2dGradInput ||
+      O.Kind == OpKind::Conv2dGradWeight)
+    return emitConv(O, Out);
+  return emitPool(O, Out);
+}
+
+namespace {
+
+/// Emits the loops over the window positions of one image: for each
+/// channel c < \p C, window row r and column s, and output position (p, q),
+/// \p Body gets the row of the column matrix ((c*R + r)*S + s), the output
+/// offset p*Q + q, the clamped input offset c*H*W + h*W + w and whether
+/// (h, w) lies inside the image.
+void forEachColumn(
+    llvm::IRBuilder<> &B, const Geometry &G, llvm::Value *C,
+    llvm::function_ref<void(llvm::Value *Row, llvm::Value *PQ,
+                            llvm::Value *XOff, llvm::Value *Valid)>
+        Body) {
+  emitLoop(
+      B, C,
+      [&](llvm::Value *Ch) {
+        emitLoop(
+            B, B.getInt64(G.R),
+            [&](llvm::Value *R) {
+              emitLoop(
+                  B, B.getInt64(G.S),
+                  [&](llvm::Value *S) {
+                    llvm::Value *Row = B.CreateNSWAdd(
+                        B.CreateNSWMul(
+                            B.CreateNSWAdd(
+                                B.CreateNSWMul(Ch, B.getInt64(G.R)), R),
+                            B.getInt64(G.S)),
+                        S);
+                    emitLoop(
+                        B, G.P,
+                        [&](llvm::Value *P) {
+                          llvm::Value *H = B.CreateSub(
+                              B.CreateAdd(
+                                  B.CreateMul(P, B.getInt64(G.Stride)), R),
+                              B.getInt64(G.Pad));
+                          // A negative h compares as a huge unsigned one.
+                          llvm::Value *HIn = B.CreateICmpULT(H, G.H);
+                          llvm::Value *HC =
+                              B.CreateSelect(HIn, H, B.getInt64(0));
+                          llvm::Value *XRow = B.CreateNSWMul(
+                              B.CreateNSWAdd(B.CreateNSWMul(Ch, G.H), HC),
+                              G.W);
+                          llvm::Value *ORow = B.CreateNSWMul(P, G.Q);
+                          emitLoop(
+                              B, G.Q,
+                              [&](llvm::Value *Q) {
+                                llvm::Value *Wd = B.CreateSub(
+                                    B.CreateAdd(
+                                        B.CreateMul(Q, B.getInt64(G.Stride)),
+                                        S),
+                                    B.getInt64(G.Pad));
+                                llvm::Value *Valid = B.CreateAnd(
+                                    HIn, B.CreateICmpULT(Wd, G.W));
+                                llvm::Value *WC = B.CreateSelect(
+                                    Valid, Wd, B.getInt64(0));
+                                Body(Row, B.CreateNSWAdd(ORow, Q),
+                                     B.CreateNSWAdd(XRow, WC), Valid);
+                              },
+                              "q");
+                        },
+                        "p");
+                  },
+                  "s");
+            },
+            "r");
+      },
+      "c");
+}
+
+} // namespace
+
+void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
+  Geometry G = getGeometry(F, O, [&](const ir::Dim &D) { return dim(D); });
+  ElementKind K = O.Ty.getElementKind();
+  llvm::Type *ET = S.storageType(K);
+  auto Mul = [&](llvm::Value *X, llvm::Value *Y) {
+    return B.CreateNSWMul(X, Y);
+  };
+  auto At = [&](llvm::Value *P, llvm::Value *Off) {
+    return B.CreateInBoundsGEP(ET, P, Off);
+  };
+  llvm::Value *One = B.getInt64(1);
+  llvm::Value *CRS = Mul(G.C, B.getInt64(G.R * G.S)), *PQ = Mul(G.P, G.Q);
+  llvm::Value *XImage = Mul(G.C, Mul(G.H, G.W)), *YImage = Mul(G.K, PQ);
+  llvm::Value *Cols = Shapes.copyPointer(WindowScratch);
+  llvm::Value *Scratch = Shapes.copyPointer(GemmScratch);
+  llvm::Function *Gemm = getGemmFunction(LM, K, gemmConfig(K), Contract);
+  auto Product = [&](llvm::Value *M, llvm::Value *N, llvm::Value *Inner,
+                     llvm::Value *A, llvm::Value *RsA, llvm::Value *CsA,
+                     llvm::Value *Bm, llvm::Value *RsB, llvm::Value *CsB,
+                     llvm::Value *C, llvm::Value *Ldc) {
+    B.CreateCall(Gemm, {M, N, Inner, A, RsA, CsA, Bm, RsB, CsB, C, Ldc,
+                        Scratch});
+  };
+  // cols = im2col(x[n]), or x[n] itself for a pointwise window.
+  auto Im2Col = [&](llvm::Value *XN) -> llvm::Value * {
+    if (G.pointwise())
+      return XN;
+    forEachColumn(B, G, G.C,
+                  [&](llvm::Value *Row, llvm::Value *Pos, llvm::Value *XOff,
+                      llvm::Value *Valid) {
+                    llvm::Value *V = B.CreateSelect(Valid, S.load(K, XN, XOff),
+                                                    elemConst(K, 0));
+                    S.store(K, V, Cols, B.CreateNSWAdd(Mul(Row, PQ), Pos));
+                  });
+    return Cols;
+  };
+  auto Zero = [&](llvm::Value *P, llvm::Value *Elements) {
+    B.CreateMemSet(P, B.getInt8(0), Mul(Elements, B.getInt64(elementBytes(K))),
+                   llvm::MaybeAlign(elementBytes(K)));
+  };
+
+  switch (O.Kind) {
+  case OpKind::Conv2d: {
+    llvm::Value *X = pointerTo(O.Operands[0]), *Wt = pointerTo(O.Operands[1]);
+    emitLoop(
+        B, G.N,
+        [&](llvm::Value *N) {
+          llvm::Value *C = Im2Col(At(X, Mul(N, XImage)));
+          // y[n] = w [K, CRS] @ cols [CRS, PQ]
+          Product(G.K, PQ, CRS, Wt, CRS, One, C, PQ, One,
+                  At(Out, Mul(N, YImage)), PQ);
+        },
+        "n");
+    return;
+  }
+  case OpKind::Conv2dGradInput: {
+    llvm::Value *DY = pointerTo(O.Operands[0]), *Wt = pointerTo(O.Operands[1]);
+    emitLoop(
+        B, G.N,
+        [&](llvm::Value *N) {
+          llvm::Value *DX = At(Out, Mul(N, XImage));
+          llvm::Value *DYN = At(DY, Mul(N, YImage));
+          // cols = w^T [CRS, K] @ dy[n] [K, PQ], w read with swapped
+          // strides; pointwise, cols is dx[n] itself.
+          llvm::Value *C = G.pointwise() ? DX : Cols;
+          Product(CRS, PQ, G.K, Wt, One, CRS, DYN, PQ, One, C, PQ);
+          if (G.pointwise())
+            return;
+          // col2im: every column element adds into the input element it
+          // was copied from (masked: padding receives nothing).
+          Zero(DX, XImage);
+          forEachColumn(
+              B, G, G.C,
+              [&](llvm::Value *Row, llvm::Value *Pos, llvm::Value *XOff,
+                  llvm::Value *Valid) {
+                llvm::Value *Old = S.load(K, DX, XOff);
+                llvm::Value *V =
+                    S.load(K, Cols, B.CreateNSWAdd(Mul(Row, PQ), Pos));
+                S.store(K, B.CreateSelect(Valid, B.CreateFAdd(Old, V), Old),
+                        DX, XOff);
+              });
+        },
+        "n");
+    return;
+  }
+  case OpKind::Conv2dGradWeight: {
+    llvm::Value *X = pointerTo(O.Operands[0]), *DY = pointerTo(O.Operands[1]);
+    // One image's product goes after its columns, then adds into dw: the
+    // kernel writes C rather than adding to it.
+    llvm::Value *Tmp = G.pointwise() ? Cols : At(Cols, Mul(CRS, PQ));
+    llvm::Value *WSize = Mul(G.K, CRS);
+    Zero(Out, WSize);
+    emitLoop(
+        B, G.N,
+        [&](llvm::Value *N) {
+          llvm::Value *C = Im2Col(At(X, Mul(N, XImage)));
+          // dw_n = dy[n] [K, PQ] @ cols^T [PQ, CRS]
+          Product(G.K, CRS, PQ, At(DY, Mul(N, YImage)), PQ, One, C, One, PQ,
+                  Tmp, CRS);
+          emitLoop(B, WSize, [&](llvm::Value *I) {
+            S.store(K, B.CreateFAdd(S.load(K, Out, I), S.load(K, Tmp, I)),
+                    Out, I);
+          });
+        },
+        "n");
+    return;
+  }
+  default:
+    llvm_unreachable("not a convolution");
+  }
+}
+
+void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
+  Geometry G = getGeometry(F, O, [&](const ir::Dim &D) { return dim(D); });
+  ElementKind K = O.Ty.getElementKind();
+  auto Mul = [&](llvm::Value *X, llvm::Value *Y) {
+    return B.CreateNSWMul(X, Y);
+  };
+  auto Add = [&](llvm::Value *X, llvm::Value *Y) {
+    return B.CreateNSWAdd(X, Y);
+  };
+  llvm::Value *HW = Mul(G.H, G.W), *PQ = Mul(G.P, G.Q);
+  llvm::Value *Planes = Mul(G.N, G.C);
+  llvm::Value *Area = elemConst(K, double(G.R * G.S));
+  bool IsMax = O.Kind == OpKind::MaxPool2d || O.Kind == OpKind::MaxPool2dGrad ||
+               O.Kind == OpKind::MaxPool2dGather;
+  bool ToInput =
+      O.Kind == OpKind::MaxPool2dGrad || O.Kind == OpKind::AvgPool2dGrad;
+  // x (read for its maxima or averaged), and the values routed: g for
+  // gather, dy for the gradients.
+  llvm::Value *X = O.Kind == OpKind::AvgPool2dGrad ? nullptr
+                                                   : pointerTo(O.Operands[0]);
+  llvm::Value *Routed = O.Kind == OpKind::MaxPool2dGrad ||
+                                O.Kind == OpKind::MaxPool2dGather
+                            ? pointerTo(O.Operands[1])
+                        : O.Kind == OpKind::AvgPool2dGrad
+                            ? pointerTo(O.Operands[0])
+                            : nullptr;
+  if (ToInput)
+    B.CreateMemSet(Out, B.getInt8(0),
+                   Mul(Mul(Planes, HW), B.getInt64(elementBytes(K))),
+                   llvm::MaybeAlign(elementBytes(K)));
+  llvm::Type *ET = S.type(K);
+  llvm::AllocaInst *Best = entryAlloca(ET, "pool.best");
+  llvm::AllocaInst *Where = entryAlloca(B.getInt64Ty(), "pool.at");
+  emitLoop(
+      B, Planes,
+      [&](llvm::Value *Plane) {
+        llvm::Value *XBase = Mul(Plane, HW), *OBase = Mul(Plane, PQ);
+        emitLoop(
+            B, G.P,
+            [&](llvm::Value *P) {
+              emitLoop(
+                  B, G.Q,
+                  [&](llvm::Value *Q) {
+                    llvm::Value *OI = Add(OBase, Add(Mul(P, G.Q), Q));
+                    B.CreateStore(
+                        elemConst(K, IsMax ? -std::numeric_limits<
+                                                 double>::infinity()
+                                           : 0.0),
+                        Best);
+                    B.CreateStore(B.getInt64(-1), Where);
+                    // avg_pool2d_grad: each position gets dy / area.
+                    llvm::Value *Share =
+                        O.Kind == OpKind::AvgPool2dGrad
+                            ? B.CreateFDiv(S.load(K, Routed, OI), Area)
+                            : nullptr;
+                    // Over the window, row by row.
+                    emitLoop(
+                        B, B.getInt64(G.R),
+                        [&](llvm::Value *R) {
+                          llvm::Value *H = B.CreateSub(
+                              B.CreateAdd(Mul(P, B.getInt64(G.Stride)), R),
+                              B.getInt64(G.Pad));
+                          llvm::Value *HIn = B.CreateICmpULT(H, G.H);
+                          llvm::Value *HC =
+                              B.CreateSelect(HIn, H, B.getInt64(0));
+                          emitLoop(
+                              B, B.getInt64(G.S),
+                              [&](llvm::Value *Sx) {
+                                llvm::Value *Wd = B.CreateSub(
+                                    B.CreateAdd(Mul(Q, B.getInt64(G.Stride)),
+                                                Sx),
+                                    B.getInt64(G.Pad));
+                                llvm::Value *Valid = B.CreateAnd(
+                                    HIn, B.CreateICmpULT(Wd, G.W));
+                                llvm::Value *WC =
+                                    B.CreateSelect(Valid, Wd, B.getInt64(0));
+                                llvm::Value *XI =
+                                    Add(XBase, Add(Mul(HC, G.W), WC));
+                                if (O.Kind == OpKind::AvgPool2dGrad) {
+                                  llvm::Value *Old = S.load(K, Out, XI);
+                                  S.store(K,
+                                          B.CreateSelect(
+                                              Valid,
+                                              B.CreateFAdd(Old, Share), Old),
+                                          Out, XI);
+                                  return;
+                                }
+                                llvm::Value *V = S.load(K, X, XI);
+                                llvm::Value *Acc = B.CreateLoad(ET, Best);
+                                if (!IsMax) {
+                                  B.CreateStore(
+                                      B.CreateSelect(Valid,
+                                                     B.CreateFAdd(Acc, V), Acc),
+                                      Best);
+                                  return;
+                                }
+                                // The first maximal element: the first
+                                // position inside the image, then only a
+                                // strictly better one.
+                                llvm::Value *At = B.CreateLoad(
+                                    B.getInt64Ty(), Where);
+                                llvm::Value *Take = B.CreateAnd(
+                                    Valid,
+                                    B.CreateOr(
+                                        B.CreateICmpSLT(At, B.getInt64(0)),
+                                        isBetter(B, K, V, Acc, true)));
+                                B.CreateStore(B.CreateSelect(Take, V, Acc),
+                                              Best);
+                                B.CreateStore(B.CreateSelect(Take, XI, At),
+                                              Where);
+                              },
+                              "s");
+                        },
+                        "r");
+                    llvm::Value *Acc = B.CreateLoad(ET, Best);
+                    // Every window holds a position of the image (padding
+                    // is at most half the window), so Where is set; the
+                    // select keeps the read in bounds regardless.
+                    llvm::Value *At = B.CreateLoad(B.getInt64Ty(), Where);
+                    At = B.CreateSelect(B.CreateICmpSLT(At, B.getInt64(0)),
+                                        XBase, At);
+                    switch (O.Kind) {
+                    case OpKind::MaxPool2d:
+                      S.store(K, Acc, Out, OI);
+                      return;
+                    case OpKind::MaxPool2dGather:
+                      S.store(K, S.load(K, Routed, At), Out, OI);
+                      return;
+                    case OpKind::MaxPool2dGrad:
+                      S.store(K,
+                              B.CreateFAdd(S.load(K, Out, At),
+                                           S.load(K, Routed, OI)),
+                              Out, At);
+                      return;
+                    case OpKind::AvgPool2d:
+                      S.store(K, B.CreateFDiv(Acc, Area), Out, OI);
+                      return;
+                    default: // AvgPool2dGrad: done in the window loop
+                      return;
+                    }
+                  },
+                  "q");
+            },
+            "p");
+      },
+      "plane");
+}
