@@ -63,7 +63,9 @@ Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
     }
     if (I && XT.Elem != T[0].Elem) {
       Diags.report(X->getRange(), DiagID::err_expected_type, What,
-                   "tensors of one element type, '" + T[0].str() + "' and",
+                   ("tensors of one element type, '" +
+                    getElementKindName(T[0].Elem) + "' as the first")
+                       .str(),
                    XT.str());
       return Type();
     }

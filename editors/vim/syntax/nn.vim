@@ -18,6 +18,9 @@ syn keyword nnBuiltin exp log sqrt tanh sigmoid relu abs sin cos softplus pow ma
       \ broadcast sum_to iota onehot pick softmax log_softmax logsumexp
       \ cross_entropy svm_loss randn rand
       \ batch_norm dropout
+" Convolution and pooling (issue 12).
+syn keyword nnBuiltin conv2d conv2d_grad_input conv2d_grad_weight max_pool2d
+      \ max_pool2d_grad max_pool2d_gather avg_pool2d avg_pool2d_grad
 syn keyword nnType f32 f64 i32 i64 bool
 
 syn match nnFunctionName "\%(\<fn\s\+\)\@<=\h\w*"

@@ -54,12 +54,17 @@ inline std::optional<Dim> getWindowExtent(const Dim &In, int64_t K,
   // divides In's factor.
   int64_t C = 2 * P - K + S;
   if (C < 0 || C >= S || In.Factor % S != 0) {
-    Why = "(" + In.str() + " + " + std::to_string(2 * P) + " - " +
-          std::to_string(K) + ") / " + std::to_string(S) +
-          " + 1 is not a constant times a product of dimension variables; "
-          "give this axis a constant size, or a padding and stride for which "
-          "the size is " +
-          In.str() + " / stride";
+    int64_t Shift = 2 * P - K;
+    std::string Span = In.str();
+    if (Shift)
+      Span += (Shift < 0 ? " - " : " + ") +
+              std::to_string(Shift < 0 ? -Shift : Shift);
+    Why = "the output size (" + Span + ") / " + std::to_string(S) +
+          " + 1 is not a constant times a product of dimension variables: "
+          "give this axis a constant size, or sizes for which it is " +
+          In.str() + " / " + std::to_string(S) +
+          " (a multiple of the stride, such as " + std::to_string(S) +
+          "*" + In.str() + ", and 0 <= 2 * padding - window + stride < stride)";
     return std::nullopt;
   }
   Dim R = In;
