@@ -20,9 +20,13 @@
 // shapes this measured faster than one product over the whole batch, whose
 // result would also need a transpose to NCHW (docs/performance.md).
 //
-// Pools are loop nests over each output element's window. Positions in
-// the padding are never read: indices are clamped into the image and the
-// element is masked, so no access leaves the tensor whatever the sizes.
+// im2col and col2im run, for each (c, r, s), over the output rows and
+// columns whose input lies inside the image, ranges computed once per run,
+// so their inner loops are strided copies that LLVM vectorizes; the
+// padding's columns are zero-filled apart. Pools are loop nests over each
+// output element's window: indices are clamped into the image and the
+// element is masked. Either way no access leaves a tensor, whatever the
+// sizes.
 // max_pool2d takes the first maximal element of a window (as reduce_max
 // does: a NaN wins once), and its gradient ops use the same element.
 //
@@ -30,6 +34,7 @@
 #include "Loops.h"
 #include "TensorFunction.h"
 #include <limits>
+#include <tuple>
 
 using namespace nnc;
 using namespace nnc::codegen;
@@ -144,68 +149,55 @@ void TensorFunctionEmitter::emitWindowOp(const ir::Op &O, llvm::Value *Out) {
 
 namespace {
 
-/// Emits the loops over the window positions of one image: for each
-/// channel c < \p C, window row r and column s, and output position (p, q),
-/// \p Body gets the row of the column matrix ((c*R + r)*S + s), the output
-/// offset p*Q + q, the clamped input offset c*H*W + h*W + w and whether
-/// (h, w) lies inside the image.
-void forEachColumn(
-    llvm::IRBuilder<> &B, const Geometry &G, llvm::Value *C,
-    llvm::function_ref<void(llvm::Value *Row, llvm::Value *PQ,
-                            llvm::Value *XOff, llvm::Value *Valid)>
-        Body) {
+/// The output positions p whose input row p*Stride + Off lies in [0, N):
+/// [Lo, Hi) with Lo a constant (Off is one: the window row or column less
+/// the padding), Hi at run time, Lo <= Hi <= P.
+std::pair<llvm::Value *, llvm::Value *>
+insideRange(llvm::IRBuilder<> &B, int64_t Off, int64_t Stride, llvm::Value *N,
+            llvm::Value *P) {
+  // p*Stride + Off >= 0  <=>  p >= ceil(-Off / Stride).
+  int64_t Lo = Off >= 0 ? 0 : (-Off + Stride - 1) / Stride;
+  // p*Stride + Off <= N - 1  <=>  p <= floor((N - 1 - Off) / Stride).
+  llvm::Value *Num = B.CreateSub(N, B.getInt64(1 + Off));
+  llvm::Value *Hi = B.CreateSelect(
+      B.CreateICmpSLT(Num, B.getInt64(0)), B.getInt64(0),
+      B.CreateAdd(B.CreateSDiv(Num, B.getInt64(Stride)), B.getInt64(1)));
+  Hi = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, Hi, P);
+  llvm::Value *LoV =
+      B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, B.getInt64(Lo), Hi);
+  return {LoV, Hi};
+}
+
+/// For each channel c < \p C and window position (r, s) (unrolled: the
+/// window is a constant), calls \p Body with the row (c*R + r)*S + s of the
+/// column matrix, the offsets r - Pad and s - Pad, and the ranges of output
+/// rows [PLo, PHi) and columns [QLo, QHi) whose input lies inside the
+/// image: outside them, the window reads padding. No index is clamped or
+/// masked, so the loops over q are plain strided copies.
+struct ColumnRun {
+  llvm::Value *Ch, *Row;
+  int64_t DH, DW; // r - Pad, s - Pad
+  llvm::Value *PLo, *PHi, *QLo, *QHi;
+};
+
+void forEachColumn(llvm::IRBuilder<> &B, const Geometry &G, llvm::Value *C,
+                   llvm::function_ref<void(const ColumnRun &)> Body) {
   emitLoop(
       B, C,
       [&](llvm::Value *Ch) {
-        emitLoop(
-            B, B.getInt64(G.R),
-            [&](llvm::Value *R) {
-              emitLoop(
-                  B, B.getInt64(G.S),
-                  [&](llvm::Value *S) {
-                    llvm::Value *Row = B.CreateNSWAdd(
-                        B.CreateNSWMul(
-                            B.CreateNSWAdd(
-                                B.CreateNSWMul(Ch, B.getInt64(G.R)), R),
-                            B.getInt64(G.S)),
-                        S);
-                    emitLoop(
-                        B, G.P,
-                        [&](llvm::Value *P) {
-                          llvm::Value *H = B.CreateSub(
-                              B.CreateAdd(
-                                  B.CreateMul(P, B.getInt64(G.Stride)), R),
-                              B.getInt64(G.Pad));
-                          // A negative h compares as a huge unsigned one.
-                          llvm::Value *HIn = B.CreateICmpULT(H, G.H);
-                          llvm::Value *HC =
-                              B.CreateSelect(HIn, H, B.getInt64(0));
-                          llvm::Value *XRow = B.CreateNSWMul(
-                              B.CreateNSWAdd(B.CreateNSWMul(Ch, G.H), HC),
-                              G.W);
-                          llvm::Value *ORow = B.CreateNSWMul(P, G.Q);
-                          emitLoop(
-                              B, G.Q,
-                              [&](llvm::Value *Q) {
-                                llvm::Value *Wd = B.CreateSub(
-                                    B.CreateAdd(
-                                        B.CreateMul(Q, B.getInt64(G.Stride)),
-                                        S),
-                                    B.getInt64(G.Pad));
-                                llvm::Value *Valid = B.CreateAnd(
-                                    HIn, B.CreateICmpULT(Wd, G.W));
-                                llvm::Value *WC = B.CreateSelect(
-                                    Valid, Wd, B.getInt64(0));
-                                Body(Row, B.CreateNSWAdd(ORow, Q),
-                                     B.CreateNSWAdd(XRow, WC), Valid);
-                              },
-                              "q");
-                        },
-                        "p");
-                  },
-                  "s");
-            },
-            "r");
+        for (int64_t R = 0; R < G.R; ++R)
+          for (int64_t S = 0; S < G.S; ++S) {
+            ColumnRun Run;
+            Run.Ch = Ch;
+            Run.Row = B.CreateNSWAdd(B.CreateNSWMul(Ch, B.getInt64(G.R * G.S)),
+                                     B.getInt64(R * G.S + S));
+            Run.DH = R - G.Pad, Run.DW = S - G.Pad;
+            std::tie(Run.PLo, Run.PHi) =
+                insideRange(B, Run.DH, G.Stride, G.H, G.P);
+            std::tie(Run.QLo, Run.QHi) =
+                insideRange(B, Run.DW, G.Stride, G.W, G.Q);
+            Body(Run);
+          }
       },
       "c");
 }
@@ -236,16 +228,52 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
                         Scratch});
   };
   // cols = im2col(x[n]), or x[n] itself for a pointwise window.
+  // The input element of output position (P, Q) in a run: x[c, P*Stride +
+  // DH, Q*Stride + DW] of image XN, and the column element.
+  auto XIndex = [&](const ColumnRun &Run, llvm::Value *P, llvm::Value *Q) {
+    llvm::Value *H = B.CreateNSWAdd(Mul(P, B.getInt64(G.Stride)),
+                                    B.getInt64(Run.DH));
+    llvm::Value *Wd = B.CreateNSWAdd(Mul(Q, B.getInt64(G.Stride)),
+                                     B.getInt64(Run.DW));
+    return B.CreateNSWAdd(Mul(B.CreateNSWAdd(Mul(Run.Ch, G.H), H), G.W), Wd);
+  };
+  auto ColIndex = [&](const ColumnRun &Run, llvm::Value *P, llvm::Value *Q) {
+    return B.CreateNSWAdd(Mul(Run.Row, PQ), B.CreateNSWAdd(Mul(P, G.Q), Q));
+  };
+  // cols = im2col(x[n]), or x[n] itself for a pointwise window: rows and
+  // columns in the padding are zeros, the rest strided copies.
   auto Im2Col = [&](llvm::Value *XN) -> llvm::Value * {
     if (G.pointwise())
       return XN;
-    forEachColumn(B, G, G.C,
-                  [&](llvm::Value *Row, llvm::Value *Pos, llvm::Value *XOff,
-                      llvm::Value *Valid) {
-                    llvm::Value *V = B.CreateSelect(Valid, S.load(K, XN, XOff),
-                                                    elemConst(K, 0));
-                    S.store(K, V, Cols, B.CreateNSWAdd(Mul(Row, PQ), Pos));
-                  });
+    llvm::Value *Zero0 = elemConst(K, 0), *Z = B.getInt64(0);
+    forEachColumn(B, G, G.C, [&](const ColumnRun &Run) {
+      auto ZeroRows = [&](llvm::Value *From, llvm::Value *To) {
+        emitLoop(B, Mul(From, G.Q), Mul(To, G.Q), 1, [&](llvm::Value *I) {
+          S.store(K, Zero0, Cols, B.CreateNSWAdd(Mul(Run.Row, PQ), I));
+        });
+      };
+      ZeroRows(Z, Run.PLo);
+      emitLoop(
+          B, Run.PLo, Run.PHi, 1,
+          [&](llvm::Value *P) {
+            auto ZeroCols = [&](llvm::Value *From, llvm::Value *To) {
+              emitLoop(B, From, To, 1, [&](llvm::Value *Q) {
+                S.store(K, Zero0, Cols, ColIndex(Run, P, Q));
+              });
+            };
+            ZeroCols(Z, Run.QLo);
+            emitLoop(
+                B, Run.QLo, Run.QHi, 1,
+                [&](llvm::Value *Q) {
+                  S.store(K, S.load(K, XN, XIndex(Run, P, Q)), Cols,
+                          ColIndex(Run, P, Q));
+                },
+                "q");
+            ZeroCols(Run.QHi, G.Q);
+          },
+          "p");
+      ZeroRows(Run.PHi, G.P);
+    });
     return Cols;
   };
   auto Zero = [&](llvm::Value *P, llvm::Value *Elements) {
@@ -281,18 +309,26 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
           if (G.pointwise())
             return;
           // col2im: every column element adds into the input element it
-          // was copied from (masked: padding receives nothing).
+          // was copied from; padding receives nothing.
           Zero(DX, XImage);
-          forEachColumn(
-              B, G, G.C,
-              [&](llvm::Value *Row, llvm::Value *Pos, llvm::Value *XOff,
-                  llvm::Value *Valid) {
-                llvm::Value *Old = S.load(K, DX, XOff);
-                llvm::Value *V =
-                    S.load(K, Cols, B.CreateNSWAdd(Mul(Row, PQ), Pos));
-                S.store(K, B.CreateSelect(Valid, B.CreateFAdd(Old, V), Old),
-                        DX, XOff);
-              });
+          forEachColumn(B, G, G.C, [&](const ColumnRun &Run) {
+            emitLoop(
+                B, Run.PLo, Run.PHi, 1,
+                [&](llvm::Value *P) {
+                  emitLoop(
+                      B, Run.QLo, Run.QHi, 1,
+                      [&](llvm::Value *Q) {
+                        llvm::Value *At = XIndex(Run, P, Q);
+                        S.store(K,
+                                B.CreateFAdd(S.load(K, DX, At),
+                                             S.load(K, Cols,
+                                                    ColIndex(Run, P, Q))),
+                                DX, At);
+                      },
+                      "q");
+                },
+                "p");
+          });
         },
         "n");
     return;
