@@ -390,9 +390,11 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
     B.CreateMemSet(Out, B.getInt8(0),
                    Mul(Mul(Planes, HW), B.getInt64(elementBytes(K))),
                    llvm::MaybeAlign(elementBytes(K)));
-  llvm::Type *ET = S.type(K);
-  llvm::AllocaInst *Best = entryAlloca(ET, "pool.best");
-  llvm::AllocaInst *Where = entryAlloca(B.getInt64Ty(), "pool.at");
+  // The window is a constant: its positions are unrolled, the running
+  // maximum or sum kept in registers. Without padding every position of
+  // every window is inside the image (the output extents round down), so
+  // only padded pools clamp and mask.
+  bool Masked = G.Pad != 0;
   emitLoop(
       B, Planes,
       [&](llvm::Value *Plane) {
@@ -404,102 +406,116 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
                   B, G.Q,
                   [&](llvm::Value *Q) {
                     llvm::Value *OI = Add(OBase, Add(Mul(P, G.Q), Q));
-                    B.CreateStore(
-                        elemConst(K, IsMax ? -std::numeric_limits<
-                                                 double>::infinity()
-                                           : 0.0),
-                        Best);
-                    B.CreateStore(B.getInt64(-1), Where);
                     // avg_pool2d_grad: each position gets dy / area.
                     llvm::Value *Share =
                         O.Kind == OpKind::AvgPool2dGrad
                             ? B.CreateFDiv(S.load(K, Routed, OI), Area)
                             : nullptr;
-                    // Over the window, row by row.
-                    emitLoop(
-                        B, B.getInt64(G.R),
-                        [&](llvm::Value *R) {
-                          llvm::Value *H = B.CreateSub(
-                              B.CreateAdd(Mul(P, B.getInt64(G.Stride)), R),
-                              B.getInt64(G.Pad));
-                          llvm::Value *HIn = B.CreateICmpULT(H, G.H);
-                          llvm::Value *HC =
-                              B.CreateSelect(HIn, H, B.getInt64(0));
-                          emitLoop(
-                              B, B.getInt64(G.S),
-                              [&](llvm::Value *Sx) {
-                                llvm::Value *Wd = B.CreateSub(
-                                    B.CreateAdd(Mul(Q, B.getInt64(G.Stride)),
-                                                Sx),
-                                    B.getInt64(G.Pad));
-                                llvm::Value *Valid = B.CreateAnd(
-                                    HIn, B.CreateICmpULT(Wd, G.W));
-                                llvm::Value *WC =
-                                    B.CreateSelect(Valid, Wd, B.getInt64(0));
-                                llvm::Value *XI =
-                                    Add(XBase, Add(Mul(HC, G.W), WC));
-                                if (O.Kind == OpKind::AvgPool2dGrad) {
-                                  llvm::Value *Old = S.load(K, Out, XI);
-                                  S.store(K,
-                                          B.CreateSelect(
-                                              Valid,
-                                              B.CreateFAdd(Old, Share), Old),
-                                          Out, XI);
-                                  return;
-                                }
-                                llvm::Value *V = S.load(K, X, XI);
-                                llvm::Value *Acc = B.CreateLoad(ET, Best);
-                                if (!IsMax) {
-                                  B.CreateStore(
-                                      B.CreateSelect(Valid,
-                                                     B.CreateFAdd(Acc, V), Acc),
-                                      Best);
-                                  return;
-                                }
-                                // The first maximal element: the first
-                                // position inside the image, then only a
-                                // strictly better one.
-                                llvm::Value *At = B.CreateLoad(
-                                    B.getInt64Ty(), Where);
-                                llvm::Value *Take = B.CreateAnd(
-                                    Valid,
-                                    B.CreateOr(
-                                        B.CreateICmpSLT(At, B.getInt64(0)),
-                                        isBetter(B, K, V, Acc, true)));
-                                B.CreateStore(B.CreateSelect(Take, V, Acc),
-                                              Best);
-                                B.CreateStore(B.CreateSelect(Take, XI, At),
-                                              Where);
-                              },
-                              "s");
-                        },
-                        "r");
-                    llvm::Value *Acc = B.CreateLoad(ET, Best);
-                    // Every window holds a position of the image (padding
-                    // is at most half the window), so Where is set; the
-                    // select keeps the read in bounds regardless.
-                    llvm::Value *At = B.CreateLoad(B.getInt64Ty(), Where);
-                    At = B.CreateSelect(B.CreateICmpSLT(At, B.getInt64(0)),
-                                        XBase, At);
-                    switch (O.Kind) {
-                    case OpKind::MaxPool2d:
-                      S.store(K, Acc, Out, OI);
-                      return;
-                    case OpKind::MaxPool2dGather:
-                      S.store(K, S.load(K, Routed, At), Out, OI);
-                      return;
-                    case OpKind::MaxPool2dGrad:
-                      S.store(K,
-                              B.CreateFAdd(S.load(K, Out, At),
-                                           S.load(K, Routed, OI)),
-                              Out, At);
-                      return;
-                    case OpKind::AvgPool2d:
-                      S.store(K, B.CreateFDiv(Acc, Area), Out, OI);
-                      return;
-                    default: // AvgPool2dGrad: done in the window loop
+                    // Each position of the window: its input offset, its
+                    // value and whether it lies inside the image (null:
+                    // always).
+                    struct Position {
+                      llvm::Value *At, *V, *Valid;
+                    };
+                    llvm::SmallVector<Position, 16> Window;
+                    for (int64_t R = 0; R < G.R; ++R) {
+                      llvm::Value *H = B.CreateAdd(
+                          Mul(P, B.getInt64(G.Stride)), B.getInt64(R - G.Pad));
+                      llvm::Value *HIn = nullptr;
+                      if (Masked) {
+                        HIn = B.CreateICmpULT(H, G.H);
+                        H = B.CreateSelect(HIn, H, B.getInt64(0));
+                      }
+                      llvm::Value *XRow = Add(XBase, Mul(H, G.W));
+                      for (int64_t Sx = 0; Sx < G.S; ++Sx) {
+                        llvm::Value *Wd =
+                            B.CreateAdd(Mul(Q, B.getInt64(G.Stride)),
+                                        B.getInt64(Sx - G.Pad));
+                        llvm::Value *Valid = nullptr;
+                        if (Masked) {
+                          Valid = B.CreateAnd(HIn, B.CreateICmpULT(Wd, G.W));
+                          Wd = B.CreateSelect(Valid, Wd, B.getInt64(0));
+                        }
+                        llvm::Value *At = Add(XRow, Wd);
+                        Window.push_back(
+                            {At, X ? S.load(K, X, At) : nullptr, Valid});
+                      }
+                    }
+                    auto IfValid = [&](const Position &Pos, llvm::Value *Then,
+                                       llvm::Value *Else) {
+                      return Pos.Valid ? B.CreateSelect(Pos.Valid, Then, Else)
+                                       : Then;
+                    };
+                    if (O.Kind == OpKind::AvgPool2dGrad) {
+                      for (const Position &Pos : Window) {
+                        llvm::Value *Old = S.load(K, Out, Pos.At);
+                        S.store(K, IfValid(Pos, B.CreateFAdd(Old, Share), Old),
+                                Out, Pos.At);
+                      }
                       return;
                     }
+                    if (!IsMax) {
+                      llvm::Value *Sum = elemConst(K, 0);
+                      for (const Position &Pos : Window)
+                        Sum = IfValid(Pos, B.CreateFAdd(Sum, Pos.V), Sum);
+                      S.store(K, B.CreateFDiv(Sum, Area), Out, OI);
+                      return;
+                    }
+                    // The maximum, as reduce_max finds it: strictly better
+                    // values replace it, a NaN wins once. Every window
+                    // holds a position of the image (padding is at most
+                    // half the window), which starts it.
+                    llvm::Value *Best = nullptr, *Started = B.getFalse();
+                    for (const Position &Pos : Window) {
+                      if (!Best) {
+                        Best = Pos.V;
+                        Started = Pos.Valid ? Pos.Valid : B.getTrue();
+                        continue;
+                      }
+                      llvm::Value *Take = isBetter(B, K, Pos.V, Best, true);
+                      if (Pos.Valid)
+                        Take = B.CreateAnd(Pos.Valid,
+                                           B.CreateOr(B.CreateNot(Started),
+                                                      Take));
+                      Best = B.CreateSelect(Take, Pos.V, Best);
+                      Started = Pos.Valid ? B.CreateOr(Started, Pos.Valid)
+                                          : B.getTrue();
+                    }
+                    if (O.Kind == OpKind::MaxPool2d) {
+                      S.store(K, Best, Out, OI);
+                      return;
+                    }
+                    // The routing ops: the first position holding the
+                    // maximum (the first NaN when it is NaN) is the one
+                    // isBetter kept. Found by comparing values, with
+                    // selects of floats only: selecting its offset became
+                    // unpredictable branches, twelve times slower.
+                    llvm::Value *BestNaN = B.CreateFCmpUNO(Best, Best);
+                    llvm::Value *Found = B.getFalse();
+                    llvm::Value *Picked = elemConst(K, 0);
+                    llvm::Value *Dy = O.Kind == OpKind::MaxPool2dGrad
+                                          ? S.load(K, Routed, OI)
+                                          : nullptr;
+                    for (const Position &Pos : Window) {
+                      llvm::Value *Same = B.CreateOr(
+                          B.CreateFCmpOEQ(Pos.V, Best),
+                          B.CreateAnd(BestNaN, B.CreateFCmpUNO(Pos.V, Pos.V)));
+                      llvm::Value *Hit = B.CreateAnd(Same, B.CreateNot(Found));
+                      if (Pos.Valid)
+                        Hit = B.CreateAnd(Hit, Pos.Valid);
+                      Found = B.CreateOr(Found, Hit);
+                      if (Dy) {
+                        llvm::Value *Old = S.load(K, Out, Pos.At);
+                        S.store(K, B.CreateSelect(Hit, B.CreateFAdd(Old, Dy),
+                                                  Old),
+                                Out, Pos.At);
+                      } else {
+                        Picked = B.CreateSelect(
+                            Hit, S.load(K, Routed, Pos.At), Picked);
+                      }
+                    }
+                    if (!Dy)
+                      S.store(K, Picked, Out, OI);
                   },
                   "q");
             },
