@@ -112,6 +112,20 @@ for i, (B, C, H, W, k, s, p) in enumerate(POOLS):
         report("%s%d" % (kind, i), getattr(m, "%s%d" % (kind, i))(x), y, 1e-14)
         report("d%s%d" % (kind, i), getattr(m, "d%s%d" % (kind, i))(x, g), dx,
                1e-14)
+# NaN wins once, as in max(x, axis=...) and np.argmax: the first NaN of a
+# window is its maximum and gets the gradient.
+B, C, H, W, k, s, p = POOLS[1]
+x = rng.integers(-3, 4, (B, C, H, W)).astype(np.float64)
+x[0, 0, 1, 1] = x[0, 1, 4, 5] = x[0, 1, 4, 6] = np.nan
+y, _ = ref.pool(x, k, s, p, "max")
+g = rng.standard_normal(y.shape)
+_, dx = ref.pool(x, k, s, p, "max", g)
+for name, got, want in (("nanmax1", m.max1(x), y),
+                        ("dnanmax1", m.dmax1(x, g), dx)):
+    ok = np.array_equal(got, want, equal_nan=True) and np.isnan(want).any() \
+        if name == "nanmax1" else np.array_equal(got, want)
+    failed |= not ok
+    print("%-12s %-18s %s" % (name, str(got.shape), "ok" if ok else "FAIL"))
 x = rng.standard_normal((2, 3, 5, 7))
 w = rng.standard_normal((4, 3, 3, 3))
 report("convsym", m.convsym(x, w), ref.conv2d(x, w, 1, 1), 1e-13)
