@@ -53,6 +53,10 @@ bool emitVJP(const ir::Module &M, ValueId V, ValueId G, Adjoints &A);
 /// emitVJP. False when \p V is not one of them.
 bool emitTensorVJP(ValueId V, ValueId G, Adjoints &A);
 
+/// Convolution and pooling (issue 12): the rules of conv2d, the pools and
+/// their gradient ops (ConvRules.cpp).
+bool emitWindowVJP(ValueId V, ValueId G, Adjoints &A);
+
 /// Zero of a scalar, tensor or tuple type: the adjoint of a value nothing
 /// flows to. A tensor zero is a broadcast scalar 0.
 ValueId zeroOf(ir::Builder &B, const ir::Type &T);

@@ -231,6 +231,17 @@ bool ad::emitTensorVJP(ValueId V, ValueId G, Adjoints &A) {
     // float operand: no gradient.
     return true;
 
+  // Convolution and pooling (issue 12).
+  case OpKind::Conv2d:
+  case OpKind::Conv2dGradInput:
+  case OpKind::Conv2dGradWeight:
+  case OpKind::MaxPool2d:
+  case OpKind::MaxPool2dGrad:
+  case OpKind::MaxPool2dGather:
+  case OpKind::AvgPool2d:
+  case OpKind::AvgPool2dGrad:
+    return emitWindowVJP(V, G, A);
+
     // The rest are Rules.cpp's.
 #define OP(Name, Spelling, NumOperands, Class, Attr, Props)                    \
   case OpKind::Name:

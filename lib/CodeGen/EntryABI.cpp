@@ -167,8 +167,15 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
                              SE.get(TA.getShape().back()),
                              B.getInt1(Fusion.View[O.Operands[0]])));
   }
+  // Convolution and pooling (issue 12): the convolutions' column buffers
+  // (ConvLowering.cpp), which also multiply through the kernel.
+  llvm::Value *Columns = B.getInt64(0);
+  for (const ir::Op &O : F.Ops)
+    sizeWindowScratch(SE, O, Scratch, Columns);
   SlotOffsets.push_back(Total);
-  return SE.add(Total, Scratch);
+  Total = SE.add(Total, Scratch);
+  SlotOffsets.push_back(Total);
+  return SE.add(Total, Columns);
 }
 
 llvm::Error TensorFunctionEmitter::emitPrologue() {
@@ -249,8 +256,10 @@ llvm::Error TensorFunctionEmitter::emitPrologue() {
   Base->addIncoming(Workspace, Before);
   Base->addIncoming(P, Allocated);
   WorkspaceBase = Base;
-  GemmScratch =
-      B.CreateInBoundsGEP(B.getInt8Ty(), Base, SlotOffsets.back(), "scratch");
+  GemmScratch = B.CreateInBoundsGEP(
+      B.getInt8Ty(), Base, SlotOffsets[SlotOffsets.size() - 2], "scratch");
+  WindowScratch = B.CreateInBoundsGEP(B.getInt8Ty(), Base, SlotOffsets.back(),
+                                      "columns");
 
   // The fields of the input structs. Updated in place (a train step), the
   // results after the loss are written back to the same fields: computed

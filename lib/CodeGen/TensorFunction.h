@@ -23,6 +23,12 @@ namespace nnc::codegen {
 
 using Leaves = llvm::SmallVector<llvm::Value *, 2>;
 
+/// Whether \p X replaces the running maximum (Greater) or minimum \p Best:
+/// strictly better, so ties keep the first index; a NaN wins once
+/// (TensorLowering.cpp).
+llvm::Value *isBetter(llvm::IRBuilder<> &B, ElementKind K, llvm::Value *X,
+                      llvm::Value *Best, bool Greater);
+
 /// Declares the entry point of \p F and, for an exported function, its
 /// workspace size function (returned second, or null).
 std::pair<llvm::Function *, llvm::Function *>
@@ -89,6 +95,14 @@ private:
   void emitSlice(const ir::Op &O, llvm::Value *Out);
   void emitConcat(const ir::Op &O, llvm::Value *Out);
   void emitPermute(const ir::Op &O, llvm::Value *Out);
+  // ConvLowering.cpp: convolution and pooling (issue 12).
+  void emitWindowOp(const ir::Op &O, llvm::Value *Out);
+  void emitConv(const ir::Op &O, llvm::Value *Out);
+  void emitPool(const ir::Op &O, llvm::Value *Out);
+  /// Grows \p GemmBytes and \p ColumnBytes to what window op \p O needs
+  /// of the kernel's scratch and of the column buffer (none for others).
+  void sizeWindowScratch(ShapeEnv &SE, const ir::Op &O,
+                         llvm::Value *&GemmBytes, llvm::Value *&ColumnBytes);
 
   // Helpers.
   /// A pointer to the elements of \p V; a scalar is spilled to the stack.
@@ -130,6 +144,8 @@ private:
   }
   /// The scratch every matrix product shares (Gemm.h).
   llvm::Value *GemmScratch = nullptr;
+  /// The convolutions' column buffer (ConvLowering.cpp).
+  llvm::Value *WindowScratch = nullptr;
 
   llvm::Function *LF = nullptr;
   std::vector<EntryArg> Args;

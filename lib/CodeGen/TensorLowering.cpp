@@ -95,8 +95,9 @@ static int64_t intExtremeOf(ElementKind K, bool Lowest) {
 /// Whether \p X replaces the running maximum (Greater) or minimum \p Best:
 /// strictly better, so ties keep the first index; a NaN wins once, so it
 /// propagates and argmax finds the first one, as NumPy does.
-static llvm::Value *isBetter(llvm::IRBuilder<> &B, ElementKind K,
-                             llvm::Value *X, llvm::Value *Best, bool Greater) {
+llvm::Value *codegen::isBetter(llvm::IRBuilder<> &B, ElementKind K,
+                               llvm::Value *X, llvm::Value *Best,
+                               bool Greater) {
   if (!isFloatKind(K))
     return Greater ? B.CreateICmpSGT(X, Best) : B.CreateICmpSLT(X, Best);
   llvm::Value *Strict =
@@ -230,6 +231,16 @@ void TensorFunctionEmitter::emitTensorOp(const ir::Op &O, llvm::Value *Out) {
     return emitConcat(O, Out);
   case OpKind::Permute:
     return emitPermute(O, Out);
+  // Convolution and pooling (issue 12).
+  case OpKind::Conv2d:
+  case OpKind::Conv2dGradInput:
+  case OpKind::Conv2dGradWeight:
+  case OpKind::MaxPool2d:
+  case OpKind::MaxPool2dGrad:
+  case OpKind::MaxPool2dGather:
+  case OpKind::AvgPool2d:
+  case OpKind::AvgPool2dGrad:
+    return emitWindowOp(O, Out);
   default:
     llvm_unreachable("not a tensor op");
   }

@@ -585,6 +585,19 @@ ValueId Builder::permute(ValueId X, llvm::ArrayRef<unsigned> Perm) {
   return create(std::move(O));
 }
 
+// Convolution and pooling (issue 12).
+ValueId Builder::window(OpKind K, llvm::ArrayRef<ValueId> Operands,
+                        const Window &W, const Type *Given) {
+  assert(getAttrKind(K) == AttrKind::Window && "a window op");
+  Op O;
+  O.Kind = K;
+  if (Given)
+    O.Ty = *Given;
+  O.setWindow(W);
+  O.Operands.assign(Operands.begin(), Operands.end());
+  return create(std::move(O));
+}
+
 std::string ir::formatDouble(double V) {
   char Buf[64];
   auto Res = std::to_chars(Buf, Buf + sizeof(Buf), V);

@@ -640,6 +640,19 @@ bool IRParser::parseKeywordAttr(Op &O) {
     }
     return true;
   }
+  case AttrKind::Window: {
+    // Convolution and pooling (issue 12): `[kernel=K] stride=S padding=P`,
+    // the kernel for the pools only (the type rule checks which).
+    Window W;
+    if (is(TokKind::Ident) && Tok.Text == "kernel" &&
+        !parseAttribute("kernel", W.Kernel))
+      return false;
+    if (!parseAttribute("stride", W.Stride) ||
+        !parseAttribute("padding", W.Pad))
+      return false;
+    O.setWindow(W);
+    return true;
+  }
   }
   return true;
 }

@@ -45,7 +45,10 @@ const char *const BuiltinNames[] = {
     "onehot", "pick", "rand", "randn",
     // Indexing and structural ops (issue 12, tensorops).
     "concat", "stack", "zeros", "ones", "full", "permute", "flatten",
-    "slice", "unslice"};
+    "slice", "unslice",
+    // Convolution and pooling (issue 12).
+    "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "max_pool2d",
+    "max_pool2d_grad", "max_pool2d_gather", "avg_pool2d", "avg_pool2d_grad"};
 
 /// The built-in function an op prints as, or "" for operators and ops
 /// without one.
@@ -366,6 +369,28 @@ private:
       return Fn(getOpName(O.Kind), renderShape(O.Ty.getShape()) +
                                        ", stream=" +
                                        std::to_string(O.getStream()));
+    // Convolution and pooling (issue 12): `max_pool2d(x, 2, stride=2,
+    // padding=0)`, `conv2d_grad_input(dy, w, [B, C, H, W], stride=1, ...)`.
+    case OpKind::Conv2d:
+    case OpKind::Conv2dGradInput:
+    case OpKind::Conv2dGradWeight:
+    case OpKind::MaxPool2d:
+    case OpKind::MaxPool2dGrad:
+    case OpKind::MaxPool2dGather:
+    case OpKind::AvgPool2d:
+    case OpKind::AvgPool2dGrad: {
+      const Window &W = O.getWindow();
+      std::string Extra;
+      if (W.Kernel)
+        Extra += std::to_string(W.Kernel) + ", ";
+      if (O.Kind == OpKind::Conv2dGradInput ||
+          O.Kind == OpKind::Conv2dGradWeight ||
+          O.Kind == OpKind::AvgPool2dGrad)
+        Extra += renderShape(O.Ty.getShape()) + ", ";
+      Extra += "stride=" + std::to_string(W.Stride) +
+               ", padding=" + std::to_string(W.Pad);
+      return Fn(getOpName(O.Kind), Extra);
+    }
     case OpKind::Extract: {
       const Op &T = F.op(O.Operands[0]);
       if (T.Kind == OpKind::Tuple)

@@ -61,6 +61,14 @@ static void printKeywordAttr(const Op &O, llvm::raw_ostream &OS) {
     OS << ']';
     return;
   }
+  case AttrKind::Window: {
+    // Convolution and pooling (issue 12): a pool's window first.
+    const Window &W = O.getWindow();
+    if (W.Kernel)
+      OS << " kernel=" << W.Kernel;
+    OS << " stride=" << W.Stride << " padding=" << W.Pad;
+    return;
+  }
   }
 }
 

@@ -52,6 +52,10 @@ private:
   std::optional<Type> other();
   std::optional<Type> tensor();
   std::optional<Type> slice();
+  // Convolution and pooling (issue 12).
+  std::optional<Type> window();
+  std::optional<Shape> slide(const Shape &X, const Dim &KH, const Dim &KW,
+                             const Dim &Channels);
 };
 
 } // namespace
@@ -266,6 +270,16 @@ std::optional<Type> Inference::tensor() {
     }
     return Type::tensor(T(0).getElementKind(), std::move(S));
   }
+  // Convolution and pooling (issue 12).
+  case OpKind::Conv2d:
+  case OpKind::Conv2dGradInput:
+  case OpKind::Conv2dGradWeight:
+  case OpKind::MaxPool2d:
+  case OpKind::MaxPool2dGrad:
+  case OpKind::MaxPool2dGather:
+  case OpKind::AvgPool2d:
+  case OpKind::AvgPool2dGrad:
+    return window();
   default:
     return fail("no type rule for this op");
   }
@@ -301,6 +315,101 @@ std::optional<Type> Inference::slice() {
       return fail("slice window does not fit the axis");
   }
   return O.Ty;
+}
+
+// Convolution and pooling (issue 12).
+
+/// [B, Channels, P, Q]: \p X ([B, C, H, W]) under a window of KH x KW.
+std::optional<Shape> Inference::slide(const Shape &X, const Dim &KH,
+                                      const Dim &KW, const Dim &Channels) {
+  if (!KH.isConstant() || !KW.isConstant()) {
+    Why = "the window's size must be a constant";
+    return std::nullopt;
+  }
+  std::optional<Dim> P = getWindowExtent(X[2], KH.Factor, O.getWindow(), Why);
+  if (!P)
+    return std::nullopt;
+  std::optional<Dim> Q = getWindowExtent(X[3], KW.Factor, O.getWindow(), Why);
+  if (!Q)
+    return std::nullopt;
+  return Shape{X[0], Channels, *P, *Q};
+}
+
+std::optional<Type> Inference::window() {
+  const Window &W = O.getWindow();
+  ElementKind K = T(0).getElementKind();
+  // The ops whose result type is an input's check it as an operand.
+  bool Given = O.Kind == OpKind::Conv2dGradInput ||
+               O.Kind == OpKind::Conv2dGradWeight ||
+               O.Kind == OpKind::AvgPool2dGrad;
+  llvm::SmallVector<const Type *, 3> All(Operands.begin(), Operands.end());
+  if (Given)
+    All.push_back(&O.Ty);
+  for (const Type *X : All)
+    if (!X->isFloat() || X->getRank() != 4 || X->getElementKind() != K)
+      return fail("convolution and pooling take rank-4 tensors of one float "
+                  "type");
+  bool Pool = O.Kind != OpKind::Conv2d && O.Kind != OpKind::Conv2dGradInput &&
+              O.Kind != OpKind::Conv2dGradWeight;
+  if (Pool != (W.Kernel > 0))
+    return fail("a pool's window is its kernel, conv2d's its weight's shape");
+  if (Pool && 2 * W.Pad > W.Kernel)
+    return fail("pooling padding is more than half the window");
+  Dim KW = Dim::constant(W.Kernel);
+  auto Same = [&](std::optional<Shape> S, const Type &Want) -> bool {
+    if (S && *S != Want.getShape())
+      Why = "the gradient's shape does not match the window's output";
+    return S && *S == Want.getShape();
+  };
+  auto Conv = [&](const Type &X, const Type &Wt) -> std::optional<Shape> {
+    const Shape &WS = Wt.getShape();
+    if (X.getShape()[1] != WS[1]) {
+      Why = "conv2d input channels differ from the weight's";
+      return std::nullopt;
+    }
+    return slide(X.getShape(), WS[2], WS[3], WS[0]);
+  };
+  switch (O.Kind) {
+  case OpKind::Conv2d: {
+    std::optional<Shape> S = Conv(T(0), T(1));
+    if (!S)
+      return std::nullopt;
+    return Type::tensor(K, std::move(*S));
+  }
+  case OpKind::Conv2dGradInput: // (dy, w) -> x
+    if (!Same(Conv(O.Ty, T(1)), T(0)))
+      return std::nullopt;
+    return O.Ty;
+  case OpKind::Conv2dGradWeight: // (x, dy) -> w
+    if (!Same(Conv(T(0), O.Ty), T(1)))
+      return std::nullopt;
+    return O.Ty;
+  case OpKind::MaxPool2d:
+  case OpKind::AvgPool2d: {
+    std::optional<Shape> S = slide(T(0).getShape(), KW, KW, T(0).getShape()[1]);
+    if (!S)
+      return std::nullopt;
+    return Type::tensor(K, std::move(*S));
+  }
+  case OpKind::MaxPool2dGrad: // (x, dy) -> x
+    if (!Same(slide(T(0).getShape(), KW, KW, T(0).getShape()[1]), T(1)))
+      return std::nullopt;
+    return T(0);
+  case OpKind::MaxPool2dGather: { // (x, g) -> pooled
+    if (T(1) != T(0))
+      return fail("max_pool2d_gather's operands differ in type");
+    std::optional<Shape> S = slide(T(0).getShape(), KW, KW, T(0).getShape()[1]);
+    if (!S)
+      return std::nullopt;
+    return Type::tensor(K, std::move(*S));
+  }
+  case OpKind::AvgPool2dGrad: // (dy) -> x
+    if (!Same(slide(O.Ty.getShape(), KW, KW, O.Ty.getShape()[1]), T(0)))
+      return std::nullopt;
+    return O.Ty;
+  default:
+    return fail("not a window op");
+  }
 }
 
 std::optional<Type> ir::inferType(const Op &O,

@@ -24,6 +24,39 @@ using ir::ValueId;
 
 namespace {
 
+// Convolution and pooling (issue 12).
+/// The op a window built-in lowers to, if it is one.
+std::optional<ir::OpKind> windowOpKind(ast::Builtin B) {
+  switch (B) {
+  case ast::Builtin::Conv2d:
+    return ir::OpKind::Conv2d;
+  case ast::Builtin::Conv2dGradInput:
+    return ir::OpKind::Conv2dGradInput;
+  case ast::Builtin::Conv2dGradWeight:
+    return ir::OpKind::Conv2dGradWeight;
+  case ast::Builtin::MaxPool2d:
+    return ir::OpKind::MaxPool2d;
+  case ast::Builtin::MaxPool2dGrad:
+    return ir::OpKind::MaxPool2dGrad;
+  case ast::Builtin::MaxPool2dGather:
+    return ir::OpKind::MaxPool2dGather;
+  case ast::Builtin::AvgPool2d:
+    return ir::OpKind::AvgPool2d;
+  case ast::Builtin::AvgPool2dGrad:
+    return ir::OpKind::AvgPool2dGrad;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// How many leading arguments of a window built-in are tensors.
+size_t windowTensorArgs(ast::Builtin B) {
+  return B == ast::Builtin::MaxPool2d || B == ast::Builtin::AvgPool2d ||
+                 B == ast::Builtin::AvgPool2dGrad
+             ? 1
+             : 2;
+}
+
 ir::Type lowerType(const ast::Type &T, const DimSubstitution &Sub = {}) {
   if (T.isTuple()) {
     std::vector<ir::Type> Elts;
@@ -670,10 +703,15 @@ private:
                        C.B == ast::Builtin::Broadcast ||
                        C.B == ast::Builtin::SumTo ||
                        C.B == ast::Builtin::Onehot;
+    // Convolution and pooling (issue 12): tensors first, then the pools'
+    // window and a shape, which are attributes.
+    size_t ValueArgs = windowOpKind(C.B) ? windowTensorArgs(C.B)
+                                         : C.Args.size();
     std::vector<ValueId> Args;
     for (size_t I = 0; I < C.Args.size(); ++I) {
       const ast::Arg &A = C.Args[I];
-      if (!A.Name.empty() || (ShapeFirst && I == 0) || (ShapeSecond && I == 1))
+      if (!A.Name.empty() || (ShapeFirst && I == 0) ||
+          (ShapeSecond && I == 1) || I >= ValueArgs)
         continue;
       Args.push_back(lower(B, *A.Value));
     }
@@ -768,6 +806,13 @@ private:
       return B.binary(ir::OpKind::Div, Total, countOf(B, T, 0, K));
     }
     default:
+      // Convolution and pooling (issue 12).
+      if (std::optional<ir::OpKind> K = windowOpKind(C.B)) {
+        bool Given = C.B == ast::Builtin::Conv2dGradInput ||
+                     C.B == ast::Builtin::Conv2dGradWeight ||
+                     C.B == ast::Builtin::AvgPool2dGrad;
+        return B.window(*K, Args, C.Win, Given ? &Result : nullptr);
+      }
       break;
     }
     switch (ast::getBuiltinFamily(C.B)) {

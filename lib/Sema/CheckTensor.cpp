@@ -617,6 +617,16 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
     if (!checkArgNames(E, {}, 0, 0))
       return Type();
     return Type::scalar(ElementKind::F64);
+  // Convolution and pooling (issue 12).
+  case Builtin::Conv2d:
+  case Builtin::Conv2dGradInput:
+  case Builtin::Conv2dGradWeight:
+  case Builtin::MaxPool2d:
+  case Builtin::MaxPool2dGrad:
+  case Builtin::MaxPool2dGather:
+  case Builtin::AvgPool2d:
+  case Builtin::AvgPool2dGrad:
+    return checkWindowBuiltin(E, B);
   default:
     // Transpose and issue 12's structural ops (CheckIndex.cpp).
     return checkStructural(E, B, Expected);

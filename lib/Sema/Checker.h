@@ -114,6 +114,11 @@ private:
   bool checkArgNames(CallExpr &E, llvm::ArrayRef<llvm::StringRef> Allowed,
                      size_t MinPositional, size_t MaxPositional);
   const Arg *findArg(CallExpr &E, llvm::StringRef Name);
+  //===--- Convolution and pooling (CheckConv.cpp, issue 12) ---===//
+  Type checkWindowBuiltin(CallExpr &E, Builtin B);
+  /// An integer literal of at least \p Min for a window's \p Name.
+  std::optional<unsigned> getWindowInt(const Arg &A, llvm::StringRef What,
+                                       llvm::StringRef Name, int64_t Min);
 
   //===--- Indexing and structural ops (CheckIndex.cpp, issue 12) ---===//
   /// `x[i, 1:3, ..., -1]`: fills E.Axes with each axis's window.

@@ -59,6 +59,11 @@ static void printAttrKey(const Op &O, llvm::raw_ostream &OS) {
     for (unsigned P : O.getPerm())
       OS << P << ',';
     return;
+  case AttrKind::Window: {
+    const Window &W = O.getWindow();
+    OS << W.Kernel << ',' << W.Stride << ',' << W.Pad;
+    return;
+  }
   }
 }
 

@@ -552,6 +552,16 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
     }
     return R;
   }
+  // Convolution and pooling (issue 12).
+  case OpKind::Conv2d:
+  case OpKind::Conv2dGradInput:
+  case OpKind::Conv2dGradWeight:
+  case OpKind::MaxPool2d:
+  case OpKind::MaxPool2dGrad:
+  case OpKind::MaxPool2dGather:
+  case OpKind::AvgPool2d:
+  case OpKind::AvgPool2dGrad:
+    return evaluateWindowOp(O, In, blank(O.Ty));
   default:
     (void)F;
     return elementwise(O, In);

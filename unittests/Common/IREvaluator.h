@@ -62,6 +62,12 @@ int64_t numElements(const std::vector<int64_t> &Shape);
 llvm::Expected<Value> evaluate(const Module &M, const Function &F,
                                const std::vector<Value> &Args);
 
+/// Convolution and pooling (issue 12): conv2d, the pools and their
+/// gradient ops on inputs \p In, into \p Result (zeros of the op's type)
+/// (WindowEvaluator.cpp).
+Value evaluateWindowOp(const Op &O, const std::vector<const Value *> &In,
+                       Value Result);
+
 } // namespace nnc::ir::testing
 
 #endif

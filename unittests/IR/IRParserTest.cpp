@@ -152,6 +152,29 @@ std::unique_ptr<Module> buildKitchenSink() {
     ValueId G = B.param(F64, "g");
     B.ret(B.tuple({B.binary(OpKind::Mul, G, Y), B.binary(OpKind::Mul, G, X)}));
   }
+  {
+    // Convolution and pooling (issue 12): every window op and attribute.
+    Function &F = M->addFunction("windows");
+    Type X = Type::tensor(ElementKind::F32, {Dim::var("b"), Dim::constant(2),
+                                             Dim::constant(7), Dim::constant(6)});
+    Type Wt = Type::tensor(ElementKind::F32, {Dim::constant(3), Dim::constant(2),
+                                              Dim::constant(3), Dim::constant(2)});
+    F.ResultType = Type::tuple({X, X, Wt, X, X});
+    Builder B(F);
+    ValueId XV = B.param(X, "x");
+    ValueId WV = B.param(Wt, "w");
+    Window Conv{0, 2, 1}, Pool{3, 2, 1};
+    ValueId Y = B.window(OpKind::Conv2d, {XV, WV}, Conv);
+    ValueId DX = B.window(OpKind::Conv2dGradInput, {Y, WV}, Conv, &X);
+    ValueId DW = B.window(OpKind::Conv2dGradWeight, {XV, Y}, Conv, &Wt);
+    ValueId MP = B.window(OpKind::MaxPool2d, {XV}, Pool);
+    ValueId MG = B.window(OpKind::MaxPool2dGrad, {XV, MP}, Pool);
+    ValueId Gt = B.window(OpKind::MaxPool2dGather, {XV, MG}, Pool);
+    ValueId AP = B.window(OpKind::AvgPool2d, {XV}, Pool);
+    ValueId AG = B.window(OpKind::AvgPool2dGrad,
+                          {B.binary(OpKind::Add, AP, Gt)}, Pool, &X);
+    B.ret(B.tuple({DX, MG, DW, AG, XV}));
+  }
   M->Derived.push_back({"dhelper", DeriveKind::Grad, "helper", {0, 1}, true, {}});
   M->Derived.push_back(
       {"vg", DeriveKind::ValueAndGrad, "helper", {1}, false, {}});

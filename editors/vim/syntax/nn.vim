@@ -20,6 +20,9 @@ syn keyword nnBuiltin exp log sqrt tanh sigmoid relu abs sin cos softplus pow ma
       \ batch_norm dropout
       \ concat stack zeros ones full permute flatten slice unslice
       \ leaky_relu elu erf gelu sign where maximum minimum clamp var std
+" Convolution and pooling (issue 12).
+syn keyword nnBuiltin conv2d conv2d_grad_input conv2d_grad_weight max_pool2d
+      \ max_pool2d_grad max_pool2d_gather avg_pool2d avg_pool2d_grad
 syn keyword nnType f32 f64 i32 i64 bool
 
 syn match nnFunctionName "\%(\<fn\s\+\)\@<=\h\w*"

@@ -11,6 +11,7 @@
 #include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
 #include "nnc/Support/Stack.h"
+#include "nnc/Support/Window.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/SMLoc.h"
@@ -291,6 +292,9 @@ public:
   /// A reduction along several axes (`axis=[0, 2, 3]`, issue 12): the
   /// axes in increasing order, each once; empty otherwise.
   std::vector<unsigned> Axes;
+  /// Convolution and pooling (issue 12): the stride, padding and pooling
+  /// window of conv2d, the pools and their gradients.
+  Window Win;
   /// A call of an instance's method (or a transform of one) in the REPL's
   /// wrapper: the indices of the caller's parameters that hold the
   /// instance's parameters, passed before Args (Sema's getSessionParams).

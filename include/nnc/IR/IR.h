@@ -14,6 +14,7 @@
 #include "nnc/Support/ElementKind.h"
 #include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
+#include "nnc/Support/Window.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -111,6 +112,8 @@ enum class AttrKind {
   // Slicing and permutation (issue 12, tensorops).
   Steps,
   Perm,
+  // Convolution and pooling (issue 12).
+  Window,
 };
 
 /// Properties of an op kind (Ops.def's Props column).
@@ -194,10 +197,15 @@ struct PermAttr {
   llvm::SmallVector<unsigned, 4> Perm;
   bool operator==(const PermAttr &) const = default;
 };
+// Convolution and pooling (issue 12).
+struct WindowAttr {
+  Window W; // conv2d, the pools and their gradients
+  bool operator==(const WindowAttr &) const = default;
+};
 using OpAttr = std::variant<std::monostate, IndexAttr, AxisAttr, StreamAttr,
-                            DimAttr, StepsAttr, PermAttr>;
+                            DimAttr, StepsAttr, PermAttr, WindowAttr>;
 static_assert(std::variant_size_v<OpAttr> ==
-                  static_cast<size_t>(AttrKind::Perm) + 1,
+                  static_cast<size_t>(AttrKind::Window) + 1,
               "one alternative per AttrKind, in order");
 
 using ValueId = uint32_t;
@@ -236,6 +244,8 @@ struct Op {
   llvm::ArrayRef<unsigned> getPerm() const { return get<PermAttr>().Perm; }
   void setSteps(llvm::ArrayRef<int64_t> S) { set(StepsAttr{{S.begin(), S.end()}}); }
   void setPerm(llvm::ArrayRef<unsigned> P) { set(PermAttr{{P.begin(), P.end()}}); }
+  const Window &getWindow() const { return get<WindowAttr>().W; }
+  void setWindow(const Window &W) { set(WindowAttr{W}); }
 
 private:
   template <typename A> const A &get() const {
@@ -466,6 +476,12 @@ public:
   ValueId concat(llvm::ArrayRef<ValueId> Parts, unsigned Axis);
   /// Result axis i is axis Perm[i] of \p X.
   ValueId permute(ValueId X, llvm::ArrayRef<unsigned> Perm);
+  /// Convolution and pooling (issue 12): an op of kind \p K over
+  /// \p Operands with window \p W. \p Given is the result type of the ops
+  /// whose result is an input's type (conv2d_grad_input, conv2d_grad_weight,
+  /// avg_pool2d_grad); the others compute theirs.
+  ValueId window(OpKind K, llvm::ArrayRef<ValueId> Operands, const Window &W,
+                 const Type *Given = nullptr);
   void ret(ValueId V);
   /// Appends \p O as it is (used by cloners and passes), type included.
   ValueId append(Op O);

@@ -1,0 +1,134 @@
+"""conv2d, its gradients and the pools, compiled by nnc, against the NumPy
+references of conv_reference.py at several shapes: odd sizes, stride 2,
+padding 1, a batch of 1, non-square and 1x1 kernels, symbolic and literal
+dimensions, f64 and f32. Prints one line per case with its worst error and
+exits 1 on any error above the bound (a NaN counts as one).
+
+  conv_values.py OUT_DIR [--corrupt]   --corrupt perturbs one reference
+  value, to show the check fails."""
+import os
+import sys
+
+import numpy as np
+
+import nnc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import conv_reference as ref  # noqa: E402
+
+out_dir = sys.argv[1]
+corrupt = "--corrupt" in sys.argv
+
+# (B, C, H, W, K, R, S, stride, pad)
+CONVS = [
+    (2, 3, 5, 6, 4, 3, 3, 1, 1),
+    (1, 1, 7, 7, 2, 3, 3, 2, 1),
+    (3, 2, 9, 8, 5, 3, 2, 2, 0),
+    (1, 4, 6, 5, 3, 1, 1, 1, 0),
+    (2, 2, 5, 5, 3, 5, 5, 1, 2),
+    (2, 3, 4, 7, 2, 2, 3, 3, 1),
+    (1, 1, 1, 1, 1, 1, 1, 1, 0),
+]
+# (B, C, H, W, k, stride, pad)
+POOLS = [
+    (2, 3, 8, 6, 2, 2, 0),
+    (1, 2, 7, 7, 3, 2, 1),
+    (2, 1, 5, 9, 2, 1, 0),
+    (1, 3, 9, 5, 3, 3, 1),
+]
+
+lines = []
+for i, (B, C, H, W, K, R, S, s, p) in enumerate(CONVS):
+    for t in ("f64", "f32"):
+        x, w = "%s[%d, %d, %d, %d]" % (t, B, C, H, W), "%s[%d, %d, %d, %d]" % (
+            t, K, C, R, S)
+        lines.append("fn conv%d_%s(x: %s, w: %s) = conv2d(x, w, stride=%d, "
+                     "padding=%d);" % (i, t, x, w, s, p))
+        lines.append(
+            "fn conv%d_%s_l(x: %s, w: %s, g: %s) = sum(reshape(conv2d(x, w, "
+            "stride=%d, padding=%d) * g, [%d]));"
+            % (i, t, x, w, "%s[%d, %d, %d, %d]" % (
+                t, B, K, (H + 2 * p - R) // s + 1, (W + 2 * p - S) // s + 1),
+               s, p, B * K * ((H + 2 * p - R) // s + 1) *
+               ((W + 2 * p - S) // s + 1)))
+        lines.append("fn dconv%d_%s = grad(conv%d_%s_l, x, w);" % (i, t, i, t))
+for i, (B, C, H, W, k, s, p) in enumerate(POOLS):
+    P, Q = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+    x = "f64[%d, %d, %d, %d]" % (B, C, H, W)
+    g = "f64[%d, %d, %d, %d]" % (B, C, P, Q)
+    for kind in ("max", "avg"):
+        lines.append("fn %s%d(x: %s) = %s_pool2d(x, %d, stride=%d, padding=%d);"
+                     % (kind, i, x, kind, k, s, p))
+        lines.append("fn %s%d_l(x: %s, g: %s) = sum(reshape(%s_pool2d(x, %d, "
+                     "stride=%d, padding=%d) * g, [%d]));"
+                     % (kind, i, x, g, kind, k, s, p, B * C * P * Q))
+        lines.append("fn d%s%d = grad(%s%d_l, x);" % (kind, i, kind, i))
+# Dimension variables: stride 1 with 2 * pad == R - 1 keeps H and W; a
+# 2x2 pool of stride 2 halves 2 * H.
+lines.append("fn convsym(x: f64[B, C, H, W], w: f64[K, C, 3, 3]) = "
+             "conv2d(x, w, padding=1);")
+lines.append("fn poolsym(x: f64[B, C, 2 * H, 2 * W]) = max_pool2d(x, 2);")
+path = os.path.join(out_dir, "conv_values.nn")
+with open(path, "w") as f:
+    f.write("\n".join(lines) + "\n")
+m = nnc.load(path)
+
+rng = np.random.default_rng(12)
+failed = False
+
+
+def report(name, got, want, tol):
+    global failed
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    if corrupt and name == "conv0_f64":
+        want = want.copy()
+        want.flat[0] += 1e-3
+    err = np.max(np.abs(got - want) / (1 + np.abs(want))) if got.size else 0.0
+    ok = got.shape == want.shape and not np.isnan(err) and err <= tol
+    failed |= not ok
+    print("%-12s %-18s %s" % (name, str(got.shape), "ok" if ok else
+                              "FAIL err %r" % err))
+
+
+for i, (B, C, H, W, K, R, S, s, p) in enumerate(CONVS):
+    x = rng.standard_normal((B, C, H, W))
+    w = rng.standard_normal((K, C, R, S))
+    y = ref.conv2d(x, w, s, p)
+    g = rng.standard_normal(y.shape)
+    dx, dw = ref.conv2d_grads(x, w, g, s, p)
+    for t, tol in (("f64", 1e-13), ("f32", 1e-5)):
+        report("conv%d_%s" % (i, t), getattr(m, "conv%d_%s" % (i, t))(x, w), y,
+               tol)
+        gx, gw = getattr(m, "dconv%d_%s" % (i, t))(x, w, g)
+        report("dx%d_%s" % (i, t), gx, dx, tol)
+        report("dw%d_%s" % (i, t), gw, dw, tol)
+for i, (B, C, H, W, k, s, p) in enumerate(POOLS):
+    # Ties: integers in a small range, so windows repeat their maximum.
+    x = rng.integers(-3, 4, (B, C, H, W)).astype(np.float64)
+    for kind in ("max", "avg"):
+        y, _ = ref.pool(x, k, s, p, kind)
+        g = rng.standard_normal(y.shape)
+        _, dx = ref.pool(x, k, s, p, kind, g)
+        report("%s%d" % (kind, i), getattr(m, "%s%d" % (kind, i))(x), y, 1e-14)
+        report("d%s%d" % (kind, i), getattr(m, "d%s%d" % (kind, i))(x, g), dx,
+               1e-14)
+# NaN wins once, as in max(x, axis=...) and np.argmax: the first NaN of a
+# window is its maximum and gets the gradient.
+B, C, H, W, k, s, p = POOLS[1]
+x = rng.integers(-3, 4, (B, C, H, W)).astype(np.float64)
+x[0, 0, 1, 1] = x[0, 1, 4, 5] = x[0, 1, 4, 6] = np.nan
+y, _ = ref.pool(x, k, s, p, "max")
+g = rng.standard_normal(y.shape)
+_, dx = ref.pool(x, k, s, p, "max", g)
+for name, got, want in (("nanmax1", m.max1(x), y),
+                        ("dnanmax1", m.dmax1(x, g), dx)):
+    ok = np.array_equal(got, want, equal_nan=True) and np.isnan(want).any() \
+        if name == "nanmax1" else np.array_equal(got, want)
+    failed |= not ok
+    print("%-12s %-18s %s" % (name, str(got.shape), "ok" if ok else "FAIL"))
+x = rng.standard_normal((2, 3, 5, 7))
+w = rng.standard_normal((4, 3, 3, 3))
+report("convsym", m.convsym(x, w), ref.conv2d(x, w, 1, 1), 1e-13)
+x = rng.standard_normal((1, 2, 6, 4))
+report("poolsym", m.poolsym(x), ref.pool(x, 2, 2, 0, "max")[0], 0)
+sys.exit(1 if failed else 0)
