@@ -356,7 +356,7 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
   P->addIncoming(PNext, B.GetInsertBlock());
   for (unsigned V = 0; V < Vecs; ++V)
     Acc[V]->addIncoming(Next[V], B.GetInsertBlock());
-  B.CreateCondBr(B.CreateICmpSLT(PNext, K), Loop, Store);
+  disableUnrolling(B.CreateCondBr(B.CreateICmpSLT(PNext, K), Loop, Store));
   B.SetInsertPoint(Store);
   std::vector<llvm::PHINode *> Sums;
   for (unsigned V = 0; V < Vecs; ++V) {
@@ -773,7 +773,7 @@ void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
   P->addIncoming(PNext, B.GetInsertBlock());
   for (unsigned I = 0; I < Rows * Vecs; ++I)
     Acc[I]->addIncoming(Next[I], B.GetInsertBlock());
-  B.CreateCondBr(B.CreateICmpSLT(PNext, KCur), Loop, Store);
+  disableUnrolling(B.CreateCondBr(B.CreateICmpSLT(PNext, KCur), Loop, Store));
 
   B.SetInsertPoint(Store);
   for (unsigned R = 0; R < Rows; ++R)
