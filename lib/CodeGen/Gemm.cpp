@@ -115,10 +115,11 @@ namespace {
 /// Where the tiles of a block of A are: the tile of rows IR starts at
 /// Block + IR * TileStride, and its element (r, p) is r * RowStride +
 /// p * ColStride further. A row-major A is read in place (strides rsA,
-/// rsA, 1); a transposed one from its copy (KC, 1, MR).
+/// rsA, 1); a transposed one from its copy (KC, 1, MR). The strides are
+/// values, so that one tile's code serves both (the remainder tiles; the
+/// full tile has a copy for each, emitPanel).
 struct PanelLayout {
-  llvm::Value *Block, *TileStride, *RowStride;
-  int64_t ColStride;
+  llvm::Value *Block, *TileStride, *RowStride, *ColStride;
 };
 
 class GemmEmitter {
@@ -216,6 +217,8 @@ private:
   llvm::Function *F = nullptr;
   llvm::Value *M, *N, *K, *A, *RsA, *CsA, *Bm, *RsB, *CsB, *C, *Ldc, *Scratch;
   llvm::Value *PackA = nullptr, *PackB = nullptr;
+  /// Whether A is read in place (row-major) rather than from its copy.
+  llvm::Value *RowLayout = nullptr;
 };
 
 } // namespace
@@ -356,7 +359,7 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
   P->addIncoming(PNext, B.GetInsertBlock());
   for (unsigned V = 0; V < Vecs; ++V)
     Acc[V]->addIncoming(Next[V], B.GetInsertBlock());
-  B.CreateCondBr(B.CreateICmpSLT(PNext, K), Loop, Store);
+  disableUnrolling(B.CreateCondBr(B.CreateICmpSLT(PNext, K), Loop, Store));
   B.SetInsertPoint(Store);
   std::vector<llvm::PHINode *> Sums;
   for (unsigned V = 0; V < Vecs; ++V) {
@@ -375,7 +378,7 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
 void GemmEmitter::emitBlocked() {
   // K > DirectDepth here: every block of k has a term.
   PackA = Scratch;
-  llvm::Value *RowLayout = B.CreateICmpEQ(CsA, B.getInt64(1), "a.rows");
+  RowLayout = B.CreateICmpEQ(CsA, B.getInt64(1), "a.rows");
   // The copy of A, when there is one, comes first (emitGemmScratchBytes).
   PackB = B.CreateInBoundsGEP(
       B.getInt8Ty(), Scratch,
@@ -420,10 +423,14 @@ void GemmEmitter::emitBlocked() {
                     packA(IC, PC, MCur, KCur);
                     B.CreateBr(Packed);
                     B.SetInsertPoint(Packed);
-                    PanelLayout InPlace{at(A, add(mul(IC, RsA), PC)), RsA, RsA,
-                                        1};
-                    PanelLayout Copied{PackA, B.getInt64(Cfg.KC), B.getInt64(1),
-                                       Cfg.Rows};
+                    auto Pick = [&](llvm::Value *InPlace, llvm::Value *Copied) {
+                      return B.CreateSelect(RowLayout, InPlace, Copied);
+                    };
+                    PanelLayout L{
+                        Pick(at(A, add(mul(IC, RsA), PC)), PackA),
+                        Pick(RsA, B.getInt64(Cfg.KC)),
+                        Pick(RsA, B.getInt64(1)),
+                        Pick(B.getInt64(1), B.getInt64(Cfg.Rows))};
                     llvm::Value *CBlock = at(C, add(mul(IC, Ldc), JC));
                     forBlocks(
                         NCur, NR,
@@ -431,8 +438,7 @@ void GemmEmitter::emitBlocked() {
                           llvm::Value *BPanel = at(PackB, mul(JR, KCur));
                           llvm::Value *CCol = at(CBlock, JR);
                           // One case per number of vectors the panel's
-                          // columns need, and per way A is read (in place
-                          // or from its copy).
+                          // columns need.
                           llvm::BasicBlock *Next = block("panel.next");
                           llvm::Value *Vecs = B.CreateSDiv(
                               B.CreateAdd(NRCur, B.getInt64(Cfg.Lanes - 1)),
@@ -445,15 +451,7 @@ void GemmEmitter::emitBlocked() {
                             B.SetInsertPoint(Case);
                             llvm::Value *Mask =
                                 laneMask(int64_t(V - 1) * Cfg.Lanes, NRCur);
-                            llvm::BasicBlock *Rows = block("a.rows"),
-                                             *Cols = block("a.cols");
-                            B.CreateCondBr(RowLayout, Rows, Cols);
-                            B.SetInsertPoint(Rows);
-                            emitPanel(InPlace, V, Mask, BPanel, CCol, MCur,
-                                      KCur, First);
-                            B.CreateBr(Next);
-                            B.SetInsertPoint(Cols);
-                            emitPanel(Copied, V, Mask, BPanel, CCol, MCur, KCur,
+                            emitPanel(L, V, Mask, BPanel, CCol, MCur, KCur,
                                       First);
                             B.CreateBr(Next);
                           }
@@ -693,8 +691,22 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
         llvm::BasicBlock *Full = block("tile.full"), *Part = block("tile.rest"),
                          *Next = block("tile.next");
         B.CreateCondBr(B.CreateICmpEQ(MRCur, B.getInt64(MR)), Full, Part);
+        // The full tile, where the time goes, in two copies whose strides
+        // are constants where they can be: read from the copy of A, each
+        // step of k loads MR consecutive elements at fixed offsets (a
+        // third fewer instructions than through a stride in a register).
         B.SetInsertPoint(Full);
-        emitTile(MR, Vecs, L, APanel, BPanel, KCur, CTile, Mask, First);
+        llvm::BasicBlock *InPlace = block("tile.full.rows"),
+                         *Copied = block("tile.full.copied");
+        B.CreateCondBr(RowLayout, InPlace, Copied);
+        B.SetInsertPoint(InPlace);
+        emitTile(MR, Vecs, {L.Block, L.TileStride, RsA, B.getInt64(1)},
+                 APanel, BPanel, KCur, CTile, Mask, First);
+        B.CreateBr(Next);
+        B.SetInsertPoint(Copied);
+        emitTile(MR, Vecs, {L.Block, L.TileStride, B.getInt64(1),
+                            B.getInt64(MR)},
+                 APanel, BPanel, KCur, CTile, Mask, First);
         B.CreateBr(Next);
         // The last rows (fewer than MR): tiles of 8, 4, 2 and 1 rows, one
         // per bit of their count, from the top.
@@ -757,7 +769,7 @@ void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
     Acc.back()->addIncoming(Loaded[I], Load);
     Acc.back()->addIncoming(llvm::ConstantAggregateZero::get(VT), Zero);
   }
-  llvm::Value *ARow = at(APanel, mul(P, B.getInt64(L.ColStride)));
+  llvm::Value *ARow = at(APanel, mul(P, L.ColStride));
   llvm::Value *BRow = at(BPanel, mul(P, B.getInt64(Cfg.nr())));
   std::vector<llvm::Value *> Bv;
   for (unsigned V = 0; V < Vecs; ++V)
@@ -773,7 +785,11 @@ void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
   P->addIncoming(PNext, B.GetInsertBlock());
   for (unsigned I = 0; I < Rows * Vecs; ++I)
     Acc[I]->addIncoming(Next[I], B.GetInsertBlock());
-  B.CreateCondBr(B.CreateICmpSLT(PNext, KCur), Loop, Store);
+  // Not unrolled: a step is already 2 loads, MR broadcasts and MR x Vecs
+  // multiply-adds, and unrolling by 2 or 4 measured no faster (W3's
+  // shapes), while LLVM's runtime unrolling of the kernel's loops took a
+  // fifth of its optimization time.
+  disableUnrolling(B.CreateCondBr(B.CreateICmpSLT(PNext, KCur), Loop, Store));
 
   B.SetInsertPoint(Store);
   for (unsigned R = 0; R < Rows; ++R)

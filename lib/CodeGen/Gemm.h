@@ -23,8 +23,8 @@
 // products) skip the copies.
 //
 // With --threads=N, the rows of a large product are cut into N slices,
-// each multiplied by the same kernel on a thread of its own (POSIX threads,
-// started and joined per product), so results do not depend on N.
+// each multiplied by the same kernel on a thread of the module's pool
+// (ThreadPool.h), so results do not depend on N.
 //
 // Each element of C adds its products in order of k, starting from zero,
 // whatever the blocking: with --fp-model=strict (separate multiply and add)

@@ -28,14 +28,19 @@ void codegen::emitLoop(llvm::IRBuilder<> &B, llvm::Value *Begin,
   // built here are its block and copy loops, so unrolling bought nothing
   // measurable on the MLP step or the kernel's shapes, while LLVM's unroll
   // passes and the code they made took about a third of `-O2` compile time
-  // (docs/performance.md). The kernel's inner loops over k are built by
-  // hand and may still be unrolled.
+  // (docs/performance.md). The kernel's inner loops over k, built by hand,
+  // are not unrolled either (Gemm.cpp says why).
+  disableUnrolling(Latch);
+  B.SetInsertPoint(Exit);
+}
+
+void codegen::disableUnrolling(llvm::Instruction *Latch) {
+  llvm::LLVMContext &Ctx = Latch->getContext();
   llvm::MDNode *Disable = llvm::MDNode::get(
       Ctx, llvm::MDString::get(Ctx, "llvm.loop.unroll.disable"));
   llvm::MDNode *ID = llvm::MDNode::getDistinct(Ctx, {nullptr, Disable});
   ID->replaceOperandWith(0, ID);
   Latch->setMetadata(llvm::LLVMContext::MD_loop, ID);
-  B.SetInsertPoint(Exit);
 }
 
 static void nest(llvm::IRBuilder<> &B, llvm::ArrayRef<llvm::Value *> Dims,

@@ -24,6 +24,9 @@ inline void emitLoop(llvm::IRBuilder<> &B, llvm::Value *N,
   emitLoop(B, B.getInt64(0), N, 1, Body, Name);
 }
 
+/// Marks the loop whose latch branch is \p Latch as not to be unrolled.
+void disableUnrolling(llvm::Instruction *Latch);
+
 /// Visits every index of the extents \p Dims in row-major order (the last
 /// axis innermost). For each of the operands, \p Strides holds one stride
 /// per axis (in elements); \p Body receives the indices and each operand's
