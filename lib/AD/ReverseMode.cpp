@@ -77,7 +77,7 @@ llvm::Expected<Function *> nnc::differentiate(Module &M,
   // A method that assigns layer state returns (value, new state...) (issue
   // 12): the value is differentiated; the state is no output of a
   // gradient, and a train step writes it back.
-  bool ReturnsState = Src->InPlace && Src->InPlaceField;
+  bool ReturnsState = Src->returnsLayerState();
   const Type SrcValueType =
       ReturnsState ? Src->ResultType.getElements()[0] : Src->ResultType;
   // grad seeds the output's adjoint with 1: the output must be one number.

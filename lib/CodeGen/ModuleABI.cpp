@@ -276,7 +276,7 @@ llvm::Expected<ModuleABI> codegen::describeModuleABI(const ir::Module &Original,
         Method = F.Name;
       AF.Method = Method.str();
     }
-    if (F.InPlace && !F.InPlaceField) {
+    if (F.isTrainStep()) {
       auto T = describeTrainStep(F);
       if (!T)
         return T.takeError();

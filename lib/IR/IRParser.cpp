@@ -885,9 +885,11 @@ bool IRParser::parseFunction(const Token &Name, bool Internal) {
     F->InPlace = true;
     // `in_place(K)`: only fields K and up of the param_struct, the layer
     // state a method assigns (issue 12).
-    if (consumeIf(TokKind::LParen) &&
-        (!parseIndex(F->InPlaceField) || !expect(TokKind::RParen, "')'")))
-      return false;
+    if (consumeIf(TokKind::LParen)) {
+      F->UpdatesLayerState = true;
+      if (!parseIndex(F->InPlaceField) || !expect(TokKind::RParen, "')'"))
+        return false;
+    }
   }
   if (isKeyword("backward")) {
     consume();
@@ -1191,7 +1193,7 @@ std::optional<Signature> IRParser::checkDerivedDecl(size_t DI) {
   // A method that assigns layer state returns (value, new state): its
   // derivatives see the value (issue 12).
   if (const Function *OF = M->lookup(D.Of);
-      Of && OF && OF->InPlace && OF->InPlaceField)
+      Of && OF && OF->returnsLayerState() && OF->ResultType.isTuple())
     Of->Result = OF->ResultType.getElements()[0];
   if (!Of) {
     for (size_t I = 0; I < M->Derived.size(); ++I)

@@ -100,7 +100,7 @@ void ir::printFunction(const Function &F, llvm::raw_ostream &OS,
        << F.StateStruct.Count << ", " << F.StateStruct.Instance << ')';
   if (F.InPlace)
     OS << " in_place";
-  if (F.InPlace && F.InPlaceField)
+  if (F.returnsLayerState())
     OS << '(' << F.InPlaceField << ')';
   if (!F.BackwardFn.empty())
     OS << " backward @" << F.BackwardFn;

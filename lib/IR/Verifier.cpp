@@ -131,7 +131,7 @@ std::string ir::verifyABIStructs(const Function &F, const Module &M) {
     Err = Check(F.StateStruct, Params, "state");
   if (!Err.empty() || !F.InPlace)
     return Err;
-  if (F.InPlaceField) {
+  if (F.UpdatesLayerState) {
     // A method that assigns layer state (issue 12): its value, then a new
     // value of each state field.
     const Module::Instance *I = M.lookupInstance(F.ParamStruct.Instance);

@@ -305,6 +305,7 @@ private:
       if (Root) {
         F.InPlace = true;
         F.InPlaceField = NP;
+        F.UpdatesLayerState = true;
       }
     }
     Ctx = Saved;
@@ -449,6 +450,7 @@ private:
 
   void lowerFunction(const ast::FnDecl &AF) {
     Ctx = Context();
+    SessionState.clear();
     ir::Function &F = IRM->addFunction(AF.Name);
     F.ResultType = lowerType(AF.Result);
     F.Loc = AF.NameRange.Start;
@@ -456,6 +458,28 @@ private:
     for (const ast::Param &P : AF.Params)
       B.param(lowerType(P.Ty), P.Name);
     lowerBody(B, AF.Body);
+    AF.UpdatedSessionState.clear();
+    if (!SessionState.empty()) {
+      // nnc-repl's wrapper called methods that update the session's layer
+      // state: it returns (value, the new state), in parameter order.
+      ir::Op Ret = F.Ops.back();
+      F.Ops.pop_back();
+      std::vector<ValueId> Leaves = {Ret.Operands[0]};
+      std::vector<ir::Type> Types = {F.ResultType};
+      std::vector<std::pair<unsigned, ValueId>> Sorted(SessionState.begin(),
+                                                       SessionState.end());
+      llvm::sort(Sorted);
+      for (const auto &[Param, V] : Sorted) {
+        AF.UpdatedSessionState.push_back(Param);
+        Leaves.push_back(V);
+        Types.push_back(F.typeOf(V));
+      }
+      B.setLoc(Ret.Loc);
+      ValueId T = B.tuple(Leaves);
+      F.ResultType = ir::Type::tuple(Types);
+      B.ret(T);
+      SessionState.clear();
+    }
     if (!AF.Backward)
       return;
     // The backward rule: the function's parameters, then the upstream
@@ -997,12 +1021,33 @@ private:
     }
     std::string Callee = nameOf(Ref);
     B.setLoc(C.getLoc());
-    if (!C.ImplicitArgs.empty()) {
+    if (!C.ImplicitArgs.empty() || !C.ModeArgs.empty()) {
+      // nnc-repl's wrapper: the session's parameters and state, and its
+      // mode after the method's own arguments.
       std::vector<ValueId> Full;
-      for (unsigned I : C.ImplicitArgs)
+      for (unsigned I : C.ImplicitArgs) {
+        auto It = SessionState.find(I);
+        Full.push_back(It != SessionState.end() ? It->second
+                                                : Ctx.NumStateParams + I);
+      }
+      size_t At = std::min<size_t>(C.ModeArgsAt, Args.size());
+      Full.insert(Full.end(), Args.begin(), Args.begin() + At);
+      for (unsigned I : C.ModeArgs)
         Full.push_back(Ctx.NumStateParams + I);
-      Full.insert(Full.end(), Args.begin(), Args.end());
-      return B.call(Callee, Result, Full);
+      Full.insert(Full.end(), Args.begin() + At, Args.end());
+      if (!Ref.Instance || !ReturnsState.contains(Callee))
+        return B.call(Callee, Result, Full);
+      // A method that updates its instance's state returns it too (issue
+      // 12): later calls see it, and the wrapper returns it to the session.
+      const InstanceNode &N = *Instances.lookup(Ref.Instance);
+      unsigned NP = N.Params.size();
+      std::vector<ir::Type> Types = {Result};
+      for (const auto &[SName, STy] : N.States)
+        Types.push_back(STy);
+      ValueId R = B.call(Callee, ir::Type::tuple(std::move(Types)), Full);
+      for (unsigned I = 0; I < N.States.size(); ++I)
+        SessionState[C.ImplicitArgs[NP + I]] = B.extract(R, 1 + I);
+      return B.extract(R, 0);
     }
     return B.call(Callee, Result, Args);
   }
@@ -1031,6 +1076,9 @@ private:
   llvm::StringSet<> Lowered;
   /// Methods that return (value, new state) (issue 12).
   llvm::StringSet<> ReturnsState;
+  /// In nnc-repl's wrapper: the latest value of each parameter holding
+  /// session state that a call updated.
+  llvm::DenseMap<unsigned, ValueId> SessionState;
   /// The stream of the next dropout site: one per site and instance node.
   unsigned NextDropoutStream = 1u << 20;
   std::vector<ValueId> Locals;

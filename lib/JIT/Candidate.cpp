@@ -146,6 +146,12 @@ SessionArgs jit::getSessionArgs(const Session &S) {
     if (!D.IsValue && D.Data)
       for (const StoredTensor &T : *D.Data)
         Add(D.Name + "." + T.Name, T);
+  // The mode, for the methods of layers that read `training` (issue 12).
+  if (llvm::any_of(S.getDecls(),
+                   [](const SessionDecl &D) { return !D.IsValue && D.Data; })) {
+    Add(".training", S.getTrainingArg());
+    Add(".seed", S.getSeedArg());
+  }
   return A;
 }
 

@@ -29,6 +29,9 @@ static const CommandInfo Commands[] = {
                       "(:graph f(1, 2) [-o f.svg]; docs/repl.md)"},
     {"train", "FN", "train an instance in place, with nnc train's options "
                     "(:train net.loss --data fashion-mnist; docs/repl.md)"},
+    {"mode", "[train [SEED]|eval]",
+     "the mode of layers' methods (training; eval by default); no argument "
+     "shows it"},
     {"list", "", "the session's declarations and values, with their types"},
     {"reset", "", "forget every declaration"},
     {"quit", "", "leave (Ctrl-D does too)"},
@@ -82,6 +85,8 @@ void Repl::apply(const Outcome &O) {
   if (O.Reset)
     S.clear();
   S.apply(O.Added);
+  if (O.Mode)
+    S.setMode(O.Mode->first, O.Mode->second);
 }
 
 bool Repl::run(const Input &In) {
@@ -245,7 +250,7 @@ void nnc::jit::bindSessionArgs(CompiledCall &Call, const Session &S) {
 }
 
 std::optional<Value> Repl::runExpression(Candidate *C, const Input &In,
-                                         Outcome &Stopped) {
+                                         Outcome &Stopped, Outcome *Effects) {
   std::unique_ptr<CompiledCall> Code = C ? compileCall(*C, In) : nullptr;
   if (!Code) {
     Stopped = wasInterrupted() ? interrupted() : failure();
@@ -259,6 +264,10 @@ std::optional<Value> Repl::runExpression(Candidate *C, const Input &In,
   llvm::Expected<Value> V = Code->result();
   if (!V) {
     reportRunTimeError(In, llvm::toString(V.takeError()));
+    Stopped = failure();
+    return std::nullopt;
+  }
+  if (Effects && !takeSessionState(*C, *V, *Effects)) {
     Stopped = failure();
     return std::nullopt;
   }
@@ -310,15 +319,15 @@ Outcome Repl::evaluateExpression(const Input &In) {
       compileExpression(S, In, Err, Opts.ShowColors, Opts.MaxOps, FunctionValued);
   if (FunctionValued)
     return describeFunction(In);
-  Outcome Stopped;
-  std::optional<Value> V = runExpression(C.get(), In, Stopped);
+  Outcome Stopped, Effects;
+  std::optional<Value> V = runExpression(C.get(), In, Stopped, &Effects);
   if (!V)
     return Stopped;
   PrintOptions PO;
   PO.LineWidth = Opts.LineWidth;
   printValue(*V, Out, PO);
   Out << '\n';
-  return Outcome();
+  return Effects;
 }
 
 //===----------------------------------------------------------------------===//
@@ -475,11 +484,24 @@ static std::string signature(const ir::Function &F) {
   for (unsigned I = 0; I < F.getNumParams(); ++I) {
     if (PS.Count && !PS.IsGrads && I >= PS.First && I < PS.First + PS.Count)
       continue;
+    // The session passes an instance's mode too (`:mode`, issue 12); Sema
+    // refuses methods' own parameters of these names in such layers.
+    llvm::StringRef Name = F.getParamName(I);
+    if (!PS.Instance.empty() &&
+        ((Name == "training" &&
+          F.getParamType(I) == ir::Type::scalar(ElementKind::Bool)) ||
+         (Name == "seed" &&
+          F.getParamType(I) == ir::Type::scalar(ElementKind::I64))))
+      continue;
     if (!First)
       Sig += ", ";
     First = false;
-    Sig += F.getParamName(I).str() + ": " + F.getParamType(I).str();
+    Sig += Name.str() + ": " + F.getParamType(I).str();
   }
+  // A method that updates state returns it to the session, not to the
+  // input: the value is the first leaf.
+  if (F.returnsLayerState() && F.ResultType.isTuple())
+    return Sig + ") -> " + F.ResultType.getElements()[0].str();
   return Sig + ") -> " + F.ResultType.str();
 }
 
@@ -738,6 +760,8 @@ Outcome Repl::command(const Input &In) {
         << "unknown command ':" << Name << "'; :help lists them\n";
     return failure();
   }
+  if (Cmd->Name == "mode")
+    return mode(Rest.trim());
   if (Cmd->Args.empty() == HasArg) {
     llvm::WithColor::error(Err, "nnc-repl")
         << ":" << Cmd->Name

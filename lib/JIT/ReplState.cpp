@@ -88,8 +88,8 @@ Outcome Repl::declareValue(Candidate &Decl, const Input &In,
                                Name + " = ...')");
     return failure();
   }
-  Outcome Stopped;
-  std::optional<Value> Result = runExpression(C.get(), In, Stopped);
+  Outcome Stopped, O;
+  std::optional<Value> Result = runExpression(C.get(), In, Stopped, &O);
   if (!Result)
     return Stopped;
   std::optional<StoredTensor> T = storeValue(Name, *Result);
@@ -118,9 +118,96 @@ Outcome Repl::declareValue(Candidate &Decl, const Input &In,
   D.IsValue = true;
   D.Data = std::make_shared<std::vector<StoredTensor>>(
       std::vector<StoredTensor>{std::move(*T)});
-  Outcome O;
   O.Added.push_back(std::move(D));
   return O;
+}
+
+bool Repl::takeSessionState(Candidate &C, Value &V, Outcome &Effects) {
+  // In training mode each expression draws its dropout masks from the
+  // next seed.
+  if (S.isTraining())
+    Effects.Mode = {true, S.getSeed() + 1};
+  const ast::FnDecl *Wrapper = nullptr;
+  for (const ast::DeclPtr &D : C.getAST().Decls)
+    if (D->Name == ExprWrapperName)
+      Wrapper = llvm::dyn_cast<ast::FnDecl>(D.get());
+  if (!Wrapper || Wrapper->UpdatedSessionState.empty())
+    return true;
+  // The expression called methods that update layer state: its value is
+  // followed by the state's new values (IRGen), which the instances keep.
+  const std::vector<unsigned> &Updated = Wrapper->UpdatedSessionState;
+  if (V.getKind() != Value::TupleValue ||
+      V.getElements().size() != 1 + Updated.size()) {
+    C.error(llvm::SMLoc(), "internal error: the layer state an expression "
+                           "updates is missing from its result");
+    return false;
+  }
+  SessionArgs A = getSessionArgs(S);
+  for (size_t K = 0; K < Updated.size(); ++K) {
+    const StoredTensor *Old =
+        Updated[K] < A.Tensors.size() ? A.Tensors[Updated[K]] : nullptr;
+    // The instance whose struct holds it, and where.
+    const SessionDecl *Owner = nullptr;
+    size_t Field = 0;
+    for (const SessionDecl &D : S.getDecls())
+      if (!D.IsValue && D.Data)
+        for (size_t J = 0; J < D.Data->size(); ++J)
+          if (&(*D.Data)[J] == Old) {
+            Owner = &D;
+            Field = J;
+          }
+    std::optional<StoredTensor> New;
+    if (Owner)
+      New = storeValue(Old->Name, V.getElements()[1 + K]);
+    if (!New || New->Elem != Old->Elem || New->Shape != Old->Shape) {
+      C.error(llvm::SMLoc(), "internal error: an expression updated layer "
+                             "state the session does not hold");
+      return false;
+    }
+    // Copy on write: a declaration's data is shared, never changed.
+    SessionDecl *Entry = nullptr;
+    for (SessionDecl &D : Effects.Added)
+      if (D.Name == Owner->Name)
+        Entry = &D;
+    if (!Entry) {
+      Effects.Added.push_back(*Owner);
+      Entry = &Effects.Added.back();
+    }
+    auto Data = std::make_shared<std::vector<StoredTensor>>(*Entry->Data);
+    (*Data)[Field] = std::move(*New);
+    Entry->Data = std::move(Data);
+  }
+  Value Result = V.getElements()[0];
+  V = std::move(Result);
+  return true;
+}
+
+Outcome Repl::mode(llvm::StringRef Arg) {
+  llvm::SmallVector<llvm::StringRef, 3> Words;
+  Arg.split(Words, ' ', -1, /*KeepEmpty=*/false);
+  Outcome O;
+  int64_t Seed = 0;
+  if (Words.empty()) {
+    if (S.isTraining())
+      Out << "train (next seed " << S.getSeed() << ")\n";
+    else
+      Out << "eval\n";
+    return O;
+  }
+  if (Words.size() == 1 && Words[0] == "eval") {
+    O.Mode = {false, 0};
+    return O;
+  }
+  if (Words[0] == "train" &&
+      (Words.size() == 1 ||
+       (Words.size() == 2 && !Words[1].getAsInteger(10, Seed)))) {
+    O.Mode = {true, Seed};
+    return O;
+  }
+  llvm::WithColor::error(Err, "nnc-repl")
+      << ":mode takes 'train', 'train SEED' (an integer) or 'eval', not '"
+      << Arg << "'\n";
+  return failure();
 }
 
 std::optional<std::vector<StoredTensor>>

@@ -647,8 +647,9 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
     return Type();
   }
   // The REPL's wrapper holds the instance's parameters (sessionParams).
-  std::vector<unsigned> Implicit = getSessionParams(Ref);
-  if (Ref.Instance && Implicit.empty()) {
+  std::vector<unsigned> Mode;
+  std::optional<std::vector<unsigned>> Implicit = getSessionParams(Ref, Mode);
+  if (Ref.Instance && !Implicit) {
     Diags.report(E.Callee->getRange(), DiagID::err_instance_in_fn,
                  Ref.Instance->Name);
     return Type();
@@ -656,13 +657,28 @@ Type Checker::checkCall(CallExpr &E, const Type *Expected) {
   Signature Sig;
   if (!getSignature(Ref, Sig, E.Callee->getRange()))
     return Type();
-  if (!Implicit.empty()) {
-    // The call's own arguments are the method's: the parameters come first.
+  if (Implicit) {
+    // The call's own arguments are the method's: the parameters come
+    // first, the mode after the method's own arguments (a transform's
+    // follow them: vjp's cotangent).
+    const FunctionRef *Root = &Ref;
+    while (!Root->Fn && Root->Derived)
+      Root = &Root->Derived->Of;
+    unsigned Own = Root->Fn ? Root->Fn->Params.size() : 0;
+    unsigned ModeAt = Implicit->size() + Own;
+    if (ModeAt + Mode.size() > Sig.ParamNames.size())
+      return Type();
+    Sig.ParamNames.erase(Sig.ParamNames.begin() + ModeAt,
+                         Sig.ParamNames.begin() + ModeAt + Mode.size());
+    Sig.ParamTypes.erase(Sig.ParamTypes.begin() + ModeAt,
+                         Sig.ParamTypes.begin() + ModeAt + Mode.size());
     Sig.ParamNames.erase(Sig.ParamNames.begin(),
-                         Sig.ParamNames.begin() + Implicit.size());
+                         Sig.ParamNames.begin() + Implicit->size());
     Sig.ParamTypes.erase(Sig.ParamTypes.begin(),
-                         Sig.ParamTypes.begin() + Implicit.size());
-    E.ImplicitArgs = std::move(Implicit);
+                         Sig.ParamTypes.begin() + Implicit->size());
+    E.ImplicitArgs = std::move(*Implicit);
+    E.ModeArgs = std::move(Mode);
+    E.ModeArgsAt = Own;
   }
   E.Target = Ref;
   if (CurFn)

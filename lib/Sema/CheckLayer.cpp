@@ -198,6 +198,19 @@ void Checker::checkLayer(LayerDecl &L) {
   for (LayerMember &LM : L.Members)
     if (LM.TheKind == LayerMember::Method && MembersOK)
       ensureChecked(*LM.MethodDecl, LM.NameRange);
+  // Every method of a layer that reads the mode takes `training` (and
+  // `seed`) after its own parameters (issue 12): no own one of the name.
+  for (LayerMember &LM : L.Members)
+    if (LM.TheKind == LayerMember::Method && MembersOK)
+      for (const Param &P : LM.MethodDecl->Params)
+        if ((P.Name == "training" && L.UsesTraining) ||
+            (P.Name == "seed" && L.UsesSeed))
+          Diags.report(P.Range, DiagID::err_mode_param_name, L.Name, P.Name,
+                       P.Name == "training"
+                           ? "the mode, since a method reads 'training' or "
+                             "calls batch_norm or dropout"
+                           : "the dropout seed, since a method calls "
+                             "dropout");
   if (Diags.getNumErrors() != ErrorsBefore)
     LayerStates[&L] = State::Failed;
 }
@@ -388,20 +401,36 @@ static const LetDecl *getRootInstance(const FunctionRef &Ref) {
   return nullptr;
 }
 
-std::vector<unsigned> Checker::getSessionParams(const FunctionRef &Ref) {
+std::optional<std::vector<unsigned>>
+Checker::getSessionParams(const FunctionRef &Ref, std::vector<unsigned> &Mode) {
   const LetDecl *I = getRootInstance(Ref);
   if (!I || !I->Layer || CurLayer || !CurFn || CurFn->Owner)
-    return {};
+    return std::nullopt;
   std::vector<std::string> PNames;
   std::vector<Type> PTypes;
-  collectInstanceParams(*I->Layer, I->LayerArgs, PNames, PTypes);
+  collectInstanceFields(*I->Layer, getLayerSubstitution(*I->Layer,
+                                                        I->LayerArgs),
+                        PNames, PTypes);
   std::vector<unsigned> Indices;
   for (size_t K = 0; K < PNames.size(); ++K) {
     const Local *L = Names.lookup(I->Name + "." + PNames[K]);
     if (!L || !L->IsParam || L->Ty != PTypes[K])
-      return {};
+      return std::nullopt;
     Indices.push_back(L->Index);
   }
+  // The session's mode (nnc-repl's `:mode`), issue 12.
+  Mode.clear();
+  auto AddMode = [&](llvm::StringRef Name, ElementKind K) {
+    const Local *L = Names.lookup(Name);
+    if (!L || !L->IsParam || L->Ty != Type::scalar(K))
+      return false;
+    Mode.push_back(L->Index);
+    return true;
+  };
+  if (I->Layer->UsesTraining && !AddMode(".training", ElementKind::Bool))
+    return std::nullopt;
+  if (I->Layer->UsesSeed && !AddMode(".seed", ElementKind::I64))
+    return std::nullopt;
   return Indices;
 }
 

@@ -564,6 +564,13 @@ Type Checker::checkTensorBuiltin(CallExpr &E, Builtin B, const Type *Expected) {
         return Type();
       }
     }
+    if (llvm::cast<NameExpr>(*E.Args[1].Value).Index ==
+        llvm::cast<NameExpr>(*E.Args[2].Value).Index) {
+      Diags.report(E.Args[2].Value->getRange(),
+                   DiagID::err_batch_norm_same_state,
+                   llvm::cast<NameExpr>(*E.Args[2].Value).Name);
+      return Type();
+    }
     for (unsigned I = 3; I <= 4; ++I) {
       Type T = checkExpr(*E.Args[I].Value, &CT);
       if (!T.isValid() ||

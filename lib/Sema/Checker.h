@@ -171,8 +171,12 @@ private:
   /// top-level function that has a parameter named `<inst>.<param>` for
   /// every parameter of the instance (the REPL builds such wrappers; the
   /// parser cannot spell the names): the indices of those parameters,
-  /// which the call passes first. Empty otherwise.
-  std::vector<unsigned> getSessionParams(const FunctionRef &Ref);
+  /// which the call passes first (its `state` members' too, after the
+  /// parameters, issue 12), and when its layers read `training`, the
+  /// indices of the parameters `.training` and `.seed` in \p Mode, which
+  /// follow the method's own arguments. Nothing otherwise.
+  std::optional<std::vector<unsigned>>
+  getSessionParams(const FunctionRef &Ref, std::vector<unsigned> &Mode);
 
   /// Types two operands that must agree, converting an integer side to the
   /// other's float type. Returns the common type (Invalid on error).

@@ -174,7 +174,7 @@ static std::optional<data::DType> toDType(ElementKind K) {
 /// The value a method returns: its result, without the new layer state a
 /// method that assigns it also returns (issue 12).
 ir::Type train::valueType(const ir::Function &F) {
-  if (F.InPlace && F.InPlaceField)
+  if (F.returnsLayerState())
     return F.ResultType.getElements()[0];
   return F.ResultType;
 }

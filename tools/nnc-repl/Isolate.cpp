@@ -52,7 +52,11 @@ static void putString(std::string &Buf, const std::string &S) {
 
 static std::string encode(const jit::Outcome &O) {
   std::string Buf;
-  putNumber(Buf, O.Ok | O.Reset << 1 | O.Quit << 2);
+  putNumber(Buf, O.Ok | O.Reset << 1 | O.Quit << 2 | O.Mode.has_value() << 3);
+  if (O.Mode) {
+    putNumber(Buf, O.Mode->first);
+    putNumber(Buf, static_cast<uint64_t>(O.Mode->second));
+  }
   putNumber(Buf, O.Added.size());
   for (const jit::SessionDecl &D : O.Added) {
     putString(Buf, D.Name);
@@ -112,6 +116,10 @@ static bool decode(const std::string &Buf, jit::Outcome &O) {
   O.Ok = Flags & 1;
   O.Reset = Flags & 2;
   O.Quit = Flags & 4;
+  if (Flags & 8) {
+    bool Training = R.number() != 0;
+    O.Mode = {Training, static_cast<int64_t>(R.number())};
+  }
   uint64_t N = R.number();
   for (uint64_t I = 0; R.Ok && I < N; ++I) {
     jit::SessionDecl D;

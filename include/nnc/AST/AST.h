@@ -299,6 +299,12 @@ public:
   /// wrapper: the indices of the caller's parameters that hold the
   /// instance's parameters, passed before Args (Sema's getSessionParams).
   std::vector<unsigned> ImplicitArgs;
+  /// The same for the mode of an instance whose layers read `training`
+  /// (issue 12): the caller's parameters holding the session's `training`
+  /// and `seed`, passed before the call's argument ModeArgsAt (after the
+  /// method's own arguments).
+  std::vector<unsigned> ModeArgs;
+  unsigned ModeArgsAt = 0;
   static bool classof(const Expr *E) { return E->getKind() == EK_Call; }
 };
 
@@ -440,6 +446,10 @@ public:
   const LayerDecl *Owner = nullptr; // for a method: its layer
   Type Result;
   std::vector<Type> LocalTypes; // type of each `let`, by local index
+  /// Set by IRGen for nnc-repl's wrapper (issue 12): the parameters holding
+  /// layer state that its calls of methods update. Its IR then returns
+  /// (value, their new values).
+  mutable std::vector<unsigned> UpdatedSessionState;
   static bool classof(const Decl *D) { return D->getKind() == DK_Fn; }
 };
 

@@ -312,7 +312,15 @@ public:
   /// fields from InPlaceField on (the instance's state members).
   bool InPlace = false;
   unsigned InPlaceField = 0;
+  /// Set with InPlace for such a method (`in_place(K)`), whose InPlaceField
+  /// is 0 when the instance has state but no parameters: not a train step.
+  bool UpdatesLayerState = false;
   llvm::SMLoc Loc;
+
+  /// A method that returns (value, new layer state), issue 12.
+  bool returnsLayerState() const { return InPlace && UpdatesLayerState; }
+  /// A train step (result leaf 0 the loss, then the new structs).
+  bool isTrainStep() const { return InPlace && !UpdatesLayerState; }
 
   /// The number of result leaves written back into the input structs.
   unsigned getNumInPlace() const {

@@ -61,6 +61,8 @@ struct Outcome {
   std::vector<SessionDecl> Added;
   bool Reset = false;
   bool Quit = false;
+  /// The session's new mode (`:mode`; training mode's next seed), issue 12.
+  std::optional<std::pair<bool, int64_t>> Mode;
 };
 
 struct CommandInfo {
@@ -159,7 +161,14 @@ private:
   /// compile) and returns its value; otherwise sets \p Stopped to the
   /// failure or interruption, reported.
   std::optional<Value> runExpression(Candidate *C, const Input &In,
-                                     Outcome &Stopped);
+                                     Outcome &Stopped,
+                                     Outcome *Effects = nullptr);
+  /// With \p Effects: what evaluating \p C's expression changes besides
+  /// its value, which it takes out of \p V: the layer state its calls
+  /// updated (the instances' new data) and training mode's next seed.
+  bool takeSessionState(Candidate &C, Value &V, Outcome &Effects);
+  /// `:mode [train [SEED]|eval]`.
+  Outcome mode(llvm::StringRef Arg);
   Outcome interrupted();
   llvm::Error ensureEngine();
 

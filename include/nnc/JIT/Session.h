@@ -76,10 +76,28 @@ public:
   /// Adds \p New: a declaration named like one of the session replaces it
   /// in place, the others come last.
   void apply(const std::vector<SessionDecl> &New);
-  void clear() { Decls.clear(); }
+  void clear() {
+    Decls.clear();
+    setMode(false, 0);
+  }
+
+  /// The mode in which inputs call methods of layers that read `training`
+  /// (batch_norm, dropout; issue 12), set by `:mode`: evaluation unless
+  /// asked, and in training mode the dropout seed of the next expression.
+  bool isTraining() const { return Training.Words[0] != 0; }
+  int64_t getSeed() const { return static_cast<int64_t>(Seed.Words[0]); }
+  void setMode(bool T, int64_t S) {
+    Training.Words[0] = T;
+    Seed.Words[0] = static_cast<uint64_t>(S);
+  }
+  /// The two as expressions' arguments (SessionArgs).
+  const StoredTensor &getTrainingArg() const { return Training; }
+  const StoredTensor &getSeedArg() const { return Seed; }
 
 private:
   std::vector<SessionDecl> Decls;
+  StoredTensor Training{".training", ElementKind::Bool, {}};
+  StoredTensor Seed{".seed", ElementKind::I64, {}};
 };
 
 } // namespace nnc::jit
