@@ -29,9 +29,8 @@ static const CommandInfo Commands[] = {
                       "(:graph f(1, 2) [-o f.svg]; docs/repl.md)"},
     {"train", "FN", "train an instance in place, with nnc train's options "
                     "(:train net.loss --data fashion-mnist; docs/repl.md)"},
-    {"mode", "[train [SEED]|eval]",
-     "the mode of layers' methods (training; eval by default); no argument "
-     "shows it"},
+    {"mode", "MODE", "'train [SEED]' or 'eval' (the default): how inputs run "
+                     "layers' methods; alone, shows it (docs/repl.md)"},
     {"list", "", "the session's declarations and values, with their types"},
     {"reset", "", "forget every declaration"},
     {"quit", "", "leave (Ctrl-D does too)"},

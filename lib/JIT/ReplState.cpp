@@ -123,10 +123,21 @@ Outcome Repl::declareValue(Candidate &Decl, const Input &In,
 }
 
 bool Repl::takeSessionState(Candidate &C, Value &V, Outcome &Effects) {
-  // In training mode each expression draws its dropout masks from the
-  // next seed.
+  // In training mode each expression that draws dropout masks draws them
+  // from the next seed: one whose code reads the seed.
+  SessionArgs A = getSessionArgs(S);
   if (S.isTraining())
-    Effects.Mode = {true, S.getSeed() + 1};
+    if (const ir::Function *F = C.getIR().lookup(ExprWrapperName)) {
+      auto It = llvm::find(A.Names, ".seed");
+      bool ReadsSeed = false;
+      for (const ir::Op &O : F->Ops)
+        ReadsSeed |= It != A.Names.end() &&
+                     llvm::is_contained(
+                         O.Operands,
+                         static_cast<ir::ValueId>(It - A.Names.begin()));
+      if (ReadsSeed)
+        Effects.Mode = {true, S.getSeed() + 1};
+    }
   const ast::FnDecl *Wrapper = nullptr;
   for (const ast::DeclPtr &D : C.getAST().Decls)
     if (D->Name == ExprWrapperName)
@@ -142,7 +153,6 @@ bool Repl::takeSessionState(Candidate &C, Value &V, Outcome &Effects) {
                            "updates is missing from its result");
     return false;
   }
-  SessionArgs A = getSessionArgs(S);
   for (size_t K = 0; K < Updated.size(); ++K) {
     const StoredTensor *Old =
         Updated[K] < A.Tensors.size() ? A.Tensors[Updated[K]] : nullptr;
