@@ -1230,10 +1230,12 @@ std::optional<Signature> IRParser::checkDerivedDecl(size_t DI) {
   return deriveSignature(D.Kind, *Of, D.Wrt);
 }
 
-/// The signature AD gives a train step (ReverseMode.cpp): Of's parameters,
-/// the optimizer state, the hyper-parameters; the loss, the new parameters
-/// and the new state. Its structs must be those IRGen declares: the
-/// instance's parameters first, all of them differentiated, and the state
+/// The signature AD gives a train step (ReverseMode.cpp): Of's parameters
+/// but `training` (a step runs in training mode, issue 12), the optimizer
+/// state, the hyper-parameters; the loss, the new parameters, the new
+/// layer state and the new optimizer state. Its structs must be those
+/// IRGen declares: the instance's fields first (its parameters, all of
+/// them differentiated, then its state members), and the state
 /// Module::makeOptimizerState gives.
 std::optional<Signature> IRParser::trainStepSignature(const DerivedDecl &D,
                                                       const Signature &Of) {
@@ -1244,11 +1246,11 @@ std::optional<Signature> IRParser::trainStepSignature(const DerivedDecl &D,
   const Module::Instance *Net = M->lookupInstance(D.ParamStruct.Instance);
   if (!Net || Net->IsState || D.ParamStruct.First != 0 ||
       D.ParamStruct.Count != Net->Params.size() ||
-      D.Wrt.size() != Net->Params.size() || D.ResultStruct.Count)
+      D.Wrt.size() != Net->getNumParams() || D.ResultStruct.Count)
     return Invalid("a train step differentiates every parameter of the "
                    "instance of its param_struct, which come first");
-  for (unsigned I = 0; I < D.Wrt.size(); ++I)
-    if (D.Wrt[I] != I || I >= Of.Params.size() ||
+  for (unsigned I = 0; I < Net->Params.size(); ++I)
+    if ((I < D.Wrt.size() && D.Wrt[I] != I) || I >= Of.Params.size() ||
         Of.Params[I] != Net->Params[I].second)
       return Invalid("wrt and param_struct differ");
   Module::Instance Want = Module::makeOptimizerState(*Net, D.Opt);
@@ -1262,10 +1264,19 @@ std::optional<Signature> IRParser::trainStepSignature(const DerivedDecl &D,
     return Invalid("the state_struct is not the state of '" +
                    getOptimizerName(D.Opt).str() + "' for '" + Net->Name +
                    "'");
+  // The `training` parameter after the struct, as AD finds it.
+  int Training = -1;
+  if (const Function *F = M->lookup(D.Of))
+    for (unsigned I = D.ParamStruct.Count; I < F->getNumParams(); ++I)
+      if (F->getParamName(I) == "training" &&
+          F->getParamType(I) == Type::scalar(ElementKind::Bool))
+        Training = I;
   Signature S;
-  S.Params = Of.Params;
+  for (unsigned I = 0; I < Of.Params.size(); ++I)
+    if (static_cast<int>(I) != Training)
+      S.Params.push_back(Of.Params[I]);
   std::vector<Type> Results = {Of.Result};
-  for (unsigned I : D.Wrt)
+  for (unsigned I = 0; I < Net->Params.size(); ++I)
     Results.push_back(Of.Params[I]);
   for (const auto &Field : Want.Params) {
     S.Params.push_back(Field.second);
