@@ -221,11 +221,37 @@ class Function:
             raise UsageError("%s: missing %s" % (self.label, ", ".join(missing)))
         return values
 
+    def _mode_defaults(self, inst, args, kwargs):
+        """The mode of a method of a layer that reads `training` (issue 12):
+        its `training` argument defaults to False (evaluation), and its
+        `seed`, in training mode (a train step's too), to the instance's
+        `seed`, which then advances."""
+        names = [a["name"] for a in self.inputs]
+        given = set(names[:len(args)]) | set(kwargs)
+        kwargs = dict(kwargs)
+        mode = {a["name"]: a["dtype"] for a in self.inputs
+                if (a["name"], a["dtype"]) in (("training", "bool"),
+                                               ("seed", "i64"))}
+        if "training" in mode and "training" not in given:
+            kwargs["training"] = False
+        if "seed" in mode and "seed" not in given:
+            training = (kwargs["training"] if "training" in kwargs
+                        else args[names.index("training")]
+                        if "training" in mode and
+                        names.index("training") < len(args) else
+                        "training" not in mode)
+            kwargs["seed"] = inst.seed
+            if training:
+                inst.seed += 1
+        return kwargs
+
     def __call__(self, *args, **kwargs):
         inst = self.module.instances.get(self.instance) if self.instance else None
         return self.call(inst, args, kwargs)
 
     def call(self, inst, args, kwargs):
+        if inst is not None and self.instance:
+            kwargs = self._mode_defaults(inst, args, kwargs)
         values = self._bind_args(args, kwargs)
         if not self.status_abi:
             return self._call_scalar(values)
@@ -260,7 +286,7 @@ class Function:
                 outs.append(out)
                 cargs.append(out.ctypes.data)
             elif k == "grads":
-                g = inst.layout.new("grads of " + inst.name)
+                g = inst.grads_layout.new("grads of " + inst.name)
                 outs.append(g)
                 cargs.append(g.address)
             elif k == "params_out":
@@ -320,7 +346,11 @@ class Instance:
         self.name = desc["name"]
         self.desc = desc
         self.layout = Layout(desc)
+        self.grads_layout = Layout(desc, grads=True)
         self.params = self.layout.new("params of " + self.name)
+        # The dropout seed of the next call in training mode that is given
+        # none (issue 12): each such call takes it and advances it.
+        self.seed = 0
         self._states = {}
         self.methods = {}
 

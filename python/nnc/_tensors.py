@@ -15,11 +15,17 @@ DTYPES = {"f32": np.dtype(np.float32), "f64": np.dtype(np.float64),
 class Layout:
     """A struct of the signature file: its C name, size and fields."""
 
-    def __init__(self, desc):
-        self.struct = desc["struct"]
-        self.size = desc["size"]
+    def __init__(self, desc, grads=False):
+        """With `grads`, an instance's gradient struct: its parameters'
+        fields only, without its layer state (which comes last)."""
+        self.struct = desc["grads_struct"] if grads else desc["struct"]
+        self.size = desc.get("grads_size", desc["size"]) if grads else desc["size"]
         self.fields = []   # (name, dtype, shape, offset, bytes)
+        self.state_names = [f["name"] for f in desc["fields"]
+                            if f.get("state")]
         for f in desc["fields"]:
+            if grads and f.get("state"):
+                continue
             shape = tuple(f["shape"])
             dtype = DTYPES[f["dtype"]]
             if f["bytes"] != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
@@ -93,6 +99,13 @@ class Tensors(collections.abc.Mapping):
 
     def zero(self):
         self.buffer[...] = 0
+
+    @property
+    def layer_state(self):
+        """The fields that are layer `state` members (batch_norm's running
+        statistics), a dict of the same views."""
+        return {k: self._views[k] for k in self.layout.state_names
+                if k in self._views}
 
     def __repr__(self):
         inner = ", ".join("%r: %s%s" % (k, v.dtype, list(v.shape))
