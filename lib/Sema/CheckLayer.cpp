@@ -27,44 +27,24 @@ DimSubstitution Checker::getLayerSubstitution(const LayerDecl &L,
   return S;
 }
 
-void Checker::collectInstanceParams(const LayerDecl &L,
-                                    const DimSubstitution &Args,
-                                    const std::string &Prefix,
-                                    std::vector<std::string> &Names,
-                                    std::vector<Type> &Types) {
+void Checker::collectInstanceMembers(const LayerDecl &L,
+                                     const DimSubstitution &Args,
+                                     const std::string &Prefix,
+                                     LayerMember::Kind Kind,
+                                     std::vector<std::string> &Names,
+                                     std::vector<Type> &Types) {
   for (size_t M = 0; M < L.Members.size(); ++M) {
     const LayerMember &LM = L.Members[M];
-    if (LM.TheKind == LayerMember::Param) {
+    if (LM.TheKind == Kind) {
       Names.push_back(Prefix + LM.Name);
       Types.push_back(substituteType(L.ParamTypes[M], Args));
     } else if (LM.TheKind == LayerMember::SubLayer && L.SubLayers[M]) {
       std::vector<Dim> SubArgs;
       for (const Dim &D : L.SubLayerArgs[M])
         SubArgs.push_back(substitute(D, Args));
-      collectInstanceParams(*L.SubLayers[M],
-                            getLayerSubstitution(*L.SubLayers[M], SubArgs),
-                            Prefix + LM.Name + ".", Names, Types);
-    }
-  }
-}
-
-void Checker::collectInstanceState(const LayerDecl &L,
-                                   const DimSubstitution &Args,
-                                   const std::string &Prefix,
-                                   std::vector<std::string> &Names,
-                                   std::vector<Type> &Types) {
-  for (size_t M = 0; M < L.Members.size(); ++M) {
-    const LayerMember &LM = L.Members[M];
-    if (LM.TheKind == LayerMember::State) {
-      Names.push_back(Prefix + LM.Name);
-      Types.push_back(substituteType(L.ParamTypes[M], Args));
-    } else if (LM.TheKind == LayerMember::SubLayer && L.SubLayers[M]) {
-      std::vector<Dim> SubArgs;
-      for (const Dim &D : L.SubLayerArgs[M])
-        SubArgs.push_back(substitute(D, Args));
-      collectInstanceState(*L.SubLayers[M],
-                           getLayerSubstitution(*L.SubLayers[M], SubArgs),
-                           Prefix + LM.Name + ".", Names, Types);
+      collectInstanceMembers(*L.SubLayers[M],
+                             getLayerSubstitution(*L.SubLayers[M], SubArgs),
+                             Prefix + LM.Name + ".", Kind, Names, Types);
     }
   }
 }

@@ -135,17 +135,28 @@ private:
   void checkInstance(LetDecl &D);
   void checkInstanceDecl(LetDecl &D);
   llvm::SmallPtrSet<const LetDecl *, 4> CheckedInstances;
-  /// The parameters of an instance of \p L with arguments \p Args,
-  /// flattened depth first: names such as `fc1.W` and their types.
+  /// The members of kind \p Kind (Param or State) of an instance of \p L
+  /// with arguments \p Args, flattened depth first through its sub-layers:
+  /// names such as `fc1.W` and their types.
+  void collectInstanceMembers(const LayerDecl &L, const DimSubstitution &Args,
+                              const std::string &Prefix,
+                              LayerMember::Kind Kind,
+                              std::vector<std::string> &Names,
+                              std::vector<Type> &Types);
+  /// The parameters of an instance.
   void collectInstanceParams(const LayerDecl &L, const DimSubstitution &Args,
                              const std::string &Prefix,
                              std::vector<std::string> &Names,
-                             std::vector<Type> &Types);
-  /// The same for its `state` members (issue 12).
+                             std::vector<Type> &Types) {
+    collectInstanceMembers(L, Args, Prefix, LayerMember::Param, Names, Types);
+  }
+  /// Its `state` members (issue 12).
   void collectInstanceState(const LayerDecl &L, const DimSubstitution &Args,
                             const std::string &Prefix,
                             std::vector<std::string> &Names,
-                            std::vector<Type> &Types);
+                            std::vector<Type> &Types) {
+    collectInstanceMembers(L, Args, Prefix, LayerMember::State, Names, Types);
+  }
   /// The fields of an instance's struct: every parameter, then every state
   /// member, each depth first.
   void collectInstanceFields(const LayerDecl &L, const DimSubstitution &Args,
