@@ -240,7 +240,8 @@ Type Checker::applyKeepDims(CallExpr &E, const Type &In, const Type &Reduced) {
   E.KeepDims = true;
   Shape S = In.Dims;
   for (unsigned K = 0; K < S.size(); ++K)
-    if (E.Axis < 0 || K == static_cast<unsigned>(E.Axis))
+    if (!E.Axes.empty() ? llvm::is_contained(E.Axes, K)
+                        : E.Axis < 0 || K == static_cast<unsigned>(E.Axis))
       S[K] = Dim::constant(1);
   return Type::tensor(Reduced.Elem, std::move(S));
 }

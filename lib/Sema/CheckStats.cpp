@@ -175,19 +175,7 @@ Type Checker::checkIssue12Builtin(CallExpr &E, Builtin B) {
       }
       C->Value->Ty = X.getElementType();
     }
-    const Arg *AxisArg = findArg(E, "axis");
-    E.Axis = -1;
-    if (!AxisArg)
-      return X.getElementType();
-    if (llvm::isa<TensorLitExpr>(*AxisArg->Value))
-      return checkAxisList(E, *AxisArg, X, What);
-    std::optional<unsigned> Axis = getAxis(*AxisArg, X.getRank(), What, X);
-    if (!Axis)
-      return Type();
-    E.Axis = *Axis;
-    Shape S = X.Dims;
-    S.erase(S.begin() + *Axis);
-    return Type::tensor(X.Elem, std::move(S));
+    return checkReducedType(E, X, What);
   }
   default:
     return Type();

@@ -288,14 +288,18 @@ Type Checker::checkReduction(CallExpr &E, Builtin B) {
                  "a tensor of numbers", T.str());
     return Type();
   }
+  return checkReducedType(E, T, What);
+}
+
+Type Checker::checkReducedType(CallExpr &E, const Type &T,
+                               const std::string &What) {
+  E.Axis = -1;
   const Arg *AxisArg = findArg(E, "axis");
-  if (!AxisArg) {
-    E.Axis = -1;
+  if (!AxisArg)
     return applyKeepDims(E, T, T.getElementType());
-  }
   // Several axes, `axis=[2, 3]` (issue 12).
   if (llvm::isa<TensorLitExpr>(*AxisArg->Value))
-    return checkAxisList(E, *AxisArg, T, What);
+    return applyKeepDims(E, T, checkAxisList(E, *AxisArg, T, What));
   std::optional<unsigned> Axis = getAxis(*AxisArg, T.getRank(), What, T);
   if (!Axis)
     return Type();

@@ -128,6 +128,10 @@ private:
   Type checkStructural(CallExpr &E, Builtin B, const Type *Expected);
   /// Applies a `keepdims=` argument to the reduction \p E of \p In along
   /// E.Axis (-1: every axis) whose result is \p Reduced.
+  /// The type of \p T reduced along the call's `axis=` argument (one
+  /// axis, a list of them, or every axis when it is absent), with
+  /// `keepdims=` applied; sets E.Axis or E.Axes. \p What names the call.
+  Type checkReducedType(CallExpr &E, const Type &T, const std::string &What);
   Type applyKeepDims(CallExpr &E, const Type &In, const Type &Reduced);
 
   //===--- Layers (CheckLayer.cpp) ---===//
