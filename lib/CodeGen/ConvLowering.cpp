@@ -5,8 +5,9 @@
 // The three convolutions run on the module's matrix kernel (Gemm.h), one
 // image at a time, through a column buffer in the workspace (after the
 // kernel's scratch): im2col copies image n of x into
-//   cols[(c, r, s), (p, q)] = x[n, c, p*stride + r - pad, q*stride + s - pad]
-// (zero outside the image), a [C*R*S, P*Q] matrix, so that
+//   cols[(c, r, s), (p, q)] = x[n, c, p*SH + r - PH, q*SW + s - PW]
+// (zero outside the image; SH, SW the strides and PH, PW the paddings along
+// the rows and the columns), a [C*R*S, P*Q] matrix, so that
 //   conv2d:             y[n]  = w          @ cols      [K, PQ]
 //   conv2d_grad_input:  cols  = w^T        @ dy[n]     then col2im adds each
 //                                                      column back into dx[n]
@@ -43,14 +44,17 @@ using ir::OpKind;
 namespace {
 
 /// The sizes a window op works with: x is [N, C, H, W], the window's output
-/// [N, K, P, Q] (K = C for pools), the window R x S.
+/// [N, K, P, Q] (K = C for pools), the window R x S, with strides SH, SW
+/// and paddings PH, PW along the rows and the columns.
 struct Geometry {
   llvm::Value *N, *C, *H, *W, *K, *P, *Q;
-  int64_t R, S, Stride, Pad;
+  int64_t R, S, SH, SW, PH, PW;
   /// conv2d and its gradients, against the pools.
   bool IsConv;
   /// A 1x1 window with stride 1 and no padding: the columns are x itself.
-  bool pointwise() const { return R == 1 && S == 1 && Stride == 1 && !Pad; }
+  bool pointwise() const {
+    return R == 1 && S == 1 && SH == 1 && SW == 1 && !PH && !PW;
+  }
 };
 
 Geometry getGeometry(const ir::Function &F, const ir::Op &O,
@@ -84,10 +88,10 @@ Geometry getGeometry(const ir::Function &F, const ir::Op &O,
   G.N = Dim(XS[0]), G.C = Dim(XS[1]), G.H = Dim(XS[2]), G.W = Dim(XS[3]);
   G.K = Dim(OS[1]), G.P = Dim(OS[2]), G.Q = Dim(OS[3]);
   G.IsConv = Wt != nullptr;
-  G.R = Wt ? Wt->getShape()[2].Factor : Win.Kernel;
-  G.S = Wt ? Wt->getShape()[3].Factor : Win.Kernel;
-  G.Stride = Win.Stride;
-  G.Pad = Win.Pad;
+  G.R = Wt ? Wt->getShape()[2].Factor : Win.Kernel[0];
+  G.S = Wt ? Wt->getShape()[3].Factor : Win.Kernel[1];
+  G.SH = Win.Stride[0], G.SW = Win.Stride[1];
+  G.PH = Win.Pad[0], G.PW = Win.Pad[1];
   return G;
 }
 
@@ -170,13 +174,13 @@ insideRange(llvm::IRBuilder<> &B, int64_t Off, int64_t Stride, llvm::Value *N,
 
 /// For each channel c < \p C and window position (r, s) (unrolled: the
 /// window is a constant), calls \p Body with the row (c*R + r)*S + s of the
-/// column matrix, the offsets r - Pad and s - Pad, and the ranges of output
+/// column matrix, the offsets r - PH and s - PW, and the ranges of output
 /// rows [PLo, PHi) and columns [QLo, QHi) whose input lies inside the
 /// image: outside them, the window reads padding. No index is clamped or
 /// masked, so the loops over q are plain strided copies.
 struct ColumnRun {
   llvm::Value *Ch, *Row;
-  int64_t DH, DW; // r - Pad, s - Pad
+  int64_t DH, DW; // r - PH, s - PW
   llvm::Value *PLo, *PHi, *QLo, *QHi;
 };
 
@@ -191,11 +195,9 @@ void forEachColumn(llvm::IRBuilder<> &B, const Geometry &G, llvm::Value *C,
             Run.Ch = Ch;
             Run.Row = B.CreateNSWAdd(B.CreateNSWMul(Ch, B.getInt64(G.R * G.S)),
                                      B.getInt64(R * G.S + S));
-            Run.DH = R - G.Pad, Run.DW = S - G.Pad;
-            std::tie(Run.PLo, Run.PHi) =
-                insideRange(B, Run.DH, G.Stride, G.H, G.P);
-            std::tie(Run.QLo, Run.QHi) =
-                insideRange(B, Run.DW, G.Stride, G.W, G.Q);
+            Run.DH = R - G.PH, Run.DW = S - G.PW;
+            std::tie(Run.PLo, Run.PHi) = insideRange(B, Run.DH, G.SH, G.H, G.P);
+            std::tie(Run.QLo, Run.QHi) = insideRange(B, Run.DW, G.SW, G.W, G.Q);
             Body(Run);
           }
       },
@@ -228,13 +230,13 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
                         Scratch});
   };
   // cols = im2col(x[n]), or x[n] itself for a pointwise window.
-  // The input element of output position (P, Q) in a run: x[c, P*Stride +
-  // DH, Q*Stride + DW] of image XN, and the column element.
+  // The input element of output position (P, Q) in a run: x[c, P*SH + DH,
+  // Q*SW + DW] of image XN, and the column element.
   auto XIndex = [&](const ColumnRun &Run, llvm::Value *P, llvm::Value *Q) {
-    llvm::Value *H = B.CreateNSWAdd(Mul(P, B.getInt64(G.Stride)),
-                                    B.getInt64(Run.DH));
-    llvm::Value *Wd = B.CreateNSWAdd(Mul(Q, B.getInt64(G.Stride)),
-                                     B.getInt64(Run.DW));
+    llvm::Value *H =
+        B.CreateNSWAdd(Mul(P, B.getInt64(G.SH)), B.getInt64(Run.DH));
+    llvm::Value *Wd =
+        B.CreateNSWAdd(Mul(Q, B.getInt64(G.SW)), B.getInt64(Run.DW));
     return B.CreateNSWAdd(Mul(B.CreateNSWAdd(Mul(Run.Ch, G.H), H), G.W), Wd);
   };
   auto ColIndex = [&](const ColumnRun &Run, llvm::Value *P, llvm::Value *Q) {
@@ -394,7 +396,7 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
   // maximum or sum kept in registers. Without padding every position of
   // every window is inside the image (the output extents round down), so
   // only padded pools clamp and mask.
-  bool Masked = G.Pad != 0;
+  bool Masked = G.PH || G.PW;
   emitLoop(
       B, Planes,
       [&](llvm::Value *Plane) {
@@ -419,8 +421,8 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
                     };
                     llvm::SmallVector<Position, 16> Window;
                     for (int64_t R = 0; R < G.R; ++R) {
-                      llvm::Value *H = B.CreateAdd(
-                          Mul(P, B.getInt64(G.Stride)), B.getInt64(R - G.Pad));
+                      llvm::Value *H = B.CreateAdd(Mul(P, B.getInt64(G.SH)),
+                                                   B.getInt64(R - G.PH));
                       llvm::Value *HIn = nullptr;
                       if (Masked) {
                         HIn = B.CreateICmpULT(H, G.H);
@@ -429,8 +431,8 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
                       llvm::Value *XRow = Add(XBase, Mul(H, G.W));
                       for (int64_t Sx = 0; Sx < G.S; ++Sx) {
                         llvm::Value *Wd =
-                            B.CreateAdd(Mul(Q, B.getInt64(G.Stride)),
-                                        B.getInt64(Sx - G.Pad));
+                            B.CreateAdd(Mul(Q, B.getInt64(G.SW)),
+                                        B.getInt64(Sx - G.PW));
                         llvm::Value *Valid = nullptr;
                         if (Masked) {
                           Valid = B.CreateAnd(HIn, B.CreateICmpULT(Wd, G.W));

@@ -393,6 +393,9 @@ private:
   bool parseType(Type &T, unsigned Depth = 0);
   bool parseDim(Dim &D);
   bool parseAttribute(llvm::StringRef Name, unsigned &Value);
+  /// `name=N` (both axes) or `name=[R, C]`: a window's kernel, stride or
+  /// padding.
+  bool parseAttribute(llvm::StringRef Name, std::array<unsigned, 2> &Value);
   bool parseKeywordAttr(Op &O);
   bool parseTensorConstant(Op &O);
   bool parseIndex(unsigned &Index);
@@ -591,6 +594,27 @@ bool IRParser::parseAttribute(llvm::StringRef Name, unsigned &Value) {
   return true;
 }
 
+bool IRParser::parseAttribute(llvm::StringRef Name,
+                              std::array<unsigned, 2> &Value) {
+  if (!expectKeyword(Name) || !expect(TokKind::Equal, "'='"))
+    return false;
+  bool List = consumeIf(TokKind::LBracket);
+  for (unsigned I = 0; I < (List ? 2 : 1); ++I) {
+    if (I && !expect(TokKind::Comma, "','"))
+      return false;
+    if (!is(TokKind::Number))
+      return unexpected("an integer");
+    if (Tok.Text.getAsInteger(10, Value[I]))
+      return error(Tok.getLoc(), DiagID::err_bad_number, Tok.Text);
+    consume();
+  }
+  if (!List) {
+    Value[1] = Value[0];
+    return true;
+  }
+  return expect(TokKind::RBracket, "']'");
+}
+
 /// The `name=value` attribute after the operands (Printer.cpp's
 /// printKeywordAttr), for the op kinds that carry one.
 bool IRParser::parseKeywordAttr(Op &O) {
@@ -642,7 +666,8 @@ bool IRParser::parseKeywordAttr(Op &O) {
   }
   case AttrKind::Window: {
     // Convolution and pooling (issue 12): `[kernel=K] stride=S padding=P`,
-    // the kernel for the pools only (the type rule checks which).
+    // the kernel for the pools only (the type rule checks which), each
+    // one integer or [rows, columns].
     Window W;
     if (is(TokKind::Ident) && Tok.Text == "kernel" &&
         !parseAttribute("kernel", W.Kernel))

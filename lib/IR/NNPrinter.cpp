@@ -381,14 +381,14 @@ private:
     case OpKind::AvgPool2dGrad: {
       const Window &W = O.getWindow();
       std::string Extra;
-      if (W.Kernel)
-        Extra += std::to_string(W.Kernel) + ", ";
+      if (W.isPool())
+        Extra += renderWindowPair(W.Kernel) + ", ";
       if (O.Kind == OpKind::Conv2dGradInput ||
           O.Kind == OpKind::Conv2dGradWeight ||
           O.Kind == OpKind::AvgPool2dGrad)
         Extra += renderShape(O.Ty.getShape()) + ", ";
-      Extra += "stride=" + std::to_string(W.Stride) +
-               ", padding=" + std::to_string(W.Pad);
+      Extra += "stride=" + renderWindowPair(W.Stride) +
+               ", padding=" + renderWindowPair(W.Pad);
       return Fn(getOpName(O.Kind), Extra);
     }
     case OpKind::Extract: {

@@ -62,11 +62,13 @@ static void printKeywordAttr(const Op &O, llvm::raw_ostream &OS) {
     return;
   }
   case AttrKind::Window: {
-    // Convolution and pooling (issue 12): a pool's window first.
+    // Convolution and pooling (issue 12): a pool's window first. Each is
+    // one integer when both axes agree, else [rows, columns].
     const Window &W = O.getWindow();
-    if (W.Kernel)
-      OS << " kernel=" << W.Kernel;
-    OS << " stride=" << W.Stride << " padding=" << W.Pad;
+    if (W.isPool())
+      OS << " kernel=" << renderWindowPair(W.Kernel);
+    OS << " stride=" << renderWindowPair(W.Stride)
+       << " padding=" << renderWindowPair(W.Pad);
     return;
   }
   }

@@ -326,10 +326,13 @@ std::optional<Shape> Inference::slide(const Shape &X, const Dim &KH,
     Why = "the window's size must be a constant";
     return std::nullopt;
   }
-  std::optional<Dim> P = getWindowExtent(X[2], KH.Factor, O.getWindow(), Why);
+  const Window &W = O.getWindow();
+  std::optional<Dim> P =
+      getWindowExtent(X[2], KH.Factor, W.Stride[0], W.Pad[0], 0, Why);
   if (!P)
     return std::nullopt;
-  std::optional<Dim> Q = getWindowExtent(X[3], KW.Factor, O.getWindow(), Why);
+  std::optional<Dim> Q =
+      getWindowExtent(X[3], KW.Factor, W.Stride[1], W.Pad[1], 1, Why);
   if (!Q)
     return std::nullopt;
   return Shape{X[0], Channels, *P, *Q};
@@ -351,11 +354,11 @@ std::optional<Type> Inference::window() {
                   "type");
   bool Pool = O.Kind != OpKind::Conv2d && O.Kind != OpKind::Conv2dGradInput &&
               O.Kind != OpKind::Conv2dGradWeight;
-  if (Pool != (W.Kernel > 0))
+  if (Pool ? !W.Kernel[0] || !W.Kernel[1] : W.isPool())
     return fail("a pool's window is its kernel, conv2d's its weight's shape");
-  if (Pool && 2 * W.Pad > W.Kernel)
+  if (Pool && (2 * W.Pad[0] > W.Kernel[0] || 2 * W.Pad[1] > W.Kernel[1]))
     return fail("pooling padding is more than half the window");
-  Dim KW = Dim::constant(W.Kernel);
+  Dim KH = Dim::constant(W.Kernel[0]), KW = Dim::constant(W.Kernel[1]);
   auto Same = [&](std::optional<Shape> S, const Type &Want) -> bool {
     if (S && *S != Want.getShape())
       Why = "the gradient's shape does not match the window's output";
@@ -386,25 +389,25 @@ std::optional<Type> Inference::window() {
     return O.Ty;
   case OpKind::MaxPool2d:
   case OpKind::AvgPool2d: {
-    std::optional<Shape> S = slide(T(0).getShape(), KW, KW, T(0).getShape()[1]);
+    std::optional<Shape> S = slide(T(0).getShape(), KH, KW, T(0).getShape()[1]);
     if (!S)
       return std::nullopt;
     return Type::tensor(K, std::move(*S));
   }
   case OpKind::MaxPool2dGrad: // (x, dy) -> x
-    if (!Same(slide(T(0).getShape(), KW, KW, T(0).getShape()[1]), T(1)))
+    if (!Same(slide(T(0).getShape(), KH, KW, T(0).getShape()[1]), T(1)))
       return std::nullopt;
     return T(0);
   case OpKind::MaxPool2dGather: { // (x, g) -> pooled
     if (T(1) != T(0))
       return fail("max_pool2d_gather's operands differ in type");
-    std::optional<Shape> S = slide(T(0).getShape(), KW, KW, T(0).getShape()[1]);
+    std::optional<Shape> S = slide(T(0).getShape(), KH, KW, T(0).getShape()[1]);
     if (!S)
       return std::nullopt;
     return Type::tensor(K, std::move(*S));
   }
   case OpKind::AvgPool2dGrad: // (dy) -> x
-    if (!Same(slide(O.Ty.getShape(), KW, KW, O.Ty.getShape()[1]), T(0)))
+    if (!Same(slide(O.Ty.getShape(), KH, KW, O.Ty.getShape()[1]), T(0)))
       return std::nullopt;
     return O.Ty;
   default:

@@ -17,18 +17,54 @@ using namespace nnc::sema;
 /// image, small enough that 2 * padding never overflows.
 static constexpr int64_t MaxWindowInt = 1 << 20;
 
-std::optional<unsigned> Checker::getWindowInt(const Arg &A,
-                                              llvm::StringRef What,
-                                              llvm::StringRef Name,
-                                              int64_t Min) {
-  auto *N = llvm::dyn_cast<NumberExpr>(A.Value.get());
-  if (!N || !N->IsInteger || N->IntValue < Min || N->IntValue > MaxWindowInt) {
-    Diags.report(A.Value->getRange(), DiagID::err_window_literal, What, Name,
-                 Min);
+/// An integer literal in [Min, MaxWindowInt], or std::nullopt.
+static std::optional<unsigned> getWindowLiteral(const Expr &E, int64_t Min) {
+  auto *N = llvm::dyn_cast<NumberExpr>(&E);
+  if (!N || !N->IsInteger || N->IntValue < Min || N->IntValue > MaxWindowInt)
+    return std::nullopt;
+  return static_cast<unsigned>(N->IntValue);
+}
+
+std::optional<std::array<unsigned, 2>>
+Checker::getWindowPair(const Arg &A, llvm::StringRef What,
+                       llvm::StringRef Name, int64_t Min) {
+  Expr &E = *A.Value;
+  // PyTorch writes a pair as a tuple, `stride=(1, 2)`; the language's
+  // lists are `[...]`, as in `axis=[0, 2]`.
+  if (llvm::isa<TupleExpr>(E)) {
+    Diags.report(E.getRange(), DiagID::err_window_list, What, Name,
+                 "a tuple: write it in brackets");
     return std::nullopt;
   }
-  A.Value->Ty = Type::scalar(ElementKind::I64);
-  return static_cast<unsigned>(N->IntValue);
+  auto *L = llvm::dyn_cast<TensorLitExpr>(&E);
+  if (!L) {
+    std::optional<unsigned> V = getWindowLiteral(E, Min);
+    if (!V) {
+      Diags.report(E.getRange(), DiagID::err_window_literal, What, Name, Min);
+      return std::nullopt;
+    }
+    E.Ty = Type::scalar(ElementKind::I64);
+    return std::array<unsigned, 2>{*V, *V};
+  }
+  if (L->Elements.size() != 2) {
+    Diags.report(E.getRange(), DiagID::err_window_list, What, Name,
+                 "a list of " + std::to_string(L->Elements.size()));
+    return std::nullopt;
+  }
+  std::array<unsigned, 2> Pair;
+  for (unsigned I = 0; I < 2; ++I) {
+    Expr &X = *L->Elements[I];
+    std::optional<unsigned> V = getWindowLiteral(X, Min);
+    if (!V) {
+      Diags.report(X.getRange(), DiagID::err_window_literal, What,
+                   (Name + (I ? "'s width" : "'s height")).str(), Min);
+      return std::nullopt;
+    }
+    X.Ty = Type::scalar(ElementKind::I64);
+    Pair[I] = *V;
+  }
+  E.Ty = Type::tensor(ElementKind::I64, {Dim::constant(2)});
+  return Pair;
 }
 
 Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
@@ -74,8 +110,8 @@ Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
   ElementKind K = T[0].Elem;
   Window W;
   if (HasKernel) {
-    std::optional<unsigned> Kernel =
-        getWindowInt(E.Args[Tensors], What, "the window", 1);
+    std::optional<std::array<unsigned, 2>> Kernel =
+        getWindowPair(E.Args[Tensors], What, "the window", 1);
     if (!Kernel)
       return Type();
     W.Kernel = *Kernel;
@@ -96,20 +132,30 @@ Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
     E.ShapeArg = *Sh;
   }
   if (const Arg *A = findArg(E, "stride")) {
-    std::optional<unsigned> V = getWindowInt(*A, What, "the stride", 1);
+    std::optional<std::array<unsigned, 2>> V =
+        getWindowPair(*A, What, "the stride", 1);
     if (!V)
       return Type();
     W.Stride = *V;
   }
   if (const Arg *A = findArg(E, "padding")) {
-    std::optional<unsigned> V = getWindowInt(*A, What, "the padding", 0);
+    std::optional<std::array<unsigned, 2>> V =
+        getWindowPair(*A, What, "the padding", 0);
     if (!V)
       return Type();
     W.Pad = *V;
   }
-  if (HasKernel && 2 * W.Pad > W.Kernel) {
-    Diags.report(findArg(E, "padding")->Value->getRange(),
-                 DiagID::err_pool_padding, What, W.Pad, W.Kernel);
+  // PyTorch's rule, which keeps an image position in every window: a
+  // pool's padding is at most half its window, along each axis.
+  for (unsigned I = 0; HasKernel && I < 2; ++I) {
+    if (2 * W.Pad[I] <= W.Kernel[I])
+      continue;
+    const Expr &P = *findArg(E, "padding")->Value;
+    const auto *L = llvm::dyn_cast<TensorLitExpr>(&P);
+    Diags.report(L ? L->Elements[I]->getRange() : P.getRange(),
+                 DiagID::err_pool_padding, What, renderWindowPair(W.Pad),
+                 std::to_string(W.Kernel[0]) + "x" +
+                     std::to_string(W.Kernel[1]));
     return Type();
   }
   E.Win = W;
@@ -143,7 +189,7 @@ Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
     break;
   }
   Dim Channels = X->Dims[1];
-  int64_t KH = W.Kernel, KW = W.Kernel;
+  int64_t KH = W.Kernel[0], KW = W.Kernel[1];
   std::string Against = "a " + std::to_string(KH) + "x" +
                         std::to_string(KW) + " window";
   if (Wt) {
@@ -157,7 +203,8 @@ Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
     if (!WS[2].isConstant() || !WS[3].isConstant()) {
       Diags.report(E.getRange(), DiagID::err_window, What,
                    "the kernel's height and width must be constants", X->str(),
-                   Against, W.Stride, W.Pad);
+                   Against, renderWindowPair(W.Stride),
+                   renderWindowPair(W.Pad));
       return Type();
     }
     Channels = WS[0];
@@ -165,12 +212,14 @@ Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
     KW = WS[3].Factor;
   }
   std::string Why;
-  std::optional<Dim> P = getWindowExtent(X->Dims[2], KH, W, Why);
-  std::optional<Dim> Q = P ? getWindowExtent(X->Dims[3], KW, W, Why)
-                           : std::nullopt;
+  std::optional<Dim> P =
+      getWindowExtent(X->Dims[2], KH, W.Stride[0], W.Pad[0], 0, Why);
+  std::optional<Dim> Q =
+      P ? getWindowExtent(X->Dims[3], KW, W.Stride[1], W.Pad[1], 1, Why)
+        : std::nullopt;
   if (!P || !Q) {
     Diags.report(E.getRange(), DiagID::err_window, What, Why, X->str(),
-                 Against, W.Stride, W.Pad);
+                 Against, renderWindowPair(W.Stride), renderWindowPair(W.Pad));
     return Type();
   }
   Type Result = Type::tensor(K, {X->Dims[0], Channels, *P, *Q});

@@ -116,9 +116,12 @@ private:
   const Arg *findArg(CallExpr &E, llvm::StringRef Name);
   //===--- Convolution and pooling (CheckConv.cpp, issue 12) ---===//
   Type checkWindowBuiltin(CallExpr &E, Builtin B);
-  /// An integer literal of at least \p Min for a window's \p Name.
-  std::optional<unsigned> getWindowInt(const Arg &A, llvm::StringRef What,
-                                       llvm::StringRef Name, int64_t Min);
+  /// A window's \p Name (its kernel, stride or padding): an integer
+  /// literal of at least \p Min for both axes, or a list of two, [rows,
+  /// columns].
+  std::optional<std::array<unsigned, 2>>
+  getWindowPair(const Arg &A, llvm::StringRef What, llvm::StringRef Name,
+                int64_t Min);
 
   //===--- Indexing and structural ops (CheckIndex.cpp, issue 12) ---===//
   /// `x[i, 1:3, ..., -1]`: fills E.Axes with each axis's window.

@@ -61,7 +61,8 @@ static void printAttrKey(const Op &O, llvm::raw_ostream &OS) {
     return;
   case AttrKind::Window: {
     const Window &W = O.getWindow();
-    OS << W.Kernel << ',' << W.Stride << ',' << W.Pad;
+    for (const std::array<unsigned, 2> *V : {&W.Kernel, &W.Stride, &W.Pad})
+      OS << (*V)[0] << ',' << (*V)[1] << ',';
     return;
   }
   }

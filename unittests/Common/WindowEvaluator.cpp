@@ -37,7 +37,9 @@ Value nnc::ir::testing::evaluateWindowOp(const Op &O,
                                          const std::vector<const Value *> &In,
                                          Value R) {
   const Window &Win = O.getWindow();
-  int64_t St = Win.Stride, Pad = Win.Pad;
+  // Strides and paddings along the rows (H) and the columns (W).
+  int64_t SH = Win.Stride[0], SW = Win.Stride[1];
+  int64_t PH = Win.Pad[0], PW = Win.Pad[1];
   auto Inside = [](int64_t I, int64_t N) { return I >= 0 && I < N; };
   auto Round = [&](double V) {
     return R.Kind == ElementKind::F32 ? double(float(V)) : V;
@@ -46,7 +48,7 @@ Value nnc::ir::testing::evaluateWindowOp(const Op &O,
   case OpKind::Conv2d:
   case OpKind::Conv2dGradInput:
   case OpKind::Conv2dGradWeight: {
-    // y[n,k,p,q] = sum_{c,r,s} x[n,c,p St + r - Pad, q St + s - Pad] w[k,c,r,s]
+    // y[n,k,p,q] = sum_{c,r,s} x[n,c,p SH + r - PH, q SW + s - PW] w[k,c,r,s]
     const Value *X = O.Kind == OpKind::Conv2dGradInput ? &R : In[0];
     const Value *Wt = O.Kind == OpKind::Conv2dGradWeight ? &R : In[1];
     const Value *Y = O.Kind == OpKind::Conv2d             ? &R
@@ -61,7 +63,7 @@ Value nnc::ir::testing::evaluateWindowOp(const Op &O,
             for (int64_t C = 0; C < XD.C; ++C)
               for (int64_t Rr = 0; Rr < WD.H; ++Rr)
                 for (int64_t S = 0; S < WD.W; ++S) {
-                  int64_t H = P * St + Rr - Pad, Wc = Q * St + S - Pad;
+                  int64_t H = P * SH + Rr - PH, Wc = Q * SW + S - PW;
                   if (!Inside(H, XD.H) || !Inside(Wc, XD.W))
                     continue;
                   int64_t XI = XD.at(N, C, H, Wc), WI = WD.at(K, C, Rr, S);
@@ -90,8 +92,8 @@ Value nnc::ir::testing::evaluateWindowOp(const Op &O,
       : O.Kind == OpKind::AvgPool2dGrad ? In[0]->Shape
                                         : R.Shape;
   Dims4 XD(XS), YD(YS);
-  int64_t Kn = Win.Kernel;
-  double Area = double(Kn * Kn);
+  int64_t KH = Win.Kernel[0], KW = Win.Kernel[1];
+  double Area = double(KH * KW);
   for (int64_t N = 0; N < YD.N; ++N)
     for (int64_t C = 0; C < YD.C; ++C)
       for (int64_t P = 0; P < YD.H; ++P)
@@ -99,9 +101,9 @@ Value nnc::ir::testing::evaluateWindowOp(const Op &O,
           int64_t YI = YD.at(N, C, P, Q);
           double Best = -std::numeric_limits<double>::infinity(), Sum = 0;
           int64_t Arg = -1;
-          for (int64_t Rr = 0; Rr < Kn; ++Rr)
-            for (int64_t S = 0; S < Kn; ++S) {
-              int64_t H = P * St + Rr - Pad, Wc = Q * St + S - Pad;
+          for (int64_t Rr = 0; Rr < KH; ++Rr)
+            for (int64_t S = 0; S < KW; ++S) {
+              int64_t H = P * SH + Rr - PH, Wc = Q * SW + S - PW;
               if (!Inside(H, XD.H) || !Inside(Wc, XD.W))
                 continue;
               int64_t XI = XD.at(N, C, H, Wc);

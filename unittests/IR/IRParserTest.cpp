@@ -159,11 +159,13 @@ std::unique_ptr<Module> buildKitchenSink() {
                                              Dim::constant(7), Dim::constant(6)});
     Type Wt = Type::tensor(ElementKind::F32, {Dim::constant(3), Dim::constant(2),
                                               Dim::constant(3), Dim::constant(2)});
-    F.ResultType = Type::tuple({X, X, Wt, X, X});
+    F.ResultType = Type::tuple({X, X, Wt, X, X, X, X, Wt, X});
     Builder B(F);
     ValueId XV = B.param(X, "x");
     ValueId WV = B.param(Wt, "w");
-    Window Conv{0, 2, 1}, Pool{3, 2, 1};
+    // Square windows print as one integer, rectangular ones as lists.
+    Window Conv = Window::square(0, 2, 1), Pool = Window::square(3, 2, 1);
+    Window RectConv{{0, 0}, {1, 2}, {2, 0}}, RectPool{{2, 3}, {3, 1}, {1, 0}};
     ValueId Y = B.window(OpKind::Conv2d, {XV, WV}, Conv);
     ValueId DX = B.window(OpKind::Conv2dGradInput, {Y, WV}, Conv, &X);
     ValueId DW = B.window(OpKind::Conv2dGradWeight, {XV, Y}, Conv, &Wt);
@@ -173,7 +175,16 @@ std::unique_ptr<Module> buildKitchenSink() {
     ValueId AP = B.window(OpKind::AvgPool2d, {XV}, Pool);
     ValueId AG = B.window(OpKind::AvgPool2dGrad,
                           {B.binary(OpKind::Add, AP, Gt)}, Pool, &X);
-    B.ret(B.tuple({DX, MG, DW, AG, XV}));
+    ValueId Y2 = B.window(OpKind::Conv2d, {XV, WV}, RectConv);
+    ValueId DX2 = B.window(OpKind::Conv2dGradInput, {Y2, WV}, RectConv, &X);
+    ValueId DW2 = B.window(OpKind::Conv2dGradWeight, {XV, Y2}, RectConv, &Wt);
+    ValueId MP2 = B.window(OpKind::MaxPool2d, {XV}, RectPool);
+    ValueId MG2 = B.window(OpKind::MaxPool2dGrad, {XV, MP2}, RectPool);
+    ValueId Gt2 = B.window(OpKind::MaxPool2dGather, {XV, MG2}, RectPool);
+    ValueId AP2 = B.window(OpKind::AvgPool2d, {XV}, RectPool);
+    ValueId AG2 = B.window(OpKind::AvgPool2dGrad,
+                           {B.binary(OpKind::Add, AP2, Gt2)}, RectPool, &X);
+    B.ret(B.tuple({DX, MG, DW, AG, XV, DX2, MG2, DW2, AG2}));
   }
   M->Derived.push_back({"dhelper", DeriveKind::Grad, "helper", {0, 1}, true, {}});
   M->Derived.push_back(

@@ -1,7 +1,7 @@
 //===- Window.h - Sliding windows of conv2d and pooling ---------*- C++ -*-===//
 //
 // conv2d, max_pool2d, avg_pool2d and their gradient ops slide a window over
-// the last two axes of an NCHW tensor. The output extent of an axis is
+// the last two axes of an NCHW tensor. The output extent of each axis is
 // (In + 2 Pad - K) / Stride + 1, rounded down as in PyTorch. Sema and the
 // IR's shape inference both compute it here, so the two cannot disagree.
 //
@@ -10,32 +10,51 @@
 #define NNC_SUPPORT_WINDOW_H
 
 #include "nnc/Support/Shape.h"
+#include <array>
 #include <optional>
 #include <string>
 
 namespace nnc {
 
-/// How a window slides: the same along both spatial axes.
+/// How a window slides over the rows (H, index 0) and the columns (W,
+/// index 1) of an image. The language and the IR write each of the three
+/// as one integer for both axes or as a list [rows, columns].
 struct Window {
-  /// Pooling: the side of the square window. conv2d and its gradients: 0,
-  /// the window is the weight's [R, S].
-  unsigned Kernel = 0;
-  unsigned Stride = 1;
+  /// Pooling: the window's rows and columns. conv2d and its gradients:
+  /// {0, 0}, the window is the weight's [R, S].
+  std::array<unsigned, 2> Kernel = {0, 0};
+  std::array<unsigned, 2> Stride = {1, 1};
   /// Rows and columns of zeros (pools: ignored positions) on each side.
-  unsigned Pad = 0;
+  std::array<unsigned, 2> Pad = {0, 0};
   bool operator==(const Window &) const = default;
+
+  /// The same kernel, stride and padding along both axes.
+  static Window square(unsigned Kernel, unsigned Stride, unsigned Pad) {
+    return {{Kernel, Kernel}, {Stride, Stride}, {Pad, Pad}};
+  }
+  bool isPool() const { return Kernel[0] > 0 || Kernel[1] > 0; }
 };
 
+/// "3" for {3, 3}, "[2, 3]" otherwise: how `--emit=nn`, the IR and the
+/// diagnostics write a kernel, stride or padding.
+inline std::string renderWindowPair(const std::array<unsigned, 2> &V) {
+  if (V[0] == V[1])
+    return std::to_string(V[0]);
+  return "[" + std::to_string(V[0]) + ", " + std::to_string(V[1]) + "]";
+}
+
 /// The output extent of a window of \p K elements sliding over an axis of
-/// \p In elements with \p W's stride and padding. A dimension is a constant
+/// \p In elements with stride \p S and padding \p P (one axis of a
+/// Window: each axis is computed on its own; \p Axis, 0 for the rows and
+/// 1 for the columns, names it in \p Why). A dimension is a constant
 /// times a product of variables, so for a symbolic \p In the result exists
 /// only when it is In / Stride exactly: when 0 <= 2 Pad - K + Stride <
 /// Stride and In's factor is a multiple of Stride (stride 1 with 2 Pad ==
 /// K - 1 gives In itself). Otherwise, or when the window does not fit in
 /// the padded axis, returns std::nullopt and says why in \p Why.
 inline std::optional<Dim> getWindowExtent(const Dim &In, int64_t K,
-                                          const Window &W, std::string &Why) {
-  int64_t S = W.Stride, P = W.Pad;
+                                          int64_t S, int64_t P,
+                                          unsigned Axis, std::string &Why) {
   if (S < 1 || K < 1) {
     Why = "the stride and the window must be at least 1";
     return std::nullopt;
@@ -43,8 +62,9 @@ inline std::optional<Dim> getWindowExtent(const Dim &In, int64_t K,
   if (In.isConstant()) {
     int64_t Span = In.Factor + 2 * P - K;
     if (Span < 0) {
-      Why = "the window (" + std::to_string(K) +
-            ") is larger than the padded input (" +
+      std::string Side = Axis ? "width" : "height";
+      Why = "the window's " + Side + " (" + std::to_string(K) +
+            ") is larger than the padded input's (" +
             std::to_string(In.Factor + 2 * P) + ")";
       return std::nullopt;
     }
