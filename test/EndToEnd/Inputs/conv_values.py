@@ -1,7 +1,8 @@
 """conv2d, its gradients and the pools, compiled by nnc, against the NumPy
 references of conv_reference.py at several shapes: odd sizes, stride 2,
-padding 1, a batch of 1, non-square and 1x1 kernels, symbolic and literal
-dimensions, f64 and f32. Prints one line per case with its worst error and
+padding 1, a batch of 1, non-square and 1x1 kernels, rectangular
+([rows, columns]) windows, strides and paddings including 1xN and Nx1
+windows, symbolic and literal dimensions, f64 and f32. Prints one line per case with its worst error and
 exits 1 on any error above the bound (a NaN counts as one).
 
   conv_values.py OUT_DIR [--corrupt]   --corrupt perturbs one reference
@@ -19,7 +20,8 @@ import conv_reference as ref  # noqa: E402
 out_dir = sys.argv[1]
 corrupt = "--corrupt" in sys.argv
 
-# (B, C, H, W, K, R, S, stride, pad)
+# (B, C, H, W, K, R, S, stride, pad); a stride or padding is an integer
+# or a pair [rows, columns].
 CONVS = [
     (2, 3, 5, 6, 4, 3, 3, 1, 1),
     (1, 1, 7, 7, 2, 3, 3, 2, 1),
@@ -33,46 +35,78 @@ CONVS = [
     # groups of 6 and 1, f64 of 3, 3 and 1; at stride 2, f64 of 5 and 2.
     (7, 32, 17, 15, 16, 3, 3, 1, 1),
     (7, 48, 21, 19, 8, 3, 3, 2, 1),
+    # Rectangular strides and paddings (indices 9 to 12): PyTorch's
+    # stride=(1, 2), padding=(1, 0); a 1x5 and a 4x1 window; a square
+    # kernel with a batch of 1.
+    (2, 3, 7, 9, 4, 3, 2, [1, 2], [1, 0]),
+    (1, 2, 6, 11, 3, 1, 5, [2, 1], [0, 2]),
+    (3, 1, 9, 4, 2, 4, 1, [3, 1], [2, 0]),
+    (1, 3, 5, 5, 2, 3, 3, [2, 1], [0, 1]),
 ]
-# (B, C, H, W, k, stride, pad)
+# (B, C, H, W, k, stride, pad), each of k, stride, pad an integer or a pair.
 POOLS = [
     (2, 3, 8, 6, 2, 2, 0),
     (1, 2, 7, 7, 3, 2, 1),
     (2, 1, 5, 9, 2, 1, 0),
     (1, 3, 9, 5, 3, 3, 1),
+    # Rectangular (indices 4 to 7): a 2x3 window; PyTorch's
+    # avg_pool2d(x, 3, stride=(2, 1), padding=(1, 0)); 1x4 and 4x1 windows.
+    (1, 2, 7, 9, [2, 3], [2, 3], 0),
+    (2, 3, 9, 7, 3, [2, 1], [1, 0]),
+    (1, 1, 5, 8, [1, 4], [1, 2], [0, 1]),
+    (2, 2, 9, 3, [4, 1], [3, 1], [2, 0]),
 ]
+
+
+def lit(v):
+    """An integer or a pair as the language writes it: 2 or [1, 2]."""
+    return str(v) if isinstance(v, int) else "[%d, %d]" % tuple(v)
+
+
+def out_shape(H, W, k, s, p):
+    (kh, kw), (sh, sw), (ph, pw) = ref.pair(k), ref.pair(s), ref.pair(p)
+    return ref.out_size(H, kh, sh, ph), ref.out_size(W, kw, sw, pw)
+
 
 lines = []
 for i, (B, C, H, W, K, R, S, s, p) in enumerate(CONVS):
     for t in ("f64", "f32"):
         x, w = "%s[%d, %d, %d, %d]" % (t, B, C, H, W), "%s[%d, %d, %d, %d]" % (
             t, K, C, R, S)
-        lines.append("fn conv%d_%s(x: %s, w: %s) = conv2d(x, w, stride=%d, "
-                     "padding=%d);" % (i, t, x, w, s, p))
+        P, Q = out_shape(H, W, (R, S), s, p)
+        lines.append("fn conv%d_%s(x: %s, w: %s) = conv2d(x, w, stride=%s, "
+                     "padding=%s);" % (i, t, x, w, lit(s), lit(p)))
         lines.append(
             "fn conv%d_%s_l(x: %s, w: %s, g: %s) = sum(reshape(conv2d(x, w, "
-            "stride=%d, padding=%d) * g, [%d]));"
-            % (i, t, x, w, "%s[%d, %d, %d, %d]" % (
-                t, B, K, (H + 2 * p - R) // s + 1, (W + 2 * p - S) // s + 1),
-               s, p, B * K * ((H + 2 * p - R) // s + 1) *
-               ((W + 2 * p - S) // s + 1)))
+            "stride=%s, padding=%s) * g, [%d]));"
+            % (i, t, x, w, "%s[%d, %d, %d, %d]" % (t, B, K, P, Q), lit(s),
+               lit(p), B * K * P * Q))
         lines.append("fn dconv%d_%s = grad(conv%d_%s_l, x, w);" % (i, t, i, t))
 for i, (B, C, H, W, k, s, p) in enumerate(POOLS):
-    P, Q = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+    P, Q = out_shape(H, W, k, s, p)
     x = "f64[%d, %d, %d, %d]" % (B, C, H, W)
     g = "f64[%d, %d, %d, %d]" % (B, C, P, Q)
     for kind in ("max", "avg"):
-        lines.append("fn %s%d(x: %s) = %s_pool2d(x, %d, stride=%d, padding=%d);"
-                     % (kind, i, x, kind, k, s, p))
-        lines.append("fn %s%d_l(x: %s, g: %s) = sum(reshape(%s_pool2d(x, %d, "
-                     "stride=%d, padding=%d) * g, [%d]));"
-                     % (kind, i, x, g, kind, k, s, p, B * C * P * Q))
+        lines.append("fn %s%d(x: %s) = %s_pool2d(x, %s, stride=%s, padding=%s);"
+                     % (kind, i, x, kind, lit(k), lit(s), lit(p)))
+        lines.append("fn %s%d_l(x: %s, g: %s) = sum(reshape(%s_pool2d(x, %s, "
+                     "stride=%s, padding=%s) * g, [%d]));"
+                     % (kind, i, x, g, kind, lit(k), lit(s), lit(p),
+                        B * C * P * Q))
         lines.append("fn d%s%d = grad(%s%d_l, x);" % (kind, i, kind, i))
 # Dimension variables: stride 1 with 2 * pad == R - 1 keeps H and W; a
 # 2x2 pool of stride 2 halves 2 * H.
 lines.append("fn convsym(x: f64[B, C, H, W], w: f64[K, C, 3, 3]) = "
              "conv2d(x, w, padding=1);")
 lines.append("fn poolsym(x: f64[B, C, 2 * H, 2 * W]) = max_pool2d(x, 2);")
+# Rectangular: a 3x1 window of stride [1, 2] and padding [1, 0] keeps H and
+# halves 2 * W; a 1x3 pool (its stride, by default, the window) divides
+# 3 * W by 3; a rectangular pool with no stride written strides by its
+# window.
+lines.append("fn convsymr(x: f64[B, C, H, 2 * W], w: f64[K, C, 3, 1]) = "
+             "conv2d(x, w, stride=[1, 2], padding=[1, 0]);")
+lines.append("fn poolsymr(x: f64[B, C, H, 3 * W]) = avg_pool2d(x, [1, 3]);")
+lines.append("fn pooldef(x: f64[1, 2, 7, 9]) = max_pool2d(x, [2, 3]);")
 path = os.path.join(out_dir, "conv_values.nn")
 with open(path, "w") as f:
     f.write("\n".join(lines) + "\n")
@@ -146,4 +180,12 @@ w = rng.standard_normal((16, 32, 3, 3))
 report("convsymg", m.convsym(x, w), ref.conv2d(x, w, 1, 1), 1e-13)
 x = rng.standard_normal((1, 2, 6, 4))
 report("poolsym", m.poolsym(x), ref.pool(x, 2, 2, 0, "max")[0], 0)
+x = rng.standard_normal((2, 3, 5, 8))
+w = rng.standard_normal((4, 3, 3, 1))
+report("convsymr", m.convsymr(x, w), ref.conv2d(x, w, [1, 2], [1, 0]), 1e-13)
+x = rng.standard_normal((1, 2, 3, 9))
+report("poolsymr", m.poolsymr(x),
+       ref.pool(x, [1, 3], [1, 3], 0, "avg")[0], 1e-14)
+x = rng.standard_normal((1, 2, 7, 9))
+report("pooldef", m.pooldef(x), ref.pool(x, [2, 3], [2, 3], 0, "max")[0], 0)
 sys.exit(1 if failed else 0)
