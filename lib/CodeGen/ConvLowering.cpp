@@ -430,9 +430,8 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
                       }
                       llvm::Value *XRow = Add(XBase, Mul(H, G.W));
                       for (int64_t Sx = 0; Sx < G.S; ++Sx) {
-                        llvm::Value *Wd =
-                            B.CreateAdd(Mul(Q, B.getInt64(G.SW)),
-                                        B.getInt64(Sx - G.PW));
+                        llvm::Value *Wd = B.CreateAdd(Mul(Q, B.getInt64(G.SW)),
+                                                      B.getInt64(Sx - G.PW));
                         llvm::Value *Valid = nullptr;
                         if (Masked) {
                           Valid = B.CreateAnd(HIn, B.CreateICmpULT(Wd, G.W));

@@ -2,7 +2,8 @@
 //
 // Convolution and pooling (issue 12). conv2d, max_pool2d, avg_pool2d and
 // the gradient built-ins that AD's rules use (and `--emit=nn` prints) take
-// rank-4 float tensors in NCHW order. Their output extents are computed
+// rank-4 float tensors in NCHW order, and a window, stride and padding that
+// are each one integer or [height, width]. Their output extents are computed
 // here at compile time with nnc/Support/Window.h, the function the IR's
 // type rule uses; a size that the shape model (a constant times a product
 // of dimension variables) cannot express is an error that says so.
@@ -26,8 +27,8 @@ static std::optional<unsigned> getWindowLiteral(const Expr &E, int64_t Min) {
 }
 
 std::optional<std::array<unsigned, 2>>
-Checker::getWindowPair(const Arg &A, llvm::StringRef What,
-                       llvm::StringRef Name, int64_t Min) {
+Checker::getWindowPair(const Arg &A, llvm::StringRef What, llvm::StringRef Name,
+                       int64_t Min) {
   Expr &E = *A.Value;
   // PyTorch writes a pair as a tuple, `stride=(1, 2)`; the language's
   // lists are `[...]`, as in `axis=[0, 2]`.
@@ -218,8 +219,8 @@ Type Checker::checkWindowBuiltin(CallExpr &E, Builtin B) {
       P ? getWindowExtent(X->Dims[3], KW, W.Stride[1], W.Pad[1], 1, Why)
         : std::nullopt;
   if (!P || !Q) {
-    Diags.report(E.getRange(), DiagID::err_window, What, Why, X->str(),
-                 Against, renderWindowPair(W.Stride), renderWindowPair(W.Pad));
+    Diags.report(E.getRange(), DiagID::err_window, What, Why, X->str(), Against,
+                 renderWindowPair(W.Stride), renderWindowPair(W.Pad));
     return Type();
   }
   Type Result = Type::tensor(K, {X->Dims[0], Channels, *P, *Q});

@@ -119,9 +119,10 @@ private:
   /// A window's \p Name (its kernel, stride or padding): an integer
   /// literal of at least \p Min for both axes, or a list of two, [rows,
   /// columns].
-  std::optional<std::array<unsigned, 2>>
-  getWindowPair(const Arg &A, llvm::StringRef What, llvm::StringRef Name,
-                int64_t Min);
+  std::optional<std::array<unsigned, 2>> getWindowPair(const Arg &A,
+                                                       llvm::StringRef What,
+                                                       llvm::StringRef Name,
+                                                       int64_t Min);
 
   //===--- Indexing and structural ops (CheckIndex.cpp, issue 12) ---===//
   /// `x[i, 1:3, ..., -1]`: fills E.Axes with each axis's window.

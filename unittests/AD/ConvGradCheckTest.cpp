@@ -172,8 +172,8 @@ TEST(ConvGradCheck, Pools) {
                           "\n  %h = const 0.01 : f64\n  %hs = broadcast %h : " +
                           X + "\n  %xh = mul %x, %hs : " + X +
                           "\n  %xo = add %xh, %o : " + X + "\n";
-      std::string A = " kernel=" + pair(Pl.KH, Pl.KW) +
-                      attrs(Pl.SH, Pl.SW, Pl.PH, Pl.PW);
+      std::string A =
+          " kernel=" + pair(Pl.KH, Pl.KW) + attrs(Pl.SH, Pl.SW, Pl.PH, Pl.PW);
       std::vector<DimBinding> None = {{}};
       for (const char *Op : {"max_pool2d", "avg_pool2d"})
         check("func @f(%x: " + X + ") -> " + Y + " {\n" + Shift + "  %y = " +

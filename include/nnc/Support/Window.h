@@ -52,9 +52,9 @@ inline std::string renderWindowPair(const std::array<unsigned, 2> &V) {
 /// Stride and In's factor is a multiple of Stride (stride 1 with 2 Pad ==
 /// K - 1 gives In itself). Otherwise, or when the window does not fit in
 /// the padded axis, returns std::nullopt and says why in \p Why.
-inline std::optional<Dim> getWindowExtent(const Dim &In, int64_t K,
-                                          int64_t S, int64_t P,
-                                          unsigned Axis, std::string &Why) {
+inline std::optional<Dim> getWindowExtent(const Dim &In, int64_t K, int64_t S,
+                                          int64_t P, unsigned Axis,
+                                          std::string &Why) {
   if (S < 1 || K < 1) {
     Why = "the stride and the window must be at least 1";
     return std::nullopt;
