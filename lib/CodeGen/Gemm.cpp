@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "Gemm.h"
 #include "Loops.h"
+#include "nnc/CodeGen/CodeGen.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include <algorithm>
@@ -230,6 +231,7 @@ llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
       {I64, I64, I64, Ptr, I64, I64, Ptr, I64, I64, Ptr, I64, Ptr}, false);
   F = llvm::Function::Create(FT, llvm::GlobalValue::InternalLinkage, Name, LM);
   F->addFnAttr(llvm::Attribute::NoUnwind);
+  F->addFnAttr(HandBuiltAttr);
   F->addFnAttr("min-legal-vector-width", std::to_string(Cfg.Lanes * ES * 8));
   const char *Names[] = {"m", "n",   "k",   "a", "rsa", "csa",
                          "b", "rsb", "csb", "c", "ldc", "scratch"};

@@ -1,7 +1,9 @@
 //===- Target.cpp - Target machines, the -O pipelines, object files -------===//
 #include "nnc/CodeGen/CodeGen.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Analysis/CGSCCPassManager.h"
 #include "llvm/Analysis/LoopAnalysisManager.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/OptBisect.h"
 #include "llvm/IR/PassInstrumentation.h"
@@ -78,6 +80,33 @@ nnc::createTargetMachine(const CodeGenOptions &Opts) {
   return TM;
 }
 
+/// The function a function or loop pass runs on; null for module and
+/// call-graph passes.
+static const llvm::Function *functionOf(const llvm::Any &IR) {
+  if (const auto *F = llvm::any_cast<const llvm::Function *>(&IR))
+    return *F;
+  if (const auto *L = llvm::any_cast<const llvm::Loop *>(&IR))
+    return (*L)->getHeader()->getParent();
+  return nullptr;
+}
+
+/// Whether a hand-built function (HandBuiltAttr) gets \p Pass. Its loops are
+/// already vectorized, blocked and in their final order, with unrolling
+/// disabled: what is left is cleaning the builder's plain arithmetic
+/// (constant strides, selects of a layout, repeated address computations)
+/// and hoisting what does not change along k. The O2 function pipeline's
+/// other passes (the vectorizers, GVN, unrolling, loop idiom and deletion,
+/// jump threading...) found nothing there and took most of the kernel's
+/// optimization time (docs/performance.md, "Compile time").
+static bool isHandBuiltPass(llvm::StringRef Pass) {
+  return llvm::StringSwitch<bool>(Pass)
+      .Cases("InstCombinePass", "SimplifyCFGPass", "EarlyCSEPass", "LICMPass",
+             "SROAPass", true)
+      .Cases("LoopSimplifyPass", "LCSSAPass", "IndVarSimplifyPass",
+             "LoopRotatePass", true)
+      .Default(false);
+}
+
 void nnc::optimizeLLVMModule(llvm::Module &LM, llvm::TargetMachine &TM,
                              unsigned OptLevel) {
   llvm::LoopAnalysisManager LAM;
@@ -93,6 +122,11 @@ void nnc::optimizeLLVMModule(llvm::Module &LM, llvm::TargetMachine &TM,
         [&Gate](llvm::StringRef Pass, llvm::Any) {
           return Gate.shouldRunPass(Pass, "module");
         });
+  PIC.registerShouldRunOptionalPassCallback(
+      [](llvm::StringRef Pass, llvm::Any IR) {
+        const llvm::Function *F = functionOf(IR);
+        return !F || !F->hasFnAttribute(HandBuiltAttr) || isHandBuiltPass(Pass);
+      });
   // The standard instrumentation makes --time-passes (and -print-after-all
   // style options) cover this pipeline, not only codegen's.
   llvm::StandardInstrumentations SI(LM.getContext(), /*DebugLogging=*/false);

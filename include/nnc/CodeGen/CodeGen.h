@@ -103,7 +103,13 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 emitLLVMModule(const ir::Module &M, llvm::LLVMContext &Ctx,
                llvm::TargetMachine &TM, const CodeGenOptions &Opts);
 
-/// Runs LLVM's standard -O pipeline of \p Opts.OptLevel.
+/// The attribute of a function nnc builds in its final loop structure (the
+/// matrix kernel, lib/CodeGen/Gemm.h): optimizeLLVMModule gives it a short
+/// pipeline of clean-up passes rather than the whole function pipeline.
+inline constexpr llvm::StringLiteral HandBuiltAttr = "nnc-hand-built";
+
+/// Runs LLVM's standard -O pipeline of \p Opts.OptLevel (a short one on
+/// functions marked HandBuiltAttr).
 void optimizeLLVMModule(llvm::Module &LM, llvm::TargetMachine &TM,
                         unsigned OptLevel);
 
