@@ -6,10 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Gemm.h"
+#include "GemmPaths.h"
 #include "Loops.h"
 #include "nnc/CodeGen/CodeGen.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include <algorithm>
 
 using namespace nnc;
@@ -126,14 +128,16 @@ struct PanelLayout {
 class GemmEmitter {
 public:
   GemmEmitter(llvm::Module &LM, ElementKind K, const GemmConfig &Cfg,
-              bool Contract)
-      : LM(LM), B(LM.getContext()), Cfg(Cfg), Contract(Contract),
+              bool Contract, const GemmPaths &Paths = GemmPaths::all())
+      : LM(LM), B(LM.getContext()), Cfg(Cfg), Contract(Contract), Paths(Paths),
         ES(getElementSize(K)) {
     T = K == ElementKind::F32 ? B.getFloatTy() : B.getDoubleTy();
     VT = llvm::FixedVectorType::get(T, Cfg.Lanes);
   }
 
-  llvm::Function *emit(llvm::StringRef Name);
+  /// The kernel's declaration; define gives it its body.
+  llvm::Function *declare(llvm::StringRef Name);
+  void define(llvm::Function *Kernel);
 
 private:
   void emitDirect();
@@ -207,11 +211,29 @@ private:
   llvm::BasicBlock *block(const llvm::Twine &Name) {
     return llvm::BasicBlock::Create(B.getContext(), Name, F);
   }
+  /// \p To if a call of the module may take that path (GemmPaths), else
+  /// a trap: a wrong answer of GemmPaths stops the program rather than
+  /// computing a wrong product. The path's code, still emitted, is then
+  /// unreachable and removed (define).
+  llvm::BasicBlock *path(bool Taken, llvm::BasicBlock *To) {
+    if (Taken)
+      return To;
+    if (!NoPath) {
+      llvm::IRBuilderBase::InsertPointGuard Guard(B);
+      NoPath = block("no.path");
+      B.SetInsertPoint(NoPath);
+      B.CreateIntrinsic(llvm::Intrinsic::trap, {}, {});
+      B.CreateUnreachable();
+    }
+    return NoPath;
+  }
 
   llvm::Module &LM;
   llvm::IRBuilder<> B;
   GemmConfig Cfg;
   bool Contract;
+  GemmPaths Paths;
+  llvm::BasicBlock *NoPath = nullptr;
   int64_t ES;
   llvm::Type *T;
   llvm::FixedVectorType *VT;
@@ -224,7 +246,7 @@ private:
 
 } // namespace
 
-llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
+llvm::Function *GemmEmitter::declare(llvm::StringRef Name) {
   llvm::Type *I64 = B.getInt64Ty(), *Ptr = B.getPtrTy();
   auto *FT = llvm::FunctionType::get(
       B.getVoidTy(),
@@ -235,12 +257,8 @@ llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
   F->addFnAttr("min-legal-vector-width", std::to_string(Cfg.Lanes * ES * 8));
   const char *Names[] = {"m", "n",   "k",   "a", "rsa", "csa",
                          "b", "rsb", "csb", "c", "ldc", "scratch"};
-  llvm::Value **Slots[] = {&M,  &N,   &K,   &A, &RsA, &CsA,
-                           &Bm, &RsB, &CsB, &C, &Ldc, &Scratch};
-  for (unsigned I = 0; I < 12; ++I) {
+  for (unsigned I = 0; I < 12; ++I)
     F->getArg(I)->setName(Names[I]);
-    *Slots[I] = F->getArg(I);
-  }
   // C and the scratch are written; nothing else may be seen through them.
   for (unsigned I : {3u, 6u}) {
     F->addParamAttr(I, llvm::Attribute::NoCapture);
@@ -250,16 +268,27 @@ llvm::Function *GemmEmitter::emit(llvm::StringRef Name) {
     F->addParamAttr(I, llvm::Attribute::NoAlias);
     F->addParamAttr(I, llvm::Attribute::NoCapture);
   }
+  return F;
+}
+
+void GemmEmitter::define(llvm::Function *Kernel) {
+  F = Kernel;
+  llvm::Value **Slots[] = {&M,  &N,   &K,   &A, &RsA, &CsA,
+                           &Bm, &RsB, &CsB, &C, &Ldc, &Scratch};
+  for (unsigned I = 0; I < 12; ++I)
+    *Slots[I] = F->getArg(I);
   B.SetInsertPoint(block("entry"));
   llvm::BasicBlock *Direct = block("direct"), *Blocked = block("blocked");
-  B.CreateCondBr(isDirect(B, Cfg, M, K), Direct, Blocked);
+  B.CreateCondBr(isDirect(B, Cfg, M, K), path(Paths.Direct, Direct),
+                 path(Paths.Blocked, Blocked));
   B.SetInsertPoint(Direct);
   emitDirect();
   B.CreateRetVoid();
   B.SetInsertPoint(Blocked);
   emitBlocked();
   B.CreateRetVoid();
-  return F;
+  // The paths no call takes: neither optimized nor compiled.
+  llvm::EliminateUnreachableBlocks(*F);
 }
 
 void GemmEmitter::emitDirect() {
@@ -270,9 +299,11 @@ void GemmEmitter::emitDirect() {
   llvm::BasicBlock *Vector = block("direct.vector"),
                    *Scalar = block("direct.scalar"),
                    *Done = block("direct.done");
-  B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)), Vector, Scalar);
+  B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)),
+                 path(Paths.DirectVector, Vector),
+                 path(Paths.DirectScalar, Scalar));
   B.SetInsertPoint(Vector);
-  unsigned DV = std::max(2u, std::min(8u, (Cfg.Registers - 2)));
+  unsigned DV = directVecs(Cfg);
   int64_t Chunk = int64_t(DV) * Cfg.Lanes;
   emitLoop(B, M, [&](llvm::Value *I) {
     llvm::Value *RowC = at(C, mul(I, Ldc));
@@ -287,7 +318,8 @@ void GemmEmitter::emitDirect() {
           llvm::SwitchInst *Sw = B.CreateSwitch(Vecs, Next, DV);
           for (unsigned V = 1; V <= DV; ++V) {
             llvm::BasicBlock *Case = block("direct.vecs");
-            Sw->addCase(B.getInt64(V), Case);
+            Sw->addCase(B.getInt64(V),
+                        path(GemmPaths::has(Paths.ChunkVecs, V), Case));
             B.SetInsertPoint(Case);
             emitRowChunk(V, laneMask(int64_t(V - 1) * Cfg.Lanes, Width), RowA,
                          at(Bm, J), at(RowC, J));
@@ -420,7 +452,8 @@ void GemmEmitter::emitBlocked() {
                     // step of k reads MR consecutive elements.
                     llvm::BasicBlock *Copy = block("pack.a"),
                                      *Packed = block("pack.a.done");
-                    B.CreateCondBr(RowLayout, Packed, Copy);
+                    B.CreateCondBr(RowLayout, path(Paths.AInPlace, Packed),
+                                   path(Paths.ACopied, Copy));
                     B.SetInsertPoint(Copy);
                     packA(IC, PC, MCur, KCur);
                     B.CreateBr(Packed);
@@ -449,7 +482,9 @@ void GemmEmitter::emitBlocked() {
                               B.CreateSwitch(Vecs, Next, Cfg.Vecs);
                           for (unsigned V = 1; V <= Cfg.Vecs; ++V) {
                             llvm::BasicBlock *Case = block("vecs");
-                            Sw->addCase(B.getInt64(V), Case);
+                            Sw->addCase(
+                                B.getInt64(V),
+                                path(GemmPaths::has(Paths.PanelVecs, V), Case));
                             B.SetInsertPoint(Case);
                             llvm::Value *Mask =
                                 laneMask(int64_t(V - 1) * Cfg.Lanes, NRCur);
@@ -485,16 +520,20 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
                          *Cols = block("pack.b.cols"),
                          *Slow = block("pack.b.any"),
                          *Next = block("pack.b.next");
-        B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)), Rows, NotRows);
+        B.CreateCondBr(B.CreateICmpEQ(CsB, B.getInt64(1)),
+                       path(Paths.BRowsWhole || Paths.BRowsPart, Rows),
+                       path(Paths.BCols || Paths.BAny, NotRows));
         B.SetInsertPoint(NotRows);
         B.CreateCondBr(B.CreateAnd(B.CreateICmpEQ(RsB, B.getInt64(1)),
                                    B.getInt1(Cfg.Lanes > 1)),
-                       Cols, Slow);
+                       path(Paths.BCols, Cols), path(Paths.BAny, Slow));
         B.SetInsertPoint(Cols);
         packTransposedB(Dst, PC, Col, KCur, NRCur);
         B.CreateBr(Next);
         B.SetInsertPoint(Rows);
-        B.CreateCondBr(B.CreateICmpEQ(NRCur, B.getInt64(NR)), Fast, Part);
+        B.CreateCondBr(B.CreateICmpEQ(NRCur, B.getInt64(NR)),
+                       path(Paths.BRowsWhole, Fast),
+                       path(Paths.BRowsPart, Part));
         // A row-major B: a row of the panel is NR (or, in the last panel,
         // NRCur) consecutive elements of a row of B.
         auto CopyRows = [&](bool Whole) {
@@ -636,7 +675,9 @@ void GemmEmitter::packA(llvm::Value *IC, llvm::Value *PC, llvm::Value *MCur,
         llvm::BasicBlock *Contig = block("pack.a.contig"),
                          *Any = block("pack.a.any"),
                          *Done = block("pack.a.panel");
-        B.CreateCondBr(B.CreateICmpEQ(RsA, B.getInt64(1)), Contig, Any);
+        B.CreateCondBr(B.CreateICmpEQ(RsA, B.getInt64(1)),
+                       path(Paths.ACopyContig, Contig),
+                       path(Paths.ACopyAny, Any));
         B.SetInsertPoint(Contig);
         unsigned NV = (MR + Cfg.Lanes - 1) / Cfg.Lanes;
         llvm::SmallVector<llvm::Value *, 2> Masks;
@@ -700,7 +741,8 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
         B.SetInsertPoint(Full);
         llvm::BasicBlock *InPlace = block("tile.full.rows"),
                          *Copied = block("tile.full.copied");
-        B.CreateCondBr(RowLayout, InPlace, Copied);
+        B.CreateCondBr(RowLayout, path(Paths.AInPlace, InPlace),
+                       path(Paths.ACopied, Copied));
         B.SetInsertPoint(InPlace);
         emitTile(MR, Vecs, {L.Block, L.TileStride, RsA, B.getInt64(1)},
                  APanel, BPanel, KCur, CTile, Mask, First);
@@ -809,8 +851,21 @@ llvm::Function *codegen::getGemmFunction(llvm::Module &LM, ElementKind K,
                      (Contract ? "" : ".strict");
   llvm::Function *Serial = LM.getFunction(Name);
   if (!Serial)
-    Serial = GemmEmitter(LM, K, Cfg, Contract).emit(Name);
+    Serial = GemmEmitter(LM, K, Cfg, Contract).declare(Name);
   if (Cfg.Threads <= 1)
     return Serial;
   return getParallelGemm(LM, Serial, Cfg, K);
+}
+
+void codegen::defineGemmFunctions(llvm::Module &LM, const VectorUnit &U) {
+  for (ElementKind K : {ElementKind::F32, ElementKind::F64})
+    for (bool Contract : {true, false}) {
+      llvm::Function *F = LM.getFunction(std::string("nnc.gemm.") +
+                                         getElementKindName(K).str() +
+                                         (Contract ? "" : ".strict"));
+      if (!F || !F->isDeclaration())
+        continue;
+      GemmConfig Cfg = getGemmConfig(U, K);
+      GemmEmitter(LM, K, Cfg, Contract, GemmPaths::ofCalls(*F, Cfg)).define(F);
+    }
 }

@@ -79,7 +79,8 @@ struct GemmConfig {
 
 GemmConfig getGemmConfig(const VectorUnit &U, ElementKind K);
 
-/// The module's kernel for float kind \p K, emitted on first use:
+/// The module's kernel for float kind \p K, declared on first use and
+/// defined by defineGemmFunctions:
 ///   void (i64 M, i64 N, i64 K, ptr A, i64 rsA, i64 csA,
 ///         ptr B, i64 rsB, i64 csB, ptr C, i64 ldc, ptr Scratch)
 /// sets C[i*ldc + j] = sum over k of A[i*rsA + k*csA] * B[k*rsB + j*csB],
@@ -89,6 +90,15 @@ GemmConfig getGemmConfig(const VectorUnit &U, ElementKind K);
 llvm::Function *getGemmFunction(llvm::Module &LM, ElementKind K,
                                 const GemmConfig &Cfg, bool Contract);
 
+/// Defines every kernel of \p LM that getGemmFunction declared, once the
+/// module's calls are all emitted: a kernel holds only the paths its calls
+/// can take, as their constant sizes and strides tell (a product whose k
+/// is known to be short never needs the blocked path, one with a known N
+/// only the panel widths N makes, one with a row-major B no copy of a
+/// transposed one); the paths no call takes trap. The body depends on
+/// getGemmConfig(U, K) alone (threads only change the caller,
+/// getParallelGemm).
+void defineGemmFunctions(llvm::Module &LM, const VectorUnit &U);
 /// The kernel of \p Cfg.Threads threads around the one-thread \p Serial
 /// (GemmThreads.cpp): same signature, same results bit for bit.
 llvm::Function *getParallelGemm(llvm::Module &LM, llvm::Function *Serial,

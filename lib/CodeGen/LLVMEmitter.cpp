@@ -56,6 +56,7 @@ public:
     for (const auto &F : M.Functions)
       if (llvm::Error E = define(*F))
         return E;
+    defineGemmFunctions(LM, Vectors);
     std::string Err;
     llvm::raw_string_ostream OS(Err);
     if (llvm::verifyModule(LM, &OS))

@@ -1,0 +1,61 @@
+//===- GemmPaths.h - The kernel's paths a module's products take -*- C++
+//-*-===//
+//
+// The matrix kernel (Gemm.h) is one function per element type with paths
+// for every kind of product: direct products (few rows or a short k) in
+// row chunks of 1 to 8 vectors, blocked ones with panels of 1 or more
+// vectors, A read in place or copied, B copied from rows, from columns or
+// element by element. Most products of a model have sizes and strides known
+// at compile time (its feature sizes, which operand is transposed), and take
+// a few of these paths. The kernel is defined once the module's calls are
+// all emitted, with only the paths they can take: its code, and the time to
+// compile it, shrink to what the model uses (docs/performance.md, "Compile
+// time").
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_CODEGEN_GEMMPATHS_H
+#define NNC_LIB_CODEGEN_GEMMPATHS_H
+
+#include "Gemm.h"
+#include "llvm/IR/InstrTypes.h"
+#include <algorithm>
+
+namespace nnc::codegen {
+
+/// Vectors a row chunk of the direct path holds (at most 8, and two
+/// registers are left for the row of B and the element of A).
+inline unsigned directVecs(const GemmConfig &C) {
+  return std::max(2u, std::min(8u, C.Registers - 2));
+}
+
+/// The paths through the kernel that calls can take. GemmEmitter emits
+/// only these; a path no call can take traps, so that a wrong answer here
+/// stops the program rather than computing a wrong product. A call whose
+/// arguments are not constants may take any path.
+struct GemmPaths {
+  bool Direct = false, Blocked = false;
+  /// The direct path with rows of B contiguous (vector loads) or not.
+  bool DirectVector = false, DirectScalar = false;
+  /// Bit V: a chunk of a row of C of V vectors (direct path), a panel of
+  /// B of V vectors (blocked path).
+  unsigned ChunkVecs = 0, PanelVecs = 0;
+  /// A read in place or copied, and its copy's two loops (a column of A
+  /// contiguous, or not).
+  bool AInPlace = false, ACopied = false, ACopyContig = false, ACopyAny = false;
+  /// B's panels copied from rows (whole panels, a last partial one), from
+  /// columns, or element by element.
+  bool BRowsWhole = false, BRowsPart = false, BCols = false, BAny = false;
+
+  /// Every path: the kernel as it is without any knowledge of its calls.
+  static GemmPaths all();
+  /// The paths of the calls of \p Kernel (a use that is not a call of it:
+  /// every path).
+  static GemmPaths ofCalls(const llvm::Function &Kernel, const GemmConfig &Cfg);
+  static bool has(unsigned Bits, unsigned V) { return (Bits >> V) & 1; }
+  /// Adds the paths of one call (arguments in getGemmFunction's order).
+  void addCall(const llvm::CallBase &Call, const GemmConfig &Cfg);
+};
+
+} // namespace nnc::codegen
+
+#endif
