@@ -254,6 +254,7 @@ llvm::Function *GemmEmitter::declare(llvm::StringRef Name) {
   F = llvm::Function::Create(FT, llvm::GlobalValue::InternalLinkage, Name, LM);
   F->addFnAttr(llvm::Attribute::NoUnwind);
   F->addFnAttr(HandBuiltAttr);
+  F->addFnAttr(llvm::Attribute::NoInline);
   F->addFnAttr("min-legal-vector-width", std::to_string(Cfg.Lanes * ES * 8));
   const char *Names[] = {"m", "n",   "k",   "a", "rsa", "csa",
                          "b", "rsb", "csb", "c", "ldc", "scratch"};
