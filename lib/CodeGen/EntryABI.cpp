@@ -170,8 +170,11 @@ llvm::Value *TensorFunctionEmitter::layOutWorkspace(
   // Convolution and pooling (issue 12): the convolutions' column buffers
   // (ConvLowering.cpp), which also multiply through the kernel.
   llvm::Value *Columns = B.getInt64(0);
-  for (const ir::Op &O : F.Ops)
+  // sum_to's partial sums share that buffer (SumToLowering.cpp).
+  for (const ir::Op &O : F.Ops) {
     sizeWindowScratch(SE, O, Scratch, Columns);
+    sizeSumToScratch(SE, O, Columns);
+  }
   SlotOffsets.push_back(Total);
   Total = SE.add(Total, Scratch);
   SlotOffsets.push_back(Total);

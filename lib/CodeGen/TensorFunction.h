@@ -78,6 +78,19 @@ private:
   void emitTranspose(const ir::Op &O, llvm::Value *Out);
   void emitMatMul(const ir::Op &O, llvm::Value *Out);
   void emitReduce(const ir::Op &O, llvm::Value *Out);
+  /// Out[o][i] = Combine(...Combine(Init, P[o][0][i])..., P[o][A-1][i]) for
+  /// \p P read as (Outer, Axis, Inner): each result adds in index order.
+  void emitReduceLoops(
+      ElementKind K, llvm::Value *P, llvm::Value *Out, llvm::Value *Outer,
+      llvm::Value *Axis, llvm::Value *Inner, llvm::Value *Init,
+      llvm::function_ref<llvm::Value *(llvm::Value *, llvm::Value *)> Combine);
+  /// emitReduceLoops adding from 0, as reduce_sum does.
+  void emitSumLoops(ElementKind K, llvm::Value *P, llvm::Value *Out,
+                    llvm::Value *Outer, llvm::Value *Axis, llvm::Value *Inner);
+  // SumToLowering.cpp
+  /// Grows \p ScratchBytes to what sum_to \p O needs for its partial sums.
+  void sizeSumToScratch(ShapeEnv &SE, const ir::Op &O,
+                        llvm::Value *&ScratchBytes);
   void emitArgMax(const ir::Op &O, llvm::Value *Out);
   void emitSoftmaxFamily(const ir::Op &O, llvm::Value *Out);
   void emitOneHot(const ir::Op &O, llvm::Value *Out);

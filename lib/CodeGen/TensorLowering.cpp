@@ -5,7 +5,8 @@
 // vectorizer can use them (element-wise ops are one flat loop; an integer
 // matmul is a blocked i-k-j nest whose inner loop is a row of B and of C,
 // a floating-point one calls the module's kernel, Gemm.h). Sums add in
-// index order, so results do not depend on the machine (with
+// a fixed order (index order along one axis; sum_to, SumToLowering.cpp, as
+// a chain of those), so results do not depend on the machine (with
 // --fp-model=strict). Ops along an axis view their operand as (outer,
 // axis, inner).
 //
@@ -359,29 +360,6 @@ void TensorFunctionEmitter::emitBroadcast(const ir::Op &O, llvm::Value *Out) {
       });
 }
 
-void TensorFunctionEmitter::emitSumTo(const ir::Op &O, llvm::Value *Out) {
-  const ir::Type &In = F.typeOf(O.Operands[0]);
-  llvm::Value *P = pointerTo(O.Operands[0]);
-  ElementKind K = O.Ty.getElementKind();
-  emitLoop(B, numElements(O.Ty),
-           [&](llvm::Value *I) { S.store(K, elemConst(K, 0), Out, I); });
-  unsigned R = In.getRank(), Lead = R - O.Ty.getRank();
-  llvm::SmallVector<llvm::Value *, 4> Dims, OutStrides, Natural = strides(O.Ty);
-  for (unsigned A = 0; A < R; ++A) {
-    Dims.push_back(dim(In.getShape()[A]));
-    bool Summed = A < Lead || O.Ty.getShape()[A - Lead].isOne();
-    OutStrides.push_back(Summed ? B.getInt64(0) : Natural[A - Lead]);
-  }
-  // Input order: each output element adds its inputs in index order.
-  emitLoopNest(
-      B, Dims, {strides(In), OutStrides},
-      [&](llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *> Off) {
-        llvm::Value *Sum =
-            addElems(B, K, S.load(K, Out, Off[1]), S.load(K, P, Off[0]));
-        S.store(K, Sum, Out, Off[1]);
-      });
-}
-
 void TensorFunctionEmitter::emitTranspose(const ir::Op &O, llvm::Value *Out) {
   llvm::Value *P = pointerTo(O.Operands[0]);
   llvm::Value *Rows = dim(O.Ty.getShape()[0]), *Cols = dim(O.Ty.getShape()[1]);
@@ -486,12 +464,34 @@ void TensorFunctionEmitter::emitReduce(const ir::Op &O, llvm::Value *Out) {
   llvm::Value *P = pointerTo(O.Operands[0]);
   auto [Outer, Axis, Inner] = aroundAxis(In, O.getAxis());
   ElementKind K = O.Ty.getElementKind();
+  if (O.Kind == OpKind::ReduceSum)
+    return emitSumLoops(K, P, Out, Outer, Axis, Inner);
   bool IsMax = O.Kind == OpKind::ReduceMax;
   llvm::Value *Init =
-      O.Kind == OpKind::ReduceSum ? elemConst(K, 0)
-      : isFloatKind(K)
+      isFloatKind(K)
           ? elemConst(K, extremeOf(K, IsMax))
           : llvm::ConstantInt::get(S.type(K), intExtremeOf(K, IsMax), true);
+  emitReduceLoops(K, P, Out, Outer, Axis, Inner, Init,
+                  [&](llvm::Value *Acc, llvm::Value *X) {
+                    return B.CreateSelect(isBetter(B, K, X, Acc, IsMax), X,
+                                          Acc);
+                  });
+}
+
+void TensorFunctionEmitter::emitSumLoops(ElementKind K, llvm::Value *P,
+                                         llvm::Value *Out, llvm::Value *Outer,
+                                         llvm::Value *Axis,
+                                         llvm::Value *Inner) {
+  emitReduceLoops(K, P, Out, Outer, Axis, Inner, elemConst(K, 0),
+                  [&](llvm::Value *Acc, llvm::Value *X) {
+                    return addElems(B, K, Acc, X);
+                  });
+}
+
+void TensorFunctionEmitter::emitReduceLoops(
+    ElementKind K, llvm::Value *P, llvm::Value *Out, llvm::Value *Outer,
+    llvm::Value *Axis, llvm::Value *Inner, llvm::Value *Init,
+    llvm::function_ref<llvm::Value *(llvm::Value *, llvm::Value *)> Combine) {
   // (outer, axis, inner) with the output row as the accumulator, so the
   // innermost loop is contiguous in input and output alike.
   emitLoop(B, Outer, [&](llvm::Value *I) {
@@ -512,12 +512,7 @@ void TensorFunctionEmitter::emitReduce(const ir::Op &O, llvm::Value *Out) {
               [&](llvm::Value *J) {
                 llvm::Value *X = S.load(K, P, B.CreateNSWAdd(InRow, J));
                 llvm::Value *Dst = B.CreateNSWAdd(OutRow, J);
-                llvm::Value *Acc = S.load(K, Out, Dst);
-                llvm::Value *R =
-                    O.Kind == OpKind::ReduceSum
-                        ? addElems(B, K, Acc, X)
-                        : B.CreateSelect(isBetter(B, K, X, Acc, IsMax), X, Acc);
-                S.store(K, R, Out, Dst);
+                S.store(K, Combine(S.load(K, Out, Dst), X), Out, Dst);
               },
               "j");
         },

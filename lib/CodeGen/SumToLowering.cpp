@@ -1,0 +1,135 @@
+//===- SumToLowering.cpp - sum_to as a chain of one-axis reductions -------===//
+//
+// `sum_to` (the adjoint of broadcast) adds the axes it sums in the order
+// `sum(x, axis=[...])` uses (lib/IRGen/LowerStats.cpp, reduceAxes): each run
+// of adjacent summed axes other than the last merged into one, the runs
+// reduced outermost first, the last axis, when summed, last. A reduction
+// along an axis that is not the last runs its inner loop over the
+// contiguous block behind it and vectorizes; in index order, summing
+// `[N, C, H, W]` to `[1, C, 1, 1]` (batch_norm's adjoints) was one
+// dependent chain of adds per channel, 3.4 times slower
+// (docs/performance.md, "Reductions along several axes"). The order is
+// fixed here, not chosen by the target, so `--fp-model=strict` still gives
+// the same bits everywhere, and `sum_to(x, T)` equals the `sum` along the
+// same axes bit for bit. The partial sums between steps go to the op
+// scratch after the kernel's (the convolutions' column buffer: ops run one
+// at a time).
+//
+//===----------------------------------------------------------------------===//
+#include "Loops.h"
+#include "TensorFunction.h"
+
+using namespace nnc;
+using namespace nnc::codegen;
+using ir::OpKind;
+
+namespace {
+/// One reduction of the chain: the tensor read as (outer, axis, inner),
+/// summed along axis.
+struct ReduceStep {
+  ir::Dim Outer, Axis, Inner;
+  ir::Dim result() const { return Outer * Inner; }
+};
+} // namespace
+
+/// The chain that sums \p In down to \p Out, in reduceAxes's order: empty
+/// when nothing is summed.
+static std::vector<ReduceStep> planSumTo(const ir::Type &In,
+                                         const ir::Type &Out) {
+  const ir::Shape &S = In.getShape();
+  unsigned R = S.size(), Lead = R - Out.getRank();
+  auto Summed = [&](unsigned A) {
+    // An axis of extent 1 adds nothing, whatever the output holds there.
+    return !S[A].isOne() && (A < Lead || Out.getShape()[A - Lead].isOne());
+  };
+  // Runs of adjacent summed axes other than the last, merged; where each
+  // run now is.
+  std::vector<ir::Dim> Merged;
+  std::vector<unsigned> Runs;
+  unsigned Last = R ? R - 1 : 0;
+  for (unsigned I = 0; I < R;) {
+    if (S[I].isOne()) {
+      ++I;
+      continue;
+    }
+    if (!Summed(I) || I == Last) {
+      Merged.push_back(S[I++]);
+      continue;
+    }
+    ir::Dim D = S[I++];
+    while (I < Last && (S[I].isOne() || Summed(I)))
+      D = D * S[I++];
+    Runs.push_back(Merged.size());
+    Merged.push_back(D);
+  }
+  auto Extent = [&](unsigned Begin, unsigned End) {
+    ir::Dim D = ir::Dim::constant(1);
+    for (unsigned I = Begin; I < End; ++I)
+      D = D * Merged[I];
+    return D;
+  };
+  std::vector<ReduceStep> Steps;
+  auto Reduce = [&](unsigned A) {
+    Steps.push_back({Extent(0, A), Merged[A], Extent(A + 1, Merged.size())});
+    Merged.erase(Merged.begin() + A);
+  };
+  for (unsigned I = 0; I < Runs.size(); ++I)
+    Reduce(Runs[I] - I);
+  if (R && Summed(Last))
+    Reduce(Merged.size() - 1);
+  return Steps;
+}
+
+/// Where the partial sums go: step I (all but the last) writes buffer I % 2;
+/// buffer 0 holds the first step's result, buffer 1 the second's, the
+/// largest two (each step's result is smaller than its input).
+static std::pair<ir::Dim, ir::Dim>
+scratchElements(llvm::ArrayRef<ReduceStep> Steps) {
+  ir::Dim None = ir::Dim::constant(0);
+  if (Steps.size() < 2)
+    return {None, None};
+  return {Steps[0].result(), Steps.size() > 2 ? Steps[1].result() : None};
+}
+
+void TensorFunctionEmitter::sizeSumToScratch(ShapeEnv &SE, const ir::Op &O,
+                                             llvm::Value *&ScratchBytes) {
+  if (O.Kind != OpKind::SumTo)
+    return;
+  auto [First, Second] =
+      scratchElements(planSumTo(F.typeOf(O.Operands[0]), O.Ty));
+  llvm::Value *Size = B.getInt64(getElementSize(O.Ty.getElementKind()));
+  llvm::Value *Bytes = SE.add(SE.alignTo(SE.mul(SE.get(First), Size), 64),
+                              SE.alignTo(SE.mul(SE.get(Second), Size), 64));
+  ScratchBytes =
+      B.CreateBinaryIntrinsic(llvm::Intrinsic::umax, ScratchBytes, Bytes);
+}
+
+void TensorFunctionEmitter::emitSumTo(const ir::Op &O, llvm::Value *Out) {
+  const ir::Type &In = F.typeOf(O.Operands[0]);
+  llvm::Value *P = pointerTo(O.Operands[0]);
+  ElementKind K = O.Ty.getElementKind();
+  std::vector<ReduceStep> Steps = planSumTo(In, O.Ty);
+  if (Steps.empty()) {
+    // Nothing summed: each element added to 0 alone, as a sum of one.
+    emitSumLoops(K, P, Out, numElements(O.Ty), B.getInt64(1), B.getInt64(1));
+    return;
+  }
+  auto [First, Second] = scratchElements(Steps);
+  (void)Second;
+  llvm::Value *Size = B.getInt64(getElementSize(K));
+  llvm::Value *Scratch = Shapes.copyPointer(WindowScratch);
+  llvm::Value *Buffers[2] = {
+      Scratch,
+      B.CreateInBoundsGEP(
+          B.getInt8Ty(), Scratch,
+          B.CreateAnd(B.CreateNUWAdd(B.CreateNUWMul(dim(First), Size),
+                                     B.getInt64(63)),
+                      B.getInt64(~int64_t(63))))};
+  llvm::Value *Src = P;
+  for (size_t I = 0; I < Steps.size(); ++I) {
+    llvm::Value *Dst = I + 1 == Steps.size() ? Out : Buffers[I % 2];
+    emitSumLoops(K, Src, Dst, dim(Steps[I].Outer), dim(Steps[I].Axis),
+                 dim(Steps[I].Inner));
+    Src = Dst;
+  }
+}
