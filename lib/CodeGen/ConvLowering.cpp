@@ -388,10 +388,38 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
                         : O.Kind == OpKind::AvgPool2dGrad
                             ? pointerTo(O.Operands[0])
                             : nullptr;
-  if (ToInput)
-    B.CreateMemSet(Out, B.getInt8(0),
-                   Mul(Mul(Planes, HW), B.getInt64(elementBytes(K))),
-                   llvm::MaybeAlign(elementBytes(K)));
+  // Windows that do not overlap (no padding, stride at least the window):
+  // max_pool2d_grad writes each window's positions once, dy where the
+  // maximum is and 0 elsewhere, instead of adding into a zeroed gradient,
+  // whose loads and stores through the same pointer did not vectorize
+  // (4.2 ms for the first layer of examples/fashion_cnn.nn; see
+  // docs/performance.md). Only the positions no window covers are zeroed.
+  bool Disjoint = O.Kind == OpKind::MaxPool2dGrad && !G.PH && !G.PW &&
+                  G.SH >= G.R && G.SW >= G.S;
+  if (ToInput) {
+    llvm::Value *Bytes = Mul(Mul(Planes, HW), B.getInt64(elementBytes(K)));
+    auto Zero = [&] {
+      B.CreateMemSet(Out, B.getInt8(0), Bytes,
+                     llvm::MaybeAlign(elementBytes(K)));
+    };
+    if (!Disjoint || G.SH != G.R || G.SW != G.S) {
+      Zero();
+    } else {
+      // The windows tile the image unless its extents are not multiples
+      // of the stride.
+      llvm::Value *Tiled =
+          B.CreateAnd(B.CreateICmpEQ(Mul(G.P, B.getInt64(G.SH)), G.H),
+                      B.CreateICmpEQ(Mul(G.Q, B.getInt64(G.SW)), G.W));
+      llvm::Function *Fn = B.GetInsertBlock()->getParent();
+      auto *Fill = llvm::BasicBlock::Create(B.getContext(), "pool.zero", Fn);
+      auto *Join = llvm::BasicBlock::Create(B.getContext(), "pool.body", Fn);
+      B.CreateCondBr(Tiled, Join, Fill);
+      B.SetInsertPoint(Fill);
+      Zero();
+      B.CreateBr(Join);
+      B.SetInsertPoint(Join);
+    }
+  }
   // The window is a constant: its positions are unrolled, the running
   // maximum or sum kept in registers. Without padding every position of
   // every window is inside the image (the output extents round down), so
@@ -505,7 +533,15 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
                       if (Pos.Valid)
                         Hit = B.CreateAnd(Hit, Pos.Valid);
                       Found = B.CreateOr(Found, Hit);
-                      if (Dy) {
+                      if (Dy && Disjoint) {
+                        // 0 + dy, as adding into the zeroed gradient gave
+                        // (-0 becomes +0).
+                        llvm::Value *Zero = elemConst(K, 0);
+                        S.store(K,
+                                B.CreateSelect(Hit, B.CreateFAdd(Zero, Dy),
+                                               Zero),
+                                Out, Pos.At);
+                      } else if (Dy) {
                         llvm::Value *Old = S.load(K, Out, Pos.At);
                         S.store(K, B.CreateSelect(Hit, B.CreateFAdd(Old, Dy),
                                                   Old),

@@ -55,6 +55,12 @@ POOLS = [
     (2, 3, 9, 7, 3, [2, 1], [1, 0]),
     (1, 1, 5, 8, [1, 4], [1, 2], [0, 1]),
     (2, 2, 9, 3, [4, 1], [3, 1], [2, 0]),
+    # Windows that do not overlap, whose gradient is written without a
+    # zeroed buffer: extents not multiples of the stride (the last row and
+    # column in no window), stride above the window (gaps), a 3x3 tiling.
+    (1, 3, 7, 5, 2, 2, 0),
+    (2, 2, 9, 8, 2, 3, 0),
+    (1, 1, 6, 6, 3, 3, 0),
 ]
 
 
@@ -107,6 +113,9 @@ lines.append("fn convsymr(x: f64[B, C, H, 2 * W], w: f64[K, C, 3, 1]) = "
              "conv2d(x, w, stride=[1, 2], padding=[1, 0]);")
 lines.append("fn poolsymr(x: f64[B, C, H, 3 * W]) = avg_pool2d(x, [1, 3]);")
 lines.append("fn pooldef(x: f64[1, 2, 7, 9]) = max_pool2d(x, [2, 3]);")
+lines.append("fn poolsym_l(x: f64[B, C, 2 * H, 2 * W], g: f64[B, C, H, W]) = "
+             "sum(max_pool2d(x, 2) * g);")
+lines.append("fn dpoolsym = grad(poolsym_l, x);")
 path = os.path.join(out_dir, "conv_values.nn")
 with open(path, "w") as f:
     f.write("\n".join(lines) + "\n")
@@ -180,6 +189,8 @@ w = rng.standard_normal((16, 32, 3, 3))
 report("convsymg", m.convsym(x, w), ref.conv2d(x, w, 1, 1), 1e-13)
 x = rng.standard_normal((1, 2, 6, 4))
 report("poolsym", m.poolsym(x), ref.pool(x, 2, 2, 0, "max")[0], 0)
+g = rng.standard_normal((1, 2, 3, 2))
+report("dpoolsym", m.dpoolsym(x, g), ref.pool(x, 2, 2, 0, "max", g)[1], 0)
 x = rng.standard_normal((2, 3, 5, 8))
 w = rng.standard_normal((4, 3, 3, 1))
 report("convsymr", m.convsymr(x, w), ref.conv2d(x, w, [1, 2], [1, 0]), 1e-13)
