@@ -425,6 +425,14 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
   // every window is inside the image (the output extents round down), so
   // only padded pools clamp and mask.
   bool Masked = G.PH || G.PW;
+  // 2x2 windows of stride 2 without padding, by far the most common pool:
+  // a row of windows at a time in vectors (emitMaxPoolPairs), as the loop
+  // over single windows did not vectorize (its loads are strided).
+  bool PairsVectorized =
+      (O.Kind == OpKind::MaxPool2d || O.Kind == OpKind::MaxPool2dGrad) &&
+      G.R == 2 && G.S == 2 && G.SH == 2 && G.SW == 2 && !G.PH && !G.PW;
+  int64_t Lanes = std::max<int64_t>(
+      2, Vectors.Bits / (16 * int64_t(getElementSize(K))));
   emitLoop(
       B, Planes,
       [&](llvm::Value *Plane) {
@@ -432,6 +440,18 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
         emitLoop(
             B, G.P,
             [&](llvm::Value *P) {
+              if (PairsVectorized) {
+                emitLoop(
+                    B, B.getInt64(0), G.Q, Lanes,
+                    [&](llvm::Value *Q) {
+                      emitMaxPoolPairs(O, X, Routed, Out, Lanes,
+                                       Add(XBase, Mul(Mul(P, B.getInt64(2)),
+                                                      G.W)),
+                                       G.W, Add(OBase, Mul(P, G.Q)), Q, G.Q);
+                    },
+                    "q");
+                return;
+              }
               emitLoop(
                   B, G.Q,
                   [&](llvm::Value *Q) {
@@ -559,4 +579,85 @@ void TensorFunctionEmitter::emitPool(const ir::Op &O, llvm::Value *Out) {
             "p");
       },
       "plane");
+}
+
+void TensorFunctionEmitter::emitMaxPoolPairs(const ir::Op &O, llvm::Value *X,
+                                             llvm::Value *Dy, llvm::Value *Out,
+                                             int64_t Lanes, llvm::Value *XRow,
+                                             llvm::Value *W, llvm::Value *ORow,
+                                             llvm::Value *Q0,
+                                             llvm::Value *Q) {
+  ElementKind K = O.Ty.getElementKind();
+  llvm::Type *Elem = S.type(K);
+  auto *Half = llvm::FixedVectorType::get(Elem, Lanes);
+  auto *Full = llvm::FixedVectorType::get(Elem, 2 * Lanes);
+  llvm::Align Al(getElementSize(K));
+  // The windows Q0 .. min(Q0 + Lanes, Q) - 1: masked lanes past the end of
+  // the row, so no access leaves the tensor and no scalar tail is needed.
+  llvm::Value *Left = B.CreateSub(Q, Q0);
+  auto LaneMask = [&](unsigned N, llvm::Value *Limit) {
+    llvm::SmallVector<llvm::Constant *, 32> Iota;
+    for (unsigned I = 0; I < N; ++I)
+      Iota.push_back(B.getInt64(I));
+    return B.CreateICmpSLT(llvm::ConstantVector::get(Iota),
+                           B.CreateVectorSplat(N, Limit));
+  };
+  llvm::Value *HalfMask = LaneMask(Lanes, Left);
+  llvm::Value *FullMask = LaneMask(2 * Lanes, B.CreateShl(Left, 1));
+  llvm::SmallVector<int, 32> Even, Odd, Zip;
+  for (int I = 0; I < Lanes; ++I) {
+    Even.push_back(2 * I);
+    Odd.push_back(2 * I + 1);
+    Zip.push_back(I);
+    Zip.push_back(I + Lanes);
+  }
+  auto At = [&](llvm::Value *Base, llvm::Value *Offset) {
+    return B.CreateInBoundsGEP(Elem, Base, Offset);
+  };
+  // Rows 2p and 2p + 1 of the input, each split into the windows' left and
+  // right columns: the positions (0, 0), (0, 1), (1, 0), (1, 1) in the
+  // scalar loop's order.
+  llvm::Value *Start = B.CreateShl(Q0, 1);
+  llvm::Value *RowAt[2] = {B.CreateNSWAdd(XRow, Start),
+                           B.CreateNSWAdd(B.CreateNSWAdd(XRow, Start), W)};
+  llvm::Value *Win[4];
+  llvm::Value *Zero = llvm::Constant::getNullValue(Full);
+  for (int R = 0; R < 2; ++R) {
+    llvm::Value *V = B.CreateMaskedLoad(Full, At(X, RowAt[R]), Al, FullMask,
+                                        Zero);
+    Win[2 * R] = B.CreateShuffleVector(V, Even);
+    Win[2 * R + 1] = B.CreateShuffleVector(V, Odd);
+  }
+  // The maximum as the scalar loop finds it (isBetter: strictly greater,
+  // or the first NaN).
+  llvm::Value *Best = Win[0];
+  for (int I = 1; I < 4; ++I)
+    Best = B.CreateSelect(isBetter(B, K, Win[I], Best, true), Win[I], Best);
+  llvm::Value *OutAt = B.CreateNSWAdd(ORow, Q0);
+  if (O.Kind == OpKind::MaxPool2d) {
+    B.CreateMaskedStore(Best, At(Out, OutAt), Al, HalfMask);
+    return;
+  }
+  // max_pool2d_grad: dy at the first position holding the maximum (the
+  // first NaN when it is NaN), 0 + dy as adding into zeros gave; 0 at the
+  // others.
+  llvm::Value *G = B.CreateMaskedLoad(Half, At(Dy, OutAt), Al, HalfMask,
+                                      llvm::Constant::getNullValue(Half));
+  llvm::Value *ZeroHalf = llvm::Constant::getNullValue(Half);
+  llvm::Value *Routed = B.CreateFAdd(ZeroHalf, G);
+  llvm::Value *BestNaN = B.CreateFCmpUNO(Best, Best);
+  llvm::Value *Found = llvm::Constant::getNullValue(
+      llvm::FixedVectorType::get(B.getInt1Ty(), Lanes));
+  llvm::Value *Val[4];
+  for (int I = 0; I < 4; ++I) {
+    llvm::Value *Same =
+        B.CreateOr(B.CreateFCmpOEQ(Win[I], Best),
+                   B.CreateAnd(BestNaN, B.CreateFCmpUNO(Win[I], Win[I])));
+    llvm::Value *Hit = B.CreateAnd(Same, B.CreateNot(Found));
+    Found = B.CreateOr(Found, Hit);
+    Val[I] = B.CreateSelect(Hit, Routed, ZeroHalf);
+  }
+  for (int R = 0; R < 2; ++R)
+    B.CreateMaskedStore(B.CreateShuffleVector(Val[2 * R], Val[2 * R + 1], Zip),
+                        At(Out, RowAt[R]), Al, FullMask);
 }

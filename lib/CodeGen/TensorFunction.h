@@ -112,6 +112,14 @@ private:
   void emitWindowOp(const ir::Op &O, llvm::Value *Out);
   void emitConv(const ir::Op &O, llvm::Value *Out);
   void emitPool(const ir::Op &O, llvm::Value *Out);
+  /// max_pool2d or max_pool2d_grad (2x2, stride 2, no padding) of the
+  /// windows Q0 .. Q0 + Lanes - 1 (those below \p Q) of one output row, in
+  /// vectors: \p XRow is the row pair's offset in x (rows of \p W), \p ORow
+  /// the output row's in y and dy.
+  void emitMaxPoolPairs(const ir::Op &O, llvm::Value *X, llvm::Value *Dy,
+                        llvm::Value *Out, int64_t Lanes, llvm::Value *XRow,
+                        llvm::Value *W, llvm::Value *ORow, llvm::Value *Q0,
+                        llvm::Value *Q);
   /// Grows \p GemmBytes and \p ColumnBytes to what window op \p O needs
   /// of the kernel's scratch and of the column buffer (none for others).
   void sizeWindowScratch(ShapeEnv &SE, const ir::Op &O,

@@ -61,6 +61,9 @@ POOLS = [
     (1, 3, 7, 5, 2, 2, 0),
     (2, 2, 9, 8, 2, 3, 0),
     (1, 1, 6, 6, 3, 3, 0),
+    # 2x2 of stride 2 run a row of windows per vector (4 f64 lanes with
+    # AVX-512): rows of 10 windows, two full vectors and a masked one.
+    (2, 3, 6, 21, 2, 2, 0),
 ]
 
 
@@ -116,6 +119,11 @@ lines.append("fn pooldef(x: f64[1, 2, 7, 9]) = max_pool2d(x, [2, 3]);")
 lines.append("fn poolsym_l(x: f64[B, C, 2 * H, 2 * W], g: f64[B, C, H, W]) = "
              "sum(max_pool2d(x, 2) * g);")
 lines.append("fn dpoolsym = grad(poolsym_l, x);")
+# f32 (8 lanes): rows of 18 windows and an uncovered last column.
+lines.append("fn maxf32(x: f32[2, 3, 7, 37]) = max_pool2d(x, 2);")
+lines.append("fn maxf32_l(x: f32[2, 3, 7, 37], g: f32[2, 3, 3, 18]) = "
+             "sum(reshape(max_pool2d(x, 2) * g, [324]));")
+lines.append("fn dmaxf32 = grad(maxf32_l, x);")
 path = os.path.join(out_dir, "conv_values.nn")
 with open(path, "w") as f:
     f.write("\n".join(lines) + "\n")
@@ -167,19 +175,27 @@ for i, (B, C, H, W, k, s, p) in enumerate(POOLS):
         report("d%s%d" % (kind, i), getattr(m, "d%s%d" % (kind, i))(x, g), dx,
                1e-14)
 # NaN wins once, as in max(x, axis=...) and np.argmax: the first NaN of a
-# window is its maximum and gets the gradient.
-B, C, H, W, k, s, p = POOLS[1]
-x = rng.integers(-3, 4, (B, C, H, W)).astype(np.float64)
-x[0, 0, 1, 1] = x[0, 1, 4, 5] = x[0, 1, 4, 6] = np.nan
-y, _ = ref.pool(x, k, s, p, "max")
-g = rng.standard_normal(y.shape)
-_, dx = ref.pool(x, k, s, p, "max", g)
-for name, got, want in (("nanmax1", m.max1(x), y),
-                        ("dnanmax1", m.dmax1(x, g), dx)):
-    ok = np.array_equal(got, want, equal_nan=True) and np.isnan(want).any() \
-        if name == "nanmax1" else np.array_equal(got, want)
-    failed |= not ok
-    print("%-12s %-18s %s" % (name, str(got.shape), "ok" if ok else "FAIL"))
+# window is its maximum and gets the gradient (padded windows, and 2x2
+# ones in vectors).
+for i, nans in ((1, ((0, 0, 1, 1), (0, 1, 4, 5), (0, 1, 4, 6))),
+                (11, ((0, 0, 1, 1), (1, 2, 4, 17), (1, 2, 5, 16),
+                     (0, 1, 2, 9)))):
+    B, C, H, W, k, s, p = POOLS[i]
+    x = rng.integers(-3, 4, (B, C, H, W)).astype(np.float64)
+    for at in nans:
+        x[at] = np.nan
+    y, _ = ref.pool(x, k, s, p, "max")
+    g = rng.standard_normal(y.shape)
+    _, dx = ref.pool(x, k, s, p, "max", g)
+    for name, got, want in (("nanmax%d" % i, getattr(m, "max%d" % i)(x), y),
+                            ("dnanmax%d" % i, getattr(m, "dmax%d" % i)(x, g),
+                             dx)):
+        ok = np.array_equal(got, want, equal_nan=True) and \
+            np.isnan(want).any() if name.startswith("nan") else \
+            np.array_equal(got, want)
+        failed |= not ok
+        print("%-12s %-18s %s" % (name, str(got.shape), "ok" if ok else
+                                  "FAIL"))
 x = rng.standard_normal((2, 3, 5, 7))
 w = rng.standard_normal((4, 3, 3, 3))
 report("convsym", m.convsym(x, w), ref.conv2d(x, w, 1, 1), 1e-13)
@@ -199,4 +215,8 @@ report("poolsymr", m.poolsymr(x),
        ref.pool(x, [1, 3], [1, 3], 0, "avg")[0], 1e-14)
 x = rng.standard_normal((1, 2, 7, 9))
 report("pooldef", m.pooldef(x), ref.pool(x, [2, 3], [2, 3], 0, "max")[0], 0)
+x = rng.integers(-3, 4, (2, 3, 7, 37)).astype(np.float32)
+g = rng.standard_normal((2, 3, 3, 18)).astype(np.float32)
+report("maxf32", m.maxf32(x), ref.pool(x, 2, 2, 0, "max")[0], 0)
+report("dmaxf32", m.dmaxf32(x, g), ref.pool(x, 2, 2, 0, "max", g)[1], 0)
 sys.exit(1 if failed else 0)
