@@ -5,6 +5,7 @@
 #include "TensorABI.h"
 #include "Workspace.h"
 #include "nnc/CodeGen/CodeGen.h"
+#include "llvm/ADT/STLExtras.h"
 
 using namespace nnc;
 using namespace nnc::codegen;
@@ -14,6 +15,25 @@ using ir::ValueId;
 bool codegen::isGemmProduct(const ir::Function &F, const ir::Op &O) {
   return O.Kind == OpKind::MatMul && isFloatKind(O.Ty.getElementKind()) &&
          F.typeOf(O.Operands[1]).getRank() == 2;
+}
+
+bool codegen::isReduction(OpKind K) {
+  return K == OpKind::SumTo || K == OpKind::ReduceSum ||
+         K == OpKind::ReduceMax || K == OpKind::ReduceMin;
+}
+
+/// Whether the tree of element-wise ops fused into \p I so far reads each
+/// leaf at the element it computes (no broadcast view) and stores nothing,
+/// so a reduction can compute its elements in any order by flat index.
+static bool readsInOrder(const ir::Function &F, const FusionPlan &P,
+                         ValueId I) {
+  for (ValueId V : F.op(I).Operands) {
+    if (P.Stored[V] || P.View[V])
+      return false;
+    if (P.Fused[V] && !readsInOrder(F, P, V))
+      return false;
+  }
+  return true;
 }
 
 FusionPlan codegen::planFusion(const ir::Function &F) {
@@ -42,12 +62,17 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
                  OnlyProducts[I]) ||
                 (O.Kind == OpKind::Broadcast && OnlyElementwise[I]);
   }
-  // Fusion: the one use of each value, if it has exactly one, or the one
-  // use that is not a tuple gathering results.
+  // Fusion: the one user of each value, if it has exactly one, or the one
+  // user that is not a tuple gathering results. An op reading a value
+  // twice (x + x, the adjoint of x * x) is one user: its loop computes the
+  // value once per operand.
   std::vector<unsigned> Uses(N, 0), Computes(N, 0);
   std::vector<ValueId> User(N, 0);
   for (ValueId U = 0; U < N; ++U)
-    for (ValueId V : F.Ops[U].Operands) {
+    for (auto [K, V] : llvm::enumerate(F.Ops[U].Operands)) {
+      if (llvm::is_contained(
+              llvm::ArrayRef<ValueId>(F.Ops[U].Operands).take_front(K), V))
+        continue;
       ++Uses[V];
       if (F.Ops[U].Kind == OpKind::Tuple)
         continue;
@@ -73,6 +98,25 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
     P.Fused[I] = IsLoop(U) && U.Ty.getShape() == O.Ty.getShape() &&
                  Depth[I] + 1 < MaxFusedDepth;
     P.Stored[I] = P.Fused[I] && Uses[I] > 1;
+    if (!P.Fused[I] && Uses[I] == 1 && Depth[I] + 1 < MaxFusedDepth &&
+        readsInOrder(F, P, I)) {
+      // Or into a reduction that reads it, through reshapes of no other
+      // use, element by element in row-major order: the operand of a
+      // sum_to or of batch_norm's statistics is never written to memory.
+      std::vector<ValueId> Reshapes;
+      ValueId R = User[I], Read = I;
+      while (F.op(R).Kind == OpKind::Reshape && Uses[R] == 1 &&
+             Computes[R] == 1 && R != F.getReturnedValue()) {
+        Reshapes.push_back(R);
+        Read = R;
+        R = User[R];
+      }
+      if (isReduction(F.op(R).Kind) && F.op(R).Operands[0] == Read) {
+        P.Fused[I] = true;
+        for (ValueId X : Reshapes)
+          P.Fused[X] = true;
+      }
+    }
   }
   P.Loop.resize(N);
   for (ValueId I = N; I-- > 0;)

@@ -14,7 +14,11 @@
 // `relu(x @ W + b)`'s add and relu, or a backward pass's
 // `select(h > 0, dy, 0)`, is one loop over memory. So is one whose other
 // uses only gather the function's results, which the loop also stores:
-// Adam's new moments and new parameter are one pass.
+// Adam's new moments and new parameter are one pass. An element-wise op
+// whose only use is a reduction (sum_to, reduce_sum, reduce_max,
+// reduce_min), directly or through reshapes of no other use, and whose
+// fused tree reads no broadcast view, is computed by the reduction as it
+// reads it: `sum_to(dy * x)` of a backward pass is one pass over dy and x.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_CODEGEN_FUSIONPLAN_H
@@ -29,7 +33,8 @@ struct FusionPlan {
   std::vector<bool> View;
   /// Per value: an element-wise op computed inside the loop of its only
   /// user, an element-wise op of the same shape, element by element (never
-  /// stored). Chains of them make one loop; at most MaxFusedDepth deep.
+  /// stored), or by the reduction that reads it (and the reshapes between
+  /// them). Chains of them make one loop; at most MaxFusedDepth deep.
   std::vector<bool> Fused;
   /// Per value: a fused op that is also part of the function's results (a
   /// train step's new optimizer state, read by the parameter's update):
@@ -45,6 +50,10 @@ constexpr unsigned MaxFusedDepth = 8;
 
 /// Whether \p O is a matrix product the kernel of Gemm.h computes.
 bool isGemmProduct(const ir::Function &F, const ir::Op &O);
+
+/// sum_to, reduce_sum, reduce_max, reduce_min: the ops that read their
+/// operand through TensorFunctionEmitter::flatReader.
+bool isReduction(ir::OpKind K);
 
 FusionPlan planFusion(const ir::Function &F);
 

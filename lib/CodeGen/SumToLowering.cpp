@@ -106,12 +106,13 @@ void TensorFunctionEmitter::sizeSumToScratch(ShapeEnv &SE, const ir::Op &O,
 
 void TensorFunctionEmitter::emitSumTo(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &In = F.typeOf(O.Operands[0]);
-  llvm::Value *P = pointerTo(O.Operands[0]);
+  Reader Read = flatReader(O.Operands[0]);
   ElementKind K = O.Ty.getElementKind();
   std::vector<ReduceStep> Steps = planSumTo(In, O.Ty);
   if (Steps.empty()) {
     // Nothing summed: each element added to 0 alone, as a sum of one.
-    emitSumLoops(K, P, Out, numElements(O.Ty), B.getInt64(1), B.getInt64(1));
+    emitSumLoops(K, Read, Out, numElements(O.Ty), B.getInt64(1),
+                 B.getInt64(1));
     return;
   }
   auto [First, Second] = scratchElements(Steps);
@@ -125,11 +126,12 @@ void TensorFunctionEmitter::emitSumTo(const ir::Op &O, llvm::Value *Out) {
           B.CreateAnd(B.CreateNUWAdd(B.CreateNUWMul(dim(First), Size),
                                      B.getInt64(63)),
                       B.getInt64(~int64_t(63))))};
-  llvm::Value *Src = P;
+  // The first step reads the operand (computing it, when fused), the
+  // others the step before.
   for (size_t I = 0; I < Steps.size(); ++I) {
     llvm::Value *Dst = I + 1 == Steps.size() ? Out : Buffers[I % 2];
-    emitSumLoops(K, Src, Dst, dim(Steps[I].Outer), dim(Steps[I].Axis),
+    emitSumLoops(K, Read, Dst, dim(Steps[I].Outer), dim(Steps[I].Axis),
                  dim(Steps[I].Inner));
-    Src = Dst;
+    Read = [this, K, Dst](llvm::Value *J) { return S.load(K, Dst, J); };
   }
 }

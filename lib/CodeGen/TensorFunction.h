@@ -18,6 +18,7 @@
 #include "Workspace.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
+#include <functional>
 
 namespace nnc::codegen {
 
@@ -79,13 +80,18 @@ private:
   void emitMatMul(const ir::Op &O, llvm::Value *Out);
   void emitReduce(const ir::Op &O, llvm::Value *Out);
   /// Out[o][i] = Combine(...Combine(Init, P[o][0][i])..., P[o][A-1][i]) for
-  /// \p P read as (Outer, Axis, Inner): each result adds in index order.
+  /// the operand read as (Outer, Axis, Inner): each result adds in index order.
+  /// Element I (a flat index) of a reduction's operand.
+  using Reader = std::function<llvm::Value *(llvm::Value *I)>;
+  /// Loads element I of \p V, or computes it when the element-wise ops
+  /// that make \p V are fused into the reduction reading it (FusionPlan.h).
+  Reader flatReader(ir::ValueId V);
   void emitReduceLoops(
-      ElementKind K, llvm::Value *P, llvm::Value *Out, llvm::Value *Outer,
+      ElementKind K, const Reader &P, llvm::Value *Out, llvm::Value *Outer,
       llvm::Value *Axis, llvm::Value *Inner, llvm::Value *Init,
       llvm::function_ref<llvm::Value *(llvm::Value *, llvm::Value *)> Combine);
   /// emitReduceLoops adding from 0, as reduce_sum does.
-  void emitSumLoops(ElementKind K, llvm::Value *P, llvm::Value *Out,
+  void emitSumLoops(ElementKind K, const Reader &P, llvm::Value *Out,
                     llvm::Value *Outer, llvm::Value *Axis, llvm::Value *Inner);
   // SumToLowering.cpp
   /// Grows \p ScratchBytes to what sum_to \p O needs for its partial sums.

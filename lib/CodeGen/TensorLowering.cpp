@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 
 using namespace nnc;
 using namespace nnc::codegen;
@@ -459,9 +460,55 @@ void TensorFunctionEmitter::emitMatMul(const ir::Op &O, llvm::Value *Out) {
       "jj");
 }
 
+std::function<llvm::Value *(llvm::Value *)>
+TensorFunctionEmitter::flatReader(ValueId V) {
+  while (Fusion.Fused[V] && F.op(V).Kind == OpKind::Reshape)
+    V = F.op(V).Operands[0];
+  if (!Fusion.Fused[V]) {
+    ElementKind K = F.typeOf(V).getElementKind();
+    llvm::Value *P = pointerTo(V);
+    return [this, K, P](llvm::Value *I) { return S.load(K, P, I); };
+  }
+  // The element-wise tree fused into the reduction (FusionPlan.h): every
+  // leaf is read at the element computed, or is a scalar.
+  auto Leaves = std::make_shared<llvm::DenseMap<ValueId, llvm::Value *>>();
+  std::function<void(ValueId)> Collect = [&](ValueId X) {
+    for (ValueId U : F.op(X).Operands) {
+      if (Fusion.Fused[U])
+        Collect(U);
+      else if (!Leaves->count(U))
+        (*Leaves)[U] =
+            F.typeOf(U).isScalar() ? Vals[U][0] : pointerTo(U);
+    }
+  };
+  Collect(V);
+  return [this, V, Leaves](llvm::Value *I) {
+    llvm::DenseMap<ValueId, llvm::Value *> Loaded;
+    std::function<llvm::Value *(ValueId)> Eval = [&](ValueId X) {
+      const ir::Op &O = F.op(X);
+      std::vector<llvm::Value *> Args;
+      for (ValueId U : O.Operands) {
+        if (Fusion.Fused[U]) {
+          Args.push_back(Eval(U));
+          continue;
+        }
+        llvm::Value *&L = Loaded[U];
+        if (!L)
+          L = F.typeOf(U).isScalar()
+                  ? (*Leaves)[U]
+                  : S.load(F.typeOf(U).getElementKind(), (*Leaves)[U], I);
+        Args.push_back(L);
+      }
+      return S.elementwise(O.Kind, F.typeOf(O.Operands[0]).getElementKind(),
+                           O.Ty.getElementKind(), Args);
+    };
+    return Eval(V);
+  };
+}
+
 void TensorFunctionEmitter::emitReduce(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &In = F.typeOf(O.Operands[0]);
-  llvm::Value *P = pointerTo(O.Operands[0]);
+  auto P = flatReader(O.Operands[0]);
   auto [Outer, Axis, Inner] = aroundAxis(In, O.getAxis());
   ElementKind K = O.Ty.getElementKind();
   if (O.Kind == OpKind::ReduceSum)
@@ -478,7 +525,7 @@ void TensorFunctionEmitter::emitReduce(const ir::Op &O, llvm::Value *Out) {
                   });
 }
 
-void TensorFunctionEmitter::emitSumLoops(ElementKind K, llvm::Value *P,
+void TensorFunctionEmitter::emitSumLoops(ElementKind K, const Reader &P,
                                          llvm::Value *Out, llvm::Value *Outer,
                                          llvm::Value *Axis,
                                          llvm::Value *Inner) {
@@ -489,7 +536,7 @@ void TensorFunctionEmitter::emitSumLoops(ElementKind K, llvm::Value *P,
 }
 
 void TensorFunctionEmitter::emitReduceLoops(
-    ElementKind K, llvm::Value *P, llvm::Value *Out, llvm::Value *Outer,
+    ElementKind K, const Reader &P, llvm::Value *Out, llvm::Value *Outer,
     llvm::Value *Axis, llvm::Value *Inner, llvm::Value *Init,
     llvm::function_ref<llvm::Value *(llvm::Value *, llvm::Value *)> Combine) {
   // (outer, axis, inner) with the output row as the accumulator, so the
@@ -510,7 +557,7 @@ void TensorFunctionEmitter::emitReduceLoops(
           emitLoop(
               B, Inner,
               [&](llvm::Value *J) {
-                llvm::Value *X = S.load(K, P, B.CreateNSWAdd(InRow, J));
+                llvm::Value *X = P(B.CreateNSWAdd(InRow, J));
                 llvm::Value *Dst = B.CreateNSWAdd(OutRow, J);
                 S.store(K, Combine(S.load(K, Out, Dst), X), Out, Dst);
               },
