@@ -38,7 +38,8 @@
 // (exact: each result element is the same scalar operation), which is how
 // splats fold. Shape identities: broadcast, reshape and sum_to to the
 // operand's own type are the operand; broadcast of broadcast, reshape of
-// reshape and transpose of transpose collapse; sum_to of a broadcast that
+// reshape and transpose of transpose collapse; a reshape of a broadcast is
+// a broadcast of a reshape where the axes match up; sum_to of a broadcast that
 // added no elements is the broadcast's operand. sum_to(broadcast(x)) in
 // general is not x (it sums the copies).
 //
@@ -58,6 +59,7 @@
 #include "nnc/IR/IR.h"
 #include "nnc/Support/Erf.h"
 #include "nnc/Transforms/Passes.h"
+#include "ReshapeBroadcast.h"
 #include <cassert>
 #include <cmath>
 #include <cstdint>
@@ -818,6 +820,17 @@ std::optional<ValueId> Simplifier::simplifyShape(const Op &O) {
     // Every element of a splat is the same: splat the new shape.
     if (D.Kind == OpKind::Broadcast && def(D.Operands[0]).Ty.isScalar())
       return make(OpKind::Broadcast, O.Ty, {D.Operands[0]}, O);
+    // Otherwise the small operand reshaped, then broadcast, when the axes
+    // match up (ReshapeBroadcast.h): a view instead of a tensor in memory.
+    if (D.Kind == OpKind::Broadcast)
+      if (std::optional<Shape> S = getReshapeBeforeBroadcast(
+              def(D.Operands[0]).Ty.getShape(), D.Ty.getShape(),
+              O.Ty.getShape()))
+        return make(
+            OpKind::Broadcast, O.Ty,
+            {make(OpKind::Reshape, Type::tensor(O.Ty.getElementKind(), *S),
+                  {D.Operands[0]}, O)},
+            O);
     return std::nullopt;
   case OpKind::SumTo:
     // A broadcast that added no elements (only dims of 1) summed back: each
