@@ -56,6 +56,9 @@ private:
   bool buildBlock(NNParser::BlockContext *Ctx, std::vector<ast::Stmt> &Body);
   bool buildStmt(NNParser::StmtContext *Ctx, ast::Stmt &S);
   bool buildArgList(NNParser::ArgListContext *Ctx, std::vector<ast::Arg> &Args);
+  /// The elements of a tuple or a tensor literal; false if one failed.
+  bool buildExprs(const std::vector<NNParser::ExprContext *> &Ctxs,
+                  std::vector<ast::ExprPtr> &Values);
 
   // Expressions recurse as deep as the source nests. buildExpr keeps its own
   // frame small and hands each kind to a helper that is not inlined into it,

@@ -298,30 +298,31 @@ ast::ExprPtr ASTBuilder::buildParen(NNParser::ParenExprContext *Ctx) {
   if (Elts.size() == 1)
     return buildExpr(Elts[0]);
   std::vector<ast::ExprPtr> Values;
-  Values.reserve(Elts.size());
-  for (NNParser::ExprContext *EC : Elts) {
-    ast::ExprPtr E = buildExpr(EC);
-    if (!E)
-      return nullptr;
-    Values.push_back(std::move(E));
-  }
+  if (!buildExprs(Elts, Values))
+    return nullptr;
   return std::make_unique<ast::TupleExpr>(Locs.getRange(Ctx),
                                           std::move(Values));
 }
 
 // expr : '[' ( expr ( ',' expr )* )? ']'   # tensorExpr
 ast::ExprPtr ASTBuilder::buildTensor(NNParser::TensorExprContext *Ctx) {
-  std::vector<NNParser::ExprContext *> Elts = Ctx->expr();
   std::vector<ast::ExprPtr> Values;
-  Values.reserve(Elts.size());
-  for (NNParser::ExprContext *EC : Elts) {
-    ast::ExprPtr E = buildExpr(EC);
-    if (!E)
-      return nullptr;
-    Values.push_back(std::move(E));
-  }
+  if (!buildExprs(Ctx->expr(), Values))
+    return nullptr;
   return std::make_unique<ast::TensorLitExpr>(Locs.getRange(Ctx),
                                               std::move(Values));
+}
+
+bool ASTBuilder::buildExprs(const std::vector<NNParser::ExprContext *> &Ctxs,
+                            std::vector<ast::ExprPtr> &Values) {
+  Values.reserve(Ctxs.size());
+  for (NNParser::ExprContext *EC : Ctxs) {
+    ast::ExprPtr E = buildExpr(EC);
+    if (!E)
+      return false;
+    Values.push_back(std::move(E));
+  }
+  return true;
 }
 
 // expr      : base=expr '[' indexList ']'   # indexExpr
