@@ -21,6 +21,26 @@ static double WorstSeen = 0;
 
 double nnc::ir::testing::worstErrorSeen() { return WorstSeen; }
 
+void nnc::ir::testing::expectGradCheck(const std::string &Text,
+                                       const std::vector<DimBinding> &Shapes,
+                                       unsigned FirstSeed, Inputs In,
+                                       const std::string &LabelDim,
+                                       bool SecondOrder) {
+  unsigned Seed = FirstSeed;
+  for (const DimBinding &Dims : Shapes) {
+    std::string Where;
+    for (const auto &[Name, Size] : Dims)
+      Where += Name + "=" + std::to_string(Size) + " ";
+    GradCheckResult R =
+        gradCheck(Text, Dims, In, Seed++, LabelDim, SecondOrder);
+    ASSERT_EQ(R.Failure, "") << Where << "\n" << Text;
+    EXPECT_LE(R.WorstGrad, Tolerance) << Where << "\n" << Text;
+    EXPECT_LE(R.WorstAdjoint, Tolerance) << Where << "\n" << Text;
+    EXPECT_LE(R.WorstSecond, Tolerance) << Where << "\n" << Text;
+    EXPECT_LE(R.WorstPipeline, PipelineTolerance) << Where << "\n" << Text;
+  }
+}
+
 std::unique_ptr<Module> nnc::ir::testing::parseIR(const std::string &Text) {
   llvm::SourceMgr SM;
   unsigned ID = SM.AddNewSourceBuffer(

@@ -56,6 +56,22 @@ GradCheckResult gradCheck(const std::string &Text, const DimBinding &Dims,
 /// The worst error any gradCheck saw in this process (for the report).
 double worstErrorSeen();
 
+/// The bounds the grad-check tests hold every result to: relative errors
+/// of gradients, adjoints and second derivatives against differences in
+/// f64. Passes apply only exact rewrites, so optimized values agree to the
+/// last bits (the bound allows for nothing but a different but equally
+/// exact evaluation).
+constexpr double Tolerance = 1e-6;
+constexpr double PipelineTolerance = 1e-14;
+
+/// gradCheck of \p Text at each of \p Shapes, with seeds \p FirstSeed,
+/// \p FirstSeed + 1, ...: a gtest failure, naming the shape, for a check
+/// that did not run or an error past the bounds above.
+void expectGradCheck(const std::string &Text,
+                     const std::vector<DimBinding> &Shapes, unsigned FirstSeed,
+                     Inputs In = Inputs::Any, const std::string &LabelDim = "c",
+                     bool SecondOrder = true);
+
 } // namespace nnc::ir::testing
 
 #endif
