@@ -2,9 +2,12 @@
 #include "LineEditor.h"
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <cwchar>
+#include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <histedit.h>
 
@@ -23,24 +26,46 @@ struct LineEditor::Impl {
 
 /// libedit's character reader, as its own but for Ctrl-C: a SIGINT that
 /// interrupts a write (a redraw after Tab's list) would leave the line
-/// as it was, and the next keys would be appended to it. Here every read
-/// first looks at the handler's flag.
+/// as it was, and the next keys would be appended to it. Here every wait
+/// for a key first looks at the handler's flag.
+///
+/// The look and the wait must be one step: a Ctrl-C that lands after the
+/// look but before a plain read() would be handled while nothing waits,
+/// and read() would then block until the next key, which the dropped line
+/// would swallow (a race seen on a loaded machine). So SIGINT stays
+/// blocked from the look until ppoll(), which unblocks it atomically.
 static int readChar(EditLine *EL, wchar_t *Out) {
   void *Data = nullptr;
   el_get(EL, EL_CLIENTDATA, &Data);
   auto *P = static_cast<LineEditor::Impl *>(Data);
+  sigset_t Int, Old;
+  sigemptyset(&Int);
+  sigaddset(&Int, SIGINT);
   for (;;) {
+    pthread_sigmask(SIG_BLOCK, &Int, &Old);
     if (P->Interrupted && P->Interrupted()) {
+      pthread_sigmask(SIG_SETMASK, &Old, nullptr);
       errno = EINTR;
       return -1;
     }
+    pollfd In = {STDIN_FILENO, POLLIN, 0};
+    int Ready = ::ppoll(&In, 1, nullptr, &Old);
+    int PollErrno = errno;
+    pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+    if (Ready < 0) {
+      if (PollErrno == EINTR)
+        continue; // the flag says whether it was Ctrl-C
+      errno = PollErrno;
+      return -1;
+    }
+    // A key, an end of file or a hang-up: read() does not block now.
     char C;
     ssize_t N = ::read(STDIN_FILENO, &C, 1);
     if (N == 0)
       return 0;
     if (N < 0) {
-      if (errno == EINTR)
-        continue; // the flag says whether it was Ctrl-C
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
       return -1;
     }
     size_t R = std::mbrtowc(Out, &C, 1, &P->Shift);

@@ -69,7 +69,11 @@ wait_for '^\(-4.0, -4.0, 3.0\)$'
 # An ambiguous prefix lists the choices; Ctrl-C drops the line.
 T send-keys -t repl 'si' Tab
 wait_for 'sigmoid  sign  sin'
+# The line is redrawn under the list (the fifth prompt) before Ctrl-C: a
+# Ctrl-C during that write would cut the redraw short.
+wait_prompts 5
 T send-keys -t repl C-c
+wait_prompts 6
 # Commands complete after ':'.
 T send-keys -t repl ':ty' Tab 'circuit' Enter
 wait_for '^fn\(x: f64, y: f64, z: f64\) -> f64$'
