@@ -1,13 +1,13 @@
 //===- SumToLowering.cpp - sum_to as a chain of one-axis reductions -------===//
 //
 // `sum_to` (the adjoint of broadcast) adds the axes it sums in the order
-// `sum(x, axis=[...])` uses (lib/IRGen/LowerStats.cpp, reduceAxes): each run
-// of adjacent summed axes other than the last merged into one, the runs
-// reduced outermost first, the last axis, when summed, last. A reduction
-// along an axis that is not the last runs its inner loop over the
-// contiguous block behind it and vectorizes; in index order, summing
-// `[N, C, H, W]` to `[1, C, 1, 1]` (batch_norm's adjoints) was one
-// dependent chain of adds per channel, 3.4 times slower
+// `sum(x, axis=[...])` uses, ir::planReduction's (nnc/IR/ReductionOrder.h):
+// axes of extent 1 dropped, each run of adjacent summed axes other than the
+// last merged into one, the runs reduced outermost first, the last axis,
+// when summed, last. A reduction along an axis that is not the last runs
+// its inner loop over the contiguous block behind it and vectorizes; in
+// index order, summing `[N, C, H, W]` to `[1, C, 1, 1]` (batch_norm's
+// adjoints) was one dependent chain of adds per channel, 3.4 times slower
 // (docs/performance.md, "Reductions along several axes"). The order is
 // fixed here, not chosen by the target, so `--fp-model=strict` still gives
 // the same bits everywhere, and `sum_to(x, T)` equals the `sum` along the
@@ -18,73 +18,25 @@
 //===----------------------------------------------------------------------===//
 #include "Loops.h"
 #include "TensorFunction.h"
+#include "nnc/IR/ReductionOrder.h"
 
 using namespace nnc;
 using namespace nnc::codegen;
 using ir::OpKind;
 
-namespace {
-/// One reduction of the chain: the tensor read as (outer, axis, inner),
-/// summed along axis.
-struct ReduceStep {
-  ir::Dim Outer, Axis, Inner;
-  ir::Dim result() const { return Outer * Inner; }
-};
-} // namespace
-
-/// The chain that sums \p In down to \p Out, in reduceAxes's order: empty
-/// when nothing is summed.
-static std::vector<ReduceStep> planSumTo(const ir::Type &In,
-                                         const ir::Type &Out) {
-  const ir::Shape &S = In.getShape();
-  unsigned R = S.size(), Lead = R - Out.getRank();
-  auto Summed = [&](unsigned A) {
-    // An axis of extent 1 adds nothing, whatever the output holds there.
-    return !S[A].isOne() && (A < Lead || Out.getShape()[A - Lead].isOne());
-  };
-  // Runs of adjacent summed axes other than the last, merged; where each
-  // run now is.
-  std::vector<ir::Dim> Merged;
-  std::vector<unsigned> Runs;
-  unsigned Last = R ? R - 1 : 0;
-  for (unsigned I = 0; I < R;) {
-    if (S[I].isOne()) {
-      ++I;
-      continue;
-    }
-    if (!Summed(I) || I == Last) {
-      Merged.push_back(S[I++]);
-      continue;
-    }
-    ir::Dim D = S[I++];
-    while (I < Last && (S[I].isOne() || Summed(I)))
-      D = D * S[I++];
-    Runs.push_back(Merged.size());
-    Merged.push_back(D);
-  }
-  auto Extent = [&](unsigned Begin, unsigned End) {
-    ir::Dim D = ir::Dim::constant(1);
-    for (unsigned I = Begin; I < End; ++I)
-      D = D * Merged[I];
-    return D;
-  };
-  std::vector<ReduceStep> Steps;
-  auto Reduce = [&](unsigned A) {
-    Steps.push_back({Extent(0, A), Merged[A], Extent(A + 1, Merged.size())});
-    Merged.erase(Merged.begin() + A);
-  };
-  for (unsigned I = 0; I < Runs.size(); ++I)
-    Reduce(Runs[I] - I);
-  if (R && Summed(Last))
-    Reduce(Merged.size() - 1);
-  return Steps;
+/// The chain that sums \p In down to \p Out: never empty.
+static std::vector<ir::ReduceStep> planSumTo(const ir::Type &In,
+                                             const ir::Type &Out) {
+  return ir::planReduction(In.getShape(),
+                           ir::getSumToAxes(In.getShape(), Out.getShape()))
+      .steps();
 }
 
 /// Where the partial sums go: step I (all but the last) writes buffer I % 2;
 /// buffer 0 holds the first step's result, buffer 1 the second's, the
 /// largest two (each step's result is smaller than its input).
 static std::pair<ir::Dim, ir::Dim>
-scratchElements(llvm::ArrayRef<ReduceStep> Steps) {
+scratchElements(llvm::ArrayRef<ir::ReduceStep> Steps) {
   ir::Dim None = ir::Dim::constant(0);
   if (Steps.size() < 2)
     return {None, None};
@@ -108,13 +60,7 @@ void TensorFunctionEmitter::emitSumTo(const ir::Op &O, llvm::Value *Out) {
   const ir::Type &In = F.typeOf(O.Operands[0]);
   Reader Read = flatReader(O.Operands[0]);
   ElementKind K = O.Ty.getElementKind();
-  std::vector<ReduceStep> Steps = planSumTo(In, O.Ty);
-  if (Steps.empty()) {
-    // Nothing summed: each element added to 0 alone, as a sum of one.
-    emitSumLoops(K, Read, Out, numElements(O.Ty), B.getInt64(1),
-                 B.getInt64(1));
-    return;
-  }
+  std::vector<ir::ReduceStep> Steps = planSumTo(In, O.Ty);
   auto [First, Second] = scratchElements(Steps);
   (void)Second;
   llvm::Value *Size = B.getInt64(getElementSize(K));

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LowerStats.h"
+#include "nnc/IR/ReductionOrder.h"
 #include <limits>
 
 using namespace nnc;
@@ -15,36 +16,18 @@ using namespace nnc::ir;
 ValueId irgen::reduceAxes(Builder &B, OpKind K, ValueId X,
                           llvm::ArrayRef<unsigned> Axes) {
   Type T = B.getFunction().typeOf(X);
-  const Shape &S = T.getShape();
-  unsigned Last = S.size() - 1;
-  bool Trailing = !S.empty() && llvm::is_contained(Axes, Last);
-  // The shape with each run of adjacent reduced axes other than the last
-  // merged into one, and where each run now is.
-  Shape Merged;
-  std::vector<unsigned> Runs;
-  for (unsigned I = 0; I < S.size();) {
-    if (!llvm::is_contained(Axes, I) || I == Last) {
-      Merged.push_back(S[I++]);
-      continue;
-    }
-    Dim D = S[I++];
-    while (I < Last && llvm::is_contained(Axes, I))
-      D = D * S[I++];
-    Runs.push_back(Merged.size());
-    Merged.push_back(D);
-  }
-  if (Merged.size() != S.size())
-    X = B.reshape(X, Type::tensor(T.getElementKind(), Merged));
-  // Outermost first: a reduction along an axis that is not the last runs
-  // its inner loop over the contiguous block after it, which vectorizes,
-  // and the outermost axis leaves the longest block and the smallest
-  // result. The last axis, whose in-order sum is one dependent chain per
-  // result element, goes last, on the smallest tensor.
-  for (unsigned I = 0; I < Runs.size(); ++I)
-    X = B.reduce(K, X, Runs[I] - I);
-  if (Trailing)
-    X = B.reduce(K, X, B.getFunction().typeOf(X).getRank() - 1);
-  return X;
+  ElementKind EK = T.getElementKind();
+  ReductionPlan P = planReduction(T.getShape(), Axes);
+  X = B.reshape(X, Type::tensor(EK, P.Merged));
+  for (unsigned A : P.Order)
+    X = B.reduce(K, X, A);
+  // The plan dropped the axes of extent 1; the result keeps those not
+  // reduced.
+  Shape Result;
+  for (unsigned I = 0; I < T.getRank(); ++I)
+    if (!llvm::is_contained(Axes, I))
+      Result.push_back(T.getShape()[I]);
+  return B.reshape(X, Type::tensor(EK, std::move(Result)));
 }
 
 ValueId irgen::countAlong(Builder &B, const Type &T,

@@ -24,10 +24,9 @@ ir::ValueId
 lowerStatsCall(ir::Builder &B, const ast::CallExpr &C, const ir::Type &Result,
                llvm::function_ref<ir::ValueId(const ast::Expr &)> Lower);
 
-/// Reduces \p X (ReduceSum, ReduceMax or ReduceMin) along \p Axes, sorted
-/// and distinct: runs of adjacent axes other than the last merged by a
-/// reshape (free: it aliases), outermost first, the last axis last. NCHW's
-/// [0, 2, 3] reduces N (vectorized over C*H*W), then H, then W.
+/// Reduces \p X (ReduceSum, ReduceMax or ReduceMin) along \p Axes as a
+/// chain of one-axis reductions in ir::planReduction's order, behind a
+/// reshape (free: it aliases).
 ir::ValueId reduceAxes(ir::Builder &B, ir::OpKind K, ir::ValueId X,
                        llvm::ArrayRef<unsigned> Axes);
 
