@@ -1,9 +1,10 @@
 //===- IRParserImpl.h - The IR parser's lexer and parser --------*- C++ -*-===//
 //
 // Private to lib/IR: the tokens, the lexer (IRLexer.cpp) and the parser
-// class, whose syntax is in IRParser.cpp and whose checks of the parsed
-// module are in IRModuleChecks.cpp. IRParser.cpp's header says what the
-// parser reads and checks.
+// class, whose syntax is in IRParser.cpp (declarations), IRParseTypes.cpp
+// and IRParseOps.cpp, and whose checks of the parsed module are in
+// IRModuleChecks.cpp. IRParser.cpp's header says what the parser reads and
+// checks.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_IR_IRPARSERIMPL_H
