@@ -289,6 +289,8 @@ private:
 };
 
 bool isUntypedLiteral(const Expr &E);
+/// A number or a tensor of numbers.
+inline bool isNumeric(const Type &T) { return T.isFloat() || T.isInt(); }
 /// The conversion a "cannot mix f32 and f64" error suggests for \p L and
 /// \p R, both typed: towards the side that is not made of literals.
 llvm::StringRef getMixConversion(const Expr &L, const Expr &R);
