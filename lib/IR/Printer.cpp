@@ -33,7 +33,7 @@ static void printABIStructs(const Function::ABIStruct &P,
 /// An attribute after the operands: extract's index as one more operand
 /// (`extract %t, 1`), the rest as `name=value` (`axis=1`, `stream=3`). A
 /// dim's dimension is printed in place of operands, a param's index is its
-/// position; IRParser.cpp reads the same forms.
+/// position; IRParseOps.cpp reads the same forms.
 static void printKeywordAttr(const Op &O, llvm::raw_ostream &OS) {
   switch (getAttrKind(O.Kind)) {
   case AttrKind::None:

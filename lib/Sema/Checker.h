@@ -63,7 +63,7 @@ private:
   Type checkBody(std::vector<Stmt> &Body, llvm::SMRange FnRange,
                  const Type *Expected, std::vector<Type> &LocalTypes);
 
-  //===--- Expressions (CheckExpr.cpp) ---===//
+  //===--- Expressions (CheckExpr.cpp; calls: CheckCall.cpp) ---===//
   /// Types \p E; literals take \p Expected when it is a numeric scalar.
   Type checkExpr(Expr &E, const Type *Expected);
   Type checkName(NameExpr &E);
