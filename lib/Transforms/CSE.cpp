@@ -25,6 +25,7 @@
 // none. The function is then rebuilt without the duplicates.
 //
 //===----------------------------------------------------------------------===//
+#include "Compact.h"
 #include "nnc/IR/IR.h"
 #include "nnc/Transforms/Passes.h"
 #include "llvm/ADT/StringMap.h"
@@ -120,20 +121,7 @@ bool nnc::eliminateCommonSubexpressions(Function &F) {
   if (!Changed)
     return false;
 
-  // Compact: surviving ops keep their order; renumber operands. (Operands
-  // already point at survivors, through Map.)
-  std::vector<ValueId> NewId(F.Ops.size());
-  std::vector<Op> NewOps;
-  NewOps.reserve(F.Ops.size());
-  for (size_t I = 0; I < F.Ops.size(); ++I) {
-    if (!Keep[I])
-      continue;
-    Op &O = F.Ops[I];
-    for (ValueId &V : O.Operands)
-      V = NewId[V];
-    NewId[I] = static_cast<ValueId>(NewOps.size());
-    NewOps.push_back(std::move(O));
-  }
-  F.Ops = std::move(NewOps);
+  // Operands already point at survivors, through Map.
+  compactOps(F, Keep);
   return true;
 }

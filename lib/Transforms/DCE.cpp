@@ -9,6 +9,7 @@
 // compacted in order and their operands renumbered.
 //
 //===----------------------------------------------------------------------===//
+#include "Compact.h"
 #include "nnc/IR/IR.h"
 #include "nnc/Transforms/Passes.h"
 
@@ -36,18 +37,6 @@ bool nnc::eliminateDeadCode(Function &F) {
   if (!Changed)
     return false;
 
-  std::vector<ValueId> NewId(N);
-  std::vector<Op> NewOps;
-  NewOps.reserve(N);
-  for (size_t I = 0; I < N; ++I) {
-    if (!Live[I])
-      continue;
-    Op &O = F.Ops[I];
-    for (ValueId &V : O.Operands)
-      V = NewId[V];
-    NewId[I] = static_cast<ValueId>(NewOps.size());
-    NewOps.push_back(std::move(O));
-  }
-  F.Ops = std::move(NewOps);
+  compactOps(F, Live);
   return true;
 }
