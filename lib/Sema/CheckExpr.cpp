@@ -35,6 +35,19 @@ bool sema::isUntypedLiteral(const Expr &E) {
   return false;
 }
 
+std::optional<int64_t> sema::getIntLiteral(const Expr &E) {
+  const Expr *V = &E;
+  bool Neg = false;
+  if (auto *U = llvm::dyn_cast<UnaryExpr>(V); U && U->Op == UnaryOp::Neg) {
+    Neg = true;
+    V = U->Operand.get();
+  }
+  auto *N = llvm::dyn_cast<NumberExpr>(V);
+  if (!N || !N->IsInteger)
+    return std::nullopt;
+  return Neg ? -N->IntValue : N->IntValue;
+}
+
 /// True when \p E is computed from literals only: no name, member or user
 /// call inside (`sum([1.0, 2.0])`, `exp(1.0)`). Walked with a work list,
 /// since an expression may nest 20,000 levels.

@@ -18,20 +18,6 @@
 using namespace nnc;
 using namespace nnc::sema;
 
-/// An integer literal, possibly negated (`3`, `-1`).
-static std::optional<int64_t> getIntLiteral(const Expr &E) {
-  const Expr *V = &E;
-  bool Neg = false;
-  if (auto *U = llvm::dyn_cast<UnaryExpr>(V); U && U->Op == UnaryOp::Neg) {
-    Neg = true;
-    V = U->Operand.get();
-  }
-  auto *N = llvm::dyn_cast<NumberExpr>(V);
-  if (!N || !N->IsInteger)
-    return std::nullopt;
-  return Neg ? -N->IntValue : N->IntValue;
-}
-
 /// `1:3`, `::2`, `-2:` as written (from the literal values).
 static std::string sliceText(std::optional<int64_t> Start,
                              std::optional<int64_t> Stop,

@@ -61,21 +61,14 @@ Type Checker::checkAxisList(CallExpr &E, const Arg &A, const Type &T,
   int64_t Rank = T.getRank();
   std::vector<unsigned> Axes;
   for (ExprPtr &X : L->Elements) {
-    const Expr *V = X.get();
-    bool Negative = false;
-    if (auto *U = llvm::dyn_cast<UnaryExpr>(V); U && U->Op == UnaryOp::Neg) {
-      Negative = true;
-      V = U->Operand.get();
-    }
-    auto *N = llvm::dyn_cast<NumberExpr>(V);
-    if (!N || !N->IsInteger) {
+    std::optional<int64_t> Written = getIntLiteral(*X);
+    if (!Written) {
       Diags.report(X->getRange(), DiagID::err_axis_list);
       return Type();
     }
-    int64_t Written = Negative ? -N->IntValue : N->IntValue;
-    int64_t Axis = Written < 0 ? Written + Rank : Written;
+    int64_t Axis = *Written < 0 ? *Written + Rank : *Written;
     if (Axis < 0 || Axis >= Rank) {
-      Diags.report(X->getRange(), DiagID::err_axis, What, Written, Rank,
+      Diags.report(X->getRange(), DiagID::err_axis, What, *Written, Rank,
                    T.str());
       return Type();
     }

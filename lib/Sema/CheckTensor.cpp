@@ -69,23 +69,15 @@ bool Checker::checkArgNames(CallExpr &E,
 std::optional<unsigned> Checker::getAxis(const Arg &A, unsigned Rank,
                                          llvm::StringRef What,
                                          const Type &T) {
-  const Expr *V = A.Value.get();
-  bool Negative = false;
-  if (auto *U = llvm::dyn_cast<UnaryExpr>(V); U && U->Op == UnaryOp::Neg) {
-    Negative = true;
-    V = U->Operand.get();
-  }
-  auto *N = llvm::dyn_cast<NumberExpr>(V);
-  if (!N || !N->IsInteger) {
+  std::optional<int64_t> Written = getIntLiteral(*A.Value);
+  if (!Written) {
     Diags.report(A.Value->getRange(), DiagID::err_axis_literal);
     return std::nullopt;
   }
-  int64_t Axis = Negative ? -N->IntValue : N->IntValue;
-  if (Axis < 0)
-    Axis += Rank;
+  int64_t Axis = *Written < 0 ? *Written + Rank : *Written;
   if (Axis < 0 || Axis >= static_cast<int64_t>(Rank)) {
-    Diags.report(A.Value->getRange(), DiagID::err_axis, What,
-                 Negative ? -N->IntValue : N->IntValue, Rank, T.str());
+    Diags.report(A.Value->getRange(), DiagID::err_axis, What, *Written, Rank,
+                 T.str());
     return std::nullopt;
   }
   A.Value->Ty = Type::scalar(ElementKind::I64);

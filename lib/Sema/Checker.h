@@ -289,6 +289,9 @@ private:
 };
 
 bool isUntypedLiteral(const Expr &E);
+/// The value of an integer literal, possibly negated (`3`, `-1`): how axes,
+/// slice bounds and steps are written.
+std::optional<int64_t> getIntLiteral(const Expr &E);
 /// A number or a tensor of numbers.
 inline bool isNumeric(const Type &T) { return T.isFloat() || T.isInt(); }
 /// The conversion a "cannot mix f32 and f64" error suggests for \p L and
