@@ -98,20 +98,6 @@ std::string Type::str() const {
   return "<invalid>";
 }
 
-static llvm::StringRef getDeriveKindName(DeriveKind K) {
-  switch (K) {
-  case DeriveKind::Grad:
-    return "grad";
-  case DeriveKind::ValueAndGrad:
-    return "value_and_grad";
-  case DeriveKind::Vjp:
-    return "vjp";
-  case DeriveKind::TrainStep:
-    return "train_step";
-  }
-  return "?";
-}
-
 std::string FunctionRef::key() const {
   if (Fn) {
     if (Instance)

@@ -118,20 +118,6 @@ std::string Type::str() const {
   return S;
 }
 
-llvm::StringRef ir::getDeriveKindName(DeriveKind K) {
-  switch (K) {
-  case DeriveKind::Grad:
-    return "grad";
-  case DeriveKind::ValueAndGrad:
-    return "value_and_grad";
-  case DeriveKind::Vjp:
-    return "vjp";
-  case DeriveKind::TrainStep:
-    return "train_step";
-  }
-  return "?";
-}
-
 Module::Instance Module::makeOptimizerState(const Instance &Net,
                                             Optimizer O) {
   Instance S;

@@ -51,14 +51,6 @@ using namespace nnc;
 using namespace nnc::ir;
 using namespace nnc::ir::irparser;
 
-static std::optional<DeriveKind> lookupDeriveKind(llvm::StringRef Name) {
-  for (DeriveKind K : {DeriveKind::Grad, DeriveKind::ValueAndGrad,
-                       DeriveKind::Vjp, DeriveKind::TrainStep})
-    if (getDeriveKindName(K) == Name)
-      return K;
-  return std::nullopt;
-}
-
 bool IRParser::unexpected(llvm::StringRef Expected) {
   if (is(TokKind::Error)) // the lexer has reported it
     return false;

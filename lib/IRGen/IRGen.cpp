@@ -72,16 +72,6 @@ static std::unique_ptr<InstanceNode> buildInstance(const ast::LayerDecl &L,
   return N;
 }
 
-static ir::DeriveKind lowerDeriveKind(ast::DeriveKind K) {
-  switch (K) {
-  case ast::DeriveKind::Grad: return ir::DeriveKind::Grad;
-  case ast::DeriveKind::ValueAndGrad: return ir::DeriveKind::ValueAndGrad;
-  case ast::DeriveKind::Vjp: return ir::DeriveKind::Vjp;
-  case ast::DeriveKind::TrainStep: return ir::DeriveKind::TrainStep;
-  }
-  return ir::DeriveKind::Grad;
-}
-
 std::unique_ptr<ir::Module> Lowering::run() {
   IRM = std::make_unique<ir::Module>();
   IRM->Name = AM.Name;
@@ -290,7 +280,7 @@ std::string Lowering::declareDerived(const ast::DerivedSpec &S,
   }
   ir::DerivedDecl D;
   D.Name = Name;
-  D.Kind = lowerDeriveKind(S.Kind);
+  D.Kind = S.Kind;
   D.Of = Of;
   D.Wrt = S.Wrt;
   D.Exported = !Preferred.empty();
@@ -333,7 +323,7 @@ std::string Lowering::declareDerived(const ast::DerivedSpec &S,
 }
 
 std::string Lowering::kindName(ast::DeriveKind K) {
-  return ir::getDeriveKindName(lowerDeriveKind(K)).str();
+  return getDeriveKindName(K).str();
 }
 
 void Lowering::lowerFunction(const ast::FnDecl &AF) {

@@ -7,6 +7,7 @@
 #ifndef NNC_AST_AST_H
 #define NNC_AST_AST_H
 
+#include "nnc/Support/DeriveKind.h"
 #include "nnc/Support/ElementKind.h"
 #include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
@@ -139,7 +140,7 @@ struct FunctionRef {
   std::string key() const;
 };
 
-enum class DeriveKind { Grad, ValueAndGrad, Vjp, TrainStep };
+using nnc::DeriveKind;
 
 /// A function derived by a transform: grad(f, x), value_and_grad(f), ...
 struct DerivedSpec {

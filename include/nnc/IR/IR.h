@@ -11,6 +11,7 @@
 #ifndef NNC_IR_IR_H
 #define NNC_IR_IR_H
 
+#include "nnc/Support/DeriveKind.h"
 #include "nnc/Support/ElementKind.h"
 #include "nnc/Support/Optimizer.h"
 #include "nnc/Support/Shape.h"
@@ -366,8 +367,7 @@ public:
   }
 };
 
-enum class DeriveKind { Grad, ValueAndGrad, Vjp, TrainStep };
-llvm::StringRef getDeriveKindName(DeriveKind K);
+using nnc::DeriveKind;
 using nnc::Optimizer;
 
 /// A function to be derived by AD: `Name = Kind(Of) wrt Wrt`.
