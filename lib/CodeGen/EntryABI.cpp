@@ -444,7 +444,29 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
       Shapes.endScope();
       break;
     }
+    // An op only one arm of a select of whole values needs runs when the
+    // condition picks that arm (FusionPlan::Guard); ops that emit no code
+    // need no branch.
+    llvm::BasicBlock *Skip = nullptr;
+    bool EmitsCode = !Fusion.View[I] && !Fusion.Fused[I] &&
+                     O.Kind != OpKind::Const && O.Kind != OpKind::Tuple &&
+                     O.Kind != OpKind::Extract && O.Kind != OpKind::Reshape;
+    if (int64_t G = Fusion.Guard[I]; G >= 0 && EmitsCode) {
+      const ir::Op &Sel = F.op(static_cast<ir::ValueId>(G / 2));
+      auto *Run = llvm::BasicBlock::Create(Ctx, "op.guarded", LF);
+      Skip = llvm::BasicBlock::Create(Ctx, "op.skipped", LF);
+      llvm::Value *Cond = Vals[Sel.Operands[0]][0];
+      if (G % 2)
+        B.CreateCondBr(Cond, Run, Skip);
+      else
+        B.CreateCondBr(Cond, Skip, Run);
+      B.SetInsertPoint(Run);
+    }
     emitOp(I);
+    if (Skip) {
+      B.CreateBr(Skip);
+      B.SetInsertPoint(Skip);
+    }
     Shapes.endScope();
     if (!O.Name.empty() && Vals[I].size() == 1 &&
         !llvm::isa<llvm::Constant>(Vals[I][0]) &&

@@ -36,9 +36,62 @@ static bool readsInOrder(const ir::Function &F, const FusionPlan &P,
   return true;
 }
 
+/// FusionPlan::Guard. Walks backwards, so each op's users are decided
+/// before it: an op inherits the guard its every use agrees on. Only ops
+/// whose values are pointers to memory the prologue laid out (tensors,
+/// tuples of tensors) or constants are guarded, so a skipped op leaves no
+/// value undefined that code after it reads; and only after the select's
+/// condition, which decides whether the op runs, is computed.
+static std::vector<int64_t> planGuards(const ir::Function &F) {
+  size_t N = F.Ops.size();
+  auto Eligible = [&](const ir::Op &O) {
+    switch (O.Kind) {
+    case OpKind::Param:
+    case OpKind::Call:
+    case OpKind::Return:
+      return false;
+    default:
+      break;
+    }
+    if (O.Ty.isTensor())
+      return true;
+    if (!O.Ty.isTuple())
+      return false;
+    return llvm::all_of(ir::flattenLeaves(O.Ty),
+                        [](const ir::Type &T) { return T.isTensor(); });
+  };
+  auto PicksWhole = [&](const ir::Op &O) {
+    return O.Kind == OpKind::Select && O.Ty.isTuple() &&
+           F.typeOf(O.Operands[0]).isScalar() &&
+           O.Operands[1] != O.Operands[2];
+  };
+  std::vector<int64_t> Guard(N, -1), Context(N, -1);
+  std::vector<bool> Used(N, false), Agreed(N, true);
+  for (ValueId I = N; I-- > 0;) {
+    const ir::Op &O = F.Ops[I];
+    if (Used[I] && Agreed[I] && Context[I] >= 0 && Eligible(O) &&
+        I != F.getReturnedValue() &&
+        F.op(static_cast<ValueId>(Context[I] / 2)).Operands[0] < I)
+      Guard[I] = Context[I];
+    for (auto [K, V] : llvm::enumerate(O.Operands)) {
+      int64_t C = Guard[I];
+      if (PicksWhole(O) && Guard[I] < 0 && K > 0)
+        C = 2 * int64_t(I) + (K == 1 ? 1 : 0);
+      if (O.Kind == OpKind::Return)
+        C = -1;
+      if (Used[V] && Context[V] != C)
+        Agreed[V] = false;
+      Used[V] = true;
+      Context[V] = C;
+    }
+  }
+  return Guard;
+}
+
 FusionPlan codegen::planFusion(const ir::Function &F) {
   size_t N = F.Ops.size();
   FusionPlan P;
+  P.Guard = planGuards(F);
   P.View.assign(N, false);
   // A transpose of a matrix whose every user is a product of the kernel,
   // which reads it through strides.
@@ -95,11 +148,12 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
     if (Computes[I] != 1 || I == F.getReturnedValue())
       continue;
     const ir::Op &U = F.op(User[I]);
+    bool SameGuard = P.Guard[I] == P.Guard[User[I]];
     P.Fused[I] = IsLoop(U) && U.Ty.getShape() == O.Ty.getShape() &&
-                 Depth[I] + 1 < MaxFusedDepth;
+                 Depth[I] + 1 < MaxFusedDepth && SameGuard;
     P.Stored[I] = P.Fused[I] && Uses[I] > 1;
     if (!P.Fused[I] && Uses[I] == 1 && Depth[I] + 1 < MaxFusedDepth &&
-        readsInOrder(F, P, I)) {
+        SameGuard && readsInOrder(F, P, I)) {
       // Or into a reduction that reads it, through reshapes of no other
       // use, element by element in row-major order: the operand of a
       // sum_to or of batch_norm's statistics is never written to memory.
@@ -111,7 +165,8 @@ FusionPlan codegen::planFusion(const ir::Function &F) {
         Read = R;
         R = User[R];
       }
-      if (isReduction(F.op(R).Kind) && F.op(R).Operands[0] == Read) {
+      if (isReduction(F.op(R).Kind) && F.op(R).Operands[0] == Read &&
+          P.Guard[R] == P.Guard[I]) {
         P.Fused[I] = true;
         for (ValueId X : Reshapes)
           P.Fused[X] = true;
@@ -178,6 +233,10 @@ llvm::Error nnc::printCodeGenPlan(const ir::Module &M, llvm::TargetMachine &TM,
         NS << "slot " << Slots.Slot[I];
       else if (Slots.ResultLeaf[I] >= 0)
         NS << "result " << Slots.ResultLeaf[I];
+      if (Fusion.Guard[I] >= 0 && O.Ty.isTensor())
+        NS << (Note.empty() ? "" : ", ") << "only when select op "
+           << Fusion.Guard[I] / 2 << " picks its "
+           << (Fusion.Guard[I] % 2 ? "true" : "false") << " arm";
       return Note;
     });
   }

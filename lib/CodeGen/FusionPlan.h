@@ -43,6 +43,13 @@ struct FusionPlan {
   std::vector<bool> Stored;
   /// Per value: the op whose loop computes it (itself unless fused).
   std::vector<ir::ValueId> Loop;
+  /// Per value: 2 * S + 1 when only the `true` arm of the select S of whole
+  /// values (a tuple select, whose scalar condition picks pointers) needs
+  /// it, 2 * S when only its `false` arm does, -1 otherwise. The emitter
+  /// runs such an op only when S's condition picks its arm, so the other
+  /// arm costs nothing: dropout in evaluation draws no numbers
+  /// (lowerDropout). An op is fused only into a loop of its own guard.
+  std::vector<int64_t> Guard;
 };
 
 /// How deep a tree of element-wise ops one loop computes may be.

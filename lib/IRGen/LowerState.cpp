@@ -123,7 +123,9 @@ ValueId irgen::lowerDropout(ir::Builder &B, const ast::CallExpr &C, ValueId X,
   ValueId Keep =
       B.binary(ir::OpKind::Ge, U, B.splat(T, P));
   ValueId Mask = B.select(Keep, B.splat(T, 1 / (1 - P)), B.splat(T, 0));
-  ValueId M = broadcastSelect(B, Training, Mask, B.splat(T, 1));
-  F.op(M).Name = "dropout_mask";
-  return B.binary(ir::OpKind::Mul, X, M);
+  F.op(Mask).Name = "dropout_mask";
+  ValueId Y = B.binary(ir::OpKind::Mul, X, Mask);
+  ValueId R = B.extract(
+      B.select(Training, B.tuple({Y}), B.tuple({X})), 0);
+  return R;
 }

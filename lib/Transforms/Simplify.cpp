@@ -437,8 +437,11 @@ std::optional<ValueId> Simplifier::simplifyOther(const Op &O) {
       return def(T).Operands[O.getIndex()];
     // extract(select(c, a, b), i) -> select(c, extract(a, i), extract(b, i)):
     // pushes the projection through, so selects of tuples (the adjoints of
-    // a tuple-valued `if`) become selects of scalars.
-    if (isKind(T, OpKind::Select)) {
+    // a tuple-valued `if`) become selects of scalars. Not to a tensor: an
+    // element-wise select needs a condition of the arms' shape, and the
+    // tuple select picks a whole tensor without computing the other arm
+    // (dropout in evaluation, lowerDropout).
+    if (isKind(T, OpKind::Select) && !O.Ty.isTensor()) {
       auto Project = [&](ValueId Tuple) {
         Op E = O;
         E.Name.clear();

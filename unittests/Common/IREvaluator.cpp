@@ -324,6 +324,11 @@ Value Evaluator::evalOp(const Function &F, const Op &O,
   }
   case OpKind::Extract:
     return In[0]->Elements.at(O.getIndex());
+  case OpKind::Select:
+    // A scalar condition picks a whole tuple (dropout in evaluation).
+    if (O.Ty.isTuple())
+      return In[0]->Data.at(0) != 0 ? *In[1] : *In[2];
+    return elementwise(O, In);
   case OpKind::Call: {
     const Function *Callee = M.lookup(O.Callee);
     if (!Callee) {
