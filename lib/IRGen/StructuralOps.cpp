@@ -13,7 +13,8 @@ ValueId irgen::lowerWindow(Builder &B, ValueId X,
   bool Whole = true, Drops = false;
   for (size_t A = 0; A < Axes.size(); ++A) {
     const ast::IndexExpr::AxisWindow &W = Axes[A];
-    Whole &= !Dynamic[A] && W.Start == 0 && W.Step == 1 &&
+    Whole &= !Dynamic[A] && W.Start == 0 && W.StartTerms.empty() &&
+             W.Step == 1 &&
              substitute(W.Size, Sub) == T.getShape()[A];
     Drops |= W.Drop;
   }
@@ -34,6 +35,13 @@ ValueId irgen::lowerWindow(Builder &B, ValueId X,
       ValueId Zero = B.intConstant(I64, 0);
       ValueId Wrapped = B.binary(OpKind::Add, I, B.dim(N));
       Start = B.select(B.binary(OpKind::Lt, I, Zero), Wrapped, I);
+    } else if (!W.StartTerms.empty()) {
+      // A bound in dimension variables: Start + sum of C * dim.
+      Start = B.intConstant(I64, W.Start);
+      for (const auto &[C, D] : W.StartTerms)
+        Start = B.binary(OpKind::Add, Start,
+                         B.binary(OpKind::Mul, B.intConstant(I64, C),
+                                  B.dim(substitute(D, Sub))));
     } else if (W.Start >= 0) {
       Start = B.intConstant(I64, W.Start);
     } else {

@@ -14,94 +14,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Checker.h"
+#include "SliceBounds.h"
 
 using namespace nnc;
 using namespace nnc::sema;
-
-/// `1:3`, `::2`, `-2:` as written (from the literal values).
-static std::string sliceText(std::optional<int64_t> Start,
-                             std::optional<int64_t> Stop,
-                             std::optional<int64_t> Step) {
-  std::string S = Start ? std::to_string(*Start) : "";
-  S += ":" + (Stop ? std::to_string(*Stop) : "");
-  if (Step)
-    S += ":" + std::to_string(*Step);
-  return S;
-}
-
-/// Ceiling of A / B for A >= 0, B >= 1, without overflow.
-static int64_t ceilDiv(int64_t A, int64_t B) {
-  return A == 0 ? 0 : (A - 1) / B + 1;
-}
-
-/// The window a slice `Start:Stop:Step` selects of an axis of size \p N:
-/// sets W.Start, W.Size and W.Step, or reports why it has none.
-static bool sliceWindow(DiagnosticEngine &Diags, llvm::SMRange Where,
-                        const Dim &N, unsigned Axis, const Type &T,
-                        std::optional<int64_t> Start,
-                        std::optional<int64_t> Stop, int64_t Step,
-                        bool StepWritten, IndexExpr::AxisWindow &W) {
-  std::string Text =
-      sliceText(Start, Stop, StepWritten ? std::optional(Step) : std::nullopt);
-  W.Step = Step;
-  if (N.isConstant()) {
-    // NumPy's normalization, except that a bound outside the axis is an
-    // error rather than clamped (it is almost always a mistake).
-    int64_t Size = N.Factor;
-    int64_t S = Start ? (*Start < 0 ? *Start + Size : *Start) : 0;
-    int64_t E = Stop ? (*Stop < 0 ? *Stop + Size : *Stop) : Size;
-    if (S < 0 || S > Size || E < 0 || E > Size) {
-      Diags.report(Where, DiagID::err_slice_range, Text, Axis, T.str());
-      return false;
-    }
-    if (E <= S) {
-      Diags.report(Where, DiagID::err_slice_empty, Text, Axis, T.str());
-      return false;
-    }
-    W.Start = S;
-    W.Size = Dim::constant(ceilDiv(E - S, Step));
-    return true;
-  }
-  // A variable axis: the window is a constant length, or the whole axis.
-  // Negative bounds count from the end, so the start may be `n - 3`, a
-  // run-time value; the size never depends on n.
-  std::string NS = N.str();
-  auto Cannot = [&](std::string Len) {
-    if (Step != 1)
-      Len = (Len.find(' ') == std::string::npos ? Len : "(" + Len + ")") +
-            " / " + std::to_string(Step) + ", rounded up";
-    Diags.report(Where, DiagID::err_slice_shape, Text, Axis, T.str(), Len);
-    return false;
-  };
-  auto Fixed = [&](int64_t From, int64_t Length) {
-    if (Length <= 0) {
-      Diags.report(Where, DiagID::err_slice_empty, Text, Axis, T.str());
-      return false;
-    }
-    W.Start = From;
-    W.Size = Dim::constant(ceilDiv(Length, Step));
-    return true;
-  };
-  int64_t S = Start.value_or(0);
-  if (!Stop) {
-    if (S < 0)
-      return Fixed(S, -S);
-    if (S == 0) {
-      if (Step != 1)
-        return Cannot(NS);
-      W.Start = 0;
-      W.Size = N;
-      return true;
-    }
-    return Cannot(NS + " - " + std::to_string(S));
-  }
-  if ((S >= 0) == (*Stop >= 0))
-    return Fixed(S, *Stop - S);
-  if (S >= 0)
-    return Cannot(NS + " - " + std::to_string(S - *Stop));
-  return Cannot(std::to_string(*Stop) + " - " + NS + " + " +
-                std::to_string(-S));
-}
 
 Type Checker::checkIndex(IndexExpr &E) {
   Type T = checkExpr(*E.Base, nullptr);
@@ -177,26 +93,38 @@ Type Checker::checkIndex(IndexExpr &E) {
       ++Axis;
       continue;
     }
-    std::optional<int64_t> Bounds[3];
+    std::optional<BoundForm> Bounds[3];
     const char *PartNames[3] = {"start", "stop", "step"};
     ExprPtr *Parts[3] = {&It.Start, &It.Stop, &It.Step};
     bool PartsOK = true;
     for (unsigned J = 0; J < 3; ++J) {
       if (!*Parts[J])
         continue;
-      Bounds[J] = getIntLiteral(**Parts[J]);
-      if (!Bounds[J] || (J == 2 && *Bounds[J] < 1)) {
+      if (!checkExpr(**Parts[J], &I64).isValid()) {
+        PartsOK = false;
+        continue;
+      }
+      std::string Why;
+      Bounds[J] = evalBound(**Parts[J], Why);
+      if (J == 2 && Bounds[J] &&
+          (!Bounds[J]->isConstant() || Bounds[J]->Const < 1)) {
+        Bounds[J].reset();
+        Why = "it is not a positive constant";
+      }
+      if (!Bounds[J]) {
         Diags.report((*Parts[J])->getRange(), DiagID::err_slice_literal,
                      PartNames[J],
-                     J == 2 ? "a positive integer literal"
-                            : "an integer literal");
+                     (J == 2 ? "a positive integer constant ("
+                             : "an integer expression of literals and "
+                               "dimension variables, with + - * (") +
+                         Why + ")");
         PartsOK = false;
       }
-      checkExpr(**Parts[J], &I64);
     }
-    if (!PartsOK || !sliceWindow(Diags, It.Range, N, Axis, T, Bounds[0],
-                                 Bounds[1], Bounds[2].value_or(1),
-                                 Bounds[2].has_value(), W))
+    if (!PartsOK ||
+        !sliceWindow(Diags, It.Range, N, Axis, T, Bounds[0], Bounds[1],
+                     Bounds[2] ? Bounds[2]->Const : 1, Bounds[2].has_value(),
+                     W))
       OK = false;
     ++Axis;
   }

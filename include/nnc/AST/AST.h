@@ -373,8 +373,12 @@ public:
     /// The item whose (run-time, i64) value is the start, or -1 when the
     /// start is the constant Start.
     int Item = -1;
-    /// A constant start; a negative one counts from the end (n + Start).
+    /// A constant start; a negative one counts from the end (n + Start)
+    /// when StartTerms is empty.
     int64_t Start = 0;
+    /// With terms, the start is Start + the sum of Coefficient * Dim: a
+    /// bound in dimension variables (`x[:, n-3:n]`, `x[-k:]`).
+    std::vector<std::pair<int64_t, Dim>> StartTerms;
     int64_t Step = 1;
     Dim Size = Dim::constant(1);
     /// An integer index: the axis is removed from the result.

@@ -114,6 +114,16 @@ def main():
     same("ix_all", mod.ix_all(x), x)
     x45 = rng.standard_normal((4, 5))
     same("ix_scalar", mod.ix_scalar(x45), x45[3, -5])
+    # Bounds in dimension variables and constant expressions.
+    y2, y4 = np.zeros(2), np.zeros(4)
+    x8, x6 = rng.standard_normal((B, 8)), rng.standard_normal((B, 6))
+    same("ix_back", mod.ix_back(x), x[:, n - 3:n])
+    same("ix_negk", mod.ix_negk(x, y2), x[:, -2:])
+    same("ix_cexpr", mod.ix_cexpr(x8), x8[:, 2:6])
+    same("ix_mid", mod.ix_mid(x6), x6[:, 3:6])
+    same("ix_dimstop", mod.ix_dimstop(x, y4), x[:, 0:4])
+    expect_index_error("ix_dimstop of n = 6 > m = 5", mod.ix_dimstop, x,
+                       np.zeros(6))
     same("sl(x, 2)", mod.sl(x, 2), x[2:3, 1:3])
     g = rng.standard_normal((2, 2))
     want = np.zeros((4, 5))
@@ -165,6 +175,11 @@ def main():
     for name in ("ix_cols", "ix_neg", "ix_tail"):
         adjoint(mod, name, [x], [0])
     adjoint(mod, "ix_step", [x7], [0])
+    adjoint(mod, "ix_back", [x], [0])
+    adjoint(mod, "ix_negk", [x, y2], [0])
+    adjoint(mod, "ix_cexpr", [x8], [0])
+    adjoint(mod, "ix_mid", [x6], [0])
+    adjoint(mod, "ix_dimstop", [x, y4], [0])
     adjoint(mod, "ix_3d", [x3], [0])
     adjoint(mod, "usl", [g, 2], [0])
     adjoint(mod, "cat1", [a, b2], [0, 1])
