@@ -34,6 +34,7 @@
 //===----------------------------------------------------------------------===//
 #include "Loops.h"
 #include "TensorFunction.h"
+#include <array>
 #include <limits>
 #include <tuple>
 
@@ -51,6 +52,11 @@ struct Geometry {
   int64_t R, S, SH, SW, PH, PW;
   /// conv2d and its gradients, against the pools.
   bool IsConv;
+  /// Stride 1 and an output as wide as the input (padding that keeps the
+  /// width): a column row's valid elements, read row after row, are x's
+  /// elements at one offset, so im2col and col2im run over a run's rows
+  /// as one flat range (ColumnRun::flat).
+  bool Flat;
   /// A 1x1 window with stride 1 and no padding: the columns are x itself.
   bool pointwise() const {
     return R == 1 && S == 1 && SH == 1 && SW == 1 && !PH && !PW;
@@ -92,6 +98,7 @@ Geometry getGeometry(const ir::Function &F, const ir::Op &O,
   G.S = Wt ? Wt->getShape()[3].Factor : Win.Kernel[1];
   G.SH = Win.Stride[0], G.SW = Win.Stride[1];
   G.PH = Win.Pad[0], G.PW = Win.Pad[1];
+  G.Flat = G.IsConv && G.SH == 1 && G.SW == 1 && XS[3] == OS[3];
   return G;
 }
 
@@ -182,6 +189,23 @@ struct ColumnRun {
   llvm::Value *Ch, *Row;
   int64_t DH, DW; // r - PH, s - PW
   llvm::Value *PLo, *PHi, *QLo, *QHi;
+  /// With Geometry::Flat: the flat positions p*Q + q of the run from its
+  /// first valid element to its last, [Begin, End) (empty when none is),
+  /// and the offset from a flat position to x's element in the channel:
+  /// within the range the positions in the padding (q outside [QLo,
+  /// QHi)) fall on other elements of the channel, never outside it, since
+  /// the map is increasing and both ends are valid.
+  std::array<llvm::Value *, 3> flat(llvm::IRBuilder<> &B,
+                                    const Geometry &G) const {
+    llvm::Value *Begin = B.CreateNSWAdd(B.CreateNSWMul(PLo, G.Q), QLo);
+    llvm::Value *Last = B.CreateNSWAdd(
+        B.CreateNSWMul(B.CreateNSWSub(PHi, B.getInt64(1)), G.Q), QHi);
+    llvm::Value *Any =
+        B.CreateAnd(B.CreateICmpSLT(PLo, PHi), B.CreateICmpSLT(QLo, QHi));
+    llvm::Value *Off =
+        B.CreateNSWAdd(B.CreateNSWMul(B.getInt64(DH), G.W), B.getInt64(DW));
+    return {Begin, B.CreateSelect(Any, Last, Begin), Off};
+  }
 };
 
 void forEachColumn(llvm::IRBuilder<> &B, const Geometry &G, llvm::Value *C,
@@ -255,6 +279,20 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
         });
       };
       ZeroRows(Z, Run.PLo);
+      if (G.Flat) {
+        // One copy over the run's rows; the padding's columns are
+        // overwritten with zeros below.
+        auto [Begin, End, Off] = Run.flat(B, G);
+        llvm::Value *XC = Mul(Run.Ch, Mul(G.H, G.W)), *CR = Mul(Run.Row, PQ);
+        emitLoop(
+            B, Begin, End, 1,
+            [&](llvm::Value *I) {
+              S.store(K,
+                      S.load(K, XN, B.CreateNSWAdd(XC, B.CreateNSWAdd(I, Off))),
+                      Cols, B.CreateNSWAdd(CR, I));
+            },
+            "i");
+      }
       emitLoop(
           B, Run.PLo, Run.PHi, 1,
           [&](llvm::Value *P) {
@@ -264,6 +302,10 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
               });
             };
             ZeroCols(Z, Run.QLo);
+            if (G.Flat) {
+              ZeroCols(Run.QHi, G.Q);
+              return;
+            }
             emitLoop(
                 B, Run.QLo, Run.QHi, 1,
                 [&](llvm::Value *Q) {
@@ -290,9 +332,9 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
         B, G.N,
         [&](llvm::Value *N) {
           llvm::Value *C = Im2Col(At(X, Mul(N, XImage)));
+          llvm::Value *YN = At(Out, Mul(N, YImage));
           // y[n] = w [K, CRS] @ cols [CRS, PQ]
-          Product(G.K, PQ, CRS, Wt, CRS, One, C, PQ, One,
-                  At(Out, Mul(N, YImage)), PQ);
+          Product(G.K, PQ, CRS, Wt, CRS, One, C, PQ, One, YN, PQ);
         },
         "n");
     return;
@@ -314,6 +356,36 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
           // was copied from; padding receives nothing.
           Zero(DX, XImage);
           forEachColumn(B, G, G.C, [&](const ColumnRun &Run) {
+            if (G.Flat) {
+              // The padding's columns of the run's rows hold products
+              // that belong nowhere: zeroed, the flat range adds them as
+              // zeros to other elements of the channel (exact, but for
+              // the sign of a zero).
+              emitLoop(B, Run.PLo, Run.PHi, 1, [&](llvm::Value *P) {
+                for (auto [From, To] : {std::pair<llvm::Value *, llvm::Value *>(
+                                            B.getInt64(0), Run.QLo),
+                                        std::pair(Run.QHi, G.Q)})
+                  emitLoop(B, From, To, 1, [&](llvm::Value *Q) {
+                    S.store(K, elemConst(K, 0), Cols, ColIndex(Run, P, Q));
+                  });
+              });
+              auto [Begin, End, Off] = Run.flat(B, G);
+              llvm::Value *XC = Mul(Run.Ch, Mul(G.H, G.W));
+              llvm::Value *CR = Mul(Run.Row, PQ);
+              emitLoop(
+                  B, Begin, End, 1,
+                  [&](llvm::Value *I) {
+                    llvm::Value *At =
+                        B.CreateNSWAdd(XC, B.CreateNSWAdd(I, Off));
+                    S.store(K,
+                            B.CreateFAdd(S.load(K, DX, At),
+                                         S.load(K, Cols,
+                                                B.CreateNSWAdd(CR, I))),
+                            DX, At);
+                  },
+                  "i");
+              return;
+            }
             emitLoop(
                 B, Run.PLo, Run.PHi, 1,
                 [&](llvm::Value *P) {

@@ -42,6 +42,14 @@ CONVS = [
     (1, 2, 6, 11, 3, 1, 5, [2, 1], [0, 2]),
     (3, 1, 9, 4, 2, 4, 1, [3, 1], [2, 0]),
     (1, 3, 5, 5, 2, 3, 3, [2, 1], [0, 1]),
+    # Stride 1 and padding that keeps the width, which im2col and col2im
+    # copy as one flat range per window position (indices 13 to 15): a 1x5
+    # window padded along the columns only, a 3x1 one along the rows only,
+    # and an image one column wide (the outer window columns read only
+    # padding: empty ranges).
+    (2, 2, 6, 7, 3, 1, 5, 1, [0, 2]),
+    (2, 3, 5, 4, 2, 3, 1, 1, [1, 0]),
+    (1, 2, 4, 1, 2, 3, 3, 1, 1),
 ]
 # (B, C, H, W, k, stride, pad), each of k, stride, pad an integer or a pair.
 POOLS = [
