@@ -117,8 +117,8 @@ ProductShape getProduct(OpKind K, const Geometry &G, llvm::Value *CRS,
     return {G.K, PQ, CRS, false};
   case OpKind::Conv2dGradInput: // w read transposed: copied by the kernel
     return {CRS, PQ, G.K, true};
-  default: // Conv2dGradWeight
-    return {G.K, CRS, PQ, false};
+  default: // Conv2dGradWeight, transposed: dw^T = cols @ dy[n]^T
+    return {CRS, G.K, PQ, false};
   }
 }
 
@@ -138,8 +138,10 @@ void TensorFunctionEmitter::sizeWindowScratch(ShapeEnv &SE, const ir::Op &O,
   // [K, C*R*S] product before it is added to the sum.
   llvm::Value *Elements =
       G.pointwise() ? B.getInt64(0) : SE.mul(CRS, PQ);
+  // The weight gradient's one image's product and the sum of the
+  // products, both [C*R*S, K].
   if (O.Kind == OpKind::Conv2dGradWeight)
-    Elements = SE.add(Elements, SE.mul(G.K, CRS));
+    Elements = SE.add(Elements, SE.mul(B.getInt64(2), SE.mul(G.K, CRS)));
   llvm::Value *Bytes =
       SE.alignTo(SE.mul(Elements, B.getInt64(elementBytes(K))), 64);
   ColumnBytes =
@@ -409,24 +411,35 @@ void TensorFunctionEmitter::emitConv(const ir::Op &O, llvm::Value *Out) {
   }
   case OpKind::Conv2dGradWeight: {
     llvm::Value *X = pointerTo(O.Operands[0]), *DY = pointerTo(O.Operands[1]);
-    // One image's product goes after its columns, then adds into dw: the
-    // kernel writes C rather than adding to it.
+    // One image's product dw_n^T = cols [CRS, PQ] @ dy[n]^T [PQ, K] goes
+    // after its columns, then adds into their sum, dw^T, transposed into
+    // dw at the end: the kernel writes C rather than adding to it. In
+    // this order the columns are A, read in place, and the kernel copies
+    // dy[n] (K x PQ) rather than the columns (CRS x PQ) into its panels;
+    // and CRS rows fill its row tiles better than K (288 rows in tiles
+    // of 14: 98 %; 64: 91 %).
     llvm::Value *Tmp = G.pointwise() ? Cols : At(Cols, Mul(CRS, PQ));
-    llvm::Value *WSize = Mul(G.K, CRS);
-    Zero(Out, WSize);
+    llvm::Value *WSize = Mul(G.K, CRS), *Sum = At(Tmp, WSize);
+    Zero(Sum, WSize);
     emitLoop(
         B, G.N,
         [&](llvm::Value *N) {
           llvm::Value *C = Im2Col(At(X, Mul(N, XImage)));
-          // dw_n = dy[n] [K, PQ] @ cols^T [PQ, CRS]
-          Product(G.K, CRS, PQ, At(DY, Mul(N, YImage)), PQ, One, C, One, PQ,
-                  Tmp, CRS);
+          Product(CRS, G.K, PQ, C, PQ, One, At(DY, Mul(N, YImage)), One, PQ,
+                  Tmp, G.K);
           emitLoop(B, WSize, [&](llvm::Value *I) {
-            S.store(K, B.CreateFAdd(S.load(K, Out, I), S.load(K, Tmp, I)),
-                    Out, I);
+            S.store(K, B.CreateFAdd(S.load(K, Sum, I), S.load(K, Tmp, I)),
+                    Sum, I);
           });
         },
         "n");
+    // dw[k, crs] = dw^T[crs, k].
+    emitLoop(B, G.K, [&](llvm::Value *Kk) {
+      emitLoop(B, CRS, [&](llvm::Value *J) {
+        S.store(K, S.load(K, Sum, B.CreateNSWAdd(Mul(J, G.K), Kk)), Out,
+                B.CreateNSWAdd(Mul(Kk, CRS), J));
+      });
+    });
     return;
   }
   default:
