@@ -64,6 +64,7 @@ GemmConfig codegen::getGemmConfig(const VectorUnit &U, ElementKind K) {
   C.MC = std::max<int64_t>(C.Rows, int64_t(U.L2Bytes) / 2 / (C.KC * ES) /
                                        C.Rows * C.Rows);
   C.NC = (4096 + C.nr() - 1) / C.nr() * C.nr();
+  C.TransposedElements = std::max<int64_t>(4096, int64_t(U.L2Bytes) / 2 / ES);
   return C;
 }
 
@@ -94,19 +95,86 @@ static llvm::Value *blockBytesOfA(llvm::IRBuilderBase &B, const GemmConfig &C,
   return roundUp(B, B.CreateMul(Rows, B.getInt64(C.KC * ES)), 64);
 }
 
+/// Bytes of the panels of B: a block of at most KC rows of its columns,
+/// rounded up to whole panels.
+static llvm::Value *panelBytesOfB(llvm::IRBuilderBase &B, const GemmConfig &C,
+                                  int64_t ES, llvm::Value *N,
+                                  llvm::Value *Inner) {
+  return roundUp(
+      B,
+      B.CreateMul(B.CreateMul(smin(B, Inner, B.getInt64(C.KC)),
+                              roundUp(B, smin(B, N, B.getInt64(C.NC)), C.nr())),
+                  B.getInt64(ES)),
+      64);
+}
+
+/// Whether the kernel computes an M x N product as its transpose, C^T =
+/// B^T A^T, into the scratch (GemmConfig::TransposedElements). The vectors
+/// of a tile then run along C's rows instead of its columns: N = 10 pads a
+/// row of C to 16 lanes (37 % of the multiply-adds wasted), while M = 100
+/// rows are 7 vectors (dW2 = h^T dlogits of the MLP). Only when A is read
+/// transposed (\p ATransposed): A^T, the transposed product's B, is then
+/// row-major and copied as cheaply as B was, and B^T, its A, is copied as
+/// A was; a row-major A would have to be transposed into the panels of B.
+/// The transposition of C at the end and the scratch it passes through
+/// cost about what a tenth of the lanes does (dW1 = x^T dh, N = 100 and
+/// 784 rows, measured no faster transposed: docs/performance.md), so it
+/// asks for a quarter fewer lanes, and enough terms per element.
+static llvm::Value *wantsTranspose(llvm::IRBuilderBase &B, const GemmConfig &C,
+                                   llvm::Value *M, llvm::Value *N,
+                                   llvm::Value *K, llvm::Value *ATransposed) {
+  if (C.Lanes < 2)
+    return B.getFalse();
+  auto Vectors = [&](llvm::Value *X) {
+    return B.CreateSDiv(B.CreateAdd(X, B.getInt64(C.Lanes - 1)),
+                        B.getInt64(C.Lanes));
+  };
+  llvm::Value *Fits = B.CreateICmpSLE(B.CreateMul(M, N),
+                                      B.getInt64(C.TransposedElements));
+  llvm::Value *Fewer = B.CreateICmpSLT(
+      B.CreateMul(B.CreateMul(N, Vectors(M)), B.getInt64(4)),
+      B.CreateMul(B.CreateMul(M, Vectors(N)), B.getInt64(3)));
+  return B.CreateAnd(B.CreateAnd(ATransposed, Fits),
+                     B.CreateAnd(Fewer, B.CreateICmpSGE(K, B.getInt64(32))));
+}
+
+/// Bytes of the transposed product's copies (of B^T and A^T) before C^T in
+/// the scratch.
+static llvm::Value *transposedCopyBytes(llvm::IRBuilderBase &B,
+                                        const GemmConfig &C, int64_t ES,
+                                        llvm::Value *M, llvm::Value *N,
+                                        llvm::Value *Inner) {
+  return B.CreateAdd(blockBytesOfA(B, C, ES, N),
+                     panelBytesOfB(B, C, ES, M, Inner));
+}
+
 llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
                                            const GemmConfig &C, ElementKind K,
                                            llvm::Value *M, llvm::Value *N,
                                            llvm::Value *Inner,
                                            llvm::Value *CopiesA) {
   int64_t ES = getElementSize(K);
-  llvm::Value *BBytes =
-      B.CreateMul(B.CreateMul(smin(B, Inner, B.getInt64(C.KC)),
-                              roundUp(B, smin(B, N, B.getInt64(C.NC)), C.nr())),
-                  B.getInt64(ES));
   llvm::Value *Total = B.CreateAdd(
       B.CreateSelect(CopiesA, blockBytesOfA(B, C, ES, M), B.getInt64(0)),
-      roundUp(B, BBytes, 64));
+      panelBytesOfB(B, C, ES, N, Inner));
+  // A product whose A is copied may be computed transposed
+  // (wantsTranspose), and so may any slice of its rows that a thread
+  // computes: C^T's rows are bounded by the rows that fit, whatever the
+  // slice.
+  llvm::Value *FitRows = B.CreateSDiv(
+      B.getInt64(C.TransposedElements),
+      B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, N, B.getInt64(1)));
+  llvm::Value *TBytes = roundUp(
+      B,
+      B.CreateMul(B.CreateMul(N, roundUp(B, smin(B, M, FitRows), C.Lanes)),
+                  B.getInt64(ES)),
+      64);
+  Total = B.CreateSelect(
+      CopiesA,
+      B.CreateBinaryIntrinsic(
+          llvm::Intrinsic::umax, Total,
+          B.CreateAdd(transposedCopyBytes(B, C, ES, M, N, Inner), TBytes)),
+      Total);
   // With threads, each has a scratch of its own (GemmThreads.cpp); a
   // thread's rows need at most what all of them would.
   Total = B.CreateMul(Total, B.getInt64(std::max(1u, C.Threads)));
@@ -145,7 +213,14 @@ private:
   /// \p Mask), summed over k in registers.
   void emitRowChunk(unsigned Vecs, llvm::Value *Mask, llvm::Value *RowA,
                     llvm::Value *BCol, llvm::Value *CRow);
+  /// The blocked product, or its transpose (wantsTranspose) followed by
+  /// the transposition of C^T into C.
+  void emitBlockedEither();
   void emitBlocked();
+  /// C[i][j] = CT[j][i] for i < \p Rows, j < \p Cols, a square of
+  /// Lanes x Lanes at a time, transposed in registers.
+  void transposeInto(llvm::Value *Dst, llvm::Value *LdDst, llvm::Value *Src,
+                     llvm::Value *LdSrc, llvm::Value *Rows, llvm::Value *Cols);
   void packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
              llvm::Value *NCur);
   /// Copies rows IC.. of a transposed A into panels of MR rows in column
@@ -162,6 +237,29 @@ private:
   void emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
                  llvm::Value *BPanel, llvm::Value *CCol, llvm::Value *MCur,
                  llvm::Value *KCur, llvm::Value *First);
+  /// The most columns a panel may have for column tiles, 0 for none: the
+  /// tile's rows must fit a vector, and its multiply-adds (one per column
+  /// and step of k) be at most three quarters of a one-vector tile's (one
+  /// per row).
+  int64_t columnTileMax() const {
+    return Cfg.Rows <= Cfg.Lanes ? int64_t(Cfg.Rows) * 3 / 4 : 0;
+  }
+  /// The last panel of B, \p NRCur <= columnTileMax() columns, against
+  /// every row panel of the copy of A: column tiles of 8, 4, 2 and 1
+  /// columns, one per bit of NRCur.
+  void emitColumnPanel(llvm::Value *BPanel, llvm::Value *CCol,
+                       llvm::Value *NRCur, llvm::Value *MCur,
+                       llvm::Value *KCur, llvm::Value *First);
+  /// C[r][c] (+)= sum over p < KCur of A[r][p] * B[p][c] for r < \p RowsV
+  /// and c < \p Cols: a vector per column of C whose lanes are the rows,
+  /// read from a panel of the copy of A (a step of k loads the tile's rows
+  /// as one vector) and multiplied by one element of B per column. A
+  /// panel of N = 100's last 4 columns costs 4 multiply-adds a step of k
+  /// instead of a one-vector tile's 14 (one per row, 12 of 16 lanes
+  /// wasted).
+  void emitColumnTile(unsigned Cols, llvm::Value *RowsV, llvm::Value *APanel,
+                      llvm::Value *BPanel, llvm::Value *KCur,
+                      llvm::Value *CTile, llvm::Value *First);
   /// C[r][v] (+)= sum over p < KCur of A[r][p] * B[p][v] for r < Rows and
   /// v < Vecs vectors, held in registers along p.
   void emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
@@ -286,7 +384,7 @@ void GemmEmitter::define(llvm::Function *Kernel) {
   emitDirect();
   B.CreateRetVoid();
   B.SetInsertPoint(Blocked);
-  emitBlocked();
+  emitBlockedEither();
   B.CreateRetVoid();
   // The paths no call takes: neither optimized nor compiled.
   llvm::EliminateUnreachableBlocks(*F);
@@ -410,6 +508,89 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
   }
 }
 
+void GemmEmitter::emitBlockedEither() {
+  llvm::Value *One = B.getInt64(1);
+  llvm::Value *Swap = wantsTranspose(
+      B, Cfg, M, N, K,
+      B.CreateAnd(B.CreateICmpNE(CsA, One), B.CreateICmpEQ(RsA, One)));
+  Swap->setName("transposed");
+  // The transposed product is the same kernel on other arguments (one
+  // copy of the code): M' = N, N' = M, A' = B^T, B' = A^T, into C^T, whose
+  // rows are M rounded up to whole vectors.
+  llvm::Value *M0 = M, *N0 = N, *A0 = A, *RsA0 = RsA, *CsA0 = CsA, *B0 = Bm,
+              *RsB0 = RsB, *CsB0 = CsB, *C0 = C, *Ldc0 = Ldc;
+  llvm::Value *LdT = roundUp(B, M0, Cfg.Lanes);
+  llvm::Value *CT = B.CreateInBoundsGEP(
+      B.getInt8Ty(), Scratch,
+      transposedCopyBytes(B, Cfg, ES, M0, N0, K), "c.t");
+  auto Pick = [&](llvm::Value *Straight, llvm::Value *Transposed) {
+    return B.CreateSelect(Swap, Transposed, Straight);
+  };
+  M = Pick(M0, N0);
+  N = Pick(N0, M0);
+  A = Pick(A0, B0);
+  RsA = Pick(RsA0, CsB0);
+  CsA = Pick(CsA0, RsB0);
+  Bm = Pick(B0, A0);
+  RsB = Pick(RsB0, CsA0);
+  CsB = Pick(CsB0, RsA0);
+  C = Pick(C0, CT);
+  Ldc = Pick(Ldc0, LdT);
+  emitBlocked();
+  llvm::BasicBlock *Back = block("transpose.c"), *Done = block("done");
+  B.CreateCondBr(Swap, Back, Done);
+  B.SetInsertPoint(Back);
+  transposeInto(C0, Ldc0, CT, LdT, M0, N0);
+  B.CreateBr(Done);
+  B.SetInsertPoint(Done);
+}
+
+void GemmEmitter::transposeInto(llvm::Value *Dst, llvm::Value *LdDst,
+                                llvm::Value *Src, llvm::Value *LdSrc,
+                                llvm::Value *Rows, llvm::Value *Cols) {
+  unsigned L = Cfg.Lanes;
+  llvm::Value *Zero = llvm::ConstantAggregateZero::get(VT);
+  llvm::Value *LastRow = B.CreateSub(Rows, B.getInt64(1)),
+              *LastCol = B.CreateSub(Cols, B.getInt64(1));
+  emitLoop(
+      B, B.getInt64(0), Cols, L,
+      [&](llvm::Value *J0) {
+        llvm::Value *ColsLeft = B.CreateSub(Cols, J0);
+        llvm::Value *ColMask = laneMask(0, ColsLeft);
+        emitLoop(
+            B, B.getInt64(0), Rows, L,
+            [&](llvm::Value *I0) {
+              llvm::Value *RowsLeft = B.CreateSub(Rows, I0);
+              llvm::Value *RowMask = laneMask(0, RowsLeft);
+              // Row J0 + R of C^T: elements I0.. of it (a masked load
+              // touches no memory where its mask is false; the address
+              // stays inside C^T).
+              std::vector<llvm::Value *> Block;
+              for (unsigned R = 0; R < L; ++R) {
+                llvm::Value *J = add(J0, B.getInt64(R));
+                llvm::Value *Mask = B.CreateAnd(
+                    RowMask,
+                    B.CreateVectorSplat(L, B.CreateICmpSLT(J, Cols)));
+                Block.push_back(B.CreateMaskedLoad(
+                    VT, at(Src, add(mul(smin(B, J, LastCol), LdSrc), I0)),
+                    llvm::Align(ES), Mask, Zero));
+              }
+              transposeSquare(Block);
+              for (unsigned R = 0; R < L; ++R) {
+                llvm::Value *I = add(I0, B.getInt64(R));
+                llvm::Value *Mask = B.CreateAnd(
+                    ColMask,
+                    B.CreateVectorSplat(L, B.CreateICmpSLT(I, Rows)));
+                B.CreateMaskedStore(
+                    Block[R], at(Dst, add(mul(smin(B, I, LastRow), LdDst), J0)),
+                    llvm::Align(ES), Mask);
+              }
+            },
+            "t.i");
+      },
+      "t.j");
+}
+
 void GemmEmitter::emitBlocked() {
   // K > DirectDepth here: every block of k has a term.
   PackA = Scratch;
@@ -489,6 +670,24 @@ void GemmEmitter::emitBlocked() {
                             B.SetInsertPoint(Case);
                             llvm::Value *Mask =
                                 laneMask(int64_t(V - 1) * Cfg.Lanes, NRCur);
+                            if (V == 1 && columnTileMax() > 0) {
+                              // A panel of few columns against a copied A:
+                              // column tiles (emitColumnTile).
+                              llvm::BasicBlock *ByCols = block("panel.cols"),
+                                               *ByRows = block("panel.rows");
+                              B.CreateCondBr(
+                                  B.CreateAnd(
+                                      B.CreateNot(RowLayout),
+                                      B.CreateICmpSLE(
+                                          NRCur,
+                                          B.getInt64(columnTileMax()))),
+                                  ByCols, ByRows);
+                              B.SetInsertPoint(ByCols);
+                              emitColumnPanel(BPanel, CCol, NRCur, MCur, KCur,
+                                              First);
+                              B.CreateBr(Next);
+                              B.SetInsertPoint(ByRows);
+                            }
                             emitPanel(L, V, Mask, BPanel, CCol, MCur, KCur,
                                       First);
                             B.CreateBr(Next);
@@ -774,6 +973,92 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
         B.SetInsertPoint(Next);
       },
       "ir");
+}
+
+void GemmEmitter::emitColumnPanel(llvm::Value *BPanel, llvm::Value *CCol,
+                                  llvm::Value *NRCur, llvm::Value *MCur,
+                                  llvm::Value *KCur, llvm::Value *First) {
+  int64_t MR = Cfg.Rows;
+  forBlocks(
+      MCur, MR,
+      [&](llvm::Value *IR, llvm::Value *MRCur) {
+        llvm::Value *APanel = at(PackA, mul(IR, B.getInt64(Cfg.KC)));
+        llvm::Value *CTile = at(CCol, mul(IR, Ldc));
+        for (int64_t Cols = 8; Cols >= 1; Cols /= 2) {
+          if (Cols > columnTileMax())
+            continue;
+          llvm::BasicBlock *Do = block("cols"), *Skip = block("cols.skip");
+          B.CreateCondBr(B.CreateICmpNE(B.CreateAnd(NRCur, B.getInt64(Cols)),
+                                        B.getInt64(0)),
+                         Do, Skip);
+          B.SetInsertPoint(Do);
+          llvm::Value *C0 = B.CreateAnd(NRCur, B.getInt64(~(2 * Cols - 1)));
+          emitColumnTile(unsigned(Cols), MRCur, APanel, at(BPanel, C0), KCur,
+                         at(CTile, C0), First);
+          B.CreateBr(Skip);
+          B.SetInsertPoint(Skip);
+        }
+      },
+      "ir");
+}
+
+void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
+                                 llvm::Value *APanel, llvm::Value *BPanel,
+                                 llvm::Value *KCur, llvm::Value *CTile,
+                                 llvm::Value *First) {
+  llvm::Align Al(ES);
+  llvm::Value *Zero = llvm::ConstantAggregateZero::get(VT);
+  llvm::Value *RowMask = laneMask(0, RowsV);
+  // Lane r of column c is C[r][c]: a gather and a scatter, once per tile
+  // and block of k.
+  llvm::SmallVector<llvm::Constant *, 16> LaneIdx;
+  for (unsigned I = 0; I < Cfg.Lanes; ++I)
+    LaneIdx.push_back(B.getInt64(I));
+  llvm::Value *RowOffsets = B.CreateMul(llvm::ConstantVector::get(LaneIdx),
+                                        B.CreateVectorSplat(Cfg.Lanes, Ldc));
+  auto Column = [&](unsigned C) {
+    return B.CreateGEP(T, at(CTile, int64_t(C)), RowOffsets);
+  };
+  llvm::BasicBlock *Load = block("cols.load"), *Zeros = block("cols.zero"),
+                   *Loop = block("cols.k"), *Store = block("cols.store");
+  B.CreateCondBr(First, Zeros, Load);
+  B.SetInsertPoint(Load);
+  std::vector<llvm::Value *> Loaded;
+  for (unsigned C = 0; C < Cols; ++C)
+    Loaded.push_back(B.CreateMaskedGather(VT, Column(C), Al, RowMask, Zero));
+  B.CreateBr(Loop);
+  B.SetInsertPoint(Zeros);
+  B.CreateBr(Loop);
+
+  B.SetInsertPoint(Loop);
+  llvm::PHINode *P = B.CreatePHI(B.getInt64Ty(), 3, "p");
+  P->addIncoming(B.getInt64(0), Load);
+  P->addIncoming(B.getInt64(0), Zeros);
+  std::vector<llvm::PHINode *> Acc;
+  for (unsigned C = 0; C < Cols; ++C) {
+    Acc.push_back(B.CreatePHI(VT, 3, "acc"));
+    Acc.back()->addIncoming(Loaded[C], Load);
+    Acc.back()->addIncoming(Zero, Zeros);
+  }
+  // The panel holds MR >= RowsV elements per step of k; the lanes past
+  // RowsV are not read.
+  llvm::Value *X = B.CreateMaskedLoad(
+      VT, at(APanel, mul(P, B.getInt64(Cfg.Rows))), Al, RowMask, Zero);
+  llvm::Value *BRow = at(BPanel, mul(P, B.getInt64(Cfg.nr())));
+  std::vector<llvm::Value *> Next;
+  for (unsigned C = 0; C < Cols; ++C)
+    Next.push_back(multiplyAdd(
+        X, B.CreateVectorSplat(Cfg.Lanes, B.CreateLoad(T, at(BRow, C))),
+        Acc[C]));
+  llvm::Value *PNext = add(P, B.getInt64(1));
+  P->addIncoming(PNext, B.GetInsertBlock());
+  for (unsigned C = 0; C < Cols; ++C)
+    Acc[C]->addIncoming(Next[C], B.GetInsertBlock());
+  disableUnrolling(B.CreateCondBr(B.CreateICmpSLT(PNext, KCur), Loop, Store));
+
+  B.SetInsertPoint(Store);
+  for (unsigned C = 0; C < Cols; ++C)
+    B.CreateMaskedScatter(Next[C], Column(C), Al, RowMask);
 }
 
 void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,

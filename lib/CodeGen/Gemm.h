@@ -74,6 +74,12 @@ struct GemmConfig {
   /// The target's vector registers: a direct product holds up to
   /// Registers - 2 vectors (at most 8) of a row of C.
   unsigned Registers = 16;
+  /// A product whose A is read transposed may be computed as its
+  /// transpose, C^T = B^T A^T, when that pads fewer lanes (a vector runs
+  /// along C's rows instead of its columns; Gemm.cpp, wantsTranspose): C^T
+  /// goes to the scratch, at most this many elements (half of L2), and is
+  /// transposed into C at the end.
+  int64_t TransposedElements = 1 << 18;
   int64_t nr() const { return int64_t(Lanes) * Vecs; }
 };
 

@@ -143,6 +143,28 @@ int main(int argc, char **argv) {
       run(Ms[i], Ks[p], Ns[(i + p) % nn]);
       run(Ms[i], Ks[p], Ns[(3 * i + 2 * p + 5) % nn]);
     }
+  // The paths for few columns (lib/CodeGen/Gemm.cpp), where mmta (A read
+  // transposed, so copied) takes them: the product computed as its
+  // transpose, C^T = B^T A^T, into the scratch and transposed into C (N of
+  // a few lanes, K >= 32: 100x257x10 over two blocks of k, 257x33x3,
+  // 131x100x1), and column tiles, a vector per column of C for the last
+  // panel of B when it has at most 10 columns (784x64x100: 4 of them;
+  // 15x40x42: 8 + 2; 100x17x9: 8 + 1; 16x31x2, not transposed as K < 32;
+  // 29x513x36 over three blocks of k). 1000x1100x1 and 600x300x10 are
+  // large enough to be shared among threads, each slice transposed.
+  run(100, 257, 10);
+  run(257, 33, 3);
+  run(131, 100, 1);
+  run(17, 32, 1);
+  run(784, 64, 100);
+  run(15, 40, 42);
+  run(100, 17, 9);
+  run(16, 31, 2);
+  run(29, 513, 36);
+  if (!small) {
+    run(1000, 1100, 1);
+    run(600, 300, 10);
+  }
   // A transpose that only products read is not copied (FusionPlan.h): a
   // product of 3 rows needs no scratch either, so no workspace at all.
   if (mmta_workspace_size(5, 3, 7) != 0 || mmtt_workspace_size(5, 3, 7) != 0) {
