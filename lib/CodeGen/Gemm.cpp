@@ -244,10 +244,16 @@ private:
   int64_t columnTileMax() const {
     return Cfg.Rows <= Cfg.Lanes ? int64_t(Cfg.Rows) * 3 / 4 : 0;
   }
-  /// The last panel of B, \p NRCur <= columnTileMax() columns, against
-  /// every row panel of the copy of A: column tiles of 8, 4, 2 and 1
-  /// columns, one per bit of NRCur.
-  void emitColumnPanel(llvm::Value *BPanel, llvm::Value *CCol,
+  /// The most columns of a panel for column tiles when A is read in
+  /// place: each tile transposes A in registers, 4 shuffles a step of k,
+  /// which repays it for the last 4 columns of N = 100 (8 instructions a
+  /// step of k instead of 14 multiply-adds), not for more.
+  static constexpr int64_t InPlaceColumns = 4;
+  /// The last panel of B, of few columns (columnTileMax() against the copy
+  /// of A, InPlaceColumns when A is read in place), against every row
+  /// panel of the block of A: column tiles of 8, 4, 2 and 1 columns, one
+  /// per bit of NRCur.
+  void emitColumnPanel(PanelLayout L, llvm::Value *BPanel, llvm::Value *CCol,
                        llvm::Value *NRCur, llvm::Value *MCur,
                        llvm::Value *KCur, llvm::Value *First);
   /// C[r][c] (+)= sum over p < KCur of A[r][p] * B[p][c] for r < \p RowsV
@@ -257,9 +263,22 @@ private:
   /// panel of N = 100's last 4 columns costs 4 multiply-adds a step of k
   /// instead of a one-vector tile's 14 (one per row, 12 of 16 lanes
   /// wasted).
+  /// With \p InPlace, A is row-major, read in place through \p RsA: the
+  /// tile loads 16 steps of k of each row and transposes them in registers
+  /// (the last steps, fewer than a vector, are gathered).
   void emitColumnTile(unsigned Cols, llvm::Value *RowsV, llvm::Value *APanel,
                       llvm::Value *BPanel, llvm::Value *KCur,
-                      llvm::Value *CTile, llvm::Value *First);
+                      llvm::Value *CTile, llvm::Value *First, bool InPlace,
+                      llvm::Value *RsA);
+  /// `for (I = 0; I < Count; ++I) Acc = Body(Begin + I * Step, Acc)`, the
+  /// values \p Acc carried in registers; returns them after the loop.
+  std::vector<llvm::Value *> emitAccLoop(
+      llvm::Value *Begin, llvm::Value *Count, int64_t Step,
+      std::vector<llvm::Value *> Acc,
+      llvm::function_ref<std::vector<llvm::Value *>(
+          llvm::Value *, llvm::ArrayRef<llvm::Value *>)>
+          Body,
+      const llvm::Twine &Name);
   /// C[r][v] (+)= sum over p < KCur of A[r][p] * B[p][v] for r < Rows and
   /// v < Vecs vectors, held in registers along p.
   void emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
@@ -671,20 +690,21 @@ void GemmEmitter::emitBlocked() {
                             llvm::Value *Mask =
                                 laneMask(int64_t(V - 1) * Cfg.Lanes, NRCur);
                             if (V == 1 && columnTileMax() > 0) {
-                              // A panel of few columns against a copied A:
-                              // column tiles (emitColumnTile).
+                              // A panel of few columns: column tiles
+                              // (emitColumnPanel).
                               llvm::BasicBlock *ByCols = block("panel.cols"),
                                                *ByRows = block("panel.rows");
                               B.CreateCondBr(
-                                  B.CreateAnd(
-                                      B.CreateNot(RowLayout),
-                                      B.CreateICmpSLE(
-                                          NRCur,
+                                  B.CreateICmpSLE(
+                                      NRCur,
+                                      B.CreateSelect(
+                                          RowLayout,
+                                          B.getInt64(InPlaceColumns),
                                           B.getInt64(columnTileMax()))),
                                   ByCols, ByRows);
                               B.SetInsertPoint(ByCols);
-                              emitColumnPanel(BPanel, CCol, NRCur, MCur, KCur,
-                                              First);
+                              emitColumnPanel(L, BPanel, CCol, NRCur, MCur,
+                                              KCur, First);
                               B.CreateBr(Next);
                               B.SetInsertPoint(ByRows);
                             }
@@ -975,90 +995,183 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
       "ir");
 }
 
-void GemmEmitter::emitColumnPanel(llvm::Value *BPanel, llvm::Value *CCol,
-                                  llvm::Value *NRCur, llvm::Value *MCur,
-                                  llvm::Value *KCur, llvm::Value *First) {
+void GemmEmitter::emitColumnPanel(PanelLayout L, llvm::Value *BPanel,
+                                  llvm::Value *CCol, llvm::Value *NRCur,
+                                  llvm::Value *MCur, llvm::Value *KCur,
+                                  llvm::Value *First) {
   int64_t MR = Cfg.Rows;
   forBlocks(
       MCur, MR,
       [&](llvm::Value *IR, llvm::Value *MRCur) {
-        llvm::Value *APanel = at(PackA, mul(IR, B.getInt64(Cfg.KC)));
+        llvm::Value *APanel = at(L.Block, mul(IR, L.TileStride));
         llvm::Value *CTile = at(CCol, mul(IR, Ldc));
-        for (int64_t Cols = 8; Cols >= 1; Cols /= 2) {
-          if (Cols > columnTileMax())
-            continue;
-          llvm::BasicBlock *Do = block("cols"), *Skip = block("cols.skip");
-          B.CreateCondBr(B.CreateICmpNE(B.CreateAnd(NRCur, B.getInt64(Cols)),
-                                        B.getInt64(0)),
-                         Do, Skip);
-          B.SetInsertPoint(Do);
-          llvm::Value *C0 = B.CreateAnd(NRCur, B.getInt64(~(2 * Cols - 1)));
-          emitColumnTile(unsigned(Cols), MRCur, APanel, at(BPanel, C0), KCur,
-                         at(CTile, C0), First);
-          B.CreateBr(Skip);
-          B.SetInsertPoint(Skip);
+        llvm::BasicBlock *InPlace = block("cols.rows"),
+                         *Copied = block("cols.copied"),
+                         *Done = block("cols.done");
+        B.CreateCondBr(RowLayout, InPlace, Copied);
+        for (bool Rows : {true, false}) {
+          B.SetInsertPoint(Rows ? InPlace : Copied);
+          for (int64_t Cols = 8; Cols >= 1; Cols /= 2) {
+            if (Cols > (Rows ? InPlaceColumns : columnTileMax()))
+              continue;
+            llvm::BasicBlock *Do = block("cols"), *Skip = block("cols.skip");
+            B.CreateCondBr(
+                B.CreateICmpNE(B.CreateAnd(NRCur, B.getInt64(Cols)),
+                               B.getInt64(0)),
+                Do, Skip);
+            B.SetInsertPoint(Do);
+            llvm::Value *C0 = B.CreateAnd(NRCur, B.getInt64(~(2 * Cols - 1)));
+            emitColumnTile(unsigned(Cols), MRCur, APanel, at(BPanel, C0), KCur,
+                           at(CTile, C0), First, Rows, RsA);
+            B.CreateBr(Skip);
+            B.SetInsertPoint(Skip);
+          }
+          B.CreateBr(Done);
         }
+        B.SetInsertPoint(Done);
       },
       "ir");
+}
+
+std::vector<llvm::Value *> GemmEmitter::emitAccLoop(
+    llvm::Value *Begin, llvm::Value *Count, int64_t Step,
+    std::vector<llvm::Value *> Acc,
+    llvm::function_ref<std::vector<llvm::Value *>(
+        llvm::Value *, llvm::ArrayRef<llvm::Value *>)>
+        Body,
+    const llvm::Twine &Name) {
+  llvm::BasicBlock *Pre = B.GetInsertBlock(), *Loop = block(Name),
+                   *Exit = block(Name + ".end");
+  B.CreateCondBr(B.CreateICmpSGT(Count, B.getInt64(0)), Loop, Exit);
+  B.SetInsertPoint(Loop);
+  llvm::PHINode *I = B.CreatePHI(B.getInt64Ty(), 2, "i");
+  I->addIncoming(B.getInt64(0), Pre);
+  std::vector<llvm::PHINode *> Phis;
+  std::vector<llvm::Value *> In;
+  for (llvm::Value *X : Acc) {
+    Phis.push_back(B.CreatePHI(X->getType(), 2, "acc"));
+    Phis.back()->addIncoming(X, Pre);
+    In.push_back(Phis.back());
+  }
+  std::vector<llvm::Value *> Next =
+      Body(add(Begin, mul(I, B.getInt64(Step))), In);
+  llvm::Value *INext = add(I, B.getInt64(1));
+  I->addIncoming(INext, B.GetInsertBlock());
+  for (unsigned J = 0; J < Phis.size(); ++J)
+    Phis[J]->addIncoming(Next[J], B.GetInsertBlock());
+  llvm::BasicBlock *Last = B.GetInsertBlock();
+  disableUnrolling(B.CreateCondBr(B.CreateICmpSLT(INext, Count), Loop, Exit));
+  B.SetInsertPoint(Exit);
+  std::vector<llvm::Value *> Out;
+  for (unsigned J = 0; J < Acc.size(); ++J) {
+    llvm::PHINode *Phi = B.CreatePHI(Acc[J]->getType(), 2, "acc.out");
+    Phi->addIncoming(Acc[J], Pre);
+    Phi->addIncoming(Next[J], Last);
+    Out.push_back(Phi);
+  }
+  return Out;
 }
 
 void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
                                  llvm::Value *APanel, llvm::Value *BPanel,
                                  llvm::Value *KCur, llvm::Value *CTile,
-                                 llvm::Value *First) {
+                                 llvm::Value *First, bool InPlace,
+                                 llvm::Value *RsA) {
+  unsigned L = Cfg.Lanes;
   llvm::Align Al(ES);
   llvm::Value *Zero = llvm::ConstantAggregateZero::get(VT);
   llvm::Value *RowMask = laneMask(0, RowsV);
+  llvm::SmallVector<llvm::Constant *, 16> LaneIdx;
+  for (unsigned I = 0; I < L; ++I)
+    LaneIdx.push_back(B.getInt64(I));
+  llvm::Value *Lanes = llvm::ConstantVector::get(LaneIdx);
   // Lane r of column c is C[r][c]: a gather and a scatter, once per tile
   // and block of k.
-  llvm::SmallVector<llvm::Constant *, 16> LaneIdx;
-  for (unsigned I = 0; I < Cfg.Lanes; ++I)
-    LaneIdx.push_back(B.getInt64(I));
-  llvm::Value *RowOffsets = B.CreateMul(llvm::ConstantVector::get(LaneIdx),
-                                        B.CreateVectorSplat(Cfg.Lanes, Ldc));
+  llvm::Value *RowOffsets =
+      B.CreateMul(Lanes, B.CreateVectorSplat(L, Ldc));
   auto Column = [&](unsigned C) {
     return B.CreateGEP(T, at(CTile, int64_t(C)), RowOffsets);
   };
+  // The first block of k starts from zero, the others from what C holds.
   llvm::BasicBlock *Load = block("cols.load"), *Zeros = block("cols.zero"),
-                   *Loop = block("cols.k"), *Store = block("cols.store");
+                   *Start = block("cols.start");
   B.CreateCondBr(First, Zeros, Load);
   B.SetInsertPoint(Load);
   std::vector<llvm::Value *> Loaded;
   for (unsigned C = 0; C < Cols; ++C)
     Loaded.push_back(B.CreateMaskedGather(VT, Column(C), Al, RowMask, Zero));
-  B.CreateBr(Loop);
+  B.CreateBr(Start);
   B.SetInsertPoint(Zeros);
-  B.CreateBr(Loop);
-
-  B.SetInsertPoint(Loop);
-  llvm::PHINode *P = B.CreatePHI(B.getInt64Ty(), 3, "p");
-  P->addIncoming(B.getInt64(0), Load);
-  P->addIncoming(B.getInt64(0), Zeros);
-  std::vector<llvm::PHINode *> Acc;
+  B.CreateBr(Start);
+  B.SetInsertPoint(Start);
+  std::vector<llvm::Value *> Acc;
   for (unsigned C = 0; C < Cols; ++C) {
-    Acc.push_back(B.CreatePHI(VT, 3, "acc"));
-    Acc.back()->addIncoming(Loaded[C], Load);
-    Acc.back()->addIncoming(Zero, Zeros);
+    llvm::PHINode *Phi = B.CreatePHI(VT, 2, "acc");
+    Phi->addIncoming(Loaded[C], Load);
+    Phi->addIncoming(Zero, Zeros);
+    Acc.push_back(Phi);
   }
-  // The panel holds MR >= RowsV elements per step of k; the lanes past
-  // RowsV are not read.
-  llvm::Value *X = B.CreateMaskedLoad(
-      VT, at(APanel, mul(P, B.getInt64(Cfg.Rows))), Al, RowMask, Zero);
-  llvm::Value *BRow = at(BPanel, mul(P, B.getInt64(Cfg.nr())));
-  std::vector<llvm::Value *> Next;
+  // One step of k: X holds A[r][P] in lane r.
+  auto Step = [&](llvm::Value *X, llvm::Value *P,
+                  llvm::ArrayRef<llvm::Value *> In) {
+    llvm::Value *BRow = at(BPanel, mul(P, B.getInt64(Cfg.nr())));
+    std::vector<llvm::Value *> Out;
+    for (unsigned C = 0; C < Cols; ++C)
+      Out.push_back(multiplyAdd(
+          X, B.CreateVectorSplat(L, B.CreateLoad(T, at(BRow, int64_t(C)))),
+          In[C]));
+    return Out;
+  };
+  if (!InPlace) {
+    // The copy holds MR >= RowsV elements per step of k; the lanes past
+    // RowsV are not read.
+    Acc = emitAccLoop(
+        B.getInt64(0), KCur, 1, Acc,
+        [&](llvm::Value *P, llvm::ArrayRef<llvm::Value *> In) {
+          llvm::Value *X = B.CreateMaskedLoad(
+              VT, at(APanel, mul(P, B.getInt64(Cfg.Rows))), Al, RowMask,
+              Zero);
+          return Step(X, P, In);
+        },
+        "cols.k");
+  } else {
+    // L steps of k at a time: row r's L elements in one load (rows past
+    // RowsV read the last row and are zeroed), transposed so that vector p holds
+    // A[r][P + p] in lane r.
+    llvm::Value *LastRow = B.CreateSub(RowsV, B.getInt64(1));
+    llvm::Value *Chunks = B.CreateSDiv(KCur, B.getInt64(L));
+    Acc = emitAccLoop(
+        B.getInt64(0), Chunks, L, Acc,
+        [&](llvm::Value *P0, llvm::ArrayRef<llvm::Value *> In) {
+          std::vector<llvm::Value *> Rows;
+          for (unsigned R = 0; R < L; ++R) {
+            llvm::Value *Row = at(
+                APanel, add(mul(smin(B, B.getInt64(R), LastRow), RsA), P0));
+            llvm::Value *X = B.CreateAlignedLoad(VT, Row, Al);
+            Rows.push_back(B.CreateSelect(
+                B.CreateICmpSLT(B.getInt64(R), RowsV), X, Zero));
+          }
+          transposeSquare(Rows);
+          std::vector<llvm::Value *> Cur(In.begin(), In.end());
+          for (unsigned P = 0; P < L; ++P)
+            Cur = Step(Rows[P], add(P0, B.getInt64(P)), Cur);
+          return Cur;
+        },
+        "cols.chunk");
+    // The last steps, one at a time, the rows gathered.
+    llvm::Value *Done = mul(Chunks, B.getInt64(L));
+    llvm::Value *RowPtrs = B.CreateMul(Lanes, B.CreateVectorSplat(L, RsA));
+    Acc = emitAccLoop(
+        Done, B.CreateSub(KCur, Done), 1, Acc,
+        [&](llvm::Value *P, llvm::ArrayRef<llvm::Value *> In) {
+          llvm::Value *X = B.CreateMaskedGather(
+              VT, B.CreateGEP(T, at(APanel, P), RowPtrs), Al, RowMask, Zero);
+          return Step(X, P, In);
+        },
+        "cols.k");
+  }
   for (unsigned C = 0; C < Cols; ++C)
-    Next.push_back(multiplyAdd(
-        X, B.CreateVectorSplat(Cfg.Lanes, B.CreateLoad(T, at(BRow, C))),
-        Acc[C]));
-  llvm::Value *PNext = add(P, B.getInt64(1));
-  P->addIncoming(PNext, B.GetInsertBlock());
-  for (unsigned C = 0; C < Cols; ++C)
-    Acc[C]->addIncoming(Next[C], B.GetInsertBlock());
-  disableUnrolling(B.CreateCondBr(B.CreateICmpSLT(PNext, KCur), Loop, Store));
-
-  B.SetInsertPoint(Store);
-  for (unsigned C = 0; C < Cols; ++C)
-    B.CreateMaskedScatter(Next[C], Column(C), Al, RowMask);
+    B.CreateMaskedScatter(Acc[C], Column(C), Al, RowMask);
 }
 
 void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
