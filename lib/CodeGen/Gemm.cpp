@@ -242,7 +242,9 @@ private:
   /// and step of k) be at most three quarters of a one-vector tile's (one
   /// per row).
   int64_t columnTileMax() const {
-    return Cfg.Rows <= Cfg.Lanes ? int64_t(Cfg.Rows) * 3 / 4 : 0;
+    return Cfg.Rows <= Cfg.Lanes
+               ? std::min<int64_t>(8, int64_t(Cfg.Rows) * 3 / 4)
+               : 0;
   }
   /// The most columns of a panel for column tiles when A is read in
   /// place: each tile transposes A in registers, 4 shuffles a step of k,
@@ -251,13 +253,14 @@ private:
   static constexpr int64_t InPlaceColumns = 4;
   /// The last panel of B, of few columns (columnTileMax() against the copy
   /// of A, InPlaceColumns when A is read in place), against every row
-  /// panel of the block of A: column tiles of 8, 4, 2 and 1 columns, one
-  /// per bit of NRCur.
+  /// panel of the block of A: one column tile wide enough for NRCur (the
+  /// panel is zero past its last column; those columns are not stored),
+  /// rather than a tile per bit of NRCur, to keep the kernel's code small.
   void emitColumnPanel(PanelLayout L, llvm::Value *BPanel, llvm::Value *CCol,
                        llvm::Value *NRCur, llvm::Value *MCur,
                        llvm::Value *KCur, llvm::Value *First);
   /// C[r][c] (+)= sum over p < KCur of A[r][p] * B[p][c] for r < \p RowsV
-  /// and c < \p Cols: a vector per column of C whose lanes are the rows,
+  /// and c < \p ColsV <= \p Cols: a vector per column of C whose lanes are the rows,
   /// read from a panel of the copy of A (a step of k loads the tile's rows
   /// as one vector) and multiplied by one element of B per column. A
   /// panel of N = 100's last 4 columns costs 4 multiply-adds a step of k
@@ -266,8 +269,9 @@ private:
   /// With \p InPlace, A is row-major, read in place through \p RsA: the
   /// tile loads 16 steps of k of each row and transposes them in registers
   /// (the last steps, fewer than a vector, are gathered).
-  void emitColumnTile(unsigned Cols, llvm::Value *RowsV, llvm::Value *APanel,
-                      llvm::Value *BPanel, llvm::Value *KCur,
+  void emitColumnTile(unsigned Cols, llvm::Value *RowsV, llvm::Value *ColsV,
+                      llvm::Value *APanel, llvm::Value *BPanel,
+                      llvm::Value *KCur,
                       llvm::Value *CTile, llvm::Value *First, bool InPlace,
                       llvm::Value *RsA);
   /// `for (I = 0; I < Count; ++I) Acc = Body(Begin + I * Step, Acc)`, the
@@ -689,7 +693,7 @@ void GemmEmitter::emitBlocked() {
                             B.SetInsertPoint(Case);
                             llvm::Value *Mask =
                                 laneMask(int64_t(V - 1) * Cfg.Lanes, NRCur);
-                            if (V == 1 && columnTileMax() > 0) {
+                            if (V == 1 && columnTileMax() >= InPlaceColumns) {
                               // A panel of few columns: column tiles
                               // (emitColumnPanel).
                               llvm::BasicBlock *ByCols = block("panel.cols"),
@@ -1009,25 +1013,28 @@ void GemmEmitter::emitColumnPanel(PanelLayout L, llvm::Value *BPanel,
                          *Copied = block("cols.copied"),
                          *Done = block("cols.done");
         B.CreateCondBr(RowLayout, InPlace, Copied);
-        for (bool Rows : {true, false}) {
-          B.SetInsertPoint(Rows ? InPlace : Copied);
-          for (int64_t Cols = 8; Cols >= 1; Cols /= 2) {
-            if (Cols > (Rows ? InPlaceColumns : columnTileMax()))
-              continue;
-            llvm::BasicBlock *Do = block("cols"), *Skip = block("cols.skip");
-            B.CreateCondBr(
-                B.CreateICmpNE(B.CreateAnd(NRCur, B.getInt64(Cols)),
-                               B.getInt64(0)),
-                Do, Skip);
-            B.SetInsertPoint(Do);
-            llvm::Value *C0 = B.CreateAnd(NRCur, B.getInt64(~(2 * Cols - 1)));
-            emitColumnTile(unsigned(Cols), MRCur, APanel, at(BPanel, C0), KCur,
-                           at(CTile, C0), First, Rows, RsA);
-            B.CreateBr(Skip);
-            B.SetInsertPoint(Skip);
-          }
+        B.SetInsertPoint(InPlace);
+        emitColumnTile(unsigned(InPlaceColumns), MRCur, NRCur, APanel, BPanel,
+                       KCur, CTile, First, true, RsA);
+        B.CreateBr(Done);
+        // Against the copy: a tile of 4 columns or one of columnTileMax().
+        B.SetInsertPoint(Copied);
+        int64_t Wide = columnTileMax();
+        if (Wide > InPlaceColumns) {
+          llvm::BasicBlock *Narrow = block("cols.narrow"),
+                           *Wider = block("cols.wide");
+          B.CreateCondBr(B.CreateICmpSLE(NRCur, B.getInt64(InPlaceColumns)),
+                         Narrow, Wider);
+          B.SetInsertPoint(Wider);
+          emitColumnTile(unsigned(Wide), MRCur, NRCur, APanel, BPanel, KCur,
+                         CTile, First, false, RsA);
           B.CreateBr(Done);
+          B.SetInsertPoint(Narrow);
         }
+        emitColumnTile(unsigned(std::min<int64_t>(Wide, InPlaceColumns)),
+                       MRCur, NRCur, APanel, BPanel, KCur, CTile, First, false,
+                       RsA);
+        B.CreateBr(Done);
         B.SetInsertPoint(Done);
       },
       "ir");
@@ -1073,7 +1080,8 @@ std::vector<llvm::Value *> GemmEmitter::emitAccLoop(
 }
 
 void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
-                                 llvm::Value *APanel, llvm::Value *BPanel,
+                                 llvm::Value *ColsV, llvm::Value *APanel,
+                                 llvm::Value *BPanel,
                                  llvm::Value *KCur, llvm::Value *CTile,
                                  llvm::Value *First, bool InPlace,
                                  llvm::Value *RsA) {
@@ -1092,6 +1100,12 @@ void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
   auto Column = [&](unsigned C) {
     return B.CreateGEP(T, at(CTile, int64_t(C)), RowOffsets);
   };
+  // Columns past ColsV: the panel's zeros, computed and not stored.
+  std::vector<llvm::Value *> Masks;
+  for (unsigned C = 0; C < Cols; ++C)
+    Masks.push_back(B.CreateAnd(
+        RowMask,
+        B.CreateVectorSplat(L, B.CreateICmpSLT(B.getInt64(C), ColsV))));
   // The first block of k starts from zero, the others from what C holds.
   llvm::BasicBlock *Load = block("cols.load"), *Zeros = block("cols.zero"),
                    *Start = block("cols.start");
@@ -1099,7 +1113,7 @@ void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
   B.SetInsertPoint(Load);
   std::vector<llvm::Value *> Loaded;
   for (unsigned C = 0; C < Cols; ++C)
-    Loaded.push_back(B.CreateMaskedGather(VT, Column(C), Al, RowMask, Zero));
+    Loaded.push_back(B.CreateMaskedGather(VT, Column(C), Al, Masks[C], Zero));
   B.CreateBr(Start);
   B.SetInsertPoint(Zeros);
   B.CreateBr(Start);
@@ -1171,7 +1185,7 @@ void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
         "cols.k");
   }
   for (unsigned C = 0; C < Cols; ++C)
-    B.CreateMaskedScatter(Acc[C], Column(C), Al, RowMask);
+    B.CreateMaskedScatter(Acc[C], Column(C), Al, Masks[C]);
 }
 
 void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,

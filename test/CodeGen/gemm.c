@@ -148,10 +148,13 @@ int main(int argc, char **argv) {
   // transpose, C^T = B^T A^T, into the scratch and transposed into C (N of
   // a few lanes, K >= 32: 100x257x10 over two blocks of k, 257x33x3,
   // 131x100x1), and column tiles, a vector per column of C for the last
-  // panel of B when it has at most 10 columns (784x64x100: 4 of them;
-  // 15x40x42: 8 + 2; 100x17x9: 8 + 1; 16x31x2, not transposed as K < 32;
-  // 29x513x36 over three blocks of k). 1000x1100x1 and 600x300x10 are
-  // large enough to be shared among threads, each slice transposed.
+  // panel of B when it has at most 8 columns against a copy of A, 4 when
+  // A is read in place (mm32, mmtb): 784x64x100, 4 of them; 15x40x42, 10
+  // (a one-vector tile); 100x17x9, 9 (one too); 100x40x38, 6 in a tile of
+  // 8 against a copy; 16x31x2, not transposed as K < 32;
+  // 29x513x36 over three blocks of k, the in-place tile's last steps
+  // gathered. 1000x1100x1 and 600x300x10 are large enough to be shared
+  // among threads, each slice transposed.
   run(100, 257, 10);
   run(257, 33, 3);
   run(131, 100, 1);
@@ -159,6 +162,7 @@ int main(int argc, char **argv) {
   run(784, 64, 100);
   run(15, 40, 42);
   run(100, 17, 9);
+  run(100, 40, 38);
   run(16, 31, 2);
   run(29, 513, 36);
   if (!small) {
