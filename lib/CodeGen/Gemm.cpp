@@ -120,11 +120,14 @@ static llvm::Value *panelBytesOfB(llvm::IRBuilderBase &B, const GemmConfig &C,
 /// cost about what a tenth of the lanes does (dW1 = x^T dh, N = 100 and
 /// 784 rows, measured no faster transposed: docs/performance.md), so it
 /// asks for a quarter fewer lanes, and enough terms per element.
-static llvm::Value *wantsTranspose(llvm::IRBuilderBase &B, const GemmConfig &C,
-                                   llvm::Value *M, llvm::Value *N,
-                                   llvm::Value *K, llvm::Value *ATransposed) {
+llvm::Value *codegen::wantsTranspose(llvm::IRBuilderBase &B,
+                                     const GemmConfig &C,
+                                     const GemmShape<llvm::Value *> &S) {
   if (C.Lanes < 2)
     return B.getFalse();
+  llvm::Value *M = S.M, *N = S.N, *K = S.K, *One = B.getInt64(1);
+  llvm::Value *ATransposed =
+      B.CreateAnd(B.CreateICmpNE(S.CsA, One), B.CreateICmpEQ(S.RsA, One));
   auto Vectors = [&](llvm::Value *X) {
     return B.CreateSDiv(B.CreateAdd(X, B.getInt64(C.Lanes - 1)),
                         B.getInt64(C.Lanes));
@@ -532,16 +535,14 @@ void GemmEmitter::emitRowChunk(unsigned Vecs, llvm::Value *Mask,
 }
 
 void GemmEmitter::emitBlockedEither() {
-  llvm::Value *One = B.getInt64(1);
-  llvm::Value *Swap = wantsTranspose(
-      B, Cfg, M, N, K,
-      B.CreateAnd(B.CreateICmpNE(CsA, One), B.CreateICmpEQ(RsA, One)));
+  GemmShape<llvm::Value *> S{M, N, K, RsA, CsA, RsB, CsB}, ST = S.transposed();
+  llvm::Value *Swap = wantsTranspose(B, Cfg, S);
   Swap->setName("transposed");
   // The transposed product is the same kernel on other arguments (one
   // copy of the code): M' = N, N' = M, A' = B^T, B' = A^T, into C^T, whose
-  // rows are M rounded up to whole vectors.
-  llvm::Value *M0 = M, *N0 = N, *A0 = A, *RsA0 = RsA, *CsA0 = CsA, *B0 = Bm,
-              *RsB0 = RsB, *CsB0 = CsB, *C0 = C, *Ldc0 = Ldc;
+  // rows are M rounded up to whole vectors. GemmPaths takes the paths of
+  // the same shapes (GemmShape::transposed).
+  llvm::Value *M0 = M, *N0 = N, *A0 = A, *B0 = Bm, *C0 = C, *Ldc0 = Ldc;
   llvm::Value *LdT = roundUp(B, M0, Cfg.Lanes);
   llvm::Value *CT = B.CreateInBoundsGEP(
       B.getInt8Ty(), Scratch,
@@ -549,14 +550,14 @@ void GemmEmitter::emitBlockedEither() {
   auto Pick = [&](llvm::Value *Straight, llvm::Value *Transposed) {
     return B.CreateSelect(Swap, Transposed, Straight);
   };
-  M = Pick(M0, N0);
-  N = Pick(N0, M0);
+  M = Pick(S.M, ST.M);
+  N = Pick(S.N, ST.N);
+  RsA = Pick(S.RsA, ST.RsA);
+  CsA = Pick(S.CsA, ST.CsA);
+  RsB = Pick(S.RsB, ST.RsB);
+  CsB = Pick(S.CsB, ST.CsB);
   A = Pick(A0, B0);
-  RsA = Pick(RsA0, CsB0);
-  CsA = Pick(CsA0, RsB0);
   Bm = Pick(B0, A0);
-  RsB = Pick(RsB0, CsA0);
-  CsB = Pick(CsB0, RsA0);
   C = Pick(C0, CT);
   Ldc = Pick(Ldc0, LdT);
   emitBlocked();

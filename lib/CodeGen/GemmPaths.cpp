@@ -7,7 +7,10 @@
 //===----------------------------------------------------------------------===//
 #include "GemmPaths.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Analysis/InstSimplifyFolder.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
 #include <optional>
 #include <vector>
 
@@ -35,75 +38,120 @@ GemmPaths GemmPaths::ofCalls(const llvm::Function &Kernel,
   return P;
 }
 
+namespace {
+using Known = std::optional<int64_t>;
+
+bool mayBe(Known X, int64_t V) { return !X || *X == V; }
+bool mayNotBe(Known X, int64_t V) { return !X || *X != V; }
+
+/// The widths (in columns) of the pieces \p N is cut into: blocks of
+/// \p Outer, each in pieces of \p Inner, the last of each shorter; nullopt:
+/// any.
+std::optional<std::vector<int64_t>> pieces(Known N, int64_t Outer,
+                                           int64_t Inner) {
+  if (!N)
+    return std::nullopt;
+  std::vector<int64_t> Out;
+  for (int64_t Block : {*N >= Outer ? Outer : 0, *N % Outer}) {
+    if (Block >= Inner)
+      Out.push_back(Inner);
+    if (Block % Inner)
+      Out.push_back(Block % Inner);
+  }
+  return Out;
+}
+
+/// Bit V for each width of V vectors.
+unsigned vecsOf(const std::optional<std::vector<int64_t>> &Widths,
+                const GemmConfig &Cfg) {
+  if (!Widths)
+    return ~0u;
+  unsigned Bits = 0;
+  for (int64_t W : *Widths)
+    Bits |= 1u << ((W + Cfg.Lanes - 1) / Cfg.Lanes);
+  return Bits;
+}
+
+/// Whether the kernel computes the blocked product \p S as its transpose:
+/// wantsTranspose simplified on what is known (A row-major rules it out
+/// whatever the sizes); nullopt when that does not decide it.
+std::optional<bool> transposes(const GemmShape<Known> &S, const GemmConfig &Cfg,
+                               llvm::LLVMContext &Ctx) {
+  // The unknowns are the arguments of a scratch function, in a scratch
+  // module; InstSimplify folds what the constants decide.
+  llvm::Module Scratch("nnc.gemm.paths", Ctx);
+  llvm::Type *I64 = llvm::Type::getInt64Ty(Ctx);
+  llvm::Function *Fn = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(Ctx),
+                              {I64, I64, I64, I64, I64}, false),
+      llvm::GlobalValue::ExternalLinkage, "shape", Scratch);
+  llvm::IRBuilder<llvm::InstSimplifyFolder> B(
+      llvm::BasicBlock::Create(Ctx, "entry", Fn),
+      llvm::InstSimplifyFolder(Scratch.getDataLayout()));
+  unsigned Next = 0;
+  auto V = [&](Known X) -> llvm::Value * {
+    llvm::Value *Arg = Fn->getArg(Next++);
+    return X ? B.getInt64(*X) : Arg;
+  };
+  GemmShape<llvm::Value *> IR{V(S.M),   V(S.N),  V(S.K), V(S.RsA),
+                              V(S.CsA), nullptr, nullptr};
+  auto *R = llvm::dyn_cast<llvm::ConstantInt>(wantsTranspose(B, Cfg, IR));
+  if (!R)
+    return std::nullopt;
+  return R->isOne();
+}
+} // namespace
+
 void GemmPaths::addCall(const llvm::CallBase &Call, const GemmConfig &Cfg) {
-  auto Arg = [&](unsigned I) -> std::optional<int64_t> {
+  auto Arg = [&](unsigned I) -> Known {
     if (auto *C = llvm::dyn_cast<llvm::ConstantInt>(Call.getArgOperand(I)))
       return C->getSExtValue();
     return std::nullopt;
   };
   // The arguments' order is getGemmFunction's.
-  std::optional<int64_t> M = Arg(0), N = Arg(1), K = Arg(2), RsA = Arg(4),
-                         CsA = Arg(5), RsB = Arg(7), CsB = Arg(8);
-  auto MayBe = [](std::optional<int64_t> X, int64_t V) {
-    return !X || *X == V;
-  };
-  auto MayNotBe = [](std::optional<int64_t> X, int64_t V) {
-    return !X || *X != V;
-  };
-  // The widths (in columns) of the pieces N is cut into: blocks of Outer,
-  // each in pieces of Inner, the last of each shorter; nullopt: any.
-  auto Pieces = [&](int64_t Outer,
-                    int64_t Inner) -> std::optional<std::vector<int64_t>> {
-    if (!N)
-      return std::nullopt;
-    std::vector<int64_t> Out;
-    for (int64_t Block : {*N >= Outer ? Outer : 0, *N % Outer}) {
-      if (Block >= Inner)
-        Out.push_back(Inner);
-      if (Block % Inner)
-        Out.push_back(Block % Inner);
-    }
-    return Out;
-  };
-  auto VecsOf = [&](const std::optional<std::vector<int64_t>> &Widths) {
-    if (!Widths)
-      return ~0u;
-    unsigned Bits = 0;
-    for (int64_t W : *Widths)
-      Bits |= 1u << ((W + Cfg.Lanes - 1) / Cfg.Lanes);
-    return Bits;
-  };
+  GemmShape<Known> S{Arg(0), Arg(1), Arg(2), Arg(4), Arg(5), Arg(7), Arg(8)};
   bool SurelyDirect =
-      (M && *M <= Cfg.DirectRows) || (K && *K <= Cfg.DirectDepth);
-  bool SurelyBlocked = M && K && *M > Cfg.DirectRows && *K > Cfg.DirectDepth;
+      (S.M && *S.M <= Cfg.DirectRows) || (S.K && *S.K <= Cfg.DirectDepth);
+  bool SurelyBlocked =
+      S.M && S.K && *S.M > Cfg.DirectRows && *S.K > Cfg.DirectDepth;
   if (!SurelyBlocked) {
     Direct = true;
-    DirectScalar |= MayNotBe(CsB, 1);
-    if (MayBe(CsB, 1)) {
+    DirectScalar |= mayNotBe(S.CsB, 1);
+    if (mayBe(S.CsB, 1)) {
       DirectVector = true;
       int64_t Chunk = int64_t(directVecs(Cfg)) * Cfg.Lanes;
-      ChunkVecs |= VecsOf(Pieces(Chunk, Chunk));
+      ChunkVecs |= vecsOf(pieces(S.N, Chunk, Chunk), Cfg);
     }
   }
-  if (!SurelyDirect) {
-    Blocked = true;
-    std::optional<std::vector<int64_t>> Panels = Pieces(Cfg.NC, Cfg.nr());
-    PanelVecs |= VecsOf(Panels);
-    AInPlace |= MayBe(CsA, 1);
-    if (MayNotBe(CsA, 1)) {
-      ACopied = true;
-      ACopyContig |= MayBe(RsA, 1);
-      ACopyAny |= MayNotBe(RsA, 1);
-    }
-    if (MayBe(CsB, 1))
-      for (bool Whole : {true, false})
-        (Whole ? BRowsWhole : BRowsPart) |=
-            !Panels || llvm::any_of(*Panels, [&](int64_t W) {
-              return (W == Cfg.nr()) == Whole;
-            });
-    if (MayNotBe(CsB, 1)) {
-      BCols |= MayBe(RsB, 1) && Cfg.Lanes > 1;
-      BAny |= MayNotBe(RsB, 1) || Cfg.Lanes <= 1;
-    }
+  if (SurelyDirect)
+    return;
+  Blocked = true;
+  // The blocked path runs on the call's shape or on its transpose's
+  // (Gemm.cpp, emitBlockedEither), as wantsTranspose decides.
+  std::optional<bool> T = transposes(S, Cfg, Call.getContext());
+  if (T != true)
+    addBlocked(S, Cfg);
+  if (T != false)
+    addBlocked(S.transposed(), Cfg);
+}
+
+void GemmPaths::addBlocked(const GemmShape<Known> &S, const GemmConfig &Cfg) {
+  std::optional<std::vector<int64_t>> Panels = pieces(S.N, Cfg.NC, Cfg.nr());
+  PanelVecs |= vecsOf(Panels, Cfg);
+  AInPlace |= mayBe(S.CsA, 1);
+  if (mayNotBe(S.CsA, 1)) {
+    ACopied = true;
+    ACopyContig |= mayBe(S.RsA, 1);
+    ACopyAny |= mayNotBe(S.RsA, 1);
+  }
+  if (mayBe(S.CsB, 1))
+    for (bool Whole : {true, false})
+      (Whole ? BRowsWhole : BRowsPart) |=
+          !Panels || llvm::any_of(*Panels, [&](int64_t W) {
+            return (W == Cfg.nr()) == Whole;
+          });
+  if (mayNotBe(S.CsB, 1)) {
+    BCols |= mayBe(S.RsB, 1) && Cfg.Lanes > 1;
+    BAny |= mayNotBe(S.RsB, 1) || Cfg.Lanes <= 1;
   }
 }

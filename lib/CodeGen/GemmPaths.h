@@ -19,6 +19,8 @@
 #include "Gemm.h"
 #include "llvm/IR/InstrTypes.h"
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 
 namespace nnc::codegen {
 
@@ -27,6 +29,23 @@ namespace nnc::codegen {
 inline unsigned directVecs(const GemmConfig &C) {
   return std::max(2u, std::min(8u, C.Registers - 2));
 }
+
+/// The sizes and strides of a product (getGemmFunction's arguments but the
+/// pointers and C's), as IR values in the kernel and as known constants
+/// (or nullopt) in GemmPaths, so that both swap them the same way.
+template <typename V> struct GemmShape {
+  V M, N, K, RsA, CsA, RsB, CsB;
+  /// The shape of the transposed product, C^T = B^T A^T: B^T is its A,
+  /// A^T its B.
+  GemmShape transposed() const { return {N, M, K, CsB, RsB, CsA, RsA}; }
+};
+
+/// Whether the kernel computes a blocked product as its transpose
+/// (Gemm.cpp explains when): an i1. The kernel's decision, and GemmPaths'
+/// once IRBuilder folds it on constant arguments, so the two cannot differ.
+/// Reads M, N, K and A's strides only.
+llvm::Value *wantsTranspose(llvm::IRBuilderBase &B, const GemmConfig &C,
+                            const GemmShape<llvm::Value *> &S);
 
 /// The paths through the kernel that calls can take. GemmEmitter emits
 /// only these; a path no call can take traps, so that a wrong answer here
@@ -54,6 +73,12 @@ struct GemmPaths {
   static bool has(unsigned Bits, unsigned V) { return (Bits >> V) & 1; }
   /// Adds the paths of one call (arguments in getGemmFunction's order).
   void addCall(const llvm::CallBase &Call, const GemmConfig &Cfg);
+
+private:
+  /// Adds the paths of the blocked product of shape \p S (the call's, or
+  /// its transpose's).
+  void addBlocked(const GemmShape<std::optional<int64_t>> &S,
+                  const GemmConfig &Cfg);
 };
 
 } // namespace nnc::codegen

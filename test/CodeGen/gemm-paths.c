@@ -4,9 +4,12 @@
 // module of its own, so its kernel is cut to that one product: direct
 // products (few rows, a short k, B read through a stride), blocked ones
 // (every panel width, A or B or both transposed), both element types, and
-// one size known only at run time. Every element must equal the naive loop
-// bit for bit (--fp-model=strict); a pruned path that a product needs would
-// trap instead.
+// one size known only at run time; products computed as their transpose
+// (A read transposed, few columns: t_*), whose blocked path runs on the
+// swapped shape (GemmShape::transposed), with column tiles on C^T's last
+// panel, and column tiles against a copy of A (c_n100ta). Every element
+// must equal the naive loop bit for bit (--fp-model=strict); a pruned path
+// that a product needs would trap instead.
 // RUN: bash %S/Inputs/gemm-paths.sh %nnc %t --fp-model=strict
 // RUN: %cc -std=c99 -O1 -ffp-contract=off -I%t %s %t/*.o -lm -o %t/check
 // RUN: %t/check | FileCheck %s
@@ -19,7 +22,7 @@
 // RUN: not %t/check corrupt | FileCheck %s --check-prefix=BAD
 // RUN: not %t/check nan | FileCheck %s --check-prefix=BAD
 // CHECK-NOT: MISMATCH
-// CHECK: all ok (22 products)
+// CHECK: all ok (26 products)
 // BAD: MISMATCH
 // BAD-NOT: all ok
 
