@@ -119,7 +119,11 @@ static llvm::Value *panelBytesOfB(llvm::IRBuilderBase &B, const GemmConfig &C,
 /// The transposition of C at the end and the scratch it passes through
 /// cost about what a tenth of the lanes does (dW1 = x^T dh, N = 100 and
 /// 784 rows, measured no faster transposed: docs/performance.md), so it
-/// asks for a quarter fewer lanes, and enough terms per element.
+/// asks for a quarter fewer lanes, and enough terms per element. Not when
+/// N is at most columnTileMax: the product is then one panel of column
+/// tiles, whose vectors already run along C's rows (and a module whose
+/// product has such an N and a k known only at run time, as the two-layer
+/// net's h^T dlogits, compiles one shape's paths instead of both).
 llvm::Value *codegen::wantsTranspose(llvm::IRBuilderBase &B,
                                      const GemmConfig &C,
                                      const GemmShape<llvm::Value *> &S) {
@@ -137,8 +141,12 @@ llvm::Value *codegen::wantsTranspose(llvm::IRBuilderBase &B,
   llvm::Value *Fewer = B.CreateICmpSLT(
       B.CreateMul(B.CreateMul(N, Vectors(M)), B.getInt64(4)),
       B.CreateMul(B.CreateMul(M, Vectors(N)), B.getInt64(3)));
-  return B.CreateAnd(B.CreateAnd(ATransposed, Fits),
-                     B.CreateAnd(Fewer, B.CreateICmpSGE(K, B.getInt64(32))));
+  llvm::Value *Want =
+      B.CreateAnd(B.CreateAnd(ATransposed, Fits),
+                  B.CreateAnd(Fewer, B.CreateICmpSGE(K, B.getInt64(32))));
+  if (hasColumnTiles(C))
+    Want = B.CreateAnd(Want, B.CreateICmpSGT(N, B.getInt64(columnTileMax(C))));
+  return Want;
 }
 
 /// Bytes of the transposed product's copies (of B^T and A^T) before C^T in
@@ -240,21 +248,7 @@ private:
   void emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
                  llvm::Value *BPanel, llvm::Value *CCol, llvm::Value *MCur,
                  llvm::Value *KCur, llvm::Value *First);
-  /// The most columns a panel may have for column tiles, 0 for none: the
-  /// tile's rows must fit a vector, and its multiply-adds (one per column
-  /// and step of k) be at most three quarters of a one-vector tile's (one
-  /// per row).
-  int64_t columnTileMax() const {
-    return Cfg.Rows <= Cfg.Lanes
-               ? std::min<int64_t>(8, int64_t(Cfg.Rows) * 3 / 4)
-               : 0;
-  }
-  /// The most columns of a panel for column tiles when A is read in
-  /// place: each tile transposes A in registers, 4 shuffles a step of k,
-  /// which repays it for the last 4 columns of N = 100 (8 instructions a
-  /// step of k instead of 14 multiply-adds), not for more.
-  static constexpr int64_t InPlaceColumns = 4;
-  /// The last panel of B, of few columns (columnTileMax() against the copy
+  /// The last panel of B, of few columns (columnTileMax(Cfg) against the copy
   /// of A, InPlaceColumns when A is read in place), against every row
   /// panel of the block of A: one column tile wide enough for NRCur (the
   /// panel is zero past its last column; those columns are not stored),
@@ -538,6 +532,14 @@ void GemmEmitter::emitBlockedEither() {
   GemmShape<llvm::Value *> S{M, N, K, RsA, CsA, RsB, CsB}, ST = S.transposed();
   llvm::Value *Swap = wantsTranspose(B, Cfg, S);
   Swap->setName("transposed");
+  // When the module's calls take one shape only, the other traps here and
+  // the rest is built for the one (the selects below fold).
+  if (!Paths.Plain || !Paths.Transposed) {
+    llvm::BasicBlock *Go = block("blocked.shape");
+    B.CreateCondBr(Swap, path(Paths.Transposed, Go), path(Paths.Plain, Go));
+    B.SetInsertPoint(Go);
+    Swap = B.getInt1(!Paths.Plain);
+  }
   // The transposed product is the same kernel on other arguments (one
   // copy of the code): M' = N, N' = M, A' = B^T, B' = A^T, into C^T, whose
   // rows are M rounded up to whole vectors. GemmPaths takes the paths of
@@ -561,6 +563,8 @@ void GemmEmitter::emitBlockedEither() {
   C = Pick(C0, CT);
   Ldc = Pick(Ldc0, LdT);
   emitBlocked();
+  if (Swap == B.getFalse())
+    return;
   llvm::BasicBlock *Back = block("transpose.c"), *Done = block("done");
   B.CreateCondBr(Swap, Back, Done);
   B.SetInsertPoint(Back);
@@ -690,11 +694,13 @@ void GemmEmitter::emitBlocked() {
                             llvm::BasicBlock *Case = block("vecs");
                             Sw->addCase(
                                 B.getInt64(V),
-                                path(GemmPaths::has(Paths.PanelVecs, V), Case));
+                                path(GemmPaths::has(Paths.PanelVecs, V) ||
+                                         (V == 1 && Paths.anyColumnTile()),
+                                     Case));
                             B.SetInsertPoint(Case);
                             llvm::Value *Mask =
                                 laneMask(int64_t(V - 1) * Cfg.Lanes, NRCur);
-                            if (V == 1 && columnTileMax() >= InPlaceColumns) {
+                            if (V == 1 && hasColumnTiles(Cfg)) {
                               // A panel of few columns: column tiles
                               // (emitColumnPanel).
                               llvm::BasicBlock *ByCols = block("panel.cols"),
@@ -705,8 +711,10 @@ void GemmEmitter::emitBlocked() {
                                       B.CreateSelect(
                                           RowLayout,
                                           B.getInt64(InPlaceColumns),
-                                          B.getInt64(columnTileMax()))),
-                                  ByCols, ByRows);
+                                          B.getInt64(columnTileMax(Cfg)))),
+                                  path(Paths.anyColumnTile(), ByCols),
+                                  path(GemmPaths::has(Paths.PanelVecs, 1),
+                                       ByRows));
                               B.SetInsertPoint(ByCols);
                               emitColumnPanel(L, BPanel, CCol, NRCur, MCur,
                                               KCur, First);
@@ -1013,19 +1021,21 @@ void GemmEmitter::emitColumnPanel(PanelLayout L, llvm::Value *BPanel,
         llvm::BasicBlock *InPlace = block("cols.rows"),
                          *Copied = block("cols.copied"),
                          *Done = block("cols.done");
-        B.CreateCondBr(RowLayout, InPlace, Copied);
+        B.CreateCondBr(RowLayout, path(Paths.ColsInPlace, InPlace),
+                       path(Paths.ColsNarrow || Paths.ColsWide, Copied));
         B.SetInsertPoint(InPlace);
         emitColumnTile(unsigned(InPlaceColumns), MRCur, NRCur, APanel, BPanel,
                        KCur, CTile, First, true, RsA);
         B.CreateBr(Done);
-        // Against the copy: a tile of 4 columns or one of columnTileMax().
+        // Against the copy: a tile of 4 columns or one of columnTileMax(Cfg).
         B.SetInsertPoint(Copied);
-        int64_t Wide = columnTileMax();
+        int64_t Wide = columnTileMax(Cfg);
         if (Wide > InPlaceColumns) {
           llvm::BasicBlock *Narrow = block("cols.narrow"),
                            *Wider = block("cols.wide");
           B.CreateCondBr(B.CreateICmpSLE(NRCur, B.getInt64(InPlaceColumns)),
-                         Narrow, Wider);
+                         path(Paths.ColsNarrow, Narrow),
+                         path(Paths.ColsWide, Wider));
           B.SetInsertPoint(Wider);
           emitColumnTile(unsigned(Wide), MRCur, NRCur, APanel, BPanel, KCur,
                          CTile, First, false, RsA);

@@ -20,7 +20,9 @@ using namespace nnc::codegen;
 GemmPaths GemmPaths::all() {
   GemmPaths P;
   P.Direct = P.Blocked = P.DirectVector = P.DirectScalar = true;
+  P.Plain = P.Transposed = true;
   P.ChunkVecs = P.PanelVecs = ~0u;
+  P.ColsInPlace = P.ColsNarrow = P.ColsWide = true;
   P.AInPlace = P.ACopied = P.ACopyContig = P.ACopyAny = true;
   P.BRowsWhole = P.BRowsPart = P.BCols = P.BAny = true;
   return P;
@@ -129,17 +131,54 @@ void GemmPaths::addCall(const llvm::CallBase &Call, const GemmConfig &Cfg) {
   // The blocked path runs on the call's shape or on its transpose's
   // (Gemm.cpp, emitBlockedEither), as wantsTranspose decides.
   std::optional<bool> T = transposes(S, Cfg, Call.getContext());
-  if (T != true)
+  if (T != true) {
+    Plain = true;
     addBlocked(S, Cfg);
-  if (T != false)
+  }
+  if (T != false) {
+    Transposed = true;
     addBlocked(S.transposed(), Cfg);
+  }
 }
 
 void GemmPaths::addBlocked(const GemmShape<Known> &S, const GemmConfig &Cfg) {
   std::optional<std::vector<int64_t>> Panels = pieces(S.N, Cfg.NC, Cfg.nr());
-  PanelVecs |= vecsOf(Panels, Cfg);
-  AInPlace |= mayBe(S.CsA, 1);
-  if (mayNotBe(S.CsA, 1)) {
+  bool MayInPlace = mayBe(S.CsA, 1), MayCopied = mayNotBe(S.CsA, 1);
+  // A panel of one vector and few columns takes a column tile (Gemm.cpp,
+  // emitBlocked: at most InPlaceColumns when A is read in place,
+  // columnTileMax against its copy), any other panel register tiles.
+  int64_t Wide = columnTileMax(Cfg);
+  if (!Panels) {
+    PanelVecs = ~0u;
+    if (hasColumnTiles(Cfg)) {
+      ColsInPlace |= MayInPlace;
+      ColsNarrow |= MayCopied;
+      ColsWide |= MayCopied && Wide > InPlaceColumns;
+    }
+  } else {
+    for (int64_t W : *Panels) {
+      unsigned V = unsigned((W + Cfg.Lanes - 1) / Cfg.Lanes);
+      bool Rows = V > 1 || !hasColumnTiles(Cfg);
+      if (!Rows && MayInPlace) {
+        if (W <= InPlaceColumns)
+          ColsInPlace = true;
+        else
+          Rows = true;
+      }
+      if (V == 1 && hasColumnTiles(Cfg) && MayCopied) {
+        if (W <= InPlaceColumns)
+          ColsNarrow = true;
+        else if (W <= Wide)
+          ColsWide = true;
+        else
+          Rows = true;
+      }
+      if (Rows)
+        PanelVecs |= 1u << V;
+    }
+  }
+  AInPlace |= MayInPlace;
+  if (MayCopied) {
     ACopied = true;
     ACopyContig |= mayBe(S.RsA, 1);
     ACopyAny |= mayNotBe(S.RsA, 1);

@@ -7,7 +7,12 @@
 // one size known only at run time; products computed as their transpose
 // (A read transposed, few columns: t_*), whose blocked path runs on the
 // swapped shape (GemmShape::transposed), with column tiles on C^T's last
-// panel, and column tiles against a copy of A (c_n100ta). Every element
+// panel, and column tiles (c_*): against a copy of A of 4 (c_n100ta) and 8
+// columns (c_n8ta, c_n40ta: not transposed, a product of at most 8 columns
+// is one panel of column tiles), in place (c_n36), or none (c_n12: 12
+// columns are more than the in-place tile's 4). With k known only at run
+// time, a product of at most 8 columns keeps its own shape's paths (s_k),
+// one of 10 both shapes' (s_kn10 transposed, s_kn10s not). Every element
 // must equal the naive loop bit for bit (--fp-model=strict); a pruned path
 // that a product needs would trap instead.
 // RUN: bash %S/Inputs/gemm-paths.sh %nnc %t --fp-model=strict
@@ -22,7 +27,7 @@
 // RUN: not %t/check corrupt | FileCheck %s --check-prefix=BAD
 // RUN: not %t/check nan | FileCheck %s --check-prefix=BAD
 // CHECK-NOT: MISMATCH
-// CHECK: all ok (26 products)
+// CHECK: all ok (32 products)
 // BAD: MISMATCH
 // BAD-NOT: all ok
 
