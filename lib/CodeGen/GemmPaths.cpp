@@ -1,8 +1,10 @@
 //===- GemmPaths.cpp - The kernel's paths a module's products take --------===//
 //
 // See GemmPaths.h. Each decision mirrors a branch of GemmEmitter
-// (Gemm.cpp): isDirect, the row chunks of emitDirect, the panels of
-// emitBlocked and packB, the layouts of A in emitBlocked and packA.
+// (GemmEmitter.cpp, GemmPack.cpp, GemmColumnTiles.cpp): isDirect, the row
+// chunks of emitDirect, the shape of emitBlockedEither, the panels and
+// column tiles of emitBlocked and emitColumnPanel, the copies of packB,
+// the layouts of A in emitBlocked and packA.
 //
 //===----------------------------------------------------------------------===//
 #include "GemmPaths.h"
@@ -129,7 +131,7 @@ void GemmPaths::addCall(const llvm::CallBase &Call, const GemmConfig &Cfg) {
     return;
   Blocked = true;
   // The blocked path runs on the call's shape or on its transpose's
-  // (Gemm.cpp, emitBlockedEither), as wantsTranspose decides.
+  // (GemmEmitter.cpp, emitBlockedEither), as wantsTranspose decides.
   std::optional<bool> T = transposes(S, Cfg, Call.getContext());
   if (T != true) {
     Plain = true;
@@ -144,8 +146,8 @@ void GemmPaths::addCall(const llvm::CallBase &Call, const GemmConfig &Cfg) {
 void GemmPaths::addBlocked(const GemmShape<Known> &S, const GemmConfig &Cfg) {
   std::optional<std::vector<int64_t>> Panels = pieces(S.N, Cfg.NC, Cfg.nr());
   bool MayInPlace = mayBe(S.CsA, 1), MayCopied = mayNotBe(S.CsA, 1);
-  // A panel of one vector and few columns takes a column tile (Gemm.cpp,
-  // emitBlocked: at most InPlaceColumns when A is read in place,
+  // A panel of one vector and few columns takes a column tile (emitBlocked:
+  // at most InPlaceColumns when A is read in place,
   // columnTileMax against its copy), any other panel register tiles.
   int64_t Wide = columnTileMax(Cfg);
   if (!Panels) {

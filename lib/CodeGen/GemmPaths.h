@@ -31,7 +31,7 @@ inline unsigned directVecs(const GemmConfig &C) {
 }
 
 /// The most columns a last panel of B may have for column tiles against a
-/// copy of A (Gemm.cpp, emitColumnPanel), 0 for none: the tile's rows must
+/// copy of A (GemmColumnTiles.cpp, emitColumnPanel), 0 for none: the tile's rows must
 /// fit a vector, and its multiply-adds (one per column and step of k) be
 /// at most three quarters of a one-vector tile's (one per row).
 inline int64_t columnTileMax(const GemmConfig &C) {

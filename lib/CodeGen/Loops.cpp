@@ -29,7 +29,7 @@ void codegen::emitLoop(llvm::IRBuilder<> &B, llvm::Value *Begin,
   // measurable on the MLP step or the kernel's shapes, while LLVM's unroll
   // passes and the code they made took about a third of `-O2` compile time
   // (docs/performance.md). The kernel's inner loops over k, built by hand,
-  // are not unrolled either (Gemm.cpp says why).
+  // are not unrolled either (GemmTiles.cpp says why).
   disableUnrolling(Latch);
   B.SetInsertPoint(Exit);
 }

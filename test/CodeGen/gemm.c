@@ -143,19 +143,21 @@ int main(int argc, char **argv) {
       run(Ms[i], Ks[p], Ns[(i + p) % nn]);
       run(Ms[i], Ks[p], Ns[(3 * i + 2 * p + 5) % nn]);
     }
-  // The paths for few columns (lib/CodeGen/Gemm.cpp), where mmta (A read
-  // transposed, so copied) takes them: the product computed as its
-  // transpose, C^T = B^T A^T, into the scratch and transposed into C (N of
-  // a few lanes, K >= 32: 100x257x10 over two blocks of k, 257x33x3,
-  // 131x100x1), and column tiles, a vector per column of C for the last
-  // panel of B when it has at most 8 columns against a copy of A, 4 when
-  // A is read in place (mm32, mmtb): 784x64x100, 4 of them; 15x40x42, 10
-  // (a one-vector tile); 100x17x9, 9 (one too); 100x40x38, 6 in a tile of
-  // 8 against a copy; 16x31x2, not transposed as K < 32;
-  // 29x513x36 over three blocks of k, the in-place tile's last steps
-  // gathered. 1000x1100x1 and 600x300x10 are large enough to be shared
-  // among threads, each slice transposed.
+  // The paths for few columns (lib/CodeGen/GemmColumnTiles.cpp and
+  // wantsTranspose in Gemm.cpp), where mmta (A read transposed, so copied)
+  // takes them: the product computed as its transpose, C^T = B^T A^T, into
+  // the scratch and transposed into C (N of a few lanes but more than 8,
+  // K >= 32: 100x257x10 over two blocks of k, 70x33x9), and column tiles, a
+  // vector per column of C for the last panel of B when it has at most 8
+  // columns against a copy of A (a product of so few columns is not
+  // transposed: 257x33x3, 131x100x1, 17x32x1), 4 when A is read in place
+  // (mm32, mmtb): 784x64x100, 4 of them; 15x40x42, 10 (a one-vector tile);
+  // 100x17x9, 9 (one too); 100x40x38, 6 in a tile of 8 against a copy;
+  // 16x31x2; 29x513x36 over three blocks of k, the in-place tile's last
+  // steps gathered. 1000x1100x1 and 600x300x10 are large enough to be
+  // shared among threads, the latter's slices each transposed.
   run(100, 257, 10);
+  run(70, 33, 9);
   run(257, 33, 3);
   run(131, 100, 1);
   run(17, 32, 1);
