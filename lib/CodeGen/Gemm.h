@@ -80,6 +80,9 @@ struct GemmConfig {
   /// goes to the scratch, at most this many elements (half of L2), and is
   /// transposed into C at the end.
   int64_t TransposedElements = 1 << 18;
+  /// A row-major B is read in place, its whole panels not copied, by
+  /// products of at most this many rows (GemmEmitter.cpp, emitBlocked).
+  int64_t InPlaceBRows = 30;
   int64_t nr() const { return int64_t(Lanes) * Vecs; }
 };
 

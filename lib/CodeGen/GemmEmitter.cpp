@@ -234,6 +234,13 @@ void GemmEmitter::emitBlocked() {
       B.CreateSelect(RowLayout, B.getInt64(0), blockBytesOfA(B, Cfg, ES, M)),
       "pack.b");
   int64_t NR = Cfg.nr();
+  // A row-major B is read in place when few rows of A use each panel: its
+  // copy would cost about what the tiles that read it do (the copy of
+  // W1, 784 x 100, was a fifth of the MLP step at B = 16). Only whole
+  // panels: a tile reads NR columns, zeros past the last in a copy.
+  BInPlace = B.CreateAnd(
+      B.CreateICmpEQ(CsB, B.getInt64(1)),
+      B.CreateICmpSLE(M, B.getInt64(Cfg.InPlaceBRows)), "b.rows");
   // Blocks of k and of rows of equal size (rows in whole tiles), rather
   // than full blocks and a small last one.
   auto Balance = [&](llvm::Value *Extent, int64_t Most, int64_t Multiple) {
@@ -326,8 +333,22 @@ void GemmEmitter::emitBlocked() {
                               B.CreateBr(Next);
                               B.SetInsertPoint(ByRows);
                             }
-                            emitPanel(L, V, Mask, BPanel, CCol, MCur, KCur,
+                            llvm::Value *PanelB = BPanel;
+                            BRowStride = nullptr;
+                            if (V == Cfg.Vecs) {
+                              llvm::Value *InPlace = B.CreateAnd(
+                                  BInPlace,
+                                  B.CreateICmpEQ(NRCur, B.getInt64(NR)));
+                              PanelB = B.CreateSelect(
+                                  InPlace,
+                                  at(Bm, add(mul(PC, RsB), add(JC, JR))),
+                                  BPanel);
+                              BRowStride = B.CreateSelect(
+                                  InPlace, RsB, B.getInt64(NR));
+                            }
+                            emitPanel(L, V, Mask, PanelB, CCol, MCur, KCur,
                                       First);
+                            BRowStride = nullptr;
                             B.CreateBr(Next);
                           }
                           B.SetInsertPoint(Next);

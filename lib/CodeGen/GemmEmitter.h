@@ -217,6 +217,11 @@ private:
   llvm::Value *PackA = nullptr, *PackB = nullptr;
   /// Whether A is read in place (row-major) rather than from its copy.
   llvm::Value *RowLayout = nullptr;
+  /// Whether a row-major B's whole panels are read in place (emitBlocked).
+  llvm::Value *BInPlace = nullptr;
+  /// The distance between rows of the panel of B the register tiles read:
+  /// NR in a copy, B's row stride in place (nullptr: NR).
+  llvm::Value *BRowStride = nullptr;
 };
 
 

@@ -94,7 +94,12 @@ void GemmEmitter::packB(llvm::Value *PC, llvm::Value *JC, llvm::Value *KCur,
               "p");
           B.CreateBr(Next);
         };
+        // A whole panel that the tiles read in place (emitBlocked) is not
+        // copied.
         B.SetInsertPoint(Fast);
+        llvm::BasicBlock *Copy = block("pack.b.copy");
+        B.CreateCondBr(BInPlace, Next, Copy);
+        B.SetInsertPoint(Copy);
         CopyRows(true);
         B.SetInsertPoint(Part);
         CopyRows(false);

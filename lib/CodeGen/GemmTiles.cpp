@@ -104,7 +104,8 @@ void GemmEmitter::emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
     Acc.back()->addIncoming(llvm::ConstantAggregateZero::get(VT), Zero);
   }
   llvm::Value *ARow = at(APanel, mul(P, L.ColStride));
-  llvm::Value *BRow = at(BPanel, mul(P, B.getInt64(Cfg.nr())));
+  llvm::Value *BRow =
+      at(BPanel, mul(P, BRowStride ? BRowStride : B.getInt64(Cfg.nr())));
   std::vector<llvm::Value *> Bv;
   for (unsigned V = 0; V < Vecs; ++V)
     Bv.push_back(B.CreateAlignedLoad(VT, at(BRow, V * W), Al));
