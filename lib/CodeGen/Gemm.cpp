@@ -80,14 +80,14 @@ llvm::Value *codegen::isDirect(llvm::IRBuilderBase &B, const GemmConfig &C,
 }
 
 llvm::Value *codegen::blockBytesOfA(llvm::IRBuilderBase &B, const GemmConfig &C,
-                                  int64_t ES, llvm::Value *M) {
+                                    int64_t ES, llvm::Value *M) {
   llvm::Value *Rows = roundUp(B, smin(B, M, B.getInt64(C.MC)), C.Rows);
   return roundUp(B, B.CreateMul(Rows, B.getInt64(C.KC * ES)), 64);
 }
 
 llvm::Value *codegen::panelBytesOfB(llvm::IRBuilderBase &B, const GemmConfig &C,
-                                  int64_t ES, llvm::Value *N,
-                                  llvm::Value *Inner) {
+                                    int64_t ES, llvm::Value *N,
+                                    llvm::Value *Inner) {
   return roundUp(
       B,
       B.CreateMul(B.CreateMul(smin(B, Inner, B.getInt64(C.KC)),
@@ -124,11 +124,11 @@ llvm::Value *codegen::wantsTranspose(llvm::IRBuilderBase &B,
     return B.CreateSDiv(B.CreateAdd(X, B.getInt64(C.Lanes - 1)),
                         B.getInt64(C.Lanes));
   };
-  llvm::Value *Fits = B.CreateICmpSLE(B.CreateMul(M, N),
-                                      B.getInt64(C.TransposedElements));
-  llvm::Value *Fewer = B.CreateICmpSLT(
-      B.CreateMul(B.CreateMul(N, Vectors(M)), B.getInt64(4)),
-      B.CreateMul(B.CreateMul(M, Vectors(N)), B.getInt64(3)));
+  llvm::Value *Fits =
+      B.CreateICmpSLE(B.CreateMul(M, N), B.getInt64(C.TransposedElements));
+  llvm::Value *Fewer =
+      B.CreateICmpSLT(B.CreateMul(B.CreateMul(N, Vectors(M)), B.getInt64(4)),
+                      B.CreateMul(B.CreateMul(M, Vectors(N)), B.getInt64(3)));
   llvm::Value *Want =
       B.CreateAnd(B.CreateAnd(ATransposed, Fits),
                   B.CreateAnd(Fewer, B.CreateICmpSGE(K, B.getInt64(32))));
@@ -138,9 +138,9 @@ llvm::Value *codegen::wantsTranspose(llvm::IRBuilderBase &B,
 }
 
 llvm::Value *codegen::transposedCopyBytes(llvm::IRBuilderBase &B,
-                                        const GemmConfig &C, int64_t ES,
-                                        llvm::Value *M, llvm::Value *N,
-                                        llvm::Value *Inner) {
+                                          const GemmConfig &C, int64_t ES,
+                                          llvm::Value *M, llvm::Value *N,
+                                          llvm::Value *Inner) {
   return B.CreateAdd(blockBytesOfA(B, C, ES, N),
                      panelBytesOfB(B, C, ES, M, Inner));
 }
@@ -151,13 +151,29 @@ llvm::Value *codegen::emitGemmScratchBytes(llvm::IRBuilderBase &B,
                                            llvm::Value *Inner,
                                            llvm::Value *CopiesA) {
   int64_t ES = getElementSize(K);
-  llvm::Value *Total = B.CreateAdd(
-      B.CreateSelect(CopiesA, blockBytesOfA(B, C, ES, M), B.getInt64(0)),
-      panelBytesOfB(B, C, ES, N, Inner));
+  // What the constants decide is left out here rather than to the
+  // optimizer: a product's sizes are computed for every matmul of every
+  // function and its workspace query, mostly with a constant A layout
+  // and N (they were a sixth of the two-layer net's IR).
+  auto *CopiesConst = llvm::dyn_cast<llvm::ConstantInt>(CopiesA);
+  auto *NConst = llvm::dyn_cast<llvm::ConstantInt>(N);
+  bool NeverCopies = CopiesConst && CopiesConst->isZero();
+  llvm::Value *Total = panelBytesOfB(B, C, ES, N, Inner);
+  if (!NeverCopies)
+    Total = B.CreateAdd(
+        B.CreateSelect(CopiesA, blockBytesOfA(B, C, ES, M), B.getInt64(0)),
+        Total);
   // A product whose A is copied may be computed transposed
   // (wantsTranspose), and so may any slice of its rows that a thread
   // computes: C^T's rows are bounded by the rows that fit, whatever the
-  // slice.
+  // slice. Never one of at most columnTileMax columns.
+  bool NeverTransposed = NeverCopies || C.Lanes < 2 ||
+                         (hasColumnTiles(C) && NConst &&
+                          NConst->getSExtValue() <= columnTileMax(C));
+  if (NeverTransposed)
+    return B.CreateSelect(
+        isDirect(B, C, M, Inner), B.getInt64(0),
+        B.CreateMul(Total, B.getInt64(std::max(1u, C.Threads))));
   llvm::Value *FitRows = B.CreateSDiv(
       B.getInt64(C.TransposedElements),
       B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, N, B.getInt64(1)));

@@ -45,22 +45,21 @@ void GemmEmitter::emitColumnPanel(PanelLayout L, llvm::Value *BPanel,
           B.CreateBr(Done);
           B.SetInsertPoint(Narrow);
         }
-        emitColumnTile(unsigned(std::min<int64_t>(Wide, InPlaceColumns)),
-                       MRCur, NRCur, APanel, BPanel, KCur, CTile, First, false,
-                       RsA);
+        emitColumnTile(unsigned(std::min<int64_t>(Wide, InPlaceColumns)), MRCur,
+                       NRCur, APanel, BPanel, KCur, CTile, First, false, RsA);
         B.CreateBr(Done);
         B.SetInsertPoint(Done);
       },
       "ir");
 }
 
-std::vector<llvm::Value *> GemmEmitter::emitAccLoop(
-    llvm::Value *Begin, llvm::Value *Count, int64_t Step,
-    std::vector<llvm::Value *> Acc,
-    llvm::function_ref<std::vector<llvm::Value *>(
-        llvm::Value *, llvm::ArrayRef<llvm::Value *>)>
-        Body,
-    const llvm::Twine &Name) {
+std::vector<llvm::Value *>
+GemmEmitter::emitAccLoop(llvm::Value *Begin, llvm::Value *Count, int64_t Step,
+                         std::vector<llvm::Value *> Acc,
+                         llvm::function_ref<std::vector<llvm::Value *>(
+                             llvm::Value *, llvm::ArrayRef<llvm::Value *>)>
+                             Body,
+                         const llvm::Twine &Name) {
   llvm::BasicBlock *Pre = B.GetInsertBlock(), *Loop = block(Name),
                    *Exit = block(Name + ".end");
   B.CreateCondBr(B.CreateICmpSGT(Count, B.getInt64(0)), Loop, Exit);
@@ -95,10 +94,9 @@ std::vector<llvm::Value *> GemmEmitter::emitAccLoop(
 
 void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
                                  llvm::Value *ColsV, llvm::Value *APanel,
-                                 llvm::Value *BPanel,
-                                 llvm::Value *KCur, llvm::Value *CTile,
-                                 llvm::Value *First, bool InPlace,
-                                 llvm::Value *RsA) {
+                                 llvm::Value *BPanel, llvm::Value *KCur,
+                                 llvm::Value *CTile, llvm::Value *First,
+                                 bool InPlace, llvm::Value *RsA) {
   unsigned L = Cfg.Lanes;
   llvm::Align Al(ES);
   llvm::Value *Zero = llvm::ConstantAggregateZero::get(VT);
@@ -109,8 +107,7 @@ void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
   llvm::Value *Lanes = llvm::ConstantVector::get(LaneIdx);
   // Lane r of column c is C[r][c]: a gather and a scatter, once per tile
   // and block of k.
-  llvm::Value *RowOffsets =
-      B.CreateMul(Lanes, B.CreateVectorSplat(L, Ldc));
+  llvm::Value *RowOffsets = B.CreateMul(Lanes, B.CreateVectorSplat(L, Ldc));
   auto Column = [&](unsigned C) {
     return B.CreateGEP(T, at(CTile, int64_t(C)), RowOffsets);
   };
@@ -157,15 +154,14 @@ void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
         B.getInt64(0), KCur, 1, Acc,
         [&](llvm::Value *P, llvm::ArrayRef<llvm::Value *> In) {
           llvm::Value *X = B.CreateMaskedLoad(
-              VT, at(APanel, mul(P, B.getInt64(Cfg.Rows))), Al, RowMask,
-              Zero);
+              VT, at(APanel, mul(P, B.getInt64(Cfg.Rows))), Al, RowMask, Zero);
           return Step(X, P, In);
         },
         "cols.k");
   } else {
     // L steps of k at a time: row r's L elements in one load (rows past
-    // RowsV read the last row and are zeroed), transposed so that vector p holds
-    // A[r][P + p] in lane r.
+    // RowsV read the last row and are zeroed), transposed so that vector p
+    // holds A[r][P + p] in lane r.
     llvm::Value *LastRow = B.CreateSub(RowsV, B.getInt64(1));
     llvm::Value *Chunks = B.CreateSDiv(KCur, B.getInt64(L));
     Acc = emitAccLoop(
@@ -173,11 +169,11 @@ void GemmEmitter::emitColumnTile(unsigned Cols, llvm::Value *RowsV,
         [&](llvm::Value *P0, llvm::ArrayRef<llvm::Value *> In) {
           std::vector<llvm::Value *> Rows;
           for (unsigned R = 0; R < L; ++R) {
-            llvm::Value *Row = at(
-                APanel, add(mul(smin(B, B.getInt64(R), LastRow), RsA), P0));
+            llvm::Value *Row =
+                at(APanel, add(mul(smin(B, B.getInt64(R), LastRow), RsA), P0));
             llvm::Value *X = B.CreateAlignedLoad(VT, Row, Al);
-            Rows.push_back(B.CreateSelect(
-                B.CreateICmpSLT(B.getInt64(R), RowsV), X, Zero));
+            Rows.push_back(
+                B.CreateSelect(B.CreateICmpSLT(B.getInt64(R), RowsV), X, Zero));
           }
           transposeSquare(Rows);
           std::vector<llvm::Value *> Cur(In.begin(), In.end());

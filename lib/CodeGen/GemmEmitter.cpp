@@ -197,9 +197,9 @@ void GemmEmitter::emitBlockedEither() {
   // the same shapes (GemmShape::transposed).
   llvm::Value *M0 = M, *N0 = N, *A0 = A, *B0 = Bm, *C0 = C, *Ldc0 = Ldc;
   llvm::Value *LdT = roundUp(B, M0, Cfg.Lanes);
-  llvm::Value *CT = B.CreateInBoundsGEP(
-      B.getInt8Ty(), Scratch,
-      transposedCopyBytes(B, Cfg, ES, M0, N0, K), "c.t");
+  llvm::Value *CT =
+      B.CreateInBoundsGEP(B.getInt8Ty(), Scratch,
+                          transposedCopyBytes(B, Cfg, ES, M0, N0, K), "c.t");
   auto Pick = [&](llvm::Value *Straight, llvm::Value *Transposed) {
     return B.CreateSelect(Swap, Transposed, Straight);
   };
@@ -238,9 +238,9 @@ void GemmEmitter::emitBlocked() {
   // copy would cost about what the tiles that read it do (the copy of
   // W1, 784 x 100, was a fifth of the MLP step at B = 16). Only whole
   // panels: a tile reads NR columns, zeros past the last in a copy.
-  BInPlace = B.CreateAnd(
-      B.CreateICmpEQ(CsB, B.getInt64(1)),
-      B.CreateICmpSLE(M, B.getInt64(Cfg.InPlaceBRows)), "b.rows");
+  BInPlace =
+      B.CreateAnd(B.CreateICmpEQ(CsB, B.getInt64(1)),
+                  B.CreateICmpSLE(M, B.getInt64(Cfg.InPlaceBRows)), "b.rows");
   // Blocks of k and of rows of equal size (rows in whole tiles), rather
   // than full blocks and a small last one.
   auto Balance = [&](llvm::Value *Extent, int64_t Most, int64_t Multiple) {
@@ -283,11 +283,10 @@ void GemmEmitter::emitBlocked() {
                     auto Pick = [&](llvm::Value *InPlace, llvm::Value *Copied) {
                       return B.CreateSelect(RowLayout, InPlace, Copied);
                     };
-                    PanelLayout L{
-                        Pick(at(A, add(mul(IC, RsA), PC)), PackA),
-                        Pick(RsA, B.getInt64(Cfg.KC)),
-                        Pick(RsA, B.getInt64(1)),
-                        Pick(B.getInt64(1), B.getInt64(Cfg.Rows))};
+                    PanelLayout L{Pick(at(A, add(mul(IC, RsA), PC)), PackA),
+                                  Pick(RsA, B.getInt64(Cfg.KC)),
+                                  Pick(RsA, B.getInt64(1)),
+                                  Pick(B.getInt64(1), B.getInt64(Cfg.Rows))};
                     llvm::Value *CBlock = at(C, add(mul(IC, Ldc), JC));
                     forBlocks(
                         NCur, NR,
@@ -321,8 +320,7 @@ void GemmEmitter::emitBlocked() {
                                   B.CreateICmpSLE(
                                       NRCur,
                                       B.CreateSelect(
-                                          RowLayout,
-                                          B.getInt64(InPlaceColumns),
+                                          RowLayout, B.getInt64(InPlaceColumns),
                                           B.getInt64(columnTileMax(Cfg)))),
                                   path(Paths.anyColumnTile(), ByCols),
                                   path(GemmPaths::has(Paths.PanelVecs, 1),
@@ -343,8 +341,8 @@ void GemmEmitter::emitBlocked() {
                                   InPlace,
                                   at(Bm, add(mul(PC, RsB), add(JC, JR))),
                                   BPanel);
-                              BRowStride = B.CreateSelect(
-                                  InPlace, RsB, B.getInt64(NR));
+                              BRowStride =
+                                  B.CreateSelect(InPlace, RsB, B.getInt64(NR));
                             }
                             emitPanel(L, V, Mask, PanelB, CCol, MCur, KCur,
                                       First);

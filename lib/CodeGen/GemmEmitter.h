@@ -48,7 +48,6 @@ llvm::Value *transposedCopyBytes(llvm::IRBuilderBase &B, const GemmConfig &C,
                                  int64_t ES, llvm::Value *M, llvm::Value *N,
                                  llvm::Value *Inner);
 
-
 /// Where the tiles of a block of A are: the tile of rows IR starts at
 /// Block + IR * TileStride, and its element (r, p) is r * RowStride +
 /// p * ColStride further. A row-major A is read in place (strides rsA,
@@ -111,32 +110,30 @@ private:
   /// panel is zero past its last column; those columns are not stored),
   /// rather than a tile per bit of NRCur, to keep the kernel's code small.
   void emitColumnPanel(PanelLayout L, llvm::Value *BPanel, llvm::Value *CCol,
-                       llvm::Value *NRCur, llvm::Value *MCur,
-                       llvm::Value *KCur, llvm::Value *First);
+                       llvm::Value *NRCur, llvm::Value *MCur, llvm::Value *KCur,
+                       llvm::Value *First);
   /// C[r][c] (+)= sum over p < KCur of A[r][p] * B[p][c] for r < \p RowsV
-  /// and c < \p ColsV <= \p Cols: a vector per column of C whose lanes are the rows,
-  /// read from a panel of the copy of A (a step of k loads the tile's rows
-  /// as one vector) and multiplied by one element of B per column. A
-  /// panel of N = 100's last 4 columns costs 4 multiply-adds a step of k
-  /// instead of a one-vector tile's 14 (one per row, 12 of 16 lanes
-  /// wasted).
-  /// With \p InPlace, A is row-major, read in place through \p RsA: the
-  /// tile loads 16 steps of k of each row and transposes them in registers
-  /// (the last steps, fewer than a vector, are gathered).
+  /// and c < \p ColsV <= \p Cols: a vector per column of C whose lanes are the
+  /// rows, read from a panel of the copy of A (a step of k loads the tile's
+  /// rows as one vector) and multiplied by one element of B per column. A panel
+  /// of N = 100's last 4 columns costs 4 multiply-adds a step of k instead of a
+  /// one-vector tile's 14 (one per row, 12 of 16 lanes wasted). With \p
+  /// InPlace, A is row-major, read in place through \p RsA: the tile loads 16
+  /// steps of k of each row and transposes them in registers (the last steps,
+  /// fewer than a vector, are gathered).
   void emitColumnTile(unsigned Cols, llvm::Value *RowsV, llvm::Value *ColsV,
                       llvm::Value *APanel, llvm::Value *BPanel,
-                      llvm::Value *KCur,
-                      llvm::Value *CTile, llvm::Value *First, bool InPlace,
-                      llvm::Value *RsA);
+                      llvm::Value *KCur, llvm::Value *CTile, llvm::Value *First,
+                      bool InPlace, llvm::Value *RsA);
   /// `for (I = 0; I < Count; ++I) Acc = Body(Begin + I * Step, Acc)`, the
   /// values \p Acc carried in registers; returns them after the loop.
-  std::vector<llvm::Value *> emitAccLoop(
-      llvm::Value *Begin, llvm::Value *Count, int64_t Step,
-      std::vector<llvm::Value *> Acc,
-      llvm::function_ref<std::vector<llvm::Value *>(
-          llvm::Value *, llvm::ArrayRef<llvm::Value *>)>
-          Body,
-      const llvm::Twine &Name);
+  std::vector<llvm::Value *>
+  emitAccLoop(llvm::Value *Begin, llvm::Value *Count, int64_t Step,
+              std::vector<llvm::Value *> Acc,
+              llvm::function_ref<std::vector<llvm::Value *>(
+                  llvm::Value *, llvm::ArrayRef<llvm::Value *>)>
+                  Body,
+              const llvm::Twine &Name);
   /// C[r][v] (+)= sum over p < KCur of A[r][p] * B[p][v] for r < Rows and
   /// v < Vecs vectors, held in registers along p.
   void emitTile(unsigned Rows, unsigned Vecs, PanelLayout L,
@@ -223,7 +220,6 @@ private:
   /// NR in a copy, B's row stride in place (nullptr: NR).
   llvm::Value *BRowStride = nullptr;
 };
-
 
 } // namespace nnc::codegen
 

@@ -156,8 +156,7 @@ void GemmEmitter::packTransposedB(llvm::Value *Dst, llvm::Value *PC,
             llvm::Value *Src =
                 at(Bm, add(Row0, mul(add(Col, smin(B, J, LastCol)), CsB)));
             llvm::Value *Mask = B.CreateAnd(
-                KMask,
-                B.CreateVectorSplat(L, B.CreateICmpSLT(J, NRCur)));
+                KMask, B.CreateVectorSplat(L, B.CreateICmpSLT(J, NRCur)));
             Block.push_back(
                 B.CreateMaskedLoad(VT, Src, llvm::Align(ES), Mask, Zero));
           }
@@ -169,8 +168,7 @@ void GemmEmitter::packTransposedB(llvm::Value *Dst, llvm::Value *PC,
                 at(Dst, add(mul(add(K0, B.getInt64(I)), B.getInt64(NR)),
                             B.getInt64(int64_t(V) * L))),
                 llvm::Align(ES),
-                B.CreateVectorSplat(
-                    L, B.CreateICmpSLT(B.getInt64(I), KLeft)));
+                B.CreateVectorSplat(L, B.CreateICmpSLT(B.getInt64(I), KLeft)));
         }
       },
       "k0");
@@ -259,8 +257,7 @@ void GemmEmitter::transposeInto(llvm::Value *Dst, llvm::Value *LdDst,
               for (unsigned R = 0; R < L; ++R) {
                 llvm::Value *J = add(J0, B.getInt64(R));
                 llvm::Value *Mask = B.CreateAnd(
-                    RowMask,
-                    B.CreateVectorSplat(L, B.CreateICmpSLT(J, Cols)));
+                    RowMask, B.CreateVectorSplat(L, B.CreateICmpSLT(J, Cols)));
                 Block.push_back(B.CreateMaskedLoad(
                     VT, at(Src, add(mul(smin(B, J, LastCol), LdSrc), I0)),
                     llvm::Align(ES), Mask, Zero));
@@ -269,8 +266,7 @@ void GemmEmitter::transposeInto(llvm::Value *Dst, llvm::Value *LdDst,
               for (unsigned R = 0; R < L; ++R) {
                 llvm::Value *I = add(I0, B.getInt64(R));
                 llvm::Value *Mask = B.CreateAnd(
-                    ColMask,
-                    B.CreateVectorSplat(L, B.CreateICmpSLT(I, Rows)));
+                    ColMask, B.CreateVectorSplat(L, B.CreateICmpSLT(I, Rows)));
                 B.CreateMaskedStore(
                     Block[R], at(Dst, add(mul(smin(B, I, LastRow), LdDst), J0)),
                     llvm::Align(ES), Mask);

@@ -1,4 +1,4 @@
-//===- GemmPaths.h - The kernel's paths a module's products take -*- C++ -*-===//
+//===- GemmPaths.h - The kernel's paths a module's calls take -*- C++ -*-===//
 //
 // The matrix kernel (Gemm.h) is one function per element type with paths
 // for every kind of product: direct products (few rows or a short k) in
@@ -31,9 +31,9 @@ inline unsigned directVecs(const GemmConfig &C) {
 }
 
 /// The most columns a last panel of B may have for column tiles against a
-/// copy of A (GemmColumnTiles.cpp, emitColumnPanel), 0 for none: the tile's rows must
-/// fit a vector, and its multiply-adds (one per column and step of k) be
-/// at most three quarters of a one-vector tile's (one per row).
+/// copy of A (GemmColumnTiles.cpp, emitColumnPanel), 0 for none: the tile's
+/// rows must fit a vector, and its multiply-adds (one per column and step of k)
+/// be at most three quarters of a one-vector tile's (one per row).
 inline int64_t columnTileMax(const GemmConfig &C) {
   return C.Rows <= C.Lanes ? std::min<int64_t>(8, int64_t(C.Rows) * 3 / 4) : 0;
 }

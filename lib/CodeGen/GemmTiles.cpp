@@ -34,13 +34,13 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
         B.CreateCondBr(RowLayout, path(Paths.AInPlace, InPlace),
                        path(Paths.ACopied, Copied));
         B.SetInsertPoint(InPlace);
-        emitTile(MR, Vecs, {L.Block, L.TileStride, RsA, B.getInt64(1)},
-                 APanel, BPanel, KCur, CTile, Mask, First);
+        emitTile(MR, Vecs, {L.Block, L.TileStride, RsA, B.getInt64(1)}, APanel,
+                 BPanel, KCur, CTile, Mask, First);
         B.CreateBr(Next);
         B.SetInsertPoint(Copied);
-        emitTile(MR, Vecs, {L.Block, L.TileStride, B.getInt64(1),
-                            B.getInt64(MR)},
-                 APanel, BPanel, KCur, CTile, Mask, First);
+        emitTile(MR, Vecs,
+                 {L.Block, L.TileStride, B.getInt64(1), B.getInt64(MR)}, APanel,
+                 BPanel, KCur, CTile, Mask, First);
         B.CreateBr(Next);
         // The last rows (fewer than MR): tiles of 8, 4, 2 and 1 rows, one
         // per bit of their count, from the top.
