@@ -251,6 +251,14 @@ void GemmEmitter::emitBlocked() {
     return std::make_pair(Blocks, roundUp(B, Size, Multiple));
   };
   auto [KBlocks, KStep] = Balance(K, Cfg.KC, 1);
+  // Against A read in place, column tiles only for the last panel of a
+  // product of whole panels too (N = 100's last 4 columns): their code,
+  // which transposes A in registers, took more compile time than the
+  // one-vector register tiles (a module of one B x 100 x 3 product: 67
+  // against 55 ms), and a product of so few columns is a small one.
+  llvm::Value *InPlaceLimit =
+      B.CreateSelect(B.CreateICmpSGT(N, B.getInt64(NR)),
+                     B.getInt64(InPlaceColumns), B.getInt64(0));
   auto [MBlocks, MStep] = Balance(M, Cfg.MC, Cfg.Rows);
   forBlocks(
       N, Cfg.NC,
@@ -320,7 +328,7 @@ void GemmEmitter::emitBlocked() {
                                   B.CreateICmpSLE(
                                       NRCur,
                                       B.CreateSelect(
-                                          RowLayout, B.getInt64(InPlaceColumns),
+                                          RowLayout, InPlaceLimit,
                                           B.getInt64(columnTileMax(Cfg)))),
                                   path(Paths.anyColumnTile(), ByCols),
                                   path(GemmPaths::has(Paths.PanelVecs, 1),

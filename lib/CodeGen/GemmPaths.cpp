@@ -25,6 +25,7 @@ GemmPaths GemmPaths::all() {
   P.Plain = P.Transposed = true;
   P.ChunkVecs = P.PanelVecs = ~0u;
   P.ColsInPlace = P.ColsNarrow = P.ColsWide = true;
+  P.RowsInPlace = P.RowsCopied = true;
   P.AInPlace = P.ACopied = P.ACopyContig = P.ACopyAny = true;
   P.BRowsWhole = P.BRowsPart = P.BCols = P.BAny = true;
   return P;
@@ -147,11 +148,14 @@ void GemmPaths::addBlocked(const GemmShape<Known> &S, const GemmConfig &Cfg) {
   std::optional<std::vector<int64_t>> Panels = pieces(S.N, Cfg.NC, Cfg.nr());
   bool MayInPlace = mayBe(S.CsA, 1), MayCopied = mayNotBe(S.CsA, 1);
   // A panel of one vector and few columns takes a column tile (emitBlocked:
-  // at most InPlaceColumns when A is read in place,
-  // columnTileMax against its copy), any other panel register tiles.
+  // at most InPlaceColumns when A is read in place and N is more than a
+  // panel, columnTileMax against its copy), any other panel register
+  // tiles.
   int64_t Wide = columnTileMax(Cfg);
   if (!Panels) {
     PanelVecs = ~0u;
+    RowsInPlace |= MayInPlace;
+    RowsCopied |= MayCopied;
     if (hasColumnTiles(Cfg)) {
       ColsInPlace |= MayInPlace;
       ColsNarrow |= MayCopied;
@@ -160,23 +164,23 @@ void GemmPaths::addBlocked(const GemmShape<Known> &S, const GemmConfig &Cfg) {
   } else {
     for (int64_t W : *Panels) {
       unsigned V = unsigned((W + Cfg.Lanes - 1) / Cfg.Lanes);
-      bool Rows = V > 1 || !hasColumnTiles(Cfg);
-      if (!Rows && MayInPlace) {
-        if (W <= InPlaceColumns)
+      bool Narrow = V == 1 && hasColumnTiles(Cfg);
+      if (MayInPlace) {
+        if (Narrow && W <= InPlaceColumns && *S.N > Cfg.nr()) {
           ColsInPlace = true;
-        else
-          Rows = true;
+        } else {
+          RowsInPlace = true;
+          PanelVecs |= 1u << V;
+        }
       }
-      if (V == 1 && hasColumnTiles(Cfg) && MayCopied) {
-        if (W <= InPlaceColumns)
-          ColsNarrow = true;
-        else if (W <= Wide)
-          ColsWide = true;
-        else
-          Rows = true;
+      if (MayCopied) {
+        if (Narrow && W <= Wide) {
+          (W <= InPlaceColumns ? ColsNarrow : ColsWide) = true;
+        } else {
+          RowsCopied = true;
+          PanelVecs |= 1u << V;
+        }
       }
-      if (Rows)
-        PanelVecs |= 1u << V;
     }
   }
   AInPlace |= MayInPlace;

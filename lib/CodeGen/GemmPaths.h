@@ -41,7 +41,8 @@ inline int64_t columnTileMax(const GemmConfig &C) {
 /// The most columns of a panel for column tiles when A is read in place:
 /// each tile transposes A in registers, 4 shuffles a step of k, which
 /// repays it for the last 4 columns of N = 100 (8 instructions a step of k
-/// instead of 14 multiply-adds), not for more.
+/// instead of 14 multiply-adds), not for more; and only on the last panel
+/// of a product wider than one panel (GemmEmitter.cpp, emitBlocked).
 constexpr int64_t InPlaceColumns = 4;
 
 /// Whether the kernel has column tiles at all (columnTileMax).
@@ -84,6 +85,9 @@ struct GemmPaths {
   /// most InPlaceColumns), or copied (at most InPlaceColumns: narrow; at
   /// most columnTileMax: wide).
   bool ColsInPlace = false, ColsNarrow = false, ColsWide = false;
+  /// Register tiles (a panel of B not taken by column tiles) with A read
+  /// in place or copied: the full tile has a copy for each.
+  bool RowsInPlace = false, RowsCopied = false;
   /// A read in place or copied, and its copy's two loops (a column of A
   /// contiguous, or not).
   bool AInPlace = false, ACopied = false, ACopyContig = false, ACopyAny = false;

@@ -31,8 +31,8 @@ void GemmEmitter::emitPanel(PanelLayout L, unsigned Vecs, llvm::Value *Mask,
         B.SetInsertPoint(Full);
         llvm::BasicBlock *InPlace = block("tile.full.rows"),
                          *Copied = block("tile.full.copied");
-        B.CreateCondBr(RowLayout, path(Paths.AInPlace, InPlace),
-                       path(Paths.ACopied, Copied));
+        B.CreateCondBr(RowLayout, path(Paths.RowsInPlace, InPlace),
+                       path(Paths.RowsCopied, Copied));
         B.SetInsertPoint(InPlace);
         emitTile(MR, Vecs, {L.Block, L.TileStride, RsA, B.getInt64(1)}, APanel,
                  BPanel, KCur, CTile, Mask, First);

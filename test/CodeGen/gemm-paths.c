@@ -9,8 +9,9 @@
 // swapped shape (GemmShape::transposed), with column tiles on C^T's last
 // panel, and column tiles (c_*): against a copy of A of 4 (c_n100ta) and 8
 // columns (c_n8ta, c_n40ta: not transposed, a product of at most 8 columns
-// is one panel of column tiles), in place (c_n36), or none (c_n12: 12
-// columns are more than the in-place tile's 4). With k known only at run
+// is one panel of column tiles), in place (c_n36, the last panel of a
+// wider product), or none (c_n12: 12 columns are more than the in-place
+// tile's 4; s_m: 3 columns, but a single panel). With k known only at run
 // time, a product of at most 8 columns keeps its own shape's paths (s_k),
 // one of 10 both shapes' (s_kn10 transposed, s_kn10s not). Every element
 // must equal the naive loop bit for bit (--fp-model=strict); a pruned path
