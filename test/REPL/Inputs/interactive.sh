@@ -24,6 +24,8 @@ wait_for() {
 # Waits until the pane shows at least $1 prompts: the input before them
 # was evaluated, so keys typed next reach the line editor, not the
 # terminal's echo while the REPL is busy (a race on a loaded machine).
+# libedit draws a prompt as it starts reading that line, so every key
+# here is sent only once the prompt it goes to is on the screen.
 wait_prompts() {
   for _ in $(seq 1 1200); do
     if (($(T capture-pane -p -t repl | grep -c '^nn>') >= $1)); then return 0; fi
@@ -63,9 +65,11 @@ T send-keys -t repl 'fn circuit(x, y, z) = (x + y) * z' Enter
 wait_prompts 2
 T send-keys -t repl 'circuit(-2, 5, -4)' Enter
 wait_for '^-12.0$'
+wait_prompts 3
 # Tab completes a built-in, then a function of the session.
 T send-keys -t repl 'gra' Tab '(cir' Tab ')(-2, 5, -4)' Enter
 wait_for '^\(-4.0, -4.0, 3.0\)$'
+wait_prompts 4
 # An ambiguous prefix lists the choices; Ctrl-C drops the line.
 T send-keys -t repl 'si' Tab
 wait_for 'sigmoid  sign  sin'
@@ -77,10 +81,12 @@ wait_prompts 6
 # Commands complete after ':'.
 T send-keys -t repl ':ty' Tab 'circuit' Enter
 wait_for '^fn\(x: f64, y: f64, z: f64\) -> f64$'
+wait_prompts 7
 # A multi-line input continues with '... '; Ctrl-C drops all of it.
 T send-keys -t repl 'circuit(1,' Enter
 wait_for '^\.\.\.'
 T send-keys -t repl C-c
+wait_prompts 8
 T send-keys -t repl 'circuit(1, 1, 1)' Enter
 wait_for '^2.0$'
 # The prompt after it is up (nine in all): a Ctrl-D typed before the line
@@ -117,6 +123,7 @@ interrupt_compile() {
   sleep "$delay"
   T send-keys -t repl C-c
   wait_for 'interrupted$'
+  wait_prompts 3
   T send-keys -t repl "$after" Enter
 }
 
