@@ -35,14 +35,20 @@ using ir::ValueId;
 
 namespace {
 
-/// Elements (weighted) below which an op stays on the calling thread:
-/// handing out slices costs about a microsecond, which a loop of a few
-/// thousand additions takes.
-constexpr int64_t RowThreadsMinWork = 8192;
+/// Elements (weighted) below which an op stays on the calling thread.
+/// Handing out slices costs about a microsecond, but what decides is where
+/// the rows are: a slice computed on another core is in that core's cache,
+/// and the op that reads it next (a sum over the batch, a product split
+/// another way, the caller's own code) fetches it from there. Measured on
+/// the MLP step at a batch of 256 (docs/performance.md): bias + ReLU over
+/// [256, 100] (25,600 additions) lost a few microseconds on two threads, the
+/// softmax of [256, 10] gained ten.
+constexpr int64_t RowThreadsMinWork = 65536;
 
-/// Weight of an element of the softmax family: an exp, a log share and
-/// three passes over the row, against one operation.
-constexpr int64_t SoftmaxWeight = 8;
+/// Weight of an element of the softmax family: an exp (a few tens of
+/// cycles), a share of a log and three passes over the row, against one
+/// vectorized operation.
+constexpr int64_t SoftmaxWeight = 32;
 
 bool isSoftmaxFamily(OpKind K) {
   return K == OpKind::Softmax || K == OpKind::LogSoftmax ||

@@ -4,7 +4,7 @@
 // also stored, softmax, log_softmax, logsumexp, sums and extrema along
 // the rows) at batches that do not divide among 2 or 3 threads (1, 3, 17,
 // 257: some slices are empty, the last shorter), with rows wide enough to
-// be shared and narrow enough not to be (3 x 7); and the MLP train step
+// be shared and narrow enough not to be; and the MLP train step
 // (value and gradients) at B = 1, 3, 17, 257, 256.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %nnc %S/Inputs/row_threads.nn --prefix=one_ -c -o %t/one.o --header %t/one.h
@@ -106,11 +106,12 @@ static void status(int32_t St, const char *What) {
   }
 }
 
-// Batches and row widths: every batch once wide enough to be shared (B *
-// n >= 8192, or 1024 for the softmax family), and 3 x 7, which is not.
-static const int Sizes[][2] = {{1, 9000}, {3, 4001}, {17, 1000},
-                               {257, 100}, {257, 33}, {3, 7},
-                               {1, 1100}, {17, 61}};
+// Batches and row widths: wide enough to be shared (B * n >= 65536
+// elements, 2048 for the softmax family), or not (3 x 7; 257 x 33, 1 x 2100
+// and 17 x 130 only for the softmax family).
+static const int Sizes[][2] = {{1, 70000}, {3, 22000}, {17, 4000},
+                               {257, 256}, {257, 33},  {3, 7},
+                               {1, 2100},  {17, 130}};
 enum { NumSizes = sizeof(Sizes) / sizeof(Sizes[0]) };
 
 // One function of one input x[B, n] and one output of OutPerRow * B
