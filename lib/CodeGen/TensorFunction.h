@@ -178,10 +178,6 @@ private:
   GemmConfig gemmConfig(ElementKind K) const {
     GemmConfig C = getGemmConfig(Vectors, K);
     C.Threads = Threads;
-    // A quarter of a million multiply-adds (an MLP's products with its 10
-    // classes at a batch of 256) take 5 to 10 microseconds on one thread,
-    // several times what handing out the slices costs.
-    C.ThreadedWork = int64_t(1) << 17;
     return C;
   }
   /// The scratch every matrix product shares (Gemm.h).
