@@ -91,7 +91,7 @@ codegen::declareTensorFunction(const ir::Function &F, llvm::Module &LM,
 llvm::AllocaInst *TensorFunctionEmitter::entryAlloca(llvm::Type *T,
                                                      const llvm::Twine &Name) {
   llvm::IRBuilderBase::InsertPointGuard Guard(B);
-  llvm::BasicBlock &Entry = LF->getEntryBlock();
+  llvm::BasicBlock &Entry = AllocaBlock ? *AllocaBlock : LF->getEntryBlock();
   B.SetInsertPoint(&Entry, Entry.begin());
   return B.CreateAlloca(T, nullptr, Name);
 }
@@ -462,7 +462,11 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
         B.CreateCondBr(Cond, Skip, Run);
       B.SetInsertPoint(Run);
     }
-    emitOp(I);
+    // A guarded op stays on this thread: emitOpInRows moves the blocks
+    // after the op's first into a function of their own, and the guard's
+    // skip block is among them.
+    if (Skip || !emitOpInRows(I))
+      emitOp(I);
     if (Skip) {
       B.CreateBr(Skip);
       B.SetInsertPoint(Skip);

@@ -1,5 +1,6 @@
 //===- FusionPlan.cpp - Ops that are not computed on their own ------------===//
 #include "FusionPlan.h"
+#include "RowThreads.h"
 #include "Gemm.h"
 #include "ScalarOps.h"
 #include "TensorABI.h"
@@ -229,6 +230,12 @@ llvm::Error nnc::printCodeGenPlan(const ir::Module &M, llvm::TargetMachine &TM,
           NS << ", " << Opts.Threads << " threads";
         NS << "), ";
       }
+      std::string RowVar;
+      llvm::SmallVector<ValueId, 8> Reads, Writes;
+      if (Opts.Threads > 1 && !isGemmProduct(F, O) &&
+          getRowValues(F, Fusion, I, RowVar, Reads, Writes))
+        NS << "rows of " << RowVar << " shared among " << Opts.Threads
+           << " threads when large, ";
       if (Slots.Slot[I] >= 0)
         NS << "slot " << Slots.Slot[I];
       else if (Slots.ResultLeaf[I] >= 0)

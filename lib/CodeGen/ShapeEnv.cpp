@@ -72,9 +72,35 @@ void ShapeEnv::beginScope(llvm::Instruction *At) {
   ScopeCache.clear();
 }
 
+void ShapeEnv::setRowCount(llvm::StringRef Var, llvm::Value *Count,
+                           llvm::Instruction *At) {
+  assert(ScopeAt && "row counts are set within a scope");
+  RowVar = Var.str();
+  RowCount = Count;
+  RowAt = At;
+  // Products of the variable remembered so far were of its full extent.
+  for (auto It = ScopeCache.begin(); It != ScopeCache.end();) {
+    auto Cur = It++;
+    if (llvm::StringRef(Cur->getKey()).contains(RowVar))
+      ScopeCache.erase(Cur);
+  }
+}
+
 llvm::Value *ShapeEnv::getInScope(const ir::Dim &D, const std::string &Key) {
   if (llvm::Value *V = ScopeCache.lookup(Key))
     return V;
+  if (RowCount && llvm::is_contained(D.Vars, RowVar)) {
+    // A product of the slice's row count, in the slice's code; the other
+    // variables are the scope's copies.
+    llvm::IRBuilder<> At(RowAt);
+    llvm::Value *R = D.Factor == 1 ? nullptr : At.getInt64(D.Factor);
+    for (const std::string &Var : D.Vars) {
+      llvm::Value *X = Var == RowVar ? RowCount : get(ir::Dim::var(Var));
+      R = R ? At.CreateMul(R, X) : X;
+    }
+    ScopeCache[Key] = R;
+    return R;
+  }
   llvm::IRBuilder<> At(ScopeAt);
   auto Load = [&](llvm::AllocaInst *Slot) {
     return At.CreateAlignedLoad(At.getInt64Ty(), Slot, llvm::Align(8),

@@ -49,7 +49,22 @@ public:
     ScopeAt = nullptr;
     ScopeCache.clear();
     PointerCopies.clear();
+    RowVar.clear();
+    RowCount = nullptr;
+    RowAt = nullptr;
   }
+  /// Where the current scope's copies are emitted (null outside a scope).
+  llvm::Instruction *scopeAt() const { return ScopeAt; }
+  /// Within the current scope, from now on: the variable \p Var reads as
+  /// \p Count, and every product of it is emitted before \p At, not at the
+  /// scope's start. An op that a thread runs on a slice of its rows
+  /// (RowThreads.cpp) computes its extents from the slice's row count,
+  /// which differs from thread to thread, inside the code each runs.
+  void setRowCount(llvm::StringRef Var, llvm::Value *Count,
+                   llvm::Instruction *At);
+  /// Within the current scope, \p P is its own copy (a pointer computed
+  /// inside the op's code, which copyPointer must not copy before it).
+  void keepPointer(llvm::Value *P) { PointerCopies[P] = P; }
   /// Within a scope, a copy of the pointer \p P private to it (outside,
   /// \p P): `llvm.launder.invariant.group`, which alias analysis looks
   /// through to \p P's object, so the copy keeps \p P's noalias facts,
@@ -78,6 +93,10 @@ private:
   llvm::Instruction *ScopeAt = nullptr;
   llvm::StringMap<llvm::Value *> ScopeCache;
   llvm::DenseMap<llvm::Value *, llvm::Value *> PointerCopies;
+  /// setRowCount's variable, its value and where its products go.
+  std::string RowVar;
+  llvm::Value *RowCount = nullptr;
+  llvm::Instruction *RowAt = nullptr;
 };
 
 /// The product of the axes [Begin, End) of \p S.

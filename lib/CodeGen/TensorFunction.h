@@ -107,6 +107,13 @@ private:
   llvm::Value *loadLabel(const ir::Type &LabelTy, llvm::Value *Labels,
                          llvm::Value *Index, llvm::Value *C);
 
+  // RowThreads.cpp
+  /// With --threads: emits op \p I on slices of its rows, one per thread
+  /// of the module's pool, when its rows are independent and its first
+  /// axis is a dimension variable; false when it is not such an op (the
+  /// caller emits it as usual).
+  bool emitOpInRows(ir::ValueId I);
+
   // Random.cpp
   void emitRandom(const ir::Op &O, llvm::Value *Out);
 
@@ -146,7 +153,11 @@ private:
   /// axes it is stretched on.
   llvm::SmallVector<llvm::Value *, 4> broadcastStrides(const ir::Type &In,
                                                       const ir::Type &Out);
+  /// A stack slot at the start of the function (of AllocaBlock, when set).
   llvm::AllocaInst *entryAlloca(llvm::Type *T, const llvm::Twine &Name = "");
+  /// Where entryAlloca puts slots while an op's code is emitted to be moved
+  /// into a function of its own (emitOpInRows): each thread's are its own.
+  llvm::BasicBlock *AllocaBlock = nullptr;
   llvm::Value *elemConst(ElementKind K, double V);
 
   const ir::Module &M;

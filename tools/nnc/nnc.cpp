@@ -701,9 +701,9 @@ int main(int argc, char **argv) {
     O->removeArgument();
   static cl::opt<unsigned> ThreadsOpt(
       "threads",
-      cl::desc("Share each large matrix product among N threads (POSIX "
-               "threads of the C library; the same results for every N; "
-               "default 1)"),
+      cl::desc("Share each large matrix product, and each large element-wise "
+               "or row-wise op over a batch, among N threads (POSIX threads "
+               "of the C library; the same results for every N; default 1)"),
       cl::value_desc("N"), cl::init(1), cl::cat(Category));
   Threads = &ThreadsOpt;
   for (const train::OptionInfo &I : train::getOptionTable())
