@@ -67,8 +67,8 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
   llvm::StructType *ST = argsType(Ctx);
   llvm::Value *Slices =
       B.CreateAlloca(llvm::ArrayType::get(ST, T), nullptr, "slices");
-  // Small or direct products stay on this thread: handing out slices
-  // costs microseconds.
+  // Small, shallow or direct products stay on this thread: handing out
+  // slices costs microseconds.
   // (M * N < ThreadedWork / K: M * N, C's size, cannot overflow; M * N * K
   // could.)
   llvm::Value *Few = B.CreateICmpSLT(
@@ -76,8 +76,10 @@ llvm::Function *codegen::getParallelGemm(llvm::Module &LM,
       B.CreateSDiv(B.getInt64(Cfg.ThreadedWork),
                    B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, Inner,
                                            B.getInt64(1))));
+  llvm::Value *Shallow =
+      B.CreateICmpSLT(Inner, B.getInt64(Cfg.ThreadedDepth));
   llvm::Value *Alone = B.CreateOr(
-      isDirect(B, Cfg, M, Inner),
+      B.CreateOr(isDirect(B, Cfg, M, Inner), Shallow),
       B.CreateOr(Few, B.CreateICmpSLT(M, B.getInt64(2 * int64_t(Cfg.Rows)))));
   llvm::BasicBlock *Serially = Block("serial"), *Split = Block("split");
   B.CreateCondBr(Alone, Serially, Split);

@@ -49,11 +49,9 @@
 // PLAN: sum_to %31 : f32[100]  ; result 2
 // ONE-NOT: shared among
 
-// The three headers have the same guard (that of the input's name).
+// The three headers of one input, with three prefixes, side by side.
 #include "one.h"
-#undef NNC_GENERATED_ROW_THREADS_NN_H
 #include "two.h"
-#undef NNC_GENERATED_ROW_THREADS_NN_H
 #include "three.h"
 
 #include <stdio.h>

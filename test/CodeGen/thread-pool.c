@@ -16,6 +16,8 @@
 // RUN: not %t/pool %t/libpool.so corrupt | FileCheck %s --check-prefix=BAD
 // The caller and two workers, kept between calls; the library's one worker
 // is joined when it is unloaded.
+// CHECK: shallow: ok
+// CHECK-NEXT: threads after a shallow product: 1
 // CHECK: threads: 3
 // CHECK: spinning: ok
 // CHECK: woken: ok
@@ -80,6 +82,26 @@ static int checkWith(mm_fn F, size_fn Size) {
 
 static int check(mm_fn F) { return checkWith(F, mm32_workspace_size); }
 
+// A product of a million multiply-adds but 16 terms per element (the MLP
+// step's dW1 = x^T dh at a batch of 16) stays on the calling thread: its
+// slices would mostly write rows of C into the other core's cache.
+static int shallow(void) {
+  enum { SM = 784, SK = 16, SN = 100 };
+  static float SA[SM * SK], SB[SK * SN], SC[SM * SN], SWant[SM * SN];
+  for (int I = 0; I < SM * SK; ++I)
+    SA[I] = (float)(I % 7) - 3;
+  for (int I = 0; I < SK * SN; ++I)
+    SB[I] = (float)(I % 5) - 2;
+  void *W = malloc(mm32_workspace_size(SM, SK, SN));
+  void *WOne = malloc(one_mm32_workspace_size(SM, SK, SN));
+  int Ok = mm32(SA, SM, SK, SB, SK, SN, SC, W) == 0 &&
+           one_mm32(SA, SM, SK, SB, SK, SN, SWant, WOne) == 0 &&
+           memcmp(SC, SWant, sizeof SC) == 0;
+  free(W);
+  free(WOne);
+  return Ok;
+}
+
 // The threads of this process, from /proc.
 static int threads(void) {
   FILE *F = fopen("/proc/self/status", "r");
@@ -109,6 +131,8 @@ static void report(const char *What, int Ok) {
 
 int main(int argc, char **argv) {
   Corrupt = argc > 2 && !strcmp(argv[2], "corrupt");
+  report("shallow", shallow());
+  printf("threads after a shallow product: %d\n", threads());
   fill();
   int Ok = 1;
   for (int I = 0; I < 30; ++I)
