@@ -446,11 +446,14 @@ llvm::Error TensorFunctionEmitter::define(llvm::Function *Entry,
     }
     // An op only one arm of a select of whole values needs runs when the
     // condition picks that arm (FusionPlan::Guard); ops that emit no code
-    // need no branch.
+    // need no branch. Nor does a select of tuples (nested in an arm of
+    // another): it picks pointers, and its values, made in a guarded
+    // block, would not dominate their users after it.
     llvm::BasicBlock *Skip = nullptr;
     bool EmitsCode = !Fusion.View[I] && !Fusion.Fused[I] &&
                      O.Kind != OpKind::Const && O.Kind != OpKind::Tuple &&
-                     O.Kind != OpKind::Extract && O.Kind != OpKind::Reshape;
+                     O.Kind != OpKind::Extract && O.Kind != OpKind::Reshape &&
+                     !(O.Kind == OpKind::Select && O.Ty.isTuple());
     if (int64_t G = Fusion.Guard[I]; G >= 0 && EmitsCode) {
       const ir::Op &Sel = F.op(static_cast<ir::ValueId>(G / 2));
       auto *Run = llvm::BasicBlock::Create(Ctx, "op.guarded", LF);

@@ -42,7 +42,9 @@ static bool readsInOrder(const ir::Function &F, const FusionPlan &P,
 /// whose values are pointers to memory the prologue laid out (tensors,
 /// tuples of tensors) or constants are guarded, so a skipped op leaves no
 /// value undefined that code after it reads; and only after the select's
-/// condition, which decides whether the op runs, is computed.
+/// condition, which decides whether the op runs, is computed. (A select
+/// of tuples inside a guarded arm makes new pointer values: the emitter
+/// runs it unguarded, EntryABI.cpp.)
 static std::vector<int64_t> planGuards(const ir::Function &F) {
   size_t N = F.Ops.size();
   auto Eligible = [&](const ir::Op &O) {
@@ -232,7 +234,8 @@ llvm::Error nnc::printCodeGenPlan(const ir::Module &M, llvm::TargetMachine &TM,
       }
       std::string RowVar;
       llvm::SmallVector<ValueId, 8> Reads, Writes;
-      if (Opts.Threads > 1 && !isGemmProduct(F, O) &&
+      // A guarded op stays on the calling thread (EntryABI.cpp).
+      if (Opts.Threads > 1 && !isGemmProduct(F, O) && Fusion.Guard[I] < 0 &&
           getRowValues(F, Fusion, I, RowVar, Reads, Writes))
         NS << "rows of " << RowVar << " shared among " << Opts.Threads
            << " threads when large, ";
