@@ -230,6 +230,14 @@ bool TensorFunctionEmitter::emitOpInRows(ValueId I) {
                          /*AllocationBlock=*/nullptr, "rows");
   if (!CE.isEligible())
     return true;
+  // Values the op's code defines and code after it uses would come back
+  // through the argument struct, and the slices' copies would leave the
+  // original's fields unwritten: such an op keeps its single call. (The
+  // op's scopes end with it, so none is expected.)
+  llvm::SetVector<llvm::Value *> Inputs, Outputs, NoAllocas;
+  CE.findInputsOutputs(Inputs, Outputs, NoAllocas);
+  if (!Outputs.empty())
+    return true;
   llvm::Function *Part = CE.extractCodeRegion(Cache);
   if (!Part || !Part->getReturnType()->isVoidTy() || !Part->hasOneUse())
     return true;

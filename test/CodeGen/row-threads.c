@@ -17,6 +17,11 @@
 // Which ops are shared (the plan), and none with one thread.
 // RUN: %nnc %S/Inputs/row_threads.nn --threads=2 --emit=plan | FileCheck %s --check-prefix=PLAN
 // RUN: %nnc %S/Inputs/row_threads.nn --emit=plan | FileCheck %s --check-prefix=ONE
+// The shared ops are moved into functions the pool runs (the plan says
+// which ops may be; this is what the emitter did).
+// RUN: %nnc %S/Inputs/row_threads.nn --threads=2 -S --emit-llvm -o - | FileCheck %s --check-prefix=IR
+// IR: call {{.*}}void @nnc.pool.run(ptr nonnull @net_forward.rows,
+// IR: define internal void @net_forward.rows(ptr
 // CHECK: chain: ok
 // CHECK: stored: ok
 // CHECK: softmax: ok
